@@ -1,0 +1,18 @@
+import Foundation
+
+// backprop-bench SUITE [options]: speed and memory targets live here, never in unit tests.
+let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
+    ("scalar", "scalar-chain: build + backward of x = tanh(x * 1.0001 + 0.5), 10^3…10^6 ops", runScalarBench),
+    ("matmul", "square Float/Double matmul, 64…2048, 1 and 2 threads", runMatmulBench),
+]
+
+let args = Array(CommandLine.arguments.dropFirst())
+if let name = args.first, let bench = benches.first(where: { $0.name == name }) {
+    bench.run(Array(args.dropFirst()))
+} else if args.isEmpty || args.first == "all" {
+    for bench in benches { bench.run([]) }
+} else {
+    FileHandle.standardError.write(Data("unknown benchmark '\(args[0])'. Available:\n".utf8))
+    for bench in benches { FileHandle.standardError.write(Data("  \(bench.name)  \(bench.summary)\n".utf8)) }
+    exit(2)
+}

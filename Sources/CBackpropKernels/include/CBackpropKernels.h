@@ -1,0 +1,47 @@
+// CBackpropKernels: the package's only C. Hot numeric kernels (chosen at run
+// time by CPU feature, never by compiler flags) and a thread-local flag.
+#ifndef CBACKPROPKERNELS_H
+#define CBACKPROPKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Gradient recording flag (per thread)
+
+/// Depth of nested no-grad scopes on the calling thread; 0 means recording.
+extern _Thread_local int32_t bp_tls_no_grad_depth;
+
+/// Returns non-zero when graph recording is disabled on this thread.
+static inline int32_t bp_no_grad_depth(void) { return bp_tls_no_grad_depth; }
+/// Enters a no-grad scope on this thread.
+static inline void bp_no_grad_enter(void) { bp_tls_no_grad_depth += 1; }
+/// Leaves a no-grad scope on this thread.
+static inline void bp_no_grad_leave(void) { bp_tls_no_grad_depth -= 1; }
+
+// MARK: - Matrix multiplication (row-major, single thread; callers split work)
+
+/// C[M×N] = op(A)[M×K] · op(B)[K×N] + (accumulate ? C : 0).
+/// op(X) is X or Xᵀ (transA / transB non-zero). Leading dimensions are the
+/// row strides of the matrices as stored. Single-threaded: the Swift side
+/// splits rows of C across threads.
+void bp_sgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+              const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
+              float *C, ptrdiff_t ldc, int accumulate);
+
+/// Double-precision twin of `bp_sgemm`.
+void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+              const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
+              double *C, ptrdiff_t ldc, int accumulate);
+
+/// Which matmul kernel the running CPU gets: "avx512", "avx2", or "portable".
+const char *bp_gemm_kernel_name(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
