@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The element types a `Tensor` can hold: `Float` and `Double`.
+///
+/// The requirements whose names start with an underscore are implementation hooks:
+/// each one runs a whole kernel (a loop over a buffer) for the concrete type, so the
+/// loop body is specialised for `Float` or `Double` and a tensor op pays one dynamic
+/// dispatch per op, never per element. Users never call them.
+///
+/// ```
+/// Tensor<Float>, Tensor<Double>
+/// ```
+public protocol TensorScalar: BinaryFloatingPoint & Sendable & CustomStringConvertible
+where RawSignificand: FixedWidthInteger {
+    /// `exp(x)`.
+    static func _exp(_ x: Self) -> Self
+    /// Natural logarithm `log(x)`.
+    static func _log(_ x: Self) -> Self
+    /// `sin(x)`.
+    static func _sin(_ x: Self) -> Self
+    /// `cos(x)`.
+    static func _cos(_ x: Self) -> Self
+    /// `tanh(x)`.
+    static func _tanh(_ x: Self) -> Self
+    /// `pow(x, y)`.
+    static func _pow(_ x: Self, _ y: Self) -> Self
+    /// Applies an elementwise function to a buffer (`out[i] = f(x[i])`).
+    static func _map(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>,
+        _ out: UnsafeMutableBufferPointer<Self>, _ p0: Self, _ p1: Self)
+    /// Combines two buffers elementwise; see `TensorKernels.combine`.
+    static func _combine(
+        _ function: BinaryFunction, _ a: UnsafeBufferPointer<Self>, _ aIndex: UnsafeBufferPointer<Int>?,
+        _ b: UnsafeBufferPointer<Self>, _ bIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Self>)
+    /// Reduces `x` into `out`: `out[outIndex[i]] ⊕= x[i]`.
+    static func _reduce(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, _ outIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Self>)
+    /// Gathers `out[i] = index[i] < 0 ? 0 : x[index[i]]`.
+    static func _gather(
+        _ x: UnsafeBufferPointer<Self>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Self>)
+    /// Scatter-adds `out[index[i]] += x[i]`.
+    static func _scatterAdd(
+        _ x: UnsafeBufferPointer<Self>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Self>)
+    /// Softmax, log-softmax or log-sum-exp over the middle axis of `[outer, n, inner]`.
+    static func _softmax(
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<Self>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Self>)
+    /// Row-major `C = op(A)·op(B)` through `GEMM.multiply`.
+    static func _gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+/// Elementwise functions run by `TensorScalar._map` (an implementation detail).
+///
+/// ```
+/// out[i] = f(x[i])   with parameters p0, p1 (α, threshold, bounds)
+/// ```
+public enum ElementwiseFunction: Sendable {
+    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    case leakyRelu, step, clamp, sign
+}
+
+/// Binary functions run by `TensorScalar._combine` (an implementation detail).
+///
+/// ```
+/// out[i] = a[i] ⊕ b[i]
+/// ```
+public enum BinaryFunction: Sendable {
+    case add, subtract, multiply, divide, power, equal, select
+}
+
+/// Reductions run by `TensorScalar._reduce` (an implementation detail).
+///
+/// ```
+/// out[j] = ⊕_{i ↦ j} x[i]
+/// ```
+public enum ReductionFunction: Sendable { case sum, max, min }
+
+/// Softmax-family kernels run by `TensorScalar._softmax` (an implementation detail).
+///
+/// ```
+/// softmax(x)_i = exp(x_i − m) / Σ exp(x_j − m),  m = max x
+/// ```
+public enum SoftmaxFunction: Sendable { case softmax, logSoftmax, logSumExp }
+
+extension Double: TensorScalar {
+    @inlinable public static func _exp(_ x: Double) -> Double { exp(x) }
+    @inlinable public static func _log(_ x: Double) -> Double { log(x) }
+    @inlinable public static func _sin(_ x: Double) -> Double { sin(x) }
+    @inlinable public static func _cos(_ x: Double) -> Double { cos(x) }
+    @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
+    @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    public static func _map(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Double>,
+        _ out: UnsafeMutableBufferPointer<Double>, _ p0: Double, _ p1: Double
+    ) { TensorKernels.map(function, x, out, p0, p1) }
+    public static func _combine(
+        _ function: BinaryFunction, _ a: UnsafeBufferPointer<Double>, _ aIndex: UnsafeBufferPointer<Int>?,
+        _ b: UnsafeBufferPointer<Double>, _ bIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Double>
+    ) { TensorKernels.combine(function, a, aIndex, b, bIndex, out) }
+    public static func _reduce(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Double>, _ outIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Double>
+    ) { TensorKernels.reduce(function, x, outIndex, out) }
+    public static func _gather(
+        _ x: UnsafeBufferPointer<Double>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Double>
+    ) { TensorKernels.gather(x, index, out) }
+    public static func _scatterAdd(
+        _ x: UnsafeBufferPointer<Double>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Double>
+    ) { TensorKernels.scatterAdd(x, index, out) }
+    public static func _softmax(
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<Double>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Double>
+    ) { TensorKernels.softmax(function, x, outer: outer, count: count, inner: inner, out) }
+    public static func _gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: false)
+    }
+}
+
+extension Float: TensorScalar {
+    @inlinable public static func _exp(_ x: Float) -> Float { expf(x) }
+    @inlinable public static func _log(_ x: Float) -> Float { logf(x) }
+    @inlinable public static func _sin(_ x: Float) -> Float { sinf(x) }
+    @inlinable public static func _cos(_ x: Float) -> Float { cosf(x) }
+    @inlinable public static func _tanh(_ x: Float) -> Float { tanhf(x) }
+    @inlinable public static func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    public static func _map(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Float>,
+        _ out: UnsafeMutableBufferPointer<Float>, _ p0: Float, _ p1: Float
+    ) { TensorKernels.map(function, x, out, p0, p1) }
+    public static func _combine(
+        _ function: BinaryFunction, _ a: UnsafeBufferPointer<Float>, _ aIndex: UnsafeBufferPointer<Int>?,
+        _ b: UnsafeBufferPointer<Float>, _ bIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Float>
+    ) { TensorKernels.combine(function, a, aIndex, b, bIndex, out) }
+    public static func _reduce(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Float>, _ outIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Float>
+    ) { TensorKernels.reduce(function, x, outIndex, out) }
+    public static func _gather(
+        _ x: UnsafeBufferPointer<Float>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Float>
+    ) { TensorKernels.gather(x, index, out) }
+    public static func _scatterAdd(
+        _ x: UnsafeBufferPointer<Float>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Float>
+    ) { TensorKernels.scatterAdd(x, index, out) }
+    public static func _softmax(
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<Float>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Float>
+    ) { TensorKernels.softmax(function, x, outer: outer, count: count, inner: inner, out) }
+    public static func _gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: false)
+    }
+}
