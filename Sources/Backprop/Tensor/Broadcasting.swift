@@ -80,6 +80,8 @@ func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
 /// ```
 /// unbroadcast(ḡ, s) = reshape(Σ_{broadcast axes} ḡ, s)
 /// ```
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func unbroadcast<Scalar>(_ g: Tensor<Scalar>, to shape: [Int]) -> Tensor<Scalar> {
     if g.shape == shape { return g }
     let lead = g.rank - shape.count
@@ -96,6 +98,8 @@ extension Tensor {
     /// y[i] = x[i mod broadcast]      ∂L/∂x = Σ over broadcast axes of ∂L/∂y
     /// ```
     /// Precondition: `self.shape` broadcasts to `shape` (NumPy rule).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func broadcasted(
         to shape: [Int], file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -104,10 +108,12 @@ extension Tensor {
             tensorError("broadcasted(to:): cannot broadcast \(self.shape) to \(shape)", file: file, line: line)
         }
         let index = stridedIndex(shape, broadcastStrides(self.shape, to: shape))
-        return Tensor.result(gatherStorage(index), shape, .broadcast, [self])
+        return Tensor.result(gatherStorage(index), shape, .broadcast, self)
     }
 
     /// Gathers `storage[index[i]]` (negative index → 0) into new storage.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func gatherStorage(_ index: [Int]) -> [Scalar] {
         [Scalar](unsafeUninitializedCapacity: index.count) { out, n in
             storage.withUnsafeBufferPointer { x in

@@ -13,6 +13,8 @@ extension Tensor {
     ///
     /// Precondition: one element (otherwise use `backward(upstream:)`), and the tensor
     /// requires gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line) {
         if count != 1 {
             tensorError(
@@ -28,6 +30,8 @@ extension Tensor {
     /// p.gradient += upstreamᵀ · ∂self/∂p
     /// ```
     /// Precondition: `upstream.shape == shape`, and the tensor requires gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(
         upstream: Tensor, createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) {
@@ -56,6 +60,8 @@ extension Tensor {
 ///
 /// Precondition: `output` requires gradients; `upstream` (when given) has its shape;
 /// without `upstream`, `output` has one element.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func gradients<Scalar>(
     of output: Tensor<Scalar>, withRespectTo inputs: [Tensor<Scalar>], upstream: Tensor<Scalar>? = nil,
     createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line
@@ -83,6 +89,8 @@ public func gradients<Scalar>(
 /// The nodes reachable from `root`, every node after all of its inputs. Iterative
 /// depth-first search with an explicit stack, so graph depth is not limited by the
 /// call stack.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func topologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> [TensorNode<Scalar>] {
     var order: [TensorNode<Scalar>] = []
     var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
@@ -105,12 +113,16 @@ func topologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> [TensorNode<Scalar>
 /// rule from the rule table to the accumulated gradient. Without `targets`, leaf
 /// gradients accumulate into `gradient`; with them, the gradients arriving at the
 /// target nodes are returned instead (indexed as in `targets`).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func runBackward<Scalar>(
     root: TensorNode<Scalar>, upstream: Tensor<Scalar>, createGraph: Bool,
     targets: [ObjectIdentifier: [Int]]?, count: Int = 0
 ) -> [Tensor<Scalar>?] {
     let order = topologicalOrder(root)
     var results = [Tensor<Scalar>?](repeating: nil, count: count)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func pass() {
         root.pending = createGraph ? upstream : upstream.detached()
         for node in order.reversed() {

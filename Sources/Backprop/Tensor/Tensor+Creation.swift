@@ -6,6 +6,8 @@ extension Tensor {
     /// ```
     /// Precondition: `scalars.count == shape.reduce(1, *)` and no extent is negative.
     /// With `requiresGradient` the tensor is a parameter (a leaf that accumulates gradients).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(
         shape: [Int], scalars: [Scalar], requiresGradient: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -24,6 +26,8 @@ extension Tensor {
     /// ```
     /// shape = [],  x.scalar = value
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(_ value: Scalar, requiresGradient: Bool = false) {
         self.init(storage: [value], shape: [], node: requiresGradient ? TensorNode(leafShape: []) : nil)
     }
@@ -33,6 +37,8 @@ extension Tensor {
     /// ```
     /// shape = [scalars.count]
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(_ scalars: [Scalar], requiresGradient: Bool = false) {
         self.init(storage: scalars, shape: [scalars.count],
                   node: requiresGradient ? TensorNode(leafShape: [scalars.count]) : nil)
@@ -44,6 +50,8 @@ extension Tensor {
     /// x[i, j] = rows[i][j],  shape = [rows.count, rows[0].count]
     /// ```
     /// Precondition: all rows have the same length.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(_ rows: [[Scalar]], requiresGradient: Bool = false, file: StaticString = #fileID, line: UInt = #line) {
         let literal = TensorLiteral<Scalar>.array(rows.map { .array($0.map { .scalar($0) }) })
         self.init(literal: literal, requiresGradient: requiresGradient, file: file, line: line)
@@ -55,6 +63,8 @@ extension Tensor {
     /// x[i][j]… = literal[i][j]…
     /// ```
     /// Precondition: the nesting is rectangular (siblings have equal shapes).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(
         literal: TensorLiteral<Scalar>, requiresGradient: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
@@ -71,6 +81,8 @@ extension Tensor {
     /// ```
     /// x = 0
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func zeros(shape: [Int], requiresGradient: Bool = false) -> Tensor {
         full(shape: shape, value: 0, requiresGradient: requiresGradient)
     }
@@ -80,6 +92,8 @@ extension Tensor {
     /// ```
     /// x = 1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func ones(shape: [Int], requiresGradient: Bool = false) -> Tensor {
         full(shape: shape, value: 1, requiresGradient: requiresGradient)
     }
@@ -90,6 +104,8 @@ extension Tensor {
     /// x = value
     /// ```
     /// Precondition: no extent is negative.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func full(
         shape: [Int], value: Scalar, requiresGradient: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -102,6 +118,8 @@ extension Tensor {
     /// ```
     /// I[i, j] = 1 if i = j else 0
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func identity(_ n: Int, requiresGradient: Bool = false) -> Tensor {
         var scalars = [Scalar](repeating: 0, count: n * n)
         for i in 0..<n { scalars[i * n + i] = 1 }
@@ -114,6 +132,8 @@ extension Tensor {
     /// ```
     /// x ~ 𝒩(mean, standardDeviation²)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func randomNormal(
         shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
         using generator: inout SeededGenerator, requiresGradient: Bool = false
@@ -128,6 +148,8 @@ extension Tensor {
     /// ```
     /// x ~ U[lower, upper)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func randomUniform(
         shape: [Int], lower: Scalar = 0, upper: Scalar = 1,
         using generator: inout SeededGenerator, requiresGradient: Bool = false
@@ -152,13 +174,21 @@ public enum TensorLiteral<Scalar: TensorScalar>: ExpressibleByArrayLiteral, Expr
     case array([TensorLiteral])
 
     /// A nested array.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(arrayLiteral elements: TensorLiteral...) { self = .array(elements) }
     /// One element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(floatLiteral value: Double) { self = .scalar(Scalar(value)) }
     /// One element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(integerLiteral value: Int) { self = .scalar(Scalar(value)) }
 
     /// Appends the elements in row-major order and returns the shape (nil when ragged).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func flatten(into scalars: inout [Scalar]) -> [Int]? {
         switch self {
         case .scalar(let s):
@@ -183,6 +213,8 @@ extension Tensor: ExpressibleByArrayLiteral {
     /// shape = nesting extents, e.g. [2, 2]
     /// ```
     /// Precondition: the nesting is rectangular.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init(arrayLiteral elements: TensorLiteral<Scalar>...) {
         self.init(literal: .array(elements))
     }

@@ -1,5 +1,7 @@
 extension Tensor {
     /// New storage of `n` elements written by `body` (which must write all of them).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @inline(__always)
     static func makeStorage(_ n: Int, _ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> [Scalar] {
         [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
@@ -8,16 +10,20 @@ extension Tensor {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func mapped(_ function: ElementwiseFunction, _ p0: Scalar = 0, _ p1: Scalar = 0) -> [Scalar] {
         Tensor.makeStorage(count) { out in
             storage.withUnsafeBufferPointer { Scalar._map(function, $0, out, p0, p1) }
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func unary(
         _ function: ElementwiseFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ p0: Scalar = 0, _ p1: Scalar = 0
     ) -> Tensor {
-        Tensor.result(mapped(function, p0, p1), shape, op(), [self])
+        Tensor.result(mapped(function, p0, p1), shape, op(), self)
     }
 
     // MARK: Unary ops
@@ -27,6 +33,8 @@ extension Tensor {
     /// ```
     /// y = −x        ∂y/∂x = −1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static prefix func - (x: Tensor) -> Tensor { x.unary(.negate, .negate) }
 
     /// Elementwise exponential.
@@ -34,6 +42,8 @@ extension Tensor {
     /// ```
     /// y = eˣ        ∂y/∂x = eˣ = y
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func exp() -> Tensor { unary(.exp, .exp) }
 
     /// Elementwise natural logarithm (NaN for negative inputs, −∞ at 0).
@@ -41,6 +51,8 @@ extension Tensor {
     /// ```
     /// y = ln x      ∂y/∂x = 1/x
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func log() -> Tensor { unary(.log, .log) }
 
     /// Elementwise square root.
@@ -48,6 +60,8 @@ extension Tensor {
     /// ```
     /// y = √x        ∂y/∂x = 1/(2√x)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func squareRoot() -> Tensor { unary(.squareRoot, .squareRoot) }
 
     /// Elementwise absolute value. The derivative at 0 is taken as 0.
@@ -55,6 +69,8 @@ extension Tensor {
     /// ```
     /// y = |x|       ∂y/∂x = sign(x)   (0 at x = 0)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func abs() -> Tensor { unary(.absolute, .absolute) }
 
     /// Elementwise sine.
@@ -62,6 +78,8 @@ extension Tensor {
     /// ```
     /// y = sin x     ∂y/∂x = cos x
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sin() -> Tensor { unary(.sine, .sine) }
 
     /// Elementwise cosine.
@@ -69,6 +87,8 @@ extension Tensor {
     /// ```
     /// y = cos x     ∂y/∂x = −sin x
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func cos() -> Tensor { unary(.cosine, .cosine) }
 
     /// Elementwise hyperbolic tangent.
@@ -76,6 +96,8 @@ extension Tensor {
     /// ```
     /// y = tanh x    ∂y/∂x = 1 − y²
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func tanh() -> Tensor { unary(.tanh, .tanh) }
 
     /// Elementwise logistic sigmoid, computed stably (no overflow for large |x|).
@@ -83,6 +105,8 @@ extension Tensor {
     /// ```
     /// y = 1/(1+e⁻ˣ)  (x ≥ 0),  eˣ/(1+eˣ)  (x < 0)      ∂y/∂x = y(1 − y)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sigmoid() -> Tensor { unary(.sigmoid, .sigmoid) }
 
     /// Elementwise rectified linear unit. The derivative at 0 is taken as 0.
@@ -90,6 +114,8 @@ extension Tensor {
     /// ```
     /// y = max(x, 0)     ∂y/∂x = 1 if x > 0 else 0
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func relu() -> Tensor { unary(.relu, .relu) }
 
     /// Elementwise leaky ReLU with slope `alpha` for negative inputs (derivative at 0 is α).
@@ -97,6 +123,8 @@ extension Tensor {
     /// ```
     /// y = x (x > 0),  αx (x ≤ 0)      ∂y/∂x = 1 (x > 0),  α (x ≤ 0)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func leakyRelu(alpha: Scalar = 0.01) -> Tensor { unary(.leakyRelu, .leakyRelu(alpha: alpha), alpha) }
 
     /// Elementwise Heaviside step: 1 where the element exceeds `threshold`, else 0.
@@ -105,6 +133,8 @@ extension Tensor {
     /// ```
     /// y = 1 if x > t else 0      ∂y/∂x = 0
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(threshold: Scalar = 0) -> Tensor { unary(.step, .step(threshold: threshold), threshold) }
 
     /// Elementwise clamp to `[lower, upper]`. The derivative is 1 strictly inside the
@@ -114,6 +144,8 @@ extension Tensor {
     /// y = min(max(x, lower), upper)      ∂y/∂x = 1 if lower < x < upper else 0
     /// ```
     /// Precondition: `lower <= upper`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func clamped(
         lower: Scalar, upper: Scalar, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -122,10 +154,14 @@ extension Tensor {
     }
 
     /// The sign of each element as a constant (−1, 0 or 1; no graph node).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func signs() -> Tensor { Tensor(storage: mapped(.sign), shape: shape, node: nil) }
 
     // MARK: Binary ops with broadcasting
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func binary(
         _ other: Tensor, _ function: BinaryFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ name: String,
         file: StaticString, line: UInt
@@ -151,7 +187,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor.result(out, outShape, op(), [self, other])
+        return Tensor.result(out, outShape, op(), self, other)
     }
 
     /// Elementwise sum with broadcasting.
@@ -160,6 +196,8 @@ extension Tensor {
     /// y = a + b      ∂y/∂a = 1,  ∂y/∂b = 1   (summed over broadcast axes)
     /// ```
     /// Precondition: the shapes broadcast.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func adding(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         binary(other, .add, .add, "add", file: file, line: line)
     }
@@ -170,6 +208,8 @@ extension Tensor {
     /// y = a − b      ∂y/∂a = 1,  ∂y/∂b = −1
     /// ```
     /// Precondition: the shapes broadcast.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func subtracting(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         binary(other, .subtract, .subtract, "subtract", file: file, line: line)
     }
@@ -180,6 +220,8 @@ extension Tensor {
     /// y = a ⊙ b      ∂y/∂a = b,  ∂y/∂b = a
     /// ```
     /// Precondition: the shapes broadcast.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func multiplied(by other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         binary(other, .multiply, .multiply, "multiply", file: file, line: line)
     }
@@ -190,6 +232,8 @@ extension Tensor {
     /// y = a / b      ∂y/∂a = 1/b,  ∂y/∂b = −a/b²
     /// ```
     /// Precondition: the shapes broadcast.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func divided(by other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         binary(other, .divide, .divide, "divide", file: file, line: line)
     }
@@ -201,6 +245,8 @@ extension Tensor {
     /// y = aᵇ      ∂y/∂a = b·aᵇ⁻¹,  ∂y/∂b = aᵇ·ln a
     /// ```
     /// Precondition: the shapes broadcast.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func raised(toPower exponent: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         binary(exponent, .power, .power, "power", file: file, line: line)
     }
@@ -210,6 +256,8 @@ extension Tensor {
     /// ```
     /// y = aᵖ      ∂y/∂a = p·aᵖ⁻¹
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func raised(toPower exponent: Scalar) -> Tensor { raised(toPower: Tensor(exponent)) }
 
     /// Elementwise sum (see `adding(_:)`; operators cannot report the caller's line).
@@ -217,12 +265,16 @@ extension Tensor {
     /// ```
     /// y = a + b
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.binary(b, .add, .add, "add", file: #fileID, line: #line) }
     /// Elementwise difference (see `subtracting(_:)`).
     ///
     /// ```
     /// y = a − b
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         a.binary(b, .subtract, .subtract, "subtract", file: #fileID, line: #line)
     }
@@ -231,6 +283,8 @@ extension Tensor {
     /// ```
     /// y = a ⊙ b
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         a.binary(b, .multiply, .multiply, "multiply", file: #fileID, line: #line)
     }
@@ -239,6 +293,8 @@ extension Tensor {
     /// ```
     /// y = a / b
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         a.binary(b, .divide, .divide, "divide", file: #fileID, line: #line)
     }
@@ -248,51 +304,69 @@ extension Tensor {
     /// ```
     /// y = a + s      ∂y/∂a = 1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (a: Tensor, s: Scalar) -> Tensor { a + Tensor(s) }
     /// Adds a scalar to every element.
     ///
     /// ```
     /// y = s + b      ∂y/∂b = 1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func + (s: Scalar, b: Tensor) -> Tensor { Tensor(s) + b }
     /// Subtracts a scalar from every element.
     ///
     /// ```
     /// y = a − s      ∂y/∂a = 1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (a: Tensor, s: Scalar) -> Tensor { a - Tensor(s) }
     /// Subtracts every element from a scalar.
     ///
     /// ```
     /// y = s − b      ∂y/∂b = −1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func - (s: Scalar, b: Tensor) -> Tensor { Tensor(s) - b }
     /// Multiplies every element by a scalar.
     ///
     /// ```
     /// y = a·s      ∂y/∂a = s
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (a: Tensor, s: Scalar) -> Tensor { a * Tensor(s) }
     /// Multiplies every element by a scalar.
     ///
     /// ```
     /// y = s·b      ∂y/∂b = s
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func * (s: Scalar, b: Tensor) -> Tensor { Tensor(s) * b }
     /// Divides every element by a scalar.
     ///
     /// ```
     /// y = a/s      ∂y/∂a = 1/s
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (a: Tensor, s: Scalar) -> Tensor { a / Tensor(s) }
     /// Divides a scalar by every element.
     ///
     /// ```
     /// y = s/b      ∂y/∂b = −s/b²
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func / (s: Scalar, b: Tensor) -> Tensor { Tensor(s) / b }
 
     /// 1 where the elements are equal, else 0, as a constant (no graph node).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func elementwiseEqual(_ other: Tensor) -> Tensor {
         withoutGradients { binary(other, .equal, .add, "equal", file: #fileID, line: #line) }
     }
@@ -304,6 +378,8 @@ extension Tensor {
     /// y = mask ≠ 0 ? a : b      ∂y/∂a = [mask ≠ 0],  ∂y/∂b = [mask = 0]
     /// ```
     /// Precondition: the shapes of `mask`, `a` and `b` broadcast.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func `where`(
         _ mask: Tensor, _ a: Tensor, _ b: Tensor, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -323,7 +399,7 @@ extension Tensor {
             let chosenB = notM.binary(b.detached(), .select, .add, "where", file: file, line: line)
             return chosenA + chosenB
         }
-        return Tensor.result(out.storage, outShape, .select(mask: m), [a, b])
+        return Tensor.result(out.storage, outShape, .select(mask: m), a, b)
     }
 }
 

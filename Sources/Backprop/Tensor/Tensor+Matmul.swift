@@ -7,6 +7,8 @@ extension Tensor {
     /// ```
     /// Precondition: both operands of rank 2, or both of rank 3 with equal batch size;
     /// inner dimensions equal.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let a = shape, b = other.shape
         guard (a.count == 2 && b.count == 2) || (a.count == 3 && b.count == 3) else {
@@ -37,6 +39,6 @@ extension Tensor {
             }
         }
         let outShape = a.count == 3 ? [batch, m, n] : [m, n]
-        return Tensor.result(out, outShape, .matmul, [self, other])
+        return Tensor.result(out, outShape, .matmul, self, other)
     }
 }

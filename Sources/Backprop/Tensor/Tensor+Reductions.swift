@@ -1,5 +1,7 @@
 extension Tensor {
     /// Normalises axes (negative counts from the end), checks them, sorts and dedups.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func normalizedAxes(_ axes: [Int], _ name: String, file: StaticString, line: UInt) -> [Int] {
         var result: [Int] = []
         for a in axes {
@@ -12,6 +14,8 @@ extension Tensor {
         return result.sorted()
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func reduced(
         _ function: ReductionFunction, axes: [Int], keep: Bool, initial: Scalar
     ) -> (storage: [Scalar], shape: [Int]) {
@@ -40,6 +44,8 @@ extension Tensor {
     /// ```
     /// y = Σᵢ xᵢ      ∂y/∂xᵢ = 1
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sum() -> Tensor { sum(alongAxes: Array(0..<rank)) }
 
     /// Sums along the given axes (negative axes count from the end), dropping them or
@@ -49,12 +55,14 @@ extension Tensor {
     /// y[j] = Σ_{i ↦ j} x[i]      ∂y/∂x = 1 (the gradient is broadcast back)
     /// ```
     /// Precondition: every axis is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sum(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let axes = normalizedAxes(axes, "sum", file: file, line: line)
         let (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
-        return Tensor.result(out, outShape, .sum(axes: axes, keepingDimensions: keepingDimensions), [self])
+        return Tensor.result(out, outShape, .sum(axes: axes, keepingDimensions: keepingDimensions), self)
     }
 
     /// The mean of all elements, as a scalar tensor.
@@ -62,6 +70,8 @@ extension Tensor {
     /// ```
     /// y = (1/n) Σᵢ xᵢ      ∂y/∂xᵢ = 1/n
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func mean() -> Tensor { mean(alongAxes: Array(0..<rank)) }
 
     /// Means along the given axes.
@@ -70,6 +80,8 @@ extension Tensor {
     /// y[j] = (1/n) Σ_{i ↦ j} x[i]      ∂y/∂x = 1/n,  n = Π extents of the axes
     /// ```
     /// Precondition: every axis is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func mean(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -77,7 +89,7 @@ extension Tensor {
         var (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
         let scale = 1 / Scalar(axes.reduce(1) { $0 * shape[$1] })
         for i in out.indices { out[i] *= scale }
-        return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), [self])
+        return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), self)
     }
 
     /// The largest element, as a scalar tensor (see `max(alongAxes:)` for ties).
@@ -85,6 +97,8 @@ extension Tensor {
     /// ```
     /// y = maxᵢ xᵢ
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func max() -> Tensor { max(alongAxes: Array(0..<rank)) }
 
     /// Maxima along the given axes. When several elements tie for the maximum the
@@ -94,13 +108,15 @@ extension Tensor {
     /// y[j] = max_{i ↦ j} x[i]      ∂y[j]/∂x[i] = [x[i] = y[j]] / #{i' ↦ j : x[i'] = y[j]}
     /// ```
     /// Precondition: every axis is in `-rank..<rank`; the reduced axes are not empty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func max(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let axes = normalizedAxes(axes, "max", file: file, line: line)
         if count == 0 { tensorError("max: empty tensor of shape \(shape)", file: file, line: line) }
         let (out, outShape) = reduced(.max, axes: axes, keep: keepingDimensions, initial: -.infinity)
-        return Tensor.result(out, outShape, .max(axes: axes, keepingDimensions: keepingDimensions), [self])
+        return Tensor.result(out, outShape, .max(axes: axes, keepingDimensions: keepingDimensions), self)
     }
 
     /// The smallest element, as a scalar tensor (see `min(alongAxes:)` for ties).
@@ -108,6 +124,8 @@ extension Tensor {
     /// ```
     /// y = minᵢ xᵢ
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func min() -> Tensor { min(alongAxes: Array(0..<rank)) }
 
     /// Minima along the given axes; ties split the gradient evenly (as for `max`).
@@ -116,15 +134,19 @@ extension Tensor {
     /// y[j] = min_{i ↦ j} x[i]      ∂y[j]/∂x[i] = [x[i] = y[j]] / #ties
     /// ```
     /// Precondition: every axis is in `-rank..<rank`; the tensor is not empty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func min(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let axes = normalizedAxes(axes, "min", file: file, line: line)
         if count == 0 { tensorError("min: empty tensor of shape \(shape)", file: file, line: line) }
         let (out, outShape) = reduced(.min, axes: axes, keep: keepingDimensions, initial: .infinity)
-        return Tensor.result(out, outShape, .min(axes: axes, keepingDimensions: keepingDimensions), [self])
+        return Tensor.result(out, outShape, .min(axes: axes, keepingDimensions: keepingDimensions), self)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func softmaxFamily(
         _ function: SoftmaxFunction, axis: Int, keep: Bool, _ name: String, file: StaticString, line: UInt
     ) -> (storage: [Scalar], shape: [Int], axis: Int) {
@@ -146,9 +168,11 @@ extension Tensor {
     /// yᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)      ∂L/∂x = y ⊙ (ḡ − Σⱼ ḡⱼ yⱼ)
     /// ```
     /// Precondition: `axis` is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func softmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let (out, s, k) = softmaxFamily(.softmax, axis: axis, keep: true, "softmax", file: file, line: line)
-        return Tensor.result(out, s, .softmax(axis: k), [self])
+        return Tensor.result(out, s, .softmax(axis: k), self)
     }
 
     /// Log-softmax along an axis, computed stably.
@@ -157,9 +181,11 @@ extension Tensor {
     /// yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ−m)      ∂L/∂x = ḡ − softmax(x) Σⱼ ḡⱼ
     /// ```
     /// Precondition: `axis` is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func logSoftmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let (out, s, k) = softmaxFamily(.logSoftmax, axis: axis, keep: true, "logSoftmax", file: file, line: line)
-        return Tensor.result(out, s, .logSoftmax(axis: k), [self])
+        return Tensor.result(out, s, .logSoftmax(axis: k), self)
     }
 
     /// Log-sum-exp along an axis, computed stably.
@@ -168,11 +194,13 @@ extension Tensor {
     /// y = m + ln Σⱼ e^(xⱼ−m)      ∂y/∂xᵢ = softmax(x)ᵢ
     /// ```
     /// Precondition: `axis` is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func logSumExp(
         alongAxis axis: Int = -1, keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let (out, s, k) = softmaxFamily(.logSumExp, axis: axis, keep: keepingDimensions, "logSumExp",
                                         file: file, line: line)
-        return Tensor.result(out, s, .logSumExp(axis: k, keepingDimensions: keepingDimensions), [self])
+        return Tensor.result(out, s, .logSumExp(axis: k, keepingDimensions: keepingDimensions), self)
     }
 }

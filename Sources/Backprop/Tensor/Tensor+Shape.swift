@@ -1,4 +1,6 @@
 extension Tensor {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func scatterStorage(_ index: [Int], count n: Int) -> [Scalar] {
         var out = [Scalar](repeating: 0, count: n)
         out.withUnsafeMutableBufferPointer { o in
@@ -16,6 +18,8 @@ extension Tensor {
     /// y = x viewed as `shape`      ∂L/∂x = reshape(ḡ, x.shape)
     /// ```
     /// Precondition: the element counts agree.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         var shape = newShape
         if let k = shape.firstIndex(of: -1) {
@@ -31,7 +35,7 @@ extension Tensor {
                         file: file, line: line)
         }
         if shape == self.shape { return self }
-        return Tensor.result(storage, shape, .reshape, [self])
+        return Tensor.result(storage, shape, .reshape, self)
     }
 
     /// The axes reordered: axis k of the result is axis `axes[k]` of this tensor.
@@ -40,6 +44,8 @@ extension Tensor {
     /// y[i_{p(0)}, …] = x[i₀, …]      ∂L/∂x = permute(ḡ, p⁻¹)
     /// ```
     /// Precondition: `axes` is a permutation of `0..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func permuted(_ axes: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if axes.sorted() != Array(0..<rank) {
             tensorError("permuted: \(axes) is not a permutation of the axes of shape \(shape)", file: file, line: line)
@@ -48,7 +54,7 @@ extension Tensor {
         let strides = contiguousStrides(shape)
         let outShape = axes.map { shape[$0] }
         let index = stridedIndex(outShape, axes.map { strides[$0] })
-        return Tensor.result(gatherStorage(index), outShape, .permute(axes: axes), [self])
+        return Tensor.result(gatherStorage(index), outShape, .permute(axes: axes), self)
     }
 
     /// The matrix transpose; for rank > 2, the last two axes are swapped (batched transpose).
@@ -57,6 +63,8 @@ extension Tensor {
     /// yᵀ[j, i] = x[i, j]      ∂L/∂x = ḡᵀ
     /// ```
     /// Precondition: rank ≥ 2.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func transposed(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if rank < 2 { tensorError("transposed: needs rank ≥ 2, got shape \(shape)", file: file, line: line) }
         var axes = Array(0..<rank)
@@ -70,6 +78,8 @@ extension Tensor {
     /// y[i] = x[lower + i]      ∂L/∂x = ḡ padded with zeros
     /// ```
     /// Precondition: at most `rank` ranges, each within its axis.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sliced(_ ranges: [Range<Int>], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if ranges.count > rank {
             tensorError("sliced: \(ranges.count) ranges for shape \(shape)", file: file, line: line)
@@ -83,7 +93,7 @@ extension Tensor {
         let strides = contiguousStrides(shape)
         let offset = zip(full, strides).reduce(0) { $0 + $1.0.lowerBound * $1.1 }
         let index = stridedIndex(outShape, strides, offset: offset)
-        return Tensor.result(gatherStorage(index), outShape, .slice(lower: full.map(\.lowerBound)), [self])
+        return Tensor.result(gatherStorage(index), outShape, .slice(lower: full.map(\.lowerBound)), self)
     }
 
     /// This tensor placed inside a zero tensor of `shape`, starting at offsets `lower`
@@ -93,6 +103,8 @@ extension Tensor {
     /// y[lower + i] = x[i], 0 elsewhere      ∂L/∂x = slice of ḡ
     /// ```
     /// Precondition: same rank, and `lower[k] + shape[k]` fits in the target shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func padded(to shape: [Int], at lower: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape.count != rank || lower.count != rank
             || zip(zip(lower, self.shape), shape).contains(where: { $0.0 < 0 || $0.0 + $0.1 > $1 })
@@ -104,7 +116,7 @@ extension Tensor {
         let strides = contiguousStrides(shape)
         let offset = zip(lower, strides).reduce(0) { $0 + $1.0 * $1.1 }
         let index = stridedIndex(self.shape, strides, offset: offset)
-        return Tensor.result(scatterStorage(index, count: shape.reduce(1, *)), shape, .pad(lower: lower), [self])
+        return Tensor.result(scatterStorage(index, count: shape.reduce(1, *)), shape, .pad(lower: lower), self)
     }
 
     /// Rows (slices along axis 0) picked by index; indices may repeat.
@@ -113,6 +125,8 @@ extension Tensor {
     /// y[i, …] = x[indices[i], …]      ∂L/∂x[r] = Σ_{i: indices[i] = r} ḡ[i]
     /// ```
     /// Precondition: rank ≥ 1 and every index in `0..<shape[0]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func selectingRows(_ indices: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if rank < 1 { tensorError("selectingRows: needs rank ≥ 1, got a scalar", file: file, line: line) }
         if let bad = indices.first(where: { $0 < 0 || $0 >= shape[0] }) {
@@ -122,7 +136,7 @@ extension Tensor {
         var index: [Int] = []
         index.reserveCapacity(indices.count * rowSize)
         for r in indices { index.append(contentsOf: (r * rowSize)..<((r + 1) * rowSize)) }
-        return Tensor.result(gatherStorage(index), [indices.count] + shape[1...], .selectRows(indices: indices), [self])
+        return Tensor.result(gatherStorage(index), [indices.count] + shape[1...], .selectRows(indices: indices), self)
     }
 
     /// Rows added into a zero tensor with `rowCount` rows at the given row indices
@@ -132,6 +146,8 @@ extension Tensor {
     /// y[r] = Σ_{i: indices[i] = r} x[i]      ∂L/∂x[i] = ḡ[indices[i]]
     /// ```
     /// Precondition: `shape[0] == indices.count`, every index in `0..<rowCount`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func scatteredRows(
         at indices: [Int], rowCount: Int, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -147,7 +163,7 @@ extension Tensor {
         for r in indices { index.append(contentsOf: (r * rowSize)..<((r + 1) * rowSize)) }
         let outShape = [rowCount] + shape[1...]
         return Tensor.result(scatterStorage(index, count: rowCount * rowSize), outShape,
-                             .scatterRows(indices: indices), [self])
+                             .scatterRows(indices: indices), self)
     }
 
     /// One element per row of a matrix, picked by class index (as in cross-entropy).
@@ -156,6 +172,8 @@ extension Tensor {
     /// y[i] = x[i, labels[i]]      ∂L/∂x[i, c] = ḡ[i]·[c = labels[i]]
     /// ```
     /// Precondition: `x` is `[n, c]`, `labels.count == n`, every label in `0..<c`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gathered(
         atClassIndices labels: [Int], file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -167,7 +185,7 @@ extension Tensor {
             tensorError("gathered: class index \(bad) is out of range for \(shape[1]) classes", file: file, line: line)
         }
         let index = labels.enumerated().map { $0.offset * shape[1] + $0.element }
-        return Tensor.result(gatherStorage(index), [labels.count], .gather(classIndices: labels), [self])
+        return Tensor.result(gatherStorage(index), [labels.count], .gather(classIndices: labels), self)
     }
 
     /// A `[n, classCount]` matrix of zeros with `x[i]` at column `labels[i]` of row i
@@ -177,6 +195,8 @@ extension Tensor {
     /// y[i, c] = x[i]·[c = labels[i]]      ∂L/∂x[i] = ḡ[i, labels[i]]
     /// ```
     /// Precondition: `x` is `[n]` with `n == labels.count`, every label in `0..<classCount`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func scattered(
         toClassIndices labels: [Int], classCount: Int, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -188,7 +208,7 @@ extension Tensor {
         }
         let index = labels.enumerated().map { $0.offset * classCount + $0.element }
         return Tensor.result(scatterStorage(index, count: labels.count * classCount), [labels.count, classCount],
-                             .scatterClasses(classIndices: labels), [self])
+                             .scatterClasses(classIndices: labels), self)
     }
 
     /// Tensors joined along an existing axis.
@@ -197,6 +217,8 @@ extension Tensor {
     /// y = [x₁ | x₂ | …] along axis      ∂L/∂xₖ = the matching slice of ḡ
     /// ```
     /// Precondition: at least one tensor; equal ranks; equal extents except along `axis`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func concatenated(
         _ tensors: [Tensor], alongAxis axis: Int = 0, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
@@ -234,6 +256,8 @@ extension Tensor {
     /// y[…, k, …] = xₖ      ∂L/∂xₖ = ḡ[…, k, …]
     /// ```
     /// Precondition: at least one tensor, all of the same shape; `axis` in `0...rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func stacked(
         _ tensors: [Tensor], alongAxis axis: Int = 0, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {

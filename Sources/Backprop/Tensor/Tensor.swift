@@ -27,6 +27,8 @@ public struct Tensor<Scalar: TensorScalar> {
     /// The graph node: nil for constants, a leaf node for parameters, an op node for results.
     var node: TensorNode<Scalar>?
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     init(storage: [Scalar], shape: [Int], node: TensorNode<Scalar>?) {
         self.storage = storage
         self.shape = shape
@@ -84,6 +86,8 @@ public struct Tensor<Scalar: TensorScalar> {
         set { storage[flatIndex(indices)] = newValue }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func flatIndex(_ indices: [Int]) -> Int {
         if indices.count != shape.count {
             tensorError("subscript: \(indices.count) indices for a tensor of shape \(shape)")
@@ -124,6 +128,8 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     /// gradient ← nil   (reads as zero: the next backward starts from 0)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func zeroGradients() { node?.gradient = nil }
 
     /// The same values as a constant: no graph node, gradients do not flow through it.
@@ -131,6 +137,8 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     /// detached(x) = x,   ∂detached(x)/∂x = 0
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func detached() -> Tensor<Scalar> { Tensor(storage: storage, shape: shape, node: nil) }
 
     /// The same values as a fresh parameter (a leaf that accumulates gradients).
@@ -138,12 +146,16 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     /// p = x,  p.gradient accumulates ∂L/∂p
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func requiringGradient() -> Tensor<Scalar> {
         Tensor(storage: storage, shape: shape, node: TensorNode(leafShape: shape))
     }
 
     /// Creates a result tensor, recording a graph node when gradients are being
     /// recorded and some input requires them.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
         _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>]
@@ -154,6 +166,31 @@ public struct Tensor<Scalar: TensorScalar> {
         let op = op()
         let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
         return Tensor(storage: storage, shape: shape, node: node)
+    }
+
+    /// `result` for a unary op, without building an input array for constants.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inline(__always)
+    static func result(
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>
+    ) -> Tensor<Scalar> {
+        guard a.node != nil, isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
+        return result(storage, shape, op(), [a])
+    }
+
+    /// `result` for a binary op, without building an input array for constants.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inline(__always)
+    static func result(
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
+        _ a: Tensor<Scalar>, _ b: Tensor<Scalar>
+    ) -> Tensor<Scalar> {
+        guard a.node != nil || b.node != nil, isRecordingGradients else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
+        return result(storage, shape, op(), [a, b])
     }
 }
 

@@ -37,17 +37,31 @@ final class TensorNode<Scalar: TensorScalar> {
     /// chains; instead, inputs that only this node references are moved onto a local
     /// stack and emptied before they are released, so every deinit returns at once.
     deinit {
-        guard !inputs.isEmpty || gradient != nil || pending != nil else { return }
+        if inputs.isEmpty && gradient == nil && pending == nil { return }
+        releaseIteratively()
+    }
+
+    /// The body of `deinit`, specialised for Float and Double (a generic deinit would
+    /// look up type metadata at run time on every node).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func releaseIteratively() {
         var stack: [TensorNode<Scalar>] = []
-        func take(_ node: TensorNode<Scalar>) {
-            for input in node.inputs where input.node != nil { stack.append(input.node!) }
-            node.inputs = []
-            if let g = node.gradient?.node { stack.append(g); node.gradient = nil }
-            if let p = node.pending?.node { stack.append(p); node.pending = nil }
-        }
-        take(self)
+        TensorNode.moveReferences(of: self, to: &stack)
         while var next = stack.popLast() {
-            if isKnownUniquelyReferenced(&next) { take(next) }
+            if isKnownUniquelyReferenced(&next) { TensorNode.moveReferences(of: next, to: &stack) }
         }
+    }
+
+    /// Moves the node's references to other nodes onto `stack`, leaving it empty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func moveReferences(of node: TensorNode<Scalar>, to stack: inout [TensorNode<Scalar>]) {
+        for input in node.inputs { if let n = input.node { stack.append(n) } }
+        node.inputs = []
+        if let g = node.gradient?.node { stack.append(g) }
+        node.gradient = nil
+        if let p = node.pending?.node { stack.append(p) }
+        node.pending = nil
     }
 }

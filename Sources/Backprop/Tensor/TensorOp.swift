@@ -101,6 +101,8 @@ public enum TensorOp<Scalar: TensorScalar> {
     /// ```
     /// x̄ᵢ = ȳ · ∂y/∂xᵢ   (reduced to xᵢ's shape when xᵢ was broadcast)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func inputGradients(
         inputs x: [Tensor<Scalar>], output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
     ) -> [Tensor<Scalar>?] {
@@ -236,6 +238,8 @@ public enum TensorOpKind: String, CaseIterable, Sendable {
 
 /// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it
 /// broadcasts against the input.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 func restoreReducedAxes<Scalar>(
     _ g: Tensor<Scalar>, axes: [Int], keep: Bool, inputShape: [Int]
 ) -> Tensor<Scalar> {
