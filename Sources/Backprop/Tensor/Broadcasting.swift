@@ -107,8 +107,22 @@ extension Tensor {
         guard case .success(let s) = broadcastShape(self.shape, shape), s == shape else {
             tensorError("broadcasted(to:): cannot broadcast \(self.shape) to \(shape)", file: file, line: line)
         }
-        let index = stridedIndex(shape, broadcastStrides(self.shape, to: shape))
-        return Tensor.result(gatherStorage(index), shape, .broadcast, self)
+        let n = shape.reduce(1, *)
+        let out: [Scalar]
+        if count == 1 {
+            out = [Scalar](repeating: storage[0], count: n)
+        } else if let core = Optional(self.shape.drop(while: { $0 == 1 })), Array(shape.suffix(core.count)) == Array(core) {
+            // Repeating the whole tensor along new leading axes (e.g. a bias row).
+            out = Tensor.makeStorage(n) { o in
+                storage.withUnsafeBufferPointer { x in
+                    var p = 0
+                    while p < n { for i in 0..<x.count { o[p + i] = x[i] }; p += x.count }
+                }
+            }
+        } else {
+            out = gatherStorage(stridedIndex(shape, broadcastStrides(self.shape, to: shape)))
+        }
+        return Tensor.result(out, shape, .broadcast, self)
     }
 
     /// Gathers `storage[index[i]]` (negative index → 0) into new storage.

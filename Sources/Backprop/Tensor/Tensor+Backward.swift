@@ -93,12 +93,13 @@ public func gradients<Scalar>(
 @_specialize(where Scalar == Double)
 func topologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> [TensorNode<Scalar>] {
     var order: [TensorNode<Scalar>] = []
-    var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
     var stack: [(node: TensorNode<Scalar>, next: Int)] = [(root, 0)]
+    root.isVisited = true
     while let (node, i) = stack.last {
         if i < node.inputs.count {
             stack[stack.count - 1].next = i + 1
-            if let child = node.inputs[i].node, visited.insert(ObjectIdentifier(child)).inserted {
+            if let child = node.inputs[i].node, !child.isVisited {
+                child.isVisited = true
                 stack.append((child, 0))
             }
         } else {
@@ -106,6 +107,7 @@ func topologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> [TensorNode<Scalar>
             stack.removeLast()
         }
     }
+    for node in order { node.isVisited = false }
     return order
 }
 

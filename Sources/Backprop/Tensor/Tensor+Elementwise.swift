@@ -175,6 +175,7 @@ extension Tensor {
                 file: file, line: line)
         }
         let n = outShape.reduce(1, *)
+        if let out = blockwise(other, function, outShape, n) { return Tensor.result(out, outShape, op(), self, other) }
         let aIndex = shape == outShape || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
         let bIndex = other.shape == outShape || other.count == 1
             ? nil : stridedIndex(outShape, broadcastStrides(other.shape, to: outShape))
@@ -188,6 +189,38 @@ extension Tensor {
             }
         }
         return Tensor.result(out, outShape, op(), self, other)
+    }
+
+    /// Fast path for a full tensor combined with a repeated trailing block (a bias row):
+    /// one kernel call per block, no index arrays. Nil when it does not apply.
+    func blockwise(_ other: Tensor, _ function: BinaryFunction, _ outShape: [Int], _ n: Int) -> [Scalar]? {
+        func isTrailingBlock(_ s: [Int]) -> Bool {
+            let core = s.drop(while: { $0 == 1 })
+            return core.count > 0 && Array(outShape.suffix(core.count)) == Array(core)
+        }
+        let full: Bool
+        if shape == outShape && other.count >= 4 && other.count < n && isTrailingBlock(other.shape) {
+            full = true
+        } else if other.shape == outShape && count >= 4 && count < n && isTrailingBlock(shape) {
+            full = false
+        } else {
+            return nil
+        }
+        let block = full ? other.count : count
+        return Tensor.makeStorage(n) { o in
+            storage.withUnsafeBufferPointer { a in
+                other.storage.withUnsafeBufferPointer { b in
+                    for start in stride(from: 0, to: n, by: block) {
+                        let out = UnsafeMutableBufferPointer(rebasing: o[start..<(start + block)])
+                        if full {
+                            Scalar._combine(function, UnsafeBufferPointer(rebasing: a[start..<(start + block)]), nil, b, nil, out)
+                        } else {
+                            Scalar._combine(function, a, nil, UnsafeBufferPointer(rebasing: b[start..<(start + block)]), nil, out)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Elementwise sum with broadcasting.

@@ -168,11 +168,19 @@ enum TensorKernels {
                 for k in 0..<count { let v = x[base + k * inner]; if v > m { m = v } }
                 if !m.isFinite { m = 0 }
                 var s: T = 0
-                for k in 0..<count { s += T._exp(x[base + k * inner] - m) }
+                if function == .softmax {
+                    for k in 0..<count {
+                        let e = T._exp(x[base + k * inner] - m)
+                        out[base + k * inner] = e
+                        s += e
+                    }
+                } else {
+                    for k in 0..<count { s += T._exp(x[base + k * inner] - m) }
+                }
                 switch function {
                 case .softmax:
                     let r = 1 / s
-                    for k in 0..<count { out[base + k * inner] = T._exp(x[base + k * inner] - m) * r }
+                    for k in 0..<count { out[base + k * inner] *= r }
                 case .logSoftmax:
                     let l = m + T._log(s)
                     for k in 0..<count { out[base + k * inner] = x[base + k * inner] - l }
