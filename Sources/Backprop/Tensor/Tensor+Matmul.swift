@@ -41,4 +41,32 @@ extension Tensor {
         let outShape = a.count == 3 ? [batch, m, n] : [m, n]
         return Tensor.result(out, outShape, .matmul, self, other)
     }
+
+    /// `op(a)·op(b)` as a constant (no graph node), with transposes done by GEMM
+    /// instead of materialised: the matmul rule uses it when the backward pass is not
+    /// being recorded. Shapes are trusted (they come from a recorded matmul).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func matmulConstant(_ a: Tensor, transposingA: Bool, _ b: Tensor, transposingB: Bool) -> Tensor {
+        let r = a.rank
+        let batch = r == 3 ? a.shape[0] : 1
+        let (ar, ac) = (a.shape[r - 2], a.shape[r - 1]), (br, bc) = (b.shape[r - 2], b.shape[r - 1])
+        let m = transposingA ? ac : ar, k = transposingA ? ar : ac, n = transposingB ? br : bc
+        var out = [Scalar](repeating: 0, count: batch * m * n)
+        if m > 0 && n > 0 && k > 0 {
+            out.withUnsafeMutableBufferPointer { c in
+                a.storage.withUnsafeBufferPointer { pa in
+                    b.storage.withUnsafeBufferPointer { pb in
+                        for i in 0..<batch {
+                            Scalar._gemm(transA: transposingA, transB: transposingB, m: m, n: n, k: k,
+                                         a: pa.baseAddress! + i * ar * ac, lda: ac,
+                                         b: pb.baseAddress! + i * br * bc, ldb: bc,
+                                         c: c.baseAddress! + i * m * n, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(storage: out, shape: r == 3 ? [batch, m, n] : [m, n], node: nil)
+    }
 }

@@ -150,6 +150,10 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .clamp(let lower, let upper):
             return [g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)).detached()]
         case .matmul:
+            if !isRecordingGradients {  // first-order pass: let GEMM transpose in place
+                return [grad(0) { Tensor.matmulConstant(g, transposingA: false, x[1], transposingB: true) },
+                        grad(1) { Tensor.matmulConstant(x[0], transposingA: true, g, transposingB: false) }]
+            }
             return [grad(0) { g.matmul(x[1].transposed()) }, grad(1) { x[0].transposed().matmul(g) }]
         case .permute(let axes):
             var inverse = axes
