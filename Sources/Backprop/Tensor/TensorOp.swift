@@ -9,30 +9,55 @@
 /// y = op(x₁, …, xₙ)   rule: ḡ ↦ (ḡ·∂y/∂x₁, …, ḡ·∂y/∂xₙ)   (vector–Jacobian products)
 /// ```
 public enum TensorOp<Scalar: TensorScalar> {
+    /// Broadcasting binary ops: a + b, a − b, a ⊙ b, a / b, aᵇ.
     case add, subtract, multiply, divide, power
+    /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu.
     case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    /// Leaky relu with slope α for x ≤ 0.
     case leakyRelu(alpha: Scalar)
+    /// Heaviside step [x > threshold] (derivative zero).
     case step(threshold: Scalar)
+    /// min(max(x, lower), upper).
     case clamp(lower: Scalar, upper: Scalar)
+    /// Matrix product (2-D or batched 3-D).
     case matmul
+    /// Axis permutation: result axis k is input axis `axes[k]`.
     case permute(axes: [Int])
+    /// Same elements, new shape.
     case reshape
+    /// Broadcast to a larger shape.
     case broadcast
+    /// Sum over the (sorted, non-negative) axes.
     case sum(axes: [Int], keepingDimensions: Bool)
+    /// Mean over the axes.
     case mean(axes: [Int], keepingDimensions: Bool)
+    /// Maximum over the axes (ties share the gradient).
     case max(axes: [Int], keepingDimensions: Bool)
+    /// Minimum over the axes (ties share the gradient).
     case min(axes: [Int], keepingDimensions: Bool)
+    /// Softmax along an axis.
     case softmax(axis: Int)
+    /// Log-softmax along an axis.
     case logSoftmax(axis: Int)
+    /// Log-sum-exp along an axis.
     case logSumExp(axis: Int, keepingDimensions: Bool)
+    /// Sub-tensor starting at `lower` (the result's shape gives the extents).
     case slice(lower: [Int])
+    /// Placement into zeros at offsets `lower` (adjoint of slice).
     case pad(lower: [Int])
+    /// Rows picked by index.
     case selectRows(indices: [Int])
+    /// Rows added into zeros at indices (adjoint of selectRows).
     case scatterRows(indices: [Int])
+    /// out[i] = x[i, classIndices[i]].
     case gather(classIndices: [Int])
+    /// out[i, classIndices[i]] = x[i] (adjoint of gather).
     case scatterClasses(classIndices: [Int])
+    /// Concatenation along an axis.
     case concatenate(axis: Int)
+    /// where(mask, a, b), with the mask broadcast to the result's shape.
     case select(mask: Tensor<Scalar>)
+    /// A user-defined op.
     case custom(any TensorFunction<Scalar>)
 
     /// The op's kind, without parameters.
@@ -231,12 +256,19 @@ public enum TensorOp<Scalar: TensorScalar> {
 /// TensorOpKind.allCases   // every op the graph can record
 /// ```
 public enum TensorOpKind: String, CaseIterable, Sendable {
+    /// Broadcasting binary ops.
     case add, subtract, multiply, divide, power
+    /// Elementwise unary ops.
     case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    /// Parameterised elementwise ops.
     case leakyRelu, step, clamp
+    /// Linear algebra and shape ops.
     case matmul, permute, reshape, broadcast
+    /// Reductions and the softmax family.
     case sum, mean, max, min, softmax, logSoftmax, logSumExp
+    /// Indexing and joining.
     case slice, pad, selectRows, scatterRows, gather, scatterClasses, concatenate, select
+    /// User-defined ops.
     case custom
 }
 
