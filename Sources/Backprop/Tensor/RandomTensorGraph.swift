@@ -40,7 +40,7 @@ public struct RandomTensorGraph: CustomStringConvertible {
     /// ```
     /// vₖ = opₖ(v_{i}, v_{j}),  output = v_last
     /// ```
-    public init(using rng: inout SeededGenerator, maxSteps: Int = 6) {
+    public init(using rng: inout SeededGenerator, maxSteps: Int = 8) {
         var inputs: [Tensor<Double>] = []
         var shapes: [[Int]] = []
         var steps: [Step] = []

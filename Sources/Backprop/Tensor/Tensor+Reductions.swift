@@ -24,6 +24,17 @@ extension Tensor {
         let outShape = keep ? keptShape : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
         let n = keptShape.reduce(1, *)
         var out = [Scalar](repeating: initial, count: n)
+        if count > 0, n > 1, let first = axes.first, axes.last! - first == axes.count - 1 {
+            // Contiguous run of axes: reduce the middle of [outer, count, inner] directly.
+            let outer = shape[..<first].reduce(1, *), inner = shape[(axes.last! + 1)...].reduce(1, *)
+            let middle = count / Swift.max(1, outer * inner)
+            out.withUnsafeMutableBufferPointer { o in
+                storage.withUnsafeBufferPointer {
+                    Scalar._reduceMiddle(function, $0, outer: outer, count: middle, inner: inner, o)
+                }
+            }
+            return (out, outShape)
+        }
         let outIndex: [Int]? = n == 1 ? nil : {
             var strides = contiguousStrides(keptShape)
             for a in axes { strides[a] = 0 }

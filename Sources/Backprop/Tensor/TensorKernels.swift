@@ -142,6 +142,25 @@ enum TensorKernels {
         }
     }
 
+    /// `out[o, i] ⊕= x[o, k, i]` for a `[outer, count, inner]` input; `out` starts at the
+    /// reduction's identity. The inner loop runs over contiguous memory.
+    static func reduceMiddle<T: TensorScalar>(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        for o in 0..<outer {
+            let ob = o * inner
+            for k in 0..<count {
+                let xb = (o * count + k) * inner
+                switch function {
+                case .sum: for i in 0..<inner { out[ob + i] += x[xb + i] }
+                case .max: for i in 0..<inner where x[xb + i] > out[ob + i] || x[xb + i].isNaN { out[ob + i] = x[xb + i] }
+                case .min: for i in 0..<inner where x[xb + i] < out[ob + i] || x[xb + i].isNaN { out[ob + i] = x[xb + i] }
+                }
+            }
+        }
+    }
+
     static func gather<T: TensorScalar>(
         _ x: UnsafeBufferPointer<T>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<T>
     ) {

@@ -43,6 +43,10 @@ where RawSignificand: FixedWidthInteger {
     static func _reduce(
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, _ outIndex: UnsafeBufferPointer<Int>?,
         _ out: UnsafeMutableBufferPointer<Self>)
+    /// Reduces the middle axis of `[outer, count, inner]` into `out` (`[outer, inner]`).
+    static func _reduceMiddle(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Self>)
     /// Gathers `out[i] = index[i] < 0 ? 0 : x[index[i]]`.
     static func _gather(
         _ x: UnsafeBufferPointer<Self>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Self>)
@@ -167,6 +171,15 @@ extension Double: TensorScalar {
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Double>, _ outIndex: UnsafeBufferPointer<Int>?,
         _ out: UnsafeMutableBufferPointer<Double>
     ) { TensorKernels.reduce(function, x, outIndex, out) }
+    /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`, specialised for this type.
+    ///
+    /// ```
+    /// out[o, i] = ⊕ₖ x[o, k, i]
+    /// ```
+    public static func _reduceMiddle(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Double>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Double>
+    ) { TensorKernels.reduceMiddle(function, x, outer: outer, count: count, inner: inner, out) }
     /// Kernel hook: an index gather, specialised for this type.
     ///
     /// ```
@@ -272,6 +285,15 @@ extension Float: TensorScalar {
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Float>, _ outIndex: UnsafeBufferPointer<Int>?,
         _ out: UnsafeMutableBufferPointer<Float>
     ) { TensorKernels.reduce(function, x, outIndex, out) }
+    /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`, specialised for this type.
+    ///
+    /// ```
+    /// out[o, i] = ⊕ₖ x[o, k, i]
+    /// ```
+    public static func _reduceMiddle(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Float>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Float>
+    ) { TensorKernels.reduceMiddle(function, x, outer: outer, count: count, inner: inner, out) }
     /// Kernel hook: an index gather, specialised for this type.
     ///
     /// ```
