@@ -153,6 +153,26 @@ extension Tensor {
         return unary(.clamp, .clamp(lower: lower, upper: upper), lower, upper)
     }
 
+    /// `upstream ⊙ f′(x)` as a constant, in one loop (first-order backward passes).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func elementwiseDerivative(
+        _ function: ElementwiseFunction, x: Tensor, y: Tensor, upstream g: Tensor, _ p0: Scalar, _ p1: Scalar
+    ) -> Tensor {
+        let out = makeStorage(g.count) { o in
+            x.storage.withUnsafeBufferPointer { xb in
+                g.storage.withUnsafeBufferPointer { gb in
+                    if y.storage.count == g.count {
+                        y.storage.withUnsafeBufferPointer { Scalar._mapDerivative(function, xb, $0, gb, o, p0, p1) }
+                    } else {  // y not saved (the function does not need it)
+                        Scalar._mapDerivative(function, xb, xb, gb, o, p0, p1)
+                    }
+                }
+            }
+        }
+        return Tensor(storage: out, shape: g.shape, node: nil)
+    }
+
     /// The sign of each element as a constant (−1, 0 or 1; no graph node).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -63,6 +63,29 @@ enum TensorKernels {
         }
     }
 
+    /// `out[i] = g[i]·f′(x[i])` (y = f(x) is used where it is cheaper).
+    static func mapDerivative<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>,
+        _ g: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>, _ p0: T, _ p1: T
+    ) {
+        let n = g.count
+        switch function {
+        case .negate: for i in 0..<n { out[i] = -g[i] }
+        case .exp: for i in 0..<n { out[i] = g[i] * y[i] }
+        case .log: for i in 0..<n { out[i] = g[i] / x[i] }
+        case .squareRoot: for i in 0..<n { out[i] = g[i] * 0.5 / y[i] }
+        case .absolute: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0) }
+        case .sine: for i in 0..<n { out[i] = g[i] * T._cos(x[i]) }
+        case .cosine: for i in 0..<n { out[i] = -(g[i] * T._sin(x[i])) }
+        case .tanh: for i in 0..<n { out[i] = g[i] * (1 - y[i] * y[i]) }
+        case .sigmoid: for i in 0..<n { out[i] = g[i] * (y[i] * (1 - y[i])) }
+        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : 0 }
+        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : g[i] * p0 }
+        case .step, .sign: for i in 0..<n { out[i] = 0 }
+        case .clamp: for i in 0..<n { out[i] = x[i] > p0 && x[i] < p1 ? g[i] : 0 }
+        }
+    }
+
     static func combine<T: TensorScalar>(
         _ function: BinaryFunction, _ a: UnsafeBufferPointer<T>, _ aIndex: UnsafeBufferPointer<Int>?,
         _ b: UnsafeBufferPointer<T>, _ bIndex: UnsafeBufferPointer<Int>?, _ out: UnsafeMutableBufferPointer<T>

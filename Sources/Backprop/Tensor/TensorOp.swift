@@ -119,6 +119,25 @@ public enum TensorOp<Scalar: TensorScalar> {
         }
     }
 
+    /// The kernel function of an elementwise op with a fused derivative, and its parameters.
+    var elementwiseFunction: (ElementwiseFunction, Scalar, Scalar)? {
+        switch self {
+        case .negate: (.negate, 0, 0)
+        case .exp: (.exp, 0, 0)
+        case .log: (.log, 0, 0)
+        case .squareRoot: (.squareRoot, 0, 0)
+        case .absolute: (.absolute, 0, 0)
+        case .sine: (.sine, 0, 0)
+        case .cosine: (.cosine, 0, 0)
+        case .tanh: (.tanh, 0, 0)
+        case .sigmoid: (.sigmoid, 0, 0)
+        case .relu: (.relu, 0, 0)
+        case .leakyRelu(let alpha): (.leakyRelu, alpha, 0)
+        case .clamp(let lower, let upper): (.clamp, lower, upper)
+        default: nil
+        }
+    }
+
     /// The reverse-mode rule table: the gradient of the loss with respect to each
     /// input, given the gradient `upstream` with respect to `output` (nil for inputs
     /// that do not require gradients, and for ops whose derivative is zero).
@@ -134,6 +153,11 @@ public enum TensorOp<Scalar: TensorScalar> {
         let needs = x.map(\.requiresGradient)
         /// Gradient for input i, computed only when input i requires it.
         func grad(_ i: Int, _ body: () -> Tensor<Scalar>) -> Tensor<Scalar>? { needs[i] ? body() : nil }
+        if !isRecordingGradients, let (function, p0, p1) = elementwiseFunction {
+            // First-order pass of an elementwise op: g·f′(x) in one fused loop (the
+            // composed rules below are used when the backward pass is recorded).
+            return [Tensor.elementwiseDerivative(function, x: x[0], y: y, upstream: g, p0, p1)]
+        }
         switch self {
         case .add:
             return [grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(g, to: x[1].shape) }]

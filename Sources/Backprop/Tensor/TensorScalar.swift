@@ -43,6 +43,11 @@ where RawSignificand: FixedWidthInteger {
     static func _reduce(
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, _ outIndex: UnsafeBufferPointer<Int>?,
         _ out: UnsafeMutableBufferPointer<Self>)
+    /// The first-order backward pass of an elementwise function in one loop:
+    /// `out[i] = g[i]·f′(x[i])`, using the output `y` where that is cheaper.
+    static func _mapDerivative(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeBufferPointer<Self>,
+        _ g: UnsafeBufferPointer<Self>, _ out: UnsafeMutableBufferPointer<Self>, _ p0: Self, _ p1: Self)
     /// Reduces the middle axis of `[outer, count, inner]` into `out` (`[outer, inner]`).
     static func _reduceMiddle(
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, outer: Int, count: Int, inner: Int,
@@ -171,6 +176,15 @@ extension Double: TensorScalar {
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Double>, _ outIndex: UnsafeBufferPointer<Int>?,
         _ out: UnsafeMutableBufferPointer<Double>
     ) { TensorKernels.reduce(function, x, outIndex, out) }
+    /// Kernel hook: g·f′(x) for an elementwise function, specialised for this type.
+    ///
+    /// ```
+    /// out[i] = g[i]·f′(x[i])
+    /// ```
+    public static func _mapDerivative(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>,
+        _ g: UnsafeBufferPointer<Double>, _ out: UnsafeMutableBufferPointer<Double>, _ p0: Double, _ p1: Double
+    ) { TensorKernels.mapDerivative(function, x, y, g, out, p0, p1) }
     /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`, specialised for this type.
     ///
     /// ```
@@ -285,6 +299,15 @@ extension Float: TensorScalar {
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Float>, _ outIndex: UnsafeBufferPointer<Int>?,
         _ out: UnsafeMutableBufferPointer<Float>
     ) { TensorKernels.reduce(function, x, outIndex, out) }
+    /// Kernel hook: g·f′(x) for an elementwise function, specialised for this type.
+    ///
+    /// ```
+    /// out[i] = g[i]·f′(x[i])
+    /// ```
+    public static func _mapDerivative(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>,
+        _ g: UnsafeBufferPointer<Float>, _ out: UnsafeMutableBufferPointer<Float>, _ p0: Float, _ p1: Float
+    ) { TensorKernels.mapDerivative(function, x, y, g, out, p0, p1) }
     /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`, specialised for this type.
     ///
     /// ```
