@@ -146,6 +146,22 @@ struct TensorGraphTests {
         #expect(report.passed, "\(report)")
     }
 
+    @Test func batchedMatmulIsAStackOfMatmuls() {
+        var rng = SeededGenerator(seed: 21)
+        let a = Tensor<Double>.randomNormal(shape: [3, 2, 4], using: &rng)
+        let b = Tensor<Double>.randomNormal(shape: [3, 4, 5], using: &rng)
+        let c = a.matmul(b)
+        #expect(c.shape == [3, 2, 5])
+        for i in 0..<3 {
+            let ai = a.sliced([i..<(i + 1)]).reshaped(to: [2, 4]), bi = b.sliced([i..<(i + 1)]).reshaped(to: [4, 5])
+            let ci = c.sliced([i..<(i + 1)]).reshaped(to: [2, 5])
+            for (x, y) in zip(ai.matmul(bi).scalars, ci.scalars) { #expect(Swift.abs(x - y) < 1e-12) }
+        }
+        let report = checkTensorGradients(of: { $0[0].matmul($0[1]).tanh() }, at: [a, b])
+        #expect(report.passed, "\(report)")
+        #expect(checkSecondOrderTensorGradients(of: { $0[0].matmul($0[1]).tanh() }, at: [a, b]).passed)
+    }
+
     @Test func crossEntropyWithGatherAndLogSoftmax() {
         let logits = Tensor<Double>([[2, 1, 0.1], [0.5, 2.5, 0.3]], requiresGradient: true)
         let labels = [0, 1]

@@ -3,8 +3,10 @@ import Testing
 
 @Suite("Tensor: every op against finite differences")
 struct TensorOpTests {
-    /// Kinds that have an entry in the test table (`applyOp` returns a result whose node
-    /// records that op). Fails when an op kind is added without a test entry.
+    /// Every op kind has an entry in the test table whose result records that op.
+    /// `applyOp` and `OpTestData.instance` switch exhaustively over `TensorOpKind`, so a
+    /// new op without a test entry stops the tests from compiling; an entry that does not
+    /// actually produce its op (a typo, a no-op) fails here.
     @Test func everyOpKindHasATestEntry() {
         var data = OpTestData(rng: SeededGenerator(seed: 1))
         for kind in TensorOpKind.allCases {
