@@ -32,6 +32,10 @@ public struct RandomTensorGraph: CustomStringConvertible {
     enum SoftmaxStep: CaseIterable, Sendable { case softmax, logSoftmax, logSumExp }
 
     /// The input values (parameters of the check).
+    ///
+    /// ```
+    /// output = self(inputs)
+    /// ```
     public let inputs: [Tensor<Double>]
     let steps: [Step]
 

@@ -50,6 +50,10 @@ public struct TensorGradientCheckOptions: Sendable {
 /// ```
 public struct TensorGradientReport: CustomStringConvertible, Sendable {
     /// One checked element (or, in fast mode, one projection: index `[]`).
+    ///
+    /// ```
+    /// (input, index, analytic, numeric, |a − n|, |a − n| / |n|)
+    /// ```
     public struct Entry: Sendable {
         /// Which input tensor (position in the `at:` array); -1 for a fast-mode projection.
         public var input: Int
