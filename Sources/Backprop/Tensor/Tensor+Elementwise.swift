@@ -218,6 +218,18 @@ extension Tensor {
             let core = s.drop(while: { $0 == 1 })
             return core.count > 0 && Array(outShape.suffix(core.count)) == Array(core)
         }
+        /// Whether `s` is `outShape` with trailing axes set to 1 (each element repeats
+        /// over a contiguous run of the output, like a bias column).
+        func isLeadingBlock(_ s: [Int]) -> Bool {
+            let padded = [Int](repeating: 1, count: outShape.count - s.count) + s
+            guard let split = padded.lastIndex(where: { $0 != 1 }) else { return false }
+            return Array(padded[...split]) == Array(outShape[...split])
+        }
+        if shape == outShape && other.count > 1 && other.count < n && isLeadingBlock(other.shape) {
+            return repeatedElements(other, function, n, otherIsRight: true)
+        } else if other.shape == outShape && count > 1 && count < n && isLeadingBlock(shape) {
+            return other.repeatedElements(self, function, n, otherIsRight: false)
+        }
         let full: Bool
         if shape == outShape && other.count >= 4 && other.count < n && isTrailingBlock(other.shape) {
             full = true
@@ -236,6 +248,28 @@ extension Tensor {
                             Scalar._combine(function, UnsafeBufferPointer(rebasing: a[start..<(start + block)]), nil, b, nil, out)
                         } else {
                             Scalar._combine(function, a, nil, UnsafeBufferPointer(rebasing: b[start..<(start + block)]), nil, out)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `self ⊕ e` (or `e ⊕ self`) where each element e of `other` covers a contiguous
+    /// run of `n / other.count` elements of `self`: one scalar-broadcast kernel call per run.
+    func repeatedElements(_ other: Tensor, _ function: BinaryFunction, _ n: Int, otherIsRight: Bool) -> [Scalar] {
+        let run = n / other.count
+        return Tensor.makeStorage(n) { o in
+            storage.withUnsafeBufferPointer { a in
+                other.storage.withUnsafeBufferPointer { b in
+                    for j in 0..<other.count {
+                        let range = (j * run)..<((j + 1) * run)
+                        let out = UnsafeMutableBufferPointer(rebasing: o[range])
+                        let part = UnsafeBufferPointer(rebasing: a[range]), e = UnsafeBufferPointer(rebasing: b[j..<(j + 1)])
+                        if otherIsRight {
+                            Scalar._combine(function, part, nil, e, nil, out)
+                        } else {
+                            Scalar._combine(function, e, nil, part, nil, out)
                         }
                     }
                 }
