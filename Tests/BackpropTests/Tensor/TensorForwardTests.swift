@@ -186,6 +186,35 @@ struct TensorForwardTests {
         }
     }
 
+    /// Shape pairs that reach every broadcasting path: same shape, scalar on either side,
+    /// a repeated trailing block (bias row) or leading block (bias column) on either
+    /// side, a middle axis, and both operands stretched.
+    static let broadcastPairs: [([Int], [Int])] = [
+        ([2, 3], [2, 3]), ([], [2, 3]), ([2, 3], []), ([1], [4, 2]),
+        ([4, 5], [5]), ([5], [4, 5]), ([3, 4, 5], [1, 4, 5]), ([1, 1, 5], [3, 4, 5]),
+        ([4, 5], [4, 1]), ([4, 1], [4, 5]), ([3, 4, 2], [3, 1, 1]), ([3, 1, 1], [3, 4, 2]),
+        ([3, 4, 2], [3, 1, 2]), ([3, 1, 2], [3, 4, 2]), ([3, 1], [1, 4]), ([2, 1, 3], [4, 1]),
+    ]
+
+    @Test(arguments: broadcastPairs)
+    func everyBroadcastingPath(shapes: ([Int], [Int])) {
+        var data = OpTestData(rng: SeededGenerator(seed: UInt64(shapes.0.count * 10 + shapes.1.count)))
+        for kind in [TensorOpKind.add, .subtract, .multiply, .divide, .power, .select] {
+            var instance = OpInstance(inputs: [data.positive(shapes.0, lower: 0.5, upper: 2),
+                                               data.positive(shapes.1, lower: -1.5, upper: 2)])
+            if kind == .select {
+                let m = Self.broadcastShape([shapes.0, shapes.1]).dropFirst()
+                instance.mask = Tensor(shape: Array(m), scalars: (0..<m.reduce(1, *)).map { _ in data.bool() ? 1 : 0 })
+            }
+            let y = applyOp(kind, instance, instance.inputs)!
+            let (shape, values) = Self.reference(kind, instance)
+            #expect(y.shape == shape, "\(kind) \(shapes)")
+            for (a, b) in zip(y.scalars, values) { #expect(Swift.abs(a - b) <= 1e-12 * (1 + Swift.abs(b)), "\(kind) \(shapes)") }
+            let report = checkTensorGradients(of: { applyOp(kind, instance, $0)! }, at: instance.inputs)
+            #expect(report.passed, "\(kind) \(shapes)\n\(report)")
+        }
+    }
+
     @Test func broadcastingShapesFollowNumPy() {
         let a = Tensor<Double>.zeros(shape: [4, 1, 3]), b = Tensor<Double>.zeros(shape: [2, 1])
         #expect((a + b).shape == [4, 2, 3])
