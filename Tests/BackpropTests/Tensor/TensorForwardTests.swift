@@ -38,7 +38,7 @@ struct TensorForwardTests {
     }
 
     /// The reference result of an op: shape and row-major values.
-    static func reference(_ kind: TensorOpKind, _ i: OpInstance) -> (shape: [Int], values: [Double]) {
+    static func reference(_ kind: TensorOpKind, _ i: TensorOpInstance) -> (shape: [Int], values: [Double]) {
         let x = i.inputs
         func unary(_ f: (Double) -> Double) -> ([Int], [Double]) { (x[0].shape, x[0].scalars.map(f)) }
         func binary(_ f: (Double, Double) -> Double) -> ([Int], [Double]) {
@@ -126,7 +126,7 @@ struct TensorForwardTests {
             return alongAxis(normalized(i.axes[0])) { v in let s = log(v.map { exp($0) }.reduce(0, +)); return v.map { $0 - s } }
         case .logSumExp:
             let exps = Tensor<Double>(shape: x[0].shape, scalars: x[0].scalars.map { exp($0) })
-            let sums = reference(.sum, OpInstance(inputs: [exps], axes: [normalized(i.axes[0])], keep: i.keep))
+            let sums = reference(.sum, TensorOpInstance(inputs: [exps], axes: [normalized(i.axes[0])], keep: i.keep))
             return (sums.shape, sums.values.map { log($0) })
         case .slice:
             let full = i.ranges + x[0].shape[i.ranges.count...].map { 0..<$0 }
@@ -173,10 +173,10 @@ struct TensorForwardTests {
 
     @Test(arguments: TensorOpKind.allCases)
     func forwardMatchesNaiveReference(kind: TensorOpKind) {
-        var data = OpTestData(rng: SeededGenerator(seed: 300 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
+        var data = TensorOpTestData(rng: SeededGenerator(seed: 300 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
         for _ in 0..<6 {
             let instance = data.instance(kind)
-            let y = applyOp(kind, instance, instance.inputs)!
+            let y = applyTensorOp(kind, instance, instance.inputs)!
             let (shape, values) = Self.reference(kind, instance)
             #expect(y.shape == shape, "\(kind) \(instance)")
             guard y.shape == shape else { continue }
@@ -198,19 +198,19 @@ struct TensorForwardTests {
 
     @Test(arguments: broadcastPairs)
     func everyBroadcastingPath(shapes: ([Int], [Int])) {
-        var data = OpTestData(rng: SeededGenerator(seed: UInt64(shapes.0.count * 10 + shapes.1.count)))
+        var data = TensorOpTestData(rng: SeededGenerator(seed: UInt64(shapes.0.count * 10 + shapes.1.count)))
         for kind in [TensorOpKind.add, .subtract, .multiply, .divide, .power, .select] {
-            var instance = OpInstance(inputs: [data.positive(shapes.0, lower: 0.5, upper: 2),
+            var instance = TensorOpInstance(inputs: [data.positive(shapes.0, lower: 0.5, upper: 2),
                                                data.positive(shapes.1, lower: -1.5, upper: 2)])
             if kind == .select {
                 let m = Self.broadcastShape([shapes.0, shapes.1]).dropFirst()
                 instance.mask = Tensor(shape: Array(m), scalars: (0..<m.reduce(1, *)).map { _ in data.bool() ? 1 : 0 })
             }
-            let y = applyOp(kind, instance, instance.inputs)!
+            let y = applyTensorOp(kind, instance, instance.inputs)!
             let (shape, values) = Self.reference(kind, instance)
             #expect(y.shape == shape, "\(kind) \(shapes)")
             for (a, b) in zip(y.scalars, values) { #expect(Swift.abs(a - b) <= 1e-12 * (1 + Swift.abs(b)), "\(kind) \(shapes)") }
-            let report = checkTensorGradients(of: { applyOp(kind, instance, $0)! }, at: instance.inputs)
+            let report = checkTensorGradients(of: { applyTensorOp(kind, instance, $0)! }, at: instance.inputs)
             #expect(report.passed, "\(kind) \(shapes)\n\(report)")
         }
     }

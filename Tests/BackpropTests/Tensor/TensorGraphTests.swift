@@ -130,10 +130,10 @@ struct TensorGraphTests {
     @Test func customOpPassesTheCheckerInOneCall() {
         var rng = SeededGenerator(seed: 3)
         let x = Tensor<Double>.randomNormal(shape: [2, 3], using: &rng)
-        let report = checkTensorGradients(of: CubeFunction<Double>(), at: [x])
+        let report = checkTensorGradients(of: TensorCubeFunction<Double>(), at: [x])
         #expect(report.passed, "\(report)")
         // Its backward is written with tensor ops, so second order works too.
-        #expect(checkSecondOrderTensorGradients(of: { CubeFunction<Double>()($0) }, at: [x]).passed)
+        #expect(checkSecondOrderTensorGradients(of: { TensorCubeFunction<Double>()($0) }, at: [x]).passed)
     }
 
     @Test func stackedJoinsAlongANewAxis() {
@@ -170,7 +170,7 @@ struct TensorGraphTests {
         // Closed form: (softmax − onehot)/n, with softmax computed by hand.
         for i in 0..<2 {
             let row = (0..<3).map { logits[i, $0] }
-            let e = row.map { Double.exp_($0) }
+            let e = row.map { Double._exp($0) }
             let s = e.reduce(0, +)
             for j in 0..<3 {
                 let expected = (e[j] / s - (j == labels[i] ? 1 : 0)) / 2
@@ -178,9 +178,4 @@ struct TensorGraphTests {
             }
         }
     }
-}
-
-extension Double {
-    /// exp without importing the C library in every test file.
-    static func exp_(_ x: Double) -> Double { Double._exp(x) }
 }

@@ -32,7 +32,7 @@ struct TensorHigherOrderTests {
         let h = hessian({ z in
             -z.reshaped(to: [1, 4]).logSoftmax(alongAxis: 1).gathered(atClassIndices: [label]).sum()
         }, at: z0)
-        let e = z0.scalars.map { Double.exp_($0) }
+        let e = z0.scalars.map { Double._exp($0) }
         let p = e.map { $0 / e.reduce(0, +) }
         for i in 0..<4 {
             for j in 0..<4 {
@@ -99,10 +99,10 @@ struct TensorHigherOrderTests {
 
     @Test(arguments: TensorOpKind.allCases)
     func secondOrderRuleMatchesFiniteDifferences(kind: TensorOpKind) {
-        var data = OpTestData(rng: SeededGenerator(seed: 500 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
+        var data = TensorOpTestData(rng: SeededGenerator(seed: 500 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
         for trial in 0..<2 {
             let instance = data.instance(kind)
-            let report = checkSecondOrderTensorGradients(of: { applyOp(kind, instance, $0)! }, at: instance.inputs)
+            let report = checkSecondOrderTensorGradients(of: { applyTensorOp(kind, instance, $0)! }, at: instance.inputs)
             #expect(report.passed, "\(kind) trial \(trial) \(instance)\n\(report)")
         }
     }

@@ -2,7 +2,7 @@
 
 /// x ↦ x³ as a custom op, with its derivative written in tensor ops (so it also
 /// supports second-order gradients).
-struct CubeFunction<Scalar: TensorScalar>: TensorFunction {
+struct TensorCubeFunction<Scalar: TensorScalar>: TensorFunction {
     func forward(_ inputs: [Tensor<Scalar>]) -> Tensor<Scalar> { inputs[0] * inputs[0] * inputs[0] }
     func backward(inputs: [Tensor<Scalar>], output: Tensor<Scalar>, upstream: Tensor<Scalar>) -> [Tensor<Scalar>?] {
         [upstream * 3 * inputs[0] * inputs[0]]
@@ -10,7 +10,7 @@ struct CubeFunction<Scalar: TensorScalar>: TensorFunction {
 }
 
 /// One randomly drawn instance of an op: its inputs and parameters.
-struct OpInstance: CustomStringConvertible {
+struct TensorOpInstance: CustomStringConvertible {
     var inputs: [Tensor<Double>]
     var axes: [Int] = []
     var keep = false
@@ -25,7 +25,7 @@ struct OpInstance: CustomStringConvertible {
 }
 
 /// Random test data, small shapes.
-struct OpTestData {
+struct TensorOpTestData {
     var rng: SeededGenerator
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + rng.nextInt(below: range.count) }
@@ -56,7 +56,7 @@ struct OpTestData {
         return p
     }
 
-    mutating func binary(positiveSecond: Bool = false, positiveFirst: Bool = false) -> OpInstance {
+    mutating func binary(positiveSecond: Bool = false, positiveFirst: Bool = false) -> TensorOpInstance {
         let s = shape()
         var shapes = [s, broadcastPartner(of: s)]
         if bool() { shapes.swapAt(0, 1) }
@@ -65,7 +65,7 @@ struct OpTestData {
         if positiveSecond && !positiveFirst {  // divisor: either sign, away from 0
             b = b * Tensor(shape: b.shape, scalars: b.scalars.map { _ in bool() ? 1 : -1 })
         }
-        return OpInstance(inputs: [a, b])
+        return TensorOpInstance(inputs: [a, b])
     }
 
     mutating func axesSubset(rank: Int) -> [Int] {
@@ -74,7 +74,7 @@ struct OpTestData {
         return axes.map { bool() ? $0 - rank : $0 }  // some negative axes
     }
 
-    mutating func instance(_ kind: TensorOpKind) -> OpInstance {
+    mutating func instance(_ kind: TensorOpKind) -> TensorOpInstance {
         switch kind {
         case .add, .subtract, .multiply: return binary()
         case .divide: return binary(positiveSecond: true)
@@ -82,57 +82,57 @@ struct OpTestData {
             var i = binary(positiveFirst: true)
             i.inputs[1] = positive(i.inputs[1].shape, lower: -1.5, upper: 2)
             return i
-        case .negate, .exp, .sine, .cosine, .tanh, .sigmoid: return OpInstance(inputs: [tensor(shape())])
-        case .log, .squareRoot: return OpInstance(inputs: [positive(shape())])
-        case .absolute, .relu, .leakyRelu, .step: return OpInstance(inputs: [tensor(shape(), avoid: [0])])
-        case .clamp: return OpInstance(inputs: [tensor(shape(), avoid: [-0.5, 0.5])])
+        case .negate, .exp, .sine, .cosine, .tanh, .sigmoid: return TensorOpInstance(inputs: [tensor(shape())])
+        case .log, .squareRoot: return TensorOpInstance(inputs: [positive(shape())])
+        case .absolute, .relu, .leakyRelu, .step: return TensorOpInstance(inputs: [tensor(shape(), avoid: [0])])
+        case .clamp: return TensorOpInstance(inputs: [tensor(shape(), avoid: [-0.5, 0.5])])
         case .matmul:
             let m = int(1...3), k = int(1...3), n = int(1...3)
-            if bool() { return OpInstance(inputs: [tensor([m, k]), tensor([k, n])]) }
+            if bool() { return TensorOpInstance(inputs: [tensor([m, k]), tensor([k, n])]) }
             let b = int(1...3)
-            return OpInstance(inputs: [tensor([b, m, k]), tensor([b, k, n])])
+            return TensorOpInstance(inputs: [tensor([b, m, k]), tensor([b, k, n])])
         case .permute:
             let s = shape(rank: 2...3)
             var axes = Array(0..<s.count)
             for i in stride(from: axes.count - 1, to: 0, by: -1) { axes.swapAt(i, int(0...i)) }
-            return OpInstance(inputs: [tensor(s)], axes: axes)
+            return TensorOpInstance(inputs: [tensor(s)], axes: axes)
         case .reshape:
             let s = shape(rank: 2...3)
-            return OpInstance(inputs: [tensor(s)], shape: s.reversed() != s && bool() ? s.reversed() : [-1])
+            return TensorOpInstance(inputs: [tensor(s)], shape: s.reversed() != s && bool() ? s.reversed() : [-1])
         case .broadcast:
             let target = shape(rank: 2...3)
-            return OpInstance(inputs: [tensor(broadcastPartner(of: target))], shape: [int(1...2)] + target)
+            return TensorOpInstance(inputs: [tensor(broadcastPartner(of: target))], shape: [int(1...2)] + target)
         case .sum, .mean, .max, .min:
             let s = shape()
-            return OpInstance(inputs: [tensor(s)], axes: axesSubset(rank: s.count), keep: bool())
+            return TensorOpInstance(inputs: [tensor(s)], axes: axesSubset(rank: s.count), keep: bool())
         case .softmax, .logSoftmax, .logSumExp:
             let s = shape()
-            return OpInstance(inputs: [tensor(s)], axes: [int(0...(s.count - 1))], keep: bool())
+            return TensorOpInstance(inputs: [tensor(s)], axes: [int(0...(s.count - 1))], keep: bool())
         case .slice:
             let s = shape()
             let ranges = s.prefix(int(1...s.count)).map { d -> Range<Int> in
                 let lo = int(0...(d - 1))
                 return lo..<int((lo + 1)...d)
             }
-            return OpInstance(inputs: [tensor(s)], ranges: ranges)
+            return TensorOpInstance(inputs: [tensor(s)], ranges: ranges)
         case .pad:
             let s = shape()
             let lower = s.map { _ in int(0...2) }
             let target = zip(s, lower).map { $0 + $1 + int(0...2) }
-            return OpInstance(inputs: [tensor(s)], shape: target, ranges: lower.map { $0..<$0 })
+            return TensorOpInstance(inputs: [tensor(s)], shape: target, ranges: lower.map { $0..<$0 })
         case .selectRows:
             let s = shape()
-            return OpInstance(inputs: [tensor(s)], indices: (0..<int(1...4)).map { _ in int(0...(s[0] - 1)) })
+            return TensorOpInstance(inputs: [tensor(s)], indices: (0..<int(1...4)).map { _ in int(0...(s[0] - 1)) })
         case .scatterRows:
             let rows = int(1...3)
             let indices = (0..<int(1...4)).map { _ in int(0...(rows - 1)) }
-            return OpInstance(inputs: [tensor([indices.count] + shape(rank: 0...2))], indices: indices, shape: [rows])
+            return TensorOpInstance(inputs: [tensor([indices.count] + shape(rank: 0...2))], indices: indices, shape: [rows])
         case .gather:
             let n = int(1...4), c = int(1...4)
-            return OpInstance(inputs: [tensor([n, c])], indices: (0..<n).map { _ in int(0...(c - 1)) })
+            return TensorOpInstance(inputs: [tensor([n, c])], indices: (0..<n).map { _ in int(0...(c - 1)) })
         case .scatterClasses:
             let n = int(1...4), c = int(1...4)
-            return OpInstance(inputs: [tensor([n])], indices: (0..<n).map { _ in int(0...(c - 1)) }, shape: [c])
+            return TensorOpInstance(inputs: [tensor([n])], indices: (0..<n).map { _ in int(0...(c - 1)) }, shape: [c])
         case .concatenate:
             let s = shape()
             let axis = int(0...(s.count - 1))
@@ -141,21 +141,21 @@ struct OpTestData {
                 p[axis] = int(1...3)
                 return tensor(p)
             }
-            return OpInstance(inputs: parts, axes: [axis])
+            return TensorOpInstance(inputs: parts, axes: [axis])
         case .select:
             let s = shape()
             let maskShape = broadcastPartner(of: s)
             let mask = Tensor<Double>(shape: maskShape, scalars: (0..<maskShape.reduce(1, *)).map { _ in bool() ? 1 : 0 })
-            return OpInstance(inputs: [tensor(broadcastPartner(of: s)), tensor(s)], mask: mask)
+            return TensorOpInstance(inputs: [tensor(broadcastPartner(of: s)), tensor(s)], mask: mask)
         case .custom:
-            return OpInstance(inputs: [tensor(shape())])
+            return TensorOpInstance(inputs: [tensor(shape())])
         }
     }
 }
 
 /// Applies the op of `kind` to an instance's inputs (converted to `S`). Returns nil for
 /// a kind this table does not cover, which makes the coverage test fail.
-func applyOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: OpInstance, _ x: [Tensor<S>]) -> Tensor<S>? {
+func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance, _ x: [Tensor<S>]) -> Tensor<S>? {
     let mask = i.mask.map { Tensor<S>(shape: $0.shape, scalars: $0.scalars.map { S($0) }) }
     switch kind {
     case .add: return x[0] + x[1]
@@ -195,6 +195,6 @@ func applyOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: OpInstance, _ x: [Tenso
     case .scatterClasses: return x[0].scattered(toClassIndices: i.indices, classCount: i.shape[0])
     case .concatenate: return Tensor.concatenated(x, alongAxis: i.axes[0])
     case .select: return Tensor.where(mask!, x[0], x[1])
-    case .custom: return CubeFunction<S>()(x[0])
+    case .custom: return TensorCubeFunction<S>()(x[0])
     }
 }
