@@ -63,6 +63,21 @@ struct TensorGraphTests {
         #expect(gradNode == nil)
     }
 
+    @Test func createGraphGradientCycleIsBrokenByZeroGradients() {
+        weak var leaf: TensorNode<Double>?
+        weak var gradientNode: TensorNode<Double>?
+        do {
+            let x = Tensor<Double>([1, 2], requiresGradient: true)
+            leaf = x.node
+            (x * x * x).sum().backward(createGraph: true)
+            gradientNode = x.gradient?.node
+            #expect(gradientNode != nil)
+            x.zeroGradients()  // documented: the recorded gradient references x's own graph
+        }
+        #expect(leaf == nil)
+        #expect(gradientNode == nil)
+    }
+
     @Test func gradientsAccumulateUntilZeroed() {
         let x = Tensor<Double>([1, 2, 3], requiresGradient: true)
         (x * x).sum().backward()
