@@ -1,5 +1,5 @@
 import Testing
-import Backprop
+@testable import Backprop
 
 /// A deliberately wrong custom op: forward x², backward claims 3x.
 struct TensorWrongSquare: TensorFunction {
@@ -92,6 +92,19 @@ struct TensorCreationTests {
         #expect(Tensor<Double>.zeros(shape: [0, 3]).count == 0)
         #expect(Tensor<Double>.ones(shape: [2], requiresGradient: true).requiresGradient)
         #expect("\(m)" == "[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]")
+    }
+
+    @Test func portableLogAndCosineMatchTheCLibrary() {
+        var rng = SeededGenerator(seed: 77)
+        for _ in 0..<10_000 {
+            let u = 1 - rng.nextUnitInterval(), t = rng.nextUnitInterval()
+            let l = SeededGenerator.portableLog(u), lRef = Double._log(u)
+            #expect(Swift.abs(l - lRef) <= 4 * lRef.ulp + 1e-300, "log(\(u))")
+            let c = SeededGenerator.portableCosineOfTurns(t), cRef = Double._cos(2 * Double.pi * t)
+            #expect(Swift.abs(c - cRef) <= 1e-15, "cos(2π·\(t))")
+        }
+        #expect(SeededGenerator.portableLog(1) == 0)
+        #expect(SeededGenerator.portableCosineOfTurns(0) == 1)
     }
 
     @Test func seededRandomIsReproducibleAndPlausible() {
