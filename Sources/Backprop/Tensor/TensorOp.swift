@@ -150,14 +150,13 @@ public enum TensorOp<Scalar: TensorScalar> {
     func inputGradients(
         inputs x: [Tensor<Scalar>], output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
     ) -> [Tensor<Scalar>?] {
-        let needs = x.map(\.requiresGradient)
-        /// Gradient for input i, computed only when input i requires it.
-        func grad(_ i: Int, _ body: () -> Tensor<Scalar>) -> Tensor<Scalar>? { needs[i] ? body() : nil }
         if !isRecordingGradients, let (function, p0, p1) = elementwiseFunction {
             // First-order pass of an elementwise op: g·f′(x) in one fused loop (the
             // composed rules below are used when the backward pass is recorded).
             return [Tensor.elementwiseDerivative(function, x: x[0], y: y, upstream: g, p0, p1)]
         }
+        /// Gradient for input i, computed only when input i requires it.
+        func grad(_ i: Int, _ body: () -> Tensor<Scalar>) -> Tensor<Scalar>? { x[i].node != nil ? body() : nil }
         switch self {
         case .add:
             return [grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(g, to: x[1].shape) }]
@@ -250,7 +249,7 @@ public enum TensorOp<Scalar: TensorScalar> {
             return x.indices.map { i in
                 let size = x[i].shape[axis]
                 defer { start += size }
-                guard needs[i] else { return nil }
+                guard x[i].node != nil else { return nil }
                 var ranges = g.shape.map { 0..<$0 }
                 ranges[axis] = start..<(start + size)
                 return g.sliced(ranges)
