@@ -21,3 +21,24 @@ struct TensorPropertyTests {
         #expect(failures == 0)
     }
 }
+
+@Suite("Tensor: random graphs, second order")
+struct TensorSecondOrderPropertyTests {
+    /// 200 random programs whose gradient function (recorded with createGraph) is
+    /// itself checked against finite differences of the gradient.
+    @Test(arguments: 0..<2)
+    func randomGraphsHaveCorrectSecondOrderGradients(batch: Int) {
+        var rng = SeededGenerator(seed: 4048 &+ UInt64(batch))
+        var failures = 0
+        for k in 0..<100 {
+            let graph = RandomTensorGraph(using: &rng, maxSteps: 5)
+            let report = checkSecondOrderTensorGradients(of: graph.callAsFunction, at: graph.inputs,
+                                                         options: .init(checkDeterminism: false))
+            if !report.passed {
+                failures += 1
+                if failures <= 3 { Issue.record("graph \(batch)/\(k):\n\(graph)\n\(report)") }
+            }
+        }
+        #expect(failures == 0)
+    }
+}
