@@ -1,0 +1,150 @@
+extension Tensor {
+    /// Back-propagates from this one-element tensor (a loss): adds ∂self/∂p to the
+    /// `gradient` of every parameter p that this tensor depends on. Gradients
+    /// accumulate across calls until `zeroGradients()`.
+    ///
+    /// ```
+    /// p.gradient += ∂L/∂p   for every parameter p reaching L
+    /// ```
+    /// With `createGraph` the backward pass is itself recorded, so the gradients can be
+    /// differentiated again (note: a parameter's gradient then references a graph that
+    /// references the parameter; call `zeroGradients()` to release it, or prefer
+    /// `gradients(of:withRespectTo:createGraph:)`, which stores nothing).
+    ///
+    /// Precondition: one element (otherwise use `backward(upstream:)`), and the tensor
+    /// requires gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line) {
+        if count != 1 {
+            tensorError(
+                "backward: the tensor has shape \(shape) (\(count) elements), not a single element; call backward(upstream:) with ∂L/∂self of shape \(shape)",
+                file: file, line: line)
+        }
+        backward(upstream: Tensor(storage: [1], shape: shape, node: nil), createGraph: createGraph, file: file, line: line)
+    }
+
+    /// Back-propagates a given gradient of some loss with respect to this tensor.
+    ///
+    /// ```
+    /// p.gradient += upstreamᵀ · ∂self/∂p
+    /// ```
+    /// Precondition: `upstream.shape == shape`, and the tensor requires gradients.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(
+        upstream: Tensor, createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) {
+        guard let node else {
+            tensorError(
+                "backward: the tensor does not require gradients (no parameter reaches it, or it was computed inside withoutGradients)",
+                file: file, line: line)
+        }
+        if upstream.shape != shape {
+            tensorError("backward: upstream gradient has shape \(upstream.shape), the tensor has shape \(shape)",
+                        file: file, line: line)
+        }
+        _ = runBackward(root: node, upstream: upstream, createGraph: createGraph, targets: nil)
+    }
+}
+
+/// The gradients of `output` with respect to `inputs` (parameters or intermediate
+/// results), without touching any parameter's `gradient` (like `torch.autograd.grad`).
+/// An input that `output` does not depend on gets a zero gradient.
+///
+/// ```
+/// [∂L/∂x₁, …, ∂L/∂xₙ],   L = Σ upstream ⊙ output  (upstream = 1 for a scalar output)
+/// ```
+/// With `createGraph` the returned gradients are recorded and can be differentiated
+/// again (gradient of gradient, Hessian–vector products).
+///
+/// Precondition: `output` requires gradients; `upstream` (when given) has its shape;
+/// without `upstream`, `output` has one element.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+public func gradients<Scalar>(
+    of output: Tensor<Scalar>, withRespectTo inputs: [Tensor<Scalar>], upstream: Tensor<Scalar>? = nil,
+    createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line
+) -> [Tensor<Scalar>] {
+    guard let root = output.node else {
+        tensorError("gradients(of:): the output does not require gradients", file: file, line: line)
+    }
+    let seed = upstream ?? Tensor(storage: [1], shape: output.shape, node: nil)
+    if upstream == nil && output.count != 1 {
+        tensorError("gradients(of:): the output has shape \(output.shape), not a single element; pass upstream:",
+                    file: file, line: line)
+    }
+    if seed.shape != output.shape {
+        tensorError("gradients(of:): upstream has shape \(seed.shape), the output has shape \(output.shape)",
+                    file: file, line: line)
+    }
+    var targets: [ObjectIdentifier: [Int]] = [:]
+    for (i, x) in inputs.enumerated() {
+        if let n = x.node { targets[ObjectIdentifier(n), default: []].append(i) }
+    }
+    let found = runBackward(root: root, upstream: seed, createGraph: createGraph, targets: targets, count: inputs.count)
+    return inputs.indices.map { found[$0] ?? Tensor.zeros(shape: inputs[$0].shape) }
+}
+
+/// The nodes reachable from `root`, every node after all of its inputs. Iterative
+/// depth-first search with an explicit stack, so graph depth is not limited by the
+/// call stack.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func topologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> [TensorNode<Scalar>] {
+    var order: [TensorNode<Scalar>] = []
+    var stack: [(node: TensorNode<Scalar>, next: Int)] = [(root, 0)]
+    root.isVisited = true
+    while let (node, i) = stack.last {
+        if i < node.inputs.count {
+            stack[stack.count - 1].next = i + 1
+            if let child = node.inputs[i].node, !child.isVisited {
+                child.isVisited = true
+                stack.append((child, 0))
+            }
+        } else {
+            order.append(node)
+            stack.removeLast()
+        }
+    }
+    for node in order { node.isVisited = false }
+    return order
+}
+
+/// The backward pass: visits nodes from `root` towards the leaves, applying each op's
+/// rule from the rule table to the accumulated gradient. Without `targets`, leaf
+/// gradients accumulate into `gradient`; with them, the gradients arriving at the
+/// target nodes are returned instead (indexed as in `targets`).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func runBackward<Scalar>(
+    root: TensorNode<Scalar>, upstream: Tensor<Scalar>, createGraph: Bool,
+    targets: [ObjectIdentifier: [Int]]?, count: Int = 0
+) -> [Tensor<Scalar>?] {
+    let order = topologicalOrder(root)
+    var results = [Tensor<Scalar>?](repeating: nil, count: count)
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func pass() {
+        root.pending = createGraph ? upstream : upstream.detached()
+        for node in order.reversed() {
+            guard let g = node.pending else { continue }
+            node.pending = nil
+            if let targets {
+                if let slots = targets[ObjectIdentifier(node)] { for s in slots { results[s] = g } }
+            }
+            guard let op = node.op else {
+                if targets == nil { node.gradient = node.gradient.map { $0 + g } ?? g }
+                continue
+            }
+            let output = Tensor(storage: node.output ?? [], shape: node.shape, node: node)
+            let grads = op.inputGradients(inputs: node.inputs, output: output, upstream: g)
+            for (input, grad) in zip(node.inputs, grads) {
+                guard let child = input.node, let grad else { continue }
+                child.pending = child.pending.map { $0 + grad } ?? grad
+            }
+        }
+    }
+    if createGraph { pass() } else { withoutGradients { pass() } }
+    return results
+}

@@ -1,0 +1,217 @@
+extension Tensor {
+    /// Normalises axes (negative counts from the end), checks them, sorts and dedups.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func normalizedAxes(_ axes: [Int], _ name: String, file: StaticString, line: UInt) -> [Int] {
+        var result: [Int] = []
+        for a in axes {
+            let k = a < 0 ? a + rank : a
+            if k < 0 || k >= rank {
+                tensorError("\(name): axis \(a) is out of range for shape \(shape) (rank \(rank))", file: file, line: line)
+            }
+            if !result.contains(k) { result.append(k) }
+        }
+        return result.sorted()
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func reduced(
+        _ function: ReductionFunction, axes: [Int], keep: Bool, initial: Scalar
+    ) -> (storage: [Scalar], shape: [Int]) {
+        var keptShape = shape
+        for a in axes { keptShape[a] = 1 }
+        let outShape = keep ? keptShape : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+        let n = keptShape.reduce(1, *)
+        var out = [Scalar](repeating: initial, count: n)
+        if count > 0, n > 1, let first = axes.first, axes.last! - first == axes.count - 1 {
+            // Contiguous run of axes: reduce the middle of [outer, count, inner] directly.
+            let outer = shape[..<first].reduce(1, *), inner = shape[(axes.last! + 1)...].reduce(1, *)
+            let middle = count / Swift.max(1, outer * inner)
+            out.withUnsafeMutableBufferPointer { o in
+                storage.withUnsafeBufferPointer {
+                    Scalar._reduceMiddle(function, $0, outer: outer, count: middle, inner: inner, o)
+                }
+            }
+            return (out, outShape)
+        }
+        let outIndex: [Int]? = n == 1 ? nil : {
+            var strides = contiguousStrides(keptShape)
+            for a in axes { strides[a] = 0 }
+            return stridedIndex(shape, strides)
+        }()
+        if count > 0 {
+            out.withUnsafeMutableBufferPointer { o in
+                storage.withUnsafeBufferPointer { x in
+                    withOptionalBuffer(outIndex) { Scalar._reduce(function, x, $0, o) }
+                }
+            }
+        }
+        return (out, outShape)
+    }
+
+    /// The sum of all elements, as a scalar (rank-0) tensor.
+    ///
+    /// ```
+    /// y = Σᵢ xᵢ      ∂y/∂xᵢ = 1
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func sum() -> Tensor { sum(alongAxes: Array(0..<rank)) }
+
+    /// Sums along the given axes (negative axes count from the end), dropping them or
+    /// keeping them with extent 1.
+    ///
+    /// ```
+    /// y[j] = Σ_{i ↦ j} x[i]      ∂y/∂x = 1 (the gradient is broadcast back)
+    /// ```
+    /// Precondition: every axis is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func sum(
+        alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let axes = normalizedAxes(axes, "sum", file: file, line: line)
+        let (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
+        return Tensor.result(out, outShape, .sum(axes: axes, keepingDimensions: keepingDimensions), self)
+    }
+
+    /// The mean of all elements, as a scalar tensor.
+    ///
+    /// ```
+    /// y = (1/n) Σᵢ xᵢ      ∂y/∂xᵢ = 1/n
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func mean() -> Tensor { mean(alongAxes: Array(0..<rank)) }
+
+    /// Means along the given axes.
+    ///
+    /// ```
+    /// y[j] = (1/n) Σ_{i ↦ j} x[i]      ∂y/∂x = 1/n,  n = Π extents of the axes
+    /// ```
+    /// Precondition: every axis is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func mean(
+        alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let axes = normalizedAxes(axes, "mean", file: file, line: line)
+        var (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
+        let scale = 1 / Scalar(axes.reduce(1) { $0 * shape[$1] })
+        for i in out.indices { out[i] *= scale }
+        return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), self)
+    }
+
+    /// The largest element, as a scalar tensor (see `max(alongAxes:)` for ties).
+    ///
+    /// ```
+    /// y = maxᵢ xᵢ
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func max() -> Tensor { max(alongAxes: Array(0..<rank)) }
+
+    /// Maxima along the given axes. When several elements tie for the maximum the
+    /// gradient is split evenly among them (as a subgradient: 1/k each for k ties).
+    ///
+    /// ```
+    /// y[j] = max_{i ↦ j} x[i]      ∂y[j]/∂x[i] = [x[i] = y[j]] / #{i' ↦ j : x[i'] = y[j]}
+    /// ```
+    /// Precondition: every axis is in `-rank..<rank`; the reduced axes are not empty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func max(
+        alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let axes = normalizedAxes(axes, "max", file: file, line: line)
+        if count == 0 { tensorError("max: empty tensor of shape \(shape)", file: file, line: line) }
+        let (out, outShape) = reduced(.max, axes: axes, keep: keepingDimensions, initial: -.infinity)
+        return Tensor.result(out, outShape, .max(axes: axes, keepingDimensions: keepingDimensions), self)
+    }
+
+    /// The smallest element, as a scalar tensor (see `min(alongAxes:)` for ties).
+    ///
+    /// ```
+    /// y = minᵢ xᵢ
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func min() -> Tensor { min(alongAxes: Array(0..<rank)) }
+
+    /// Minima along the given axes; ties split the gradient evenly (as for `max`).
+    ///
+    /// ```
+    /// y[j] = min_{i ↦ j} x[i]      ∂y[j]/∂x[i] = [x[i] = y[j]] / #ties
+    /// ```
+    /// Precondition: every axis is in `-rank..<rank`; the tensor is not empty.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func min(
+        alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let axes = normalizedAxes(axes, "min", file: file, line: line)
+        if count == 0 { tensorError("min: empty tensor of shape \(shape)", file: file, line: line) }
+        let (out, outShape) = reduced(.min, axes: axes, keep: keepingDimensions, initial: .infinity)
+        return Tensor.result(out, outShape, .min(axes: axes, keepingDimensions: keepingDimensions), self)
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func softmaxFamily(
+        _ function: SoftmaxFunction, axis: Int, keep: Bool, _ name: String, file: StaticString, line: UInt
+    ) -> (storage: [Scalar], shape: [Int], axis: Int) {
+        let k = normalizedAxes([axis], name, file: file, line: line)[0]
+        let outer = shape[..<k].reduce(1, *), n = shape[k], inner = shape[(k + 1)...].reduce(1, *)
+        var outShape = shape
+        if function == .logSumExp {
+            if keep { outShape[k] = 1 } else { outShape.remove(at: k) }
+        }
+        let out = Tensor.makeStorage(outShape.reduce(1, *)) { o in
+            storage.withUnsafeBufferPointer { Scalar._softmax(function, $0, outer: outer, count: n, inner: inner, o) }
+        }
+        return (out, outShape, k)
+    }
+
+    /// Softmax along an axis, computed stably by subtracting the maximum.
+    ///
+    /// ```
+    /// yᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)      ∂L/∂x = y ⊙ (ḡ − Σⱼ ḡⱼ yⱼ)
+    /// ```
+    /// Precondition: `axis` is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func softmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let (out, s, k) = softmaxFamily(.softmax, axis: axis, keep: true, "softmax", file: file, line: line)
+        return Tensor.result(out, s, .softmax(axis: k), self)
+    }
+
+    /// Log-softmax along an axis, computed stably.
+    ///
+    /// ```
+    /// yᵢ = xᵢ − m − ln Σⱼ e^(xⱼ−m)      ∂L/∂x = ḡ − softmax(x) Σⱼ ḡⱼ
+    /// ```
+    /// Precondition: `axis` is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func logSoftmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let (out, s, k) = softmaxFamily(.logSoftmax, axis: axis, keep: true, "logSoftmax", file: file, line: line)
+        return Tensor.result(out, s, .logSoftmax(axis: k), self)
+    }
+
+    /// Log-sum-exp along an axis, computed stably.
+    ///
+    /// ```
+    /// y = m + ln Σⱼ e^(xⱼ−m)      ∂y/∂xᵢ = softmax(x)ᵢ
+    /// ```
+    /// Precondition: `axis` is in `-rank..<rank`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func logSumExp(
+        alongAxis axis: Int = -1, keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let (out, s, k) = softmaxFamily(.logSumExp, axis: axis, keep: keepingDimensions, "logSumExp",
+                                        file: file, line: line)
+        return Tensor.result(out, s, .logSumExp(axis: k, keepingDimensions: keepingDimensions), self)
+    }
+}

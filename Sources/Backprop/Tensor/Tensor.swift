@@ -1,0 +1,222 @@
+/// An n-dimensional array of `Float` or `Double` that records the ops applied to it
+/// so that gradients can be computed by reverse-mode automatic differentiation.
+///
+/// Storage is contiguous and row-major; the data has value semantics (copy-on-write
+/// arrays), so copying a tensor and mutating the copy never changes the original or
+/// any value saved in a graph. The graph identity (the node) is shared by copies:
+/// a copy of a parameter is the same parameter and sees the same `gradient`.
+///
+/// ```
+/// y = f(x)         forward, recorded when x requires gradients
+/// y.backward()     ∂y/∂x accumulated into x.gradient
+/// ```
+///
+/// Errors (shape mismatches, bad axes, backward on a non-scalar) stop the program
+/// with `fatalError` and a message naming the op, the shapes and the caller's file
+/// and line; see `Docs/Tensors.md`.
+public struct Tensor<Scalar: TensorScalar> {
+    /// The extent of each axis; `[]` for a scalar tensor.
+    ///
+    /// ```
+    /// count = shape.reduce(1, *)
+    /// ```
+    public private(set) var shape: [Int]
+
+    @usableFromInline var storage: [Scalar]
+
+    /// The graph node: nil for constants, a leaf node for parameters, an op node for results.
+    var node: TensorNode<Scalar>?
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    init(storage: [Scalar], shape: [Int], node: TensorNode<Scalar>?) {
+        self.storage = storage
+        self.shape = shape
+        self.node = node
+    }
+
+    /// The elements in row-major order. Setting them keeps the shape and the graph
+    /// identity (use it for in-place parameter updates); the count must not change.
+    ///
+    /// ```
+    /// scalars[i] = x[i₀, …, iₙ₋₁],  i = Σ iₖ·strideₖ
+    /// ```
+    public var scalars: [Scalar] {
+        get { storage }
+        set {
+            if newValue.count != storage.count {
+                tensorError("scalars: \(newValue.count) values for a tensor of shape \(shape)",
+                            file: #fileID, line: #line)
+            }
+            storage = newValue
+        }
+    }
+
+    /// The number of axes.
+    ///
+    /// ```
+    /// rank = shape.count
+    /// ```
+    public var rank: Int { shape.count }
+
+    /// The number of elements.
+    ///
+    /// ```
+    /// count = Π shape
+    /// ```
+    public var count: Int { storage.count }
+
+    /// The only element of a one-element tensor (any shape with count 1).
+    ///
+    /// ```
+    /// x.scalar = x.scalars[0]   precondition: x.count == 1
+    /// ```
+    public var scalar: Scalar {
+        if storage.count != 1 { tensorError("scalar: tensor of shape \(shape) has \(storage.count) elements, not 1") }
+        return storage[0]
+    }
+
+    /// The element at a multi-index (one index per axis).
+    ///
+    /// ```
+    /// x[i₀, …, iₙ₋₁] = scalars[Σ iₖ·strideₖ]   precondition: 0 ≤ iₖ < shape[k]
+    /// ```
+    public subscript(indices: Int...) -> Scalar {
+        get { storage[flatIndex(indices)] }
+        set { storage[flatIndex(indices)] = newValue }
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func flatIndex(_ indices: [Int]) -> Int {
+        if indices.count != shape.count {
+            tensorError("subscript: \(indices.count) indices for a tensor of shape \(shape)")
+        }
+        var flat = 0
+        for (k, i) in indices.enumerated() {
+            if i < 0 || i >= shape[k] { tensorError("subscript: index \(indices) out of range for shape \(shape)") }
+            flat = flat * shape[k] + i
+        }
+        return flat
+    }
+
+    /// Whether gradients flow to or through this tensor (a parameter, or a result
+    /// computed from one while recording).
+    ///
+    /// ```
+    /// requiresGradient(f(x)) = recording ∧ ∃ input requiring gradients
+    /// ```
+    public var requiresGradient: Bool { node != nil }
+
+    /// Whether this tensor is a leaf of the graph: a constant or a parameter (not an op result).
+    ///
+    /// ```
+    /// isLeaf = no recorded op produced this tensor
+    /// ```
+    public var isLeaf: Bool { node?.op == nil }
+
+    /// The gradient accumulated into this parameter by `backward`, or nil before any
+    /// backward pass reached it (and for constants and op results).
+    ///
+    /// ```
+    /// gradient += ∂L/∂self  at every backward()
+    /// ```
+    public var gradient: Tensor<Scalar>? { node?.gradient }
+
+    /// Clears the accumulated gradient of this parameter (a no-op for constants).
+    ///
+    /// ```
+    /// gradient ← nil   (reads as zero: the next backward starts from 0)
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func zeroGradients() { node?.gradient = nil }
+
+    /// The same values as a constant: no graph node, gradients do not flow through it.
+    ///
+    /// ```
+    /// detached(x) = x,   ∂detached(x)/∂x = 0
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func detached() -> Tensor<Scalar> { Tensor(storage: storage, shape: shape, node: nil) }
+
+    /// The same values as a fresh parameter (a leaf that accumulates gradients).
+    ///
+    /// ```
+    /// p = x,  p.gradient accumulates ∂L/∂p
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func requiringGradient() -> Tensor<Scalar> {
+        Tensor(storage: storage, shape: shape, node: TensorNode(leafShape: shape))
+    }
+
+    /// Creates a result tensor, recording a graph node when gradients are being
+    /// recorded and some input requires them.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inline(__always)
+    static func result(
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>]
+    ) -> Tensor<Scalar> {
+        guard isRecordingGradients, inputs.contains(where: { $0.node != nil }) else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
+        let op = op()
+        let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
+        return Tensor(storage: storage, shape: shape, node: node)
+    }
+
+    /// `result` for a unary op, without building an input array for constants.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inline(__always)
+    static func result(
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>
+    ) -> Tensor<Scalar> {
+        guard a.node != nil, isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
+        return result(storage, shape, op(), [a])
+    }
+
+    /// `result` for a binary op, without building an input array for constants.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inline(__always)
+    static func result(
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
+        _ a: Tensor<Scalar>, _ b: Tensor<Scalar>
+    ) -> Tensor<Scalar> {
+        guard a.node != nil || b.node != nil, isRecordingGradients else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
+        return result(storage, shape, op(), [a, b])
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    /// A readable rendering: nested brackets for rank ≤ 3, otherwise shape and flat values.
+    ///
+    /// ```
+    /// [[1.0, 2.0], [3.0, 4.0]]
+    /// ```
+    public var description: String {
+        func render(_ axis: Int, _ offset: Int) -> String {
+            if axis == shape.count { return "\(storage[offset])" }
+            let stride = shape[(axis + 1)...].reduce(1, *)
+            return "[" + (0..<shape[axis]).map { render(axis + 1, offset + $0 * stride) }.joined(separator: ", ") + "]"
+        }
+        if shape.count > 3 { return "Tensor(shape: \(shape), scalars: \(storage))" }
+        return render(0, 0)
+    }
+}
+
+/// Stops the program with a message naming the problem and the caller's location.
+///
+/// Tensor shape errors are programming errors (like an array index out of range), so
+/// they trap; `fatalError` is used rather than `precondition` because it prints the
+/// message in every build configuration (`-O` and `-Ounchecked` included).
+@usableFromInline
+func tensorError(_ message: String, file: StaticString = #fileID, line: UInt = #line) -> Never {
+    fatalError(message, file: file, line: line)
+}

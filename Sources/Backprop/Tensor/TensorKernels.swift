@@ -1,0 +1,235 @@
+// Loops over raw buffers. Every function here is generic, but it is only ever
+// called from the `Float` and `Double` conformances of `TensorScalar`, i.e. with
+// a concrete type, so the optimiser specialises each loop: no per-element dynamic
+// dispatch and no closures.
+
+/// A binary scalar function used by the broadcasting kernel.
+@usableFromInline
+protocol BinaryScalarFunction {
+    static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T
+}
+
+@usableFromInline enum AddFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a + b }
+}
+@usableFromInline enum SubtractFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a - b }
+}
+@usableFromInline enum MultiplyFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a * b }
+}
+@usableFromInline enum DivideFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a / b }
+}
+@usableFromInline enum PowerFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { T._pow(a, b) }
+}
+@usableFromInline enum EqualFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a == b ? 1 : 0 }
+}
+@usableFromInline enum SelectFunction: BinaryScalarFunction {
+    @inline(__always) @usableFromInline static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a != 0 ? b : 0 }
+}
+
+@usableFromInline
+enum TensorKernels {
+    @inline(__always)
+    static func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
+        if x >= 0 { return 1 / (1 + T._exp(-x)) }
+        let e = T._exp(x)
+        return e / (1 + e)
+    }
+
+    static func map<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>,
+        _ p0: T, _ p1: T
+    ) {
+        let n = x.count
+        switch function {
+        case .negate: for i in 0..<n { out[i] = -x[i] }
+        case .exp: for i in 0..<n { out[i] = T._exp(x[i]) }
+        case .log: for i in 0..<n { out[i] = T._log(x[i]) }
+        case .squareRoot: for i in 0..<n { out[i] = x[i].squareRoot() }
+        case .absolute: for i in 0..<n { out[i] = Swift.abs(x[i]) }
+        case .sine: for i in 0..<n { out[i] = T._sin(x[i]) }
+        case .cosine: for i in 0..<n { out[i] = T._cos(x[i]) }
+        case .tanh: for i in 0..<n { out[i] = T._tanh(x[i]) }
+        case .sigmoid: for i in 0..<n { out[i] = stableSigmoid(x[i]) }
+        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : 0 }
+        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : p0 * x[i] }
+        case .step: for i in 0..<n { out[i] = x[i] > p0 ? 1 : 0 }
+        case .clamp: for i in 0..<n { out[i] = Swift.min(Swift.max(x[i], p0), p1) }
+        case .sign: for i in 0..<n { out[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
+        }
+    }
+
+    /// `out[i] = g[i]·f′(x[i])` (y = f(x) is used where it is cheaper).
+    static func mapDerivative<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>,
+        _ g: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>, _ p0: T, _ p1: T
+    ) {
+        let n = g.count
+        switch function {
+        case .negate: for i in 0..<n { out[i] = -g[i] }
+        case .exp: for i in 0..<n { out[i] = g[i] * y[i] }
+        case .log: for i in 0..<n { out[i] = g[i] / x[i] }
+        case .squareRoot: for i in 0..<n { out[i] = g[i] * 0.5 / y[i] }
+        case .absolute: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0) }
+        case .sine: for i in 0..<n { out[i] = g[i] * T._cos(x[i]) }
+        case .cosine: for i in 0..<n { out[i] = -(g[i] * T._sin(x[i])) }
+        case .tanh: for i in 0..<n { out[i] = g[i] * (1 - y[i] * y[i]) }
+        case .sigmoid: for i in 0..<n { out[i] = g[i] * (y[i] * (1 - y[i])) }
+        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : 0 }
+        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : g[i] * p0 }
+        case .step, .sign: for i in 0..<n { out[i] = 0 }
+        case .clamp: for i in 0..<n { out[i] = x[i] > p0 && x[i] < p1 ? g[i] : 0 }
+        }
+    }
+
+    static func combine<T: TensorScalar>(
+        _ function: BinaryFunction, _ a: UnsafeBufferPointer<T>, _ aIndex: UnsafeBufferPointer<Int>?,
+        _ b: UnsafeBufferPointer<T>, _ bIndex: UnsafeBufferPointer<Int>?, _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        switch function {
+        case .add: combine(AddFunction.self, a, aIndex, b, bIndex, out)
+        case .subtract: combine(SubtractFunction.self, a, aIndex, b, bIndex, out)
+        case .multiply: combine(MultiplyFunction.self, a, aIndex, b, bIndex, out)
+        case .divide: combine(DivideFunction.self, a, aIndex, b, bIndex, out)
+        case .power: combine(PowerFunction.self, a, aIndex, b, bIndex, out)
+        case .equal: combine(EqualFunction.self, a, aIndex, b, bIndex, out)
+        case .select: combine(SelectFunction.self, a, aIndex, b, bIndex, out)
+        }
+    }
+
+    /// `out[i] = F(a[ia(i)], b[ib(i)])`, where an index buffer maps output positions to
+    /// input positions; without one the input is either laid out like the output or a
+    /// single element (scalar broadcast).
+    @inline(__always)
+    static func combine<T: TensorScalar, F: BinaryScalarFunction>(
+        _: F.Type, _ a: UnsafeBufferPointer<T>, _ aIndex: UnsafeBufferPointer<Int>?,
+        _ b: UnsafeBufferPointer<T>, _ bIndex: UnsafeBufferPointer<Int>?, _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        let n = out.count
+        switch (aIndex, bIndex) {
+        case (nil, nil):
+            if a.count == n && b.count == n {
+                for i in 0..<n { out[i] = F.apply(a[i], b[i]) }
+            } else if a.count == n {
+                let s = b[0]
+                for i in 0..<n { out[i] = F.apply(a[i], s) }
+            } else if b.count == n {
+                let s = a[0]
+                for i in 0..<n { out[i] = F.apply(s, b[i]) }
+            } else {
+                let s = F.apply(a[0], b[0])
+                for i in 0..<n { out[i] = s }
+            }
+        case (nil, let ib?):
+            if a.count == n {
+                for i in 0..<n { out[i] = F.apply(a[i], b[ib[i]]) }
+            } else {
+                let s = a[0]
+                for i in 0..<n { out[i] = F.apply(s, b[ib[i]]) }
+            }
+        case (let ia?, nil):
+            if b.count == n {
+                for i in 0..<n { out[i] = F.apply(a[ia[i]], b[i]) }
+            } else {
+                let s = b[0]
+                for i in 0..<n { out[i] = F.apply(a[ia[i]], s) }
+            }
+        case (let ia?, let ib?):
+            for i in 0..<n { out[i] = F.apply(a[ia[i]], b[ib[i]]) }
+        }
+    }
+
+    static func reduce<T: TensorScalar>(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<T>, _ outIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        let n = x.count
+        if let index = outIndex {
+            switch function {
+            case .sum: for i in 0..<n { out[index[i]] += x[i] }
+            case .max: for i in 0..<n where x[i] > out[index[i]] || x[i].isNaN { out[index[i]] = x[i] }
+            case .min: for i in 0..<n where x[i] < out[index[i]] || x[i].isNaN { out[index[i]] = x[i] }
+            }
+        } else {
+            var acc = out[0]
+            switch function {
+            case .sum: for i in 0..<n { acc += x[i] }
+            case .max: for i in 0..<n where x[i] > acc || x[i].isNaN { acc = x[i] }
+            case .min: for i in 0..<n where x[i] < acc || x[i].isNaN { acc = x[i] }
+            }
+            out[0] = acc
+        }
+    }
+
+    /// `out[o, i] ⊕= x[o, k, i]` for a `[outer, count, inner]` input; `out` starts at the
+    /// reduction's identity. The inner loop runs over contiguous memory.
+    static func reduceMiddle<T: TensorScalar>(
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        for o in 0..<outer {
+            let ob = o * inner
+            for k in 0..<count {
+                let xb = (o * count + k) * inner
+                switch function {
+                case .sum: for i in 0..<inner { out[ob + i] += x[xb + i] }
+                case .max: for i in 0..<inner where x[xb + i] > out[ob + i] || x[xb + i].isNaN { out[ob + i] = x[xb + i] }
+                case .min: for i in 0..<inner where x[xb + i] < out[ob + i] || x[xb + i].isNaN { out[ob + i] = x[xb + i] }
+                }
+            }
+        }
+    }
+
+    static func gather<T: TensorScalar>(
+        _ x: UnsafeBufferPointer<T>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        for i in 0..<index.count {
+            let j = index[i]
+            out[i] = j < 0 ? 0 : x[j]
+        }
+    }
+
+    static func scatterAdd<T: TensorScalar>(
+        _ x: UnsafeBufferPointer<T>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        for i in 0..<index.count { out[index[i]] += x[i] }
+    }
+
+    static func softmax<T: TensorScalar>(
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        for o in 0..<outer {
+            for j in 0..<inner {
+                let base = o * count * inner + j
+                var m = -T.infinity
+                for k in 0..<count { let v = x[base + k * inner]; if v > m { m = v } }
+                if !m.isFinite { m = 0 }
+                var s: T = 0
+                if function == .softmax {
+                    for k in 0..<count {
+                        let e = T._exp(x[base + k * inner] - m)
+                        out[base + k * inner] = e
+                        s += e
+                    }
+                } else {
+                    for k in 0..<count { s += T._exp(x[base + k * inner] - m) }
+                }
+                switch function {
+                case .softmax:
+                    let r = 1 / s
+                    for k in 0..<count { out[base + k * inner] *= r }
+                case .logSoftmax:
+                    let l = m + T._log(s)
+                    for k in 0..<count { out[base + k * inner] = x[base + k * inner] - l }
+                case .logSumExp:
+                    out[o * inner + j] = m + T._log(s)
+                }
+            }
+        }
+    }
+}

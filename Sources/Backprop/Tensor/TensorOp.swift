@@ -1,0 +1,309 @@
+/// The ops a tensor graph records, with what each op's reverse-mode rule needs.
+///
+/// `inputGradients(inputs:output:upstream:)` below is the single rule table: one
+/// exhaustive `switch`, so adding a case without a rule does not compile. Every rule
+/// is written with differentiable `Tensor` ops, so a backward pass run with
+/// `createGraph: true` is itself recorded and can be differentiated again.
+///
+/// ```
+/// y = op(x₁, …, xₙ)   rule: ḡ ↦ (ḡ·∂y/∂x₁, …, ḡ·∂y/∂xₙ)   (vector–Jacobian products)
+/// ```
+public enum TensorOp<Scalar: TensorScalar> {
+    /// Broadcasting binary ops: a + b, a − b, a ⊙ b, a / b, aᵇ.
+    case add, subtract, multiply, divide, power
+    /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu.
+    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    /// Leaky relu with slope α for x ≤ 0.
+    case leakyRelu(alpha: Scalar)
+    /// Heaviside step [x > threshold] (derivative zero).
+    case step(threshold: Scalar)
+    /// min(max(x, lower), upper).
+    case clamp(lower: Scalar, upper: Scalar)
+    /// Matrix product (2-D or batched 3-D).
+    case matmul
+    /// Axis permutation: result axis k is input axis `axes[k]`.
+    case permute(axes: [Int])
+    /// Same elements, new shape.
+    case reshape
+    /// Broadcast to a larger shape.
+    case broadcast
+    /// Sum over the (sorted, non-negative) axes.
+    case sum(axes: [Int], keepingDimensions: Bool)
+    /// Mean over the axes.
+    case mean(axes: [Int], keepingDimensions: Bool)
+    /// Maximum over the axes (ties share the gradient).
+    case max(axes: [Int], keepingDimensions: Bool)
+    /// Minimum over the axes (ties share the gradient).
+    case min(axes: [Int], keepingDimensions: Bool)
+    /// Softmax along an axis.
+    case softmax(axis: Int)
+    /// Log-softmax along an axis.
+    case logSoftmax(axis: Int)
+    /// Log-sum-exp along an axis.
+    case logSumExp(axis: Int, keepingDimensions: Bool)
+    /// Sub-tensor starting at `lower` (the result's shape gives the extents).
+    case slice(lower: [Int])
+    /// Placement into zeros at offsets `lower` (adjoint of slice).
+    case pad(lower: [Int])
+    /// Rows picked by index.
+    case selectRows(indices: [Int])
+    /// Rows added into zeros at indices (adjoint of selectRows).
+    case scatterRows(indices: [Int])
+    /// out[i] = x[i, classIndices[i]].
+    case gather(classIndices: [Int])
+    /// out[i, classIndices[i]] = x[i] (adjoint of gather).
+    case scatterClasses(classIndices: [Int])
+    /// Concatenation along an axis.
+    case concatenate(axis: Int)
+    /// where(mask, a, b), with the mask broadcast to the result's shape.
+    case select(mask: Tensor<Scalar>)
+    /// A user-defined op.
+    case custom(any TensorFunction<Scalar>)
+
+    /// The op's kind, without parameters.
+    ///
+    /// ```
+    /// .leakyRelu(alpha: 0.1).kind == .leakyRelu
+    /// ```
+    public var kind: TensorOpKind {
+        switch self {
+        case .add: .add
+        case .subtract: .subtract
+        case .multiply: .multiply
+        case .divide: .divide
+        case .power: .power
+        case .negate: .negate
+        case .exp: .exp
+        case .log: .log
+        case .squareRoot: .squareRoot
+        case .absolute: .absolute
+        case .sine: .sine
+        case .cosine: .cosine
+        case .tanh: .tanh
+        case .sigmoid: .sigmoid
+        case .relu: .relu
+        case .leakyRelu: .leakyRelu
+        case .step: .step
+        case .clamp: .clamp
+        case .matmul: .matmul
+        case .permute: .permute
+        case .reshape: .reshape
+        case .broadcast: .broadcast
+        case .sum: .sum
+        case .mean: .mean
+        case .max: .max
+        case .min: .min
+        case .softmax: .softmax
+        case .logSoftmax: .logSoftmax
+        case .logSumExp: .logSumExp
+        case .slice: .slice
+        case .pad: .pad
+        case .selectRows: .selectRows
+        case .scatterRows: .scatterRows
+        case .gather: .gather
+        case .scatterClasses: .scatterClasses
+        case .concatenate: .concatenate
+        case .select: .select
+        case .custom: .custom
+        }
+    }
+
+    /// Whether the rule uses the op's output values (kept in the node).
+    var savesOutput: Bool {
+        switch self {
+        case .exp, .squareRoot, .tanh, .sigmoid, .power, .max, .min, .softmax, .logSoftmax, .logSumExp,
+             .custom:
+            true
+        default:
+            false
+        }
+    }
+
+    /// The kernel function of an elementwise op with a fused derivative, and its parameters.
+    var elementwiseFunction: (ElementwiseFunction, Scalar, Scalar)? {
+        switch self {
+        case .negate: (.negate, 0, 0)
+        case .exp: (.exp, 0, 0)
+        case .log: (.log, 0, 0)
+        case .squareRoot: (.squareRoot, 0, 0)
+        case .absolute: (.absolute, 0, 0)
+        case .sine: (.sine, 0, 0)
+        case .cosine: (.cosine, 0, 0)
+        case .tanh: (.tanh, 0, 0)
+        case .sigmoid: (.sigmoid, 0, 0)
+        case .relu: (.relu, 0, 0)
+        case .leakyRelu(let alpha): (.leakyRelu, alpha, 0)
+        case .clamp(let lower, let upper): (.clamp, lower, upper)
+        default: nil
+        }
+    }
+
+    /// The reverse-mode rule table: the gradient of the loss with respect to each
+    /// input, given the gradient `upstream` with respect to `output` (nil for inputs
+    /// that do not require gradients, and for ops whose derivative is zero).
+    ///
+    /// ```
+    /// x̄ᵢ = ȳ · ∂y/∂xᵢ   (reduced to xᵢ's shape when xᵢ was broadcast)
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func inputGradients(
+        inputs x: [Tensor<Scalar>], output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
+    ) -> [Tensor<Scalar>?] {
+        if !isRecordingGradients, let (function, p0, p1) = elementwiseFunction {
+            // First-order pass of an elementwise op: g·f′(x) in one fused loop (the
+            // composed rules below are used when the backward pass is recorded).
+            return [Tensor.elementwiseDerivative(function, x: x[0], y: y, upstream: g, p0, p1)]
+        }
+        /// Gradient for input i, computed only when input i requires it.
+        func grad(_ i: Int, _ body: () -> Tensor<Scalar>) -> Tensor<Scalar>? { x[i].node != nil ? body() : nil }
+        switch self {
+        case .add:
+            return [grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(g, to: x[1].shape) }]
+        case .subtract:
+            return [grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(-g, to: x[1].shape) }]
+        case .multiply:
+            return [grad(0) { unbroadcast(g * x[1], to: x[0].shape) },
+                    grad(1) { unbroadcast(g * x[0], to: x[1].shape) }]
+        case .divide:
+            return [grad(0) { unbroadcast(g / x[1], to: x[0].shape) },
+                    grad(1) { unbroadcast(-(g * x[0]) / (x[1] * x[1]), to: x[1].shape) }]
+        case .power:
+            return [grad(0) { unbroadcast(g * x[1] * x[0].raised(toPower: x[1] - 1), to: x[0].shape) },
+                    grad(1) { unbroadcast(g * y * x[0].log(), to: x[1].shape) }]
+        case .negate:
+            return [-g]
+        case .exp:
+            return [g * y]
+        case .log:
+            return [g / x[0]]
+        case .squareRoot:
+            return [g * 0.5 / y]
+        case .absolute:
+            return [g * x[0].signs()]
+        case .sine:
+            return [g * x[0].cos()]
+        case .cosine:
+            return [-(g * x[0].sin())]
+        case .tanh:
+            return [g * (1 - y * y)]
+        case .sigmoid:
+            return [g * (y * (1 - y))]
+        case .relu:
+            return [g * x[0].step(threshold: 0)]
+        case .leakyRelu(let alpha):
+            return [g * (x[0].step(threshold: 0) * (1 - alpha) + alpha).detached()]
+        case .step:
+            return [nil]
+        case .clamp(let lower, let upper):
+            return [g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)).detached()]
+        case .matmul:
+            if !isRecordingGradients {  // first-order pass: let GEMM transpose in place
+                return [grad(0) { Tensor.matmulConstant(g, transposingA: false, x[1], transposingB: true) },
+                        grad(1) { Tensor.matmulConstant(x[0], transposingA: true, g, transposingB: false) }]
+            }
+            return [grad(0) { g.matmul(x[1].transposed()) }, grad(1) { x[0].transposed().matmul(g) }]
+        case .permute(let axes):
+            var inverse = axes
+            for (k, a) in axes.enumerated() { inverse[a] = k }
+            return [g.permuted(inverse)]
+        case .reshape:
+            return [g.reshaped(to: x[0].shape)]
+        case .broadcast:
+            return [unbroadcast(g, to: x[0].shape)]
+        case .sum(let axes, let keep):
+            return [restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
+                .broadcasted(to: x[0].shape)]
+        case .mean(let axes, let keep):
+            let n = axes.reduce(1) { $0 * x[0].shape[$1] }
+            return [restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
+                .broadcasted(to: x[0].shape) / Scalar(n)]
+        case .max(let axes, let keep), .min(let axes, let keep):
+            // Ties share the gradient evenly: mask / (number of maximal elements).
+            let yKeep = restoreReducedAxes(y.detached(), axes: axes, keep: keep, inputShape: x[0].shape)
+            let mask = x[0].detached().elementwiseEqual(yKeep)
+            let share = withoutGradients { mask / mask.sum(alongAxes: axes, keepingDimensions: true) }
+            return [restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share]
+        case .softmax(let axis):
+            return [y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true))]
+        case .logSoftmax(let axis):
+            return [g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true)]
+        case .logSumExp(let axis, let keep):
+            let gKeep = restoreReducedAxes(g, axes: [axis], keep: keep, inputShape: x[0].shape)
+            let yKeep = restoreReducedAxes(y, axes: [axis], keep: keep, inputShape: x[0].shape)
+            return [gKeep * (x[0] - yKeep).exp()]
+        case .slice(let lower):
+            return [g.padded(to: x[0].shape, at: lower)]
+        case .pad(let lower):
+            return [g.sliced(zip(lower, x[0].shape).map { $0..<($0 + $1) })]
+        case .selectRows(let indices):
+            return [g.scatteredRows(at: indices, rowCount: x[0].shape[0])]
+        case .scatterRows(let indices):
+            return [g.selectingRows(indices)]
+        case .gather(let classIndices):
+            return [g.scattered(toClassIndices: classIndices, classCount: x[0].shape[1])]
+        case .scatterClasses(let classIndices):
+            return [g.gathered(atClassIndices: classIndices)]
+        case .concatenate(let axis):
+            var start = 0
+            return x.indices.map { i in
+                let size = x[i].shape[axis]
+                defer { start += size }
+                guard x[i].node != nil else { return nil }
+                var ranges = g.shape.map { 0..<$0 }
+                ranges[axis] = start..<(start + size)
+                return g.sliced(ranges)
+            }
+        case .select(let mask):
+            let zero = Tensor(Scalar(0))
+            return [grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
+                    grad(1) { unbroadcast(Tensor.where(mask, zero, g), to: x[1].shape) }]
+        case .custom(let function):
+            let result = function.backward(inputs: x, output: y, upstream: g)
+            if result.count != x.count {
+                tensorError("custom op \(type(of: function)): backward returned \(result.count) gradients for \(x.count) inputs")
+            }
+            for (i, r) in result.enumerated() {
+                if let r, r.shape != x[i].shape {
+                    tensorError("custom op \(type(of: function)): gradient \(i) has shape \(r.shape), input has shape \(x[i].shape)")
+                }
+            }
+            return result
+        }
+    }
+}
+
+/// The kinds of tensor ops (the cases of `TensorOp` without their parameters).
+///
+/// ```
+/// TensorOpKind.allCases   // every op the graph can record
+/// ```
+public enum TensorOpKind: String, CaseIterable, Sendable {
+    /// Broadcasting binary ops.
+    case add, subtract, multiply, divide, power
+    /// Elementwise unary ops.
+    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    /// Parameterised elementwise ops.
+    case leakyRelu, step, clamp
+    /// Linear algebra and shape ops.
+    case matmul, permute, reshape, broadcast
+    /// Reductions and the softmax family.
+    case sum, mean, max, min, softmax, logSoftmax, logSumExp
+    /// Indexing and joining.
+    case slice, pad, selectRows, scatterRows, gather, scatterClasses, concatenate, select
+    /// User-defined ops.
+    case custom
+}
+
+/// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it
+/// broadcasts against the input.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func restoreReducedAxes<Scalar>(
+    _ g: Tensor<Scalar>, axes: [Int], keep: Bool, inputShape: [Int]
+) -> Tensor<Scalar> {
+    if keep { return g }
+    var shape = inputShape
+    for a in axes { shape[a] = 1 }
+    return g.reshaped(to: shape)
+}

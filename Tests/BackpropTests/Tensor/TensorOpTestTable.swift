@@ -1,0 +1,200 @@
+@testable import Backprop
+
+/// x ↦ x³ as a custom op, with its derivative written in tensor ops (so it also
+/// supports second-order gradients).
+struct TensorCubeFunction<Scalar: TensorScalar>: TensorFunction {
+    func forward(_ inputs: [Tensor<Scalar>]) -> Tensor<Scalar> { inputs[0] * inputs[0] * inputs[0] }
+    func backward(inputs: [Tensor<Scalar>], output: Tensor<Scalar>, upstream: Tensor<Scalar>) -> [Tensor<Scalar>?] {
+        [upstream * 3 * inputs[0] * inputs[0]]
+    }
+}
+
+/// One randomly drawn instance of an op: its inputs and parameters.
+struct TensorOpInstance: CustomStringConvertible {
+    var inputs: [Tensor<Double>]
+    var axes: [Int] = []
+    var keep = false
+    var indices: [Int] = []
+    var shape: [Int] = []
+    var ranges: [Range<Int>] = []
+    var mask: Tensor<Double>? = nil
+
+    var description: String {
+        "inputs \(inputs.map(\.shape)) axes \(axes) keep \(keep) indices \(indices) shape \(shape) ranges \(ranges)"
+    }
+}
+
+/// Random test data, small shapes.
+struct TensorOpTestData {
+    var rng: SeededGenerator
+
+    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + rng.nextInt(below: range.count) }
+    mutating func bool() -> Bool { rng.nextInt(below: 2) == 1 }
+    mutating func shape(rank: ClosedRange<Int> = 1...3) -> [Int] { (0..<int(rank)).map { _ in int(1...3) } }
+
+    /// Normal values kept at least `margin` away from every point in `avoid` (kinks).
+    mutating func tensor(_ shape: [Int], avoid: [Double] = [], margin: Double = 0.05) -> Tensor<Double> {
+        let n = shape.reduce(1, *)
+        let values = (0..<n).map { _ -> Double in
+            while true {
+                let v = rng.nextNormal()
+                if avoid.allSatisfy({ Swift.abs(v - $0) > margin }) { return v }
+            }
+        }
+        return Tensor(shape: shape, scalars: values)
+    }
+
+    mutating func positive(_ shape: [Int], lower: Double = 0.4, upper: Double = 2) -> Tensor<Double> {
+        Tensor.randomUniform(shape: shape, lower: lower, upper: upper, using: &rng)
+    }
+
+    /// A shape that broadcasts against `s`: some axes set to 1, some leading axes dropped.
+    mutating func broadcastPartner(of s: [Int]) -> [Int] {
+        var p = s.map { bool() ? $0 : 1 }
+        let drop = int(0...p.count)
+        p.removeFirst(drop)
+        return p
+    }
+
+    mutating func binary(positiveSecond: Bool = false, positiveFirst: Bool = false) -> TensorOpInstance {
+        let s = shape()
+        var shapes = [s, broadcastPartner(of: s)]
+        if bool() { shapes.swapAt(0, 1) }
+        let a = positiveFirst ? positive(shapes[0]) : tensor(shapes[0])
+        var b = positiveSecond ? positive(shapes[1]) : tensor(shapes[1])
+        if positiveSecond && !positiveFirst {  // divisor: either sign, away from 0
+            b = b * Tensor(shape: b.shape, scalars: b.scalars.map { _ in bool() ? 1 : -1 })
+        }
+        return TensorOpInstance(inputs: [a, b])
+    }
+
+    mutating func axesSubset(rank: Int) -> [Int] {
+        var axes = (0..<rank).filter { _ in bool() }
+        if axes.isEmpty { axes = [int(0...(rank - 1))] }
+        return axes.map { bool() ? $0 - rank : $0 }  // some negative axes
+    }
+
+    mutating func instance(_ kind: TensorOpKind) -> TensorOpInstance {
+        switch kind {
+        case .add, .subtract, .multiply: return binary()
+        case .divide: return binary(positiveSecond: true)
+        case .power:
+            var i = binary(positiveFirst: true)
+            i.inputs[1] = positive(i.inputs[1].shape, lower: -1.5, upper: 2)
+            return i
+        case .negate, .exp, .sine, .cosine, .tanh, .sigmoid: return TensorOpInstance(inputs: [tensor(shape())])
+        case .log, .squareRoot: return TensorOpInstance(inputs: [positive(shape())])
+        case .absolute, .relu, .leakyRelu, .step: return TensorOpInstance(inputs: [tensor(shape(), avoid: [0])])
+        case .clamp: return TensorOpInstance(inputs: [tensor(shape(), avoid: [-0.5, 0.5])])
+        case .matmul:
+            let m = int(1...3), k = int(1...3), n = int(1...3)
+            if bool() { return TensorOpInstance(inputs: [tensor([m, k]), tensor([k, n])]) }
+            let b = int(1...3)
+            return TensorOpInstance(inputs: [tensor([b, m, k]), tensor([b, k, n])])
+        case .permute:
+            let s = shape(rank: 2...3)
+            var axes = Array(0..<s.count)
+            for i in stride(from: axes.count - 1, to: 0, by: -1) { axes.swapAt(i, int(0...i)) }
+            return TensorOpInstance(inputs: [tensor(s)], axes: axes)
+        case .reshape:
+            let s = shape(rank: 2...3)
+            return TensorOpInstance(inputs: [tensor(s)], shape: s.reversed() != s && bool() ? s.reversed() : [-1])
+        case .broadcast:
+            let target = shape(rank: 2...3)
+            return TensorOpInstance(inputs: [tensor(broadcastPartner(of: target))], shape: [int(1...2)] + target)
+        case .sum, .mean, .max, .min:
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(s)], axes: axesSubset(rank: s.count), keep: bool())
+        case .softmax, .logSoftmax, .logSumExp:
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(s)], axes: [int(0...(s.count - 1))], keep: bool())
+        case .slice:
+            let s = shape()
+            let ranges = s.prefix(int(1...s.count)).map { d -> Range<Int> in
+                let lo = int(0...(d - 1))
+                return lo..<int((lo + 1)...d)
+            }
+            return TensorOpInstance(inputs: [tensor(s)], ranges: ranges)
+        case .pad:
+            let s = shape()
+            let lower = s.map { _ in int(0...2) }
+            let target = zip(s, lower).map { $0 + $1 + int(0...2) }
+            return TensorOpInstance(inputs: [tensor(s)], shape: target, ranges: lower.map { $0..<$0 })
+        case .selectRows:
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(s)], indices: (0..<int(1...4)).map { _ in int(0...(s[0] - 1)) })
+        case .scatterRows:
+            let rows = int(1...3)
+            let indices = (0..<int(1...4)).map { _ in int(0...(rows - 1)) }
+            return TensorOpInstance(inputs: [tensor([indices.count] + shape(rank: 0...2))], indices: indices, shape: [rows])
+        case .gather:
+            let n = int(1...4), c = int(1...4)
+            return TensorOpInstance(inputs: [tensor([n, c])], indices: (0..<n).map { _ in int(0...(c - 1)) })
+        case .scatterClasses:
+            let n = int(1...4), c = int(1...4)
+            return TensorOpInstance(inputs: [tensor([n])], indices: (0..<n).map { _ in int(0...(c - 1)) }, shape: [c])
+        case .concatenate:
+            let s = shape()
+            let axis = int(0...(s.count - 1))
+            let parts = (0..<int(1...3)).map { _ -> Tensor<Double> in
+                var p = s
+                p[axis] = int(1...3)
+                return tensor(p)
+            }
+            return TensorOpInstance(inputs: parts, axes: [axis])
+        case .select:
+            let s = shape()
+            let maskShape = broadcastPartner(of: s)
+            let mask = Tensor<Double>(shape: maskShape, scalars: (0..<maskShape.reduce(1, *)).map { _ in bool() ? 1 : 0 })
+            return TensorOpInstance(inputs: [tensor(broadcastPartner(of: s)), tensor(s)], mask: mask)
+        case .custom:
+            return TensorOpInstance(inputs: [tensor(shape())])
+        }
+    }
+}
+
+/// Applies the op of `kind` to an instance's inputs (converted to `S`). Returns nil for
+/// a kind this table does not cover, which makes the coverage test fail.
+func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance, _ x: [Tensor<S>]) -> Tensor<S>? {
+    let mask = i.mask.map { Tensor<S>(shape: $0.shape, scalars: $0.scalars.map { S($0) }) }
+    switch kind {
+    case .add: return x[0] + x[1]
+    case .subtract: return x[0] - x[1]
+    case .multiply: return x[0] * x[1]
+    case .divide: return x[0] / x[1]
+    case .power: return x[0].raised(toPower: x[1])
+    case .negate: return -x[0]
+    case .exp: return x[0].exp()
+    case .log: return x[0].log()
+    case .squareRoot: return x[0].squareRoot()
+    case .absolute: return x[0].abs()
+    case .sine: return x[0].sin()
+    case .cosine: return x[0].cos()
+    case .tanh: return x[0].tanh()
+    case .sigmoid: return x[0].sigmoid()
+    case .relu: return x[0].relu()
+    case .leakyRelu: return x[0].leakyRelu(alpha: 0.1)
+    case .step: return x[0].step(threshold: 0)
+    case .clamp: return x[0].clamped(lower: -0.5, upper: 0.5)
+    case .matmul: return x[0].matmul(x[1])
+    case .permute: return x[0].permuted(i.axes)
+    case .reshape: return x[0].reshaped(to: i.shape)
+    case .broadcast: return x[0].broadcasted(to: i.shape)
+    case .sum: return x[0].sum(alongAxes: i.axes, keepingDimensions: i.keep)
+    case .mean: return x[0].mean(alongAxes: i.axes, keepingDimensions: i.keep)
+    case .max: return x[0].max(alongAxes: i.axes, keepingDimensions: i.keep)
+    case .min: return x[0].min(alongAxes: i.axes, keepingDimensions: i.keep)
+    case .softmax: return x[0].softmax(alongAxis: i.axes[0])
+    case .logSoftmax: return x[0].logSoftmax(alongAxis: i.axes[0])
+    case .logSumExp: return x[0].logSumExp(alongAxis: i.axes[0], keepingDimensions: i.keep)
+    case .slice: return x[0].sliced(i.ranges)
+    case .pad: return x[0].padded(to: i.shape, at: i.ranges.map(\.lowerBound))
+    case .selectRows: return x[0].selectingRows(i.indices)
+    case .scatterRows: return x[0].scatteredRows(at: i.indices, rowCount: i.shape[0])
+    case .gather: return x[0].gathered(atClassIndices: i.indices)
+    case .scatterClasses: return x[0].scattered(toClassIndices: i.indices, classCount: i.shape[0])
+    case .concatenate: return Tensor.concatenated(x, alongAxis: i.axes[0])
+    case .select: return Tensor.where(mask!, x[0], x[1])
+    case .custom: return TensorCubeFunction<S>()(x[0])
+    }
+}
