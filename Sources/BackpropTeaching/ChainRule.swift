@@ -132,7 +132,7 @@ public struct ChainRuleExplanation {
             lines.append(style.line(line))
         }
         if paths.count > 1 {
-            let sum = paths.map { fixed($0.product, decimals) }.joined(separator: " + ")
+            let sum = paths.map { $0.product < 0 ? "(\(fixed($0.product, decimals)))" : fixed($0.product, decimals) }.joined(separator: " + ")
             lines.append(style.line("\(lhs) = " + sum + " = " + fixed(total, decimals)))
         }
         if paths.isEmpty { lines.append(style.line("\(lhs) = 0   (no path: the output does not depend on it)")) }
