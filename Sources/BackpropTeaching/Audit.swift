@@ -80,7 +80,7 @@ public struct AuditEntry: Sendable {
             note = "one unit in the last digit: exact value rounds to \(rounded)"
         } else {
             verdict = .wrong
-            note = "correct value \(rounded)" + (cause.map { ": \($0)" } ?? "") + method
+            note = "correct value \(rounded) (\(String(format: "%.6g", computed)))" + (cause.map { ": \($0)." } ?? ".") + method
         }
     }
 
