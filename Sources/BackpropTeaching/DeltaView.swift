@@ -70,7 +70,10 @@ public struct DeltaView {
             return x < 0 ? "(\(s))" : s
         }
         func sym(_ name: String) -> String { math ? tex(name) : name }
-        func delta(_ l: Int, _ j: Int) -> String { math ? "\\delta^{(\(l))}_{\(j)}" : "δ(\(l))_\(j)" }
+        func delta(_ l: Int, _ j: Int) -> String {
+            let n = l + naming.layerOffset
+            return math ? "\\delta^{(\(n))}_{\(j)}" : "δ(\(n))_\(j)"
+        }
         func prime(_ l: Int, _ j: Int) -> String {
             let f = net.layers[l - 1].activation
             let z = sym(naming.sum(l, j))
@@ -94,7 +97,7 @@ public struct DeltaView {
         for l in (0...last).reversed() {
             let layer = net.layers[l], L = l + 1
             if l == last {
-                out.append(prose("Output layer \(L) (\(layer.activation.symbol)): δ_k = ∂\(naming.loss)/∂a_k · f′(z_k)"))
+                out.append(prose("Output layer \(L + naming.layerOffset) (\(layer.activation.symbol)): δ_k = ∂\(naming.loss)/∂a_k · f′(z_k)"))
                 for k in layer.sums.indices {
                     let fp = DeltaView.derivative(layer, k)
                     let outName = sym(naming.output(L, k + 1))
@@ -102,7 +105,7 @@ public struct DeltaView {
                 }
             } else {
                 let above = net.layers[l + 1]
-                out.append(prose("Layer \(L) (\(layer.activation.symbol)): δ_j = f′(z_j) · Σ_k w_kj · δ_k, reusing the δs of layer \(L + 1)"))
+                out.append(prose("Layer \(L + naming.layerOffset) (\(layer.activation.symbol)): δ_j = f′(z_j) · Σ_k w_kj · δ_k, reusing the δs of layer \(L + 1 + naming.layerOffset)"))
                 for j in layer.sums.indices {
                     let fp = DeltaView.derivative(layer, j)
                     let terms = above.weights.indices.map { "\(sym(above.weights[$0][j].label ?? "w"))\(dot)\(delta(L + 1, $0 + 1))" }

@@ -63,6 +63,8 @@ public struct LayeredNetwork {
         public var output: @Sendable (_ layer: Int, _ j: Int) -> String
         /// The loss.
         public var loss: String
+        /// Added to layer numbers in δ names: 1 when the notes count the inputs as layer 1.
+        public var layerOffset = 0
 
         /// Creates a naming.
         public init(input: @escaping @Sendable (Int) -> String,
