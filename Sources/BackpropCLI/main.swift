@@ -75,8 +75,9 @@ if let f = option("--format", in: &arguments) {
     format = parsed
 }
 let wantsJSON = flag("--json", in: &arguments)
-let wantsDOT = flag("--dot", in: &arguments)
+var wantsDOT = flag("--dot", in: &arguments)
 let svgPath = option("--svg", in: &arguments)
+if svgPath != nil { wantsDOT = true }   // --svg implies --dot
 if let unknown = arguments.first(where: { $0.hasPrefix("-") && !["-h", "--help"].contains($0) }) {
     fail("unknown option '\(unknown)'")
 }

@@ -189,11 +189,21 @@ public enum ExplanationFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// A name as a TeX symbol: `out_o1` → `out_{o1}`, `E_total` → `E_{total}`.
+/// A name as a TeX symbol: `out_o1` → `out_{o1}`, `E_total` → `E_{total}`,
+/// `w[2]_11` → `w^{[2]}_{11}`, `a(1)_2` → `a^{(1)}_{2}`, `d̂_1` → `\hat{d}_{1}`.
 func tex(_ name: String) -> String {
-    guard let underscore = name.firstIndex(of: "_") else { return name }
-    let base = name[..<underscore], subscriptPart = name[name.index(after: underscore)...]
-    return "\(base)_{\(subscriptPart.replacingOccurrences(of: "_", with: "\\_"))}"
+    var base = name, layer = "", sub = ""
+    if let underscore = name.firstIndex(of: "_") {
+        base = String(name[..<underscore])
+        sub = String(name[name.index(after: underscore)...]).replacingOccurrences(of: "_", with: "\\_")
+    }
+    if let open = base.firstIndex(where: { $0 == "[" || $0 == "(" }), base.last == "]" || base.last == ")" {
+        layer = String(base[open...])
+        base = String(base[..<open])
+    }
+    let hats: [String: String] = ["ŷ": "\\hat{y}", "d̂": "\\hat{d}"]
+    base = hats[base] ?? base
+    return base + (layer.isEmpty ? "" : "^{\(layer)}") + (sub.isEmpty ? "" : "_{\(sub)}")
 }
 
 /// `x` with a fixed number of decimals.

@@ -89,7 +89,7 @@ public struct DeltaView {
             switch format {
             case .text: return "  " + s
             case .markdown: return "$$" + s + "$$"
-            case .latex: return s + " \\\\"
+            case .latex: return "\\[" + s + "\\]"
             }
         }
         func prose(_ s: String) -> String { format == .latex ? latexEscaped(s) : s }

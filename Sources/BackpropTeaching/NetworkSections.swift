@@ -54,11 +54,12 @@ struct NetworkSections {
 
     /// The chain rule, path by path, for the given parameters.
     func chainRule(for parameters: [Value]) -> String {
-        parameters.map { p in
+        let body = parameters.map { p in
             ChainRuleExplanation(of: net.loss, withRespectTo: p)
                 .rendered(format, names: names, decimals: decimals)
                 .split(separator: "\n").map { format == .text ? "  " + $0 : String($0) }.joined(separator: "\n")
         }.joined(separator: "\n")
+        return format == .latex ? "\\begin{align*}\n" + body + "\n\\end{align*}" : body
     }
 
     /// ∂loss/∂p for every parameter, from one backward pass (run here if needed).
