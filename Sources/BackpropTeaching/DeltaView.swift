@@ -125,9 +125,15 @@ public struct DeltaView {
                     let source = sym(l == 0 ? naming.input(i + 1) : naming.output(l, i + 1))
                     out.append(line("\(partialE(sym(w.label ?? "w"))) = \(delta(L, j + 1))\(dot)\(source) = \(n(deltas[l][j]))\(dot)\(n(below[i].value)) = \(fixed(value, decimals))"))
                 }
-                if j < layer.biases.count {
+                if layer.biases.count > 1 {
                     out.append(line("\(partialE(sym(layer.biases[j].label ?? "b"))) = \(delta(L, j + 1)) = \(fixed(deltas[l][j], decimals))"))
                 }
+            }
+            if layer.biases.count == 1 && layer.weights.count > 1 {
+                let terms = layer.weights.indices.map { delta(L, $0 + 1) }.joined(separator: " + ")
+                let total = deltas[l].reduce(0, +)
+                out.append(line("\(partialE(sym(layer.biases[0].label ?? "b"))) = \(terms) = \(fixed(total, decimals))"))
+                out.append(prose("(one bias shared by the layer: it collects the δ of every unit)"))
             }
         }
         let count = net.layers.reduce(0) { $0 + $1.sums.count }

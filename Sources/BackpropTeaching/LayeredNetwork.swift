@@ -96,7 +96,8 @@ public struct LayeredNetwork {
     public struct Parameters {
         /// Weight leaves, layer by layer, `[unit][input]`.
         public let weights: [[[Value]]]
-        /// Bias leaves, layer by layer (an empty array: the layer has no bias).
+        /// Bias leaves, layer by layer (an empty array: the layer has no bias; one
+        /// bias for several units: shared by the layer, as in lecture 8).
         public let biases: [[Value]]
 
         /// Creates labelled leaves with the given values.
@@ -197,7 +198,7 @@ public struct LayeredNetwork {
                 precondition(row.count == below.count, "LayeredNetwork: layer \(l + 1) expects \(below.count) inputs")
                 var s = row[0] * below[0]
                 for i in 1..<row.count { s = s + row[i] * below[i] }
-                if !bias.isEmpty { s = s + bias[j] }
+                if !bias.isEmpty { s = s + bias[bias.count == 1 ? 0 : j] }   // one bias: shared by the layer
                 if case .identity = f {
                     s = s.labeled(naming.output(l + 1, j + 1))
                     sums.append(s)

@@ -28,9 +28,10 @@ struct NetworkSections {
             for (j, row) in layer.weights.enumerated() {
                 var symbols = zip(row, below).map { "\(names[$0])·\(names[$1])" }
                 var numbers = zip(row, below).map { "\($0.value)·\(f($1.value))" }
-                if j < layer.biases.count {
-                    symbols.append(names[layer.biases[j]])
-                    numbers.append("\(layer.biases[j].value)")
+                if !layer.biases.isEmpty {
+                    let b = layer.biases[layer.biases.count == 1 ? 0 : j]
+                    symbols.append(names[b])
+                    numbers.append("\(b.value)")
                 }
                 let sum = layer.sums[j]
                 lines.append(eq("\(names[sum]) = \(symbols.joined(separator: " + ")) = \(numbers.joined(separator: " + ")) = \(f(sum.value))"))

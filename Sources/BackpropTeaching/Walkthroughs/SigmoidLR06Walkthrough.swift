@@ -74,6 +74,12 @@ extension Walkthrough {
         backward.append(eq(net.parameters.map { "∂E/∂\($0.label!) = \(f($0.grad))" }.joined(separator: ", ")))
         sections.append(("Backward pass: the chain rule", backward.joined(separator: "\n")))
 
+        // The δ view, on the same network laid out in layers (one shared bias per layer).
+        let layered = LayeredNetwork(
+            inputs: [0.1, 0.5], weights: [[[0.1, 0.3], [0.2, 0.4]], [[0.5, 0.6], [0.7, 0.8]]], biases: [[0.25], [0.35]],
+            activations: [.sigmoid, .sigmoid], targets: [0.05, 0.95], naming: lr06Naming)
+        sections.append(("The δ view: one local error per unit, shared by its weights", DeltaView(layered).rendered(format)))
+
         // 3. Numerical check.
         let report = checkGradients(at: net.parameters.map(\.value), labels: net.parameters.map { $0.label! }) { q in
             let h1 = (0.1 * q[0] + 0.5 * q[2] + q[8]).sigmoid(), h2 = (0.1 * q[1] + 0.5 * q[3] + q[8]).sigmoid()
@@ -167,6 +173,13 @@ extension Walkthrough {
             gradients: zip(net.parameters, net.parameters.indices).map { v, k in (v.label!, k < 8 ? gradients[k] : v.grad) },
             updated: w.map { ($0.label!, $0.value) }, graph: original.total)
     }
+
+    /// Lecture 8's names: w1 (i1→h1), w2 (i1→h2), w3 (i2→h1), w4 (i2→h2), w5…w8 into the
+    /// outputs; sum/output for pre-activations and activations; E_total.
+    static let lr06Naming = LayeredNetwork.Naming(
+        input: { "i\($0)" }, weight: { l, j, i in l == 1 ? "w\(j + 2 * (i - 1))" : "w\(4 + 2 * (j - 1) + i)" },
+        bias: { l, _ in "b\(l)" }, sum: { l, j in l == 1 ? "sum_h\(j)" : "sum_o\(j)" },
+        output: { l, j in l == 1 ? "output_h\(j)" : "output_o\(j)" }, loss: "E_total")
 
     /// The independent audit's names for the entries of this walkthrough.
     static let lr06References: [String: String] = [
