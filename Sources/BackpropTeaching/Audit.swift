@@ -109,6 +109,20 @@ public struct AuditEntry: Sendable {
         note = "\(evidence): \(values)" + (agrees ? "" : (cause.map { ". \($0)" } ?? ""))
     }
 
+    /// Audits a formula by the largest difference between it, evaluated as printed on
+    /// every unit or weight of a network, and the engine: MATCH if it is at most
+    /// `tolerance` (rounding error), WRONG otherwise.
+    public init(formula quantity: String, printed: String, largestDifference: Double,
+                tolerance: Double = 1e-9, evidence: String, cause: String? = nil) {
+        self.quantity = quantity
+        self.printed = printed
+        computed = largestDifference
+        kind = .formula
+        let agrees = largestDifference <= tolerance
+        verdict = agrees ? .match : .wrong
+        note = "\(evidence): \(String(format: "%.2g", largestDifference))" + (agrees ? " (rounding error)" : (cause.map { ". \($0)" } ?? ""))
+    }
+
     /// Audits a claim in words by a computation that tests it.
     ///
     /// - Parameters:

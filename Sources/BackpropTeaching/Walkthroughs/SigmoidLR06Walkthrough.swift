@@ -228,7 +228,7 @@ extension Walkthrough {
             AuditEntry(formula: "logistic derivative", printed: "\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1 - \\sigma(x))",
                        documentValue: sigma * (1 - sigma), computed: net.outputs[0].localDerivatives[0], evidence: "at x = sum_o1"),
             AuditEntry(formula: "chain rule for w5..w8 and w1", printed: "\\partial E/\\partial w_5 = [out_{o1} - t_1][out_{o1}(1 - out_{o1})][out_{h1}] ;  \\partial E/\\partial w_1 = \\partial E_1/\\partial w_1 + \\partial E_2/\\partial w_1 (five-factor chains through w5 and w7)",
-                       documentValue: chainGap, computed: 0, evidence: "largest |chain product − engine gradient| for w5 and w1"),
+                       largestDifference: chainGap, evidence: "largest |chain product − engine gradient| for w5 and w1"),
             AuditEntry(claim: "update rule", printed: "new_w = w − n * ∂E_total/∂w  (n = learning rate = 0.6)",
                        holds: newError < net.total.value, computed: newError,
                        note: "the step lowers E_total from \(fixed(net.total.value, 6)) to \(fixed(newError, 6)); only w1…w8 are updated (the biases, with non-zero gradients, are kept — a simplification)"),

@@ -88,10 +88,10 @@ extension Walkthrough {
             AuditEntry(formula: "hidden deltas", printed: "\\delta_j^{(1)} = (1 - z_j^{(1)2}) \\sum_{k=1}^K w_{kj}^{(2)} \\delta_k^{(2)}",
                        documentValue: hiddenFormula, computed: views.deltas[0][0], evidence: "δ_1^{(1)} vs the engine's ∂E_n/∂a_1^{(1)}"),
             AuditEntry(formula: "first-layer derivatives", printed: "\\partial E_n/\\partial w_{ji}^{(1)} = \\delta_j^{(1)} x_i",
-                       documentValue: max(gap(net, layer: 0), gap(random, layer: 0)), computed: 0,
+                       largestDifference: max(gap(net, layer: 0), gap(random, layer: 0)),
                        evidence: "largest |δ_j x_i − engine gradient| on this network and a seeded 3-4-2 one"),
             AuditEntry(formula: "second-layer derivatives", printed: "\\partial E_n/\\partial w_{kj}^{(2)} = \\delta_k^{(2)} z_j^{(1)}",
-                       documentValue: max(gap(net, layer: 1), gap(random, layer: 1)), computed: 0,
+                       largestDifference: max(gap(net, layer: 1), gap(random, layer: 1)),
                        evidence: "largest |δ_k z_j − engine gradient| on this network and a seeded 3-4-2 one"),
         ]
         return Walkthrough(

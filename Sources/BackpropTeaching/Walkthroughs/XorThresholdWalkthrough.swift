@@ -91,14 +91,14 @@ extension Walkthrough {
         let separated = built.filter { ($0.ay.value > 0) == ($0.xor.value == 1) }.count
         audit += [
             AuditEntry(formula: "threshold unit", printed: "\\text{Th}(a) = 1 if a > 0, 0 otherwise",
-                       documentValue: thGap, computed: 0,
+                       largestDifference: thGap,
                        evidence: "largest |Th(a) − engine step(a)| over the 12 pre-activations (none is 0)"),
             AuditEntry(claim: "hidden unit h_1 (OR)", printed: "h_1 = \\text{Th}((1, 1, -0.5) (x_1, x_2, 1)^T)",
                        holds: orRows == 4, computed: Double(orRows), note: "h1 = OR(x1, x2) on \(orRows) of 4 rows"),
             AuditEntry(claim: "hidden unit h_2 (AND)", printed: "h_2 = \\text{Th}((1, 1, -1.5) (x_1, x_2, 1)^T)",
                        holds: andRows == 4, computed: Double(andRows), note: "h2 = AND(x1, x2) on \(andRows) of 4 rows"),
             AuditEntry(formula: "output unit", printed: "y = (1, -1, -0.5) (h_1, h_2, 1)^T",
-                       documentValue: linearGap, computed: 0,
+                       largestDifference: linearGap,
                        evidence: "largest |printed linear y − tabulated y| over the rows (linear y = \(built.map { fixed($0.ay.value, 1) }.joined(separator: ", ")))",
                        cause: "the threshold is missing: y = Th((1, −1, −0.5)(h1, h2, 1)ᵀ); the weights are right"),
             AuditEntry(claim: "claim", printed: "In this new representation (h_1, h_2) the points are linearly separable",
