@@ -123,3 +123,30 @@ struct TeachingPartsTests {
         #expect(parsed["a \"q\"\n"] as? String == "tab\t\\")
     }
 }
+
+@Suite("DOT export")
+struct DotExportTests {
+    @Test("records carry name, op, value and the adjoint; edges carry the local derivative")
+    func smallGraph() {
+        let x = Value(2, label: "x"), y = Value(3, label: "y")
+        let out = (x * y + 1).tanh().labeled("out")
+        let text = dot(out, title: "t")
+        let t = Foundation.tanh(7.0), dt = 1 - t * t
+        #expect(text.hasPrefix("digraph \"t\" {"))
+        #expect(text.contains("{x | leaf | value 2.00000 | grad \(fixed(3 * dt, 5))}"))
+        #expect(text.contains("{y | leaf | value 3.00000 | grad \(fixed(2 * dt, 5))}"))
+        #expect(text.contains("{out | tanh | value \(fixed(t, 5)) | grad 1.00000}"))
+        #expect(text.contains("· + 1.0"), "the constant operand is shown in the op")
+        // x → (x·y) is labelled ∂(x·y)/∂x = y = 3.
+        #expect(text.contains("[label=\"3.00000\"]"))
+        #expect(x.grad == 0, "exporting does not run a backward pass")
+        #expect(text.hasSuffix("}"))
+    }
+
+    @Test("labels with record metacharacters are escaped")
+    func escaping() {
+        let a = Value(1, label: "a|{b}")
+        let text = dot(a * 2)
+        #expect(text.contains("a\\|\\{b\\}"))
+    }
+}
