@@ -125,7 +125,7 @@ public struct ChainRuleExplanation {
         var lines: [String] = []
         for path in paths {
             let symbols = path.factors.map { style.partial(names[$0.upper], names[$0.lower]) }
-            let numbers = path.factors.map { fixed($0.value, decimals) }
+            let numbers = path.factors.map { $0.value < 0 ? "(\(fixed($0.value, decimals)))" : fixed($0.value, decimals) }
             var line = "\(lhs) = " + symbols.joined(separator: style.times)
             if path.factors.count > 1 { line += " = " + numbers.joined(separator: style.times) }
             line += " = " + fixed(path.product, decimals)

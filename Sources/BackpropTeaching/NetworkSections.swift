@@ -20,6 +20,14 @@ struct NetworkSections {
 
     func f(_ x: Double) -> String { fixed(x, decimals) }
 
+    /// A parameter as the notes would write it: "0.15" when it is short, else rounded;
+    /// negative values in parentheses.
+    func short(_ x: Double) -> String {
+        let plain = "\(x)"
+        let text = plain.count <= 7 ? plain : fixed(x, decimals)
+        return x < 0 ? "(\(text))" : text
+    }
+
     /// Every weighted sum and activation, with the numbers substituted.
     func forward() -> String {
         var lines: [String] = []
@@ -27,11 +35,11 @@ struct NetworkSections {
             let below: [Value] = l == 0 ? net.inputs : net.layers[l - 1].outputs
             for (j, row) in layer.weights.enumerated() {
                 var symbols = zip(row, below).map { "\(names[$0])·\(names[$1])" }
-                var numbers = zip(row, below).map { "\($0.value)·\(f($1.value))" }
+                var numbers = zip(row, below).map { "\(short($0.value))·\(f($1.value))" }
                 if !layer.biases.isEmpty {
                     let b = layer.biases[layer.biases.count == 1 ? 0 : j]
                     symbols.append(names[b])
-                    numbers.append("\(b.value)")
+                    numbers.append(short(b.value))
                 }
                 let sum = layer.sums[j]
                 lines.append(eq("\(names[sum]) = \(symbols.joined(separator: " + ")) = \(numbers.joined(separator: " + ")) = \(f(sum.value))"))
@@ -94,7 +102,7 @@ struct NetworkSections {
             let old = p.value
             p.value = old - eta * g
             updated.append((name, p.value))
-            lines.append(eq("\(name) ← \(name) − η·∂\(names[net.loss])/∂\(name) = \(old) − \(eta)·\(g < 0 ? "(\(f(g)))" : f(g)) = \(f(p.value))"))
+            lines.append(eq("\(name) ← \(name) − η·∂\(names[net.loss])/∂\(name) = \(short(old)) − \(eta)·\(g < 0 ? "(\(f(g)))" : f(g)) = \(f(p.value))"))
         }
         let after = withoutGradients {
             LayeredNetwork(inputs: net.inputs.map(\.value), parameters: copies, activations: net.activations,
