@@ -171,7 +171,7 @@ struct PrintedNumber {
 public func renderAudit(_ entries: [AuditEntry], format: ExplanationFormat = .text) -> String {
     let header = ["quantity", "printed", "computed", "verdict", "note"]
     let rows = entries.map { e -> [String] in
-        let printed = e.kind == .number ? e.printed : abbreviated(e.printed)
+        let printed = e.kind == .number || format != .text ? e.printed : abbreviated(e.printed)
         return [e.quantity, printed, String(format: "%.10g", e.computed), e.verdict.rawValue, e.note]
     }
     let counts = Dictionary(grouping: entries, by: \.verdict).mapValues(\.count)

@@ -97,7 +97,7 @@ public struct DeltaView {
         for l in (0...last).reversed() {
             let layer = net.layers[l], L = l + 1
             if l == last {
-                out.append(prose("Output layer \(L + naming.layerOffset) (\(layer.activation.symbol)): δ_k = ∂\(naming.loss)/∂a_k · f′(z_k)"))
+                out.append(prose("Output layer \(L + naming.layerOffset) (\(layer.activation.symbol)): δ_k = ∂\(naming.loss)/∂(output k) · f′(weighted sum k)"))
                 for k in layer.sums.indices {
                     let fp = DeltaView.derivative(layer, k)
                     let outName = sym(naming.output(L, k + 1))
@@ -105,7 +105,7 @@ public struct DeltaView {
                 }
             } else {
                 let above = net.layers[l + 1]
-                out.append(prose("Layer \(L + naming.layerOffset) (\(layer.activation.symbol)): δ_j = f′(z_j) · Σ_k w_kj · δ_k, reusing the δs of layer \(L + 1 + naming.layerOffset)"))
+                out.append(prose("Layer \(L + naming.layerOffset) (\(layer.activation.symbol)): δ_j = f′(weighted sum j) · Σ_k w_kj · δ_k, reusing the δs of layer \(L + 1 + naming.layerOffset)"))
                 for j in layer.sums.indices {
                     let fp = DeltaView.derivative(layer, j)
                     let terms = above.weights.indices.map { "\(sym(above.weights[$0][j].label ?? "w"))\(dot)\(delta(L + 1, $0 + 1))" }
@@ -115,7 +115,7 @@ public struct DeltaView {
                 }
             }
         }
-        out.append(prose("Weight gradients ∂\(naming.loss)/∂w_ji = δ_j · a_i and ∂\(naming.loss)/∂b_j = δ_j: each δ is computed once and shared by every weight into its unit (and by the layer below)."))
+        out.append(prose("Weight gradients ∂\(naming.loss)/∂w_ji = δ_j · (input i of unit j) and ∂\(naming.loss)/∂b_j = δ_j: each δ is computed once and shared by every weight into its unit (and by the layer below)."))
         for (l, layer) in net.layers.enumerated() {
             let L = l + 1
             let below: [Value] = l == 0 ? net.inputs : net.layers[l - 1].outputs
