@@ -25,9 +25,18 @@ struct MatrixNotation {
     func equation(_ s: String) -> String {
         switch format {
         case .text: return "  " + s
-        case .markdown: return "$$" + s + "$$"
-        case .latex: return "\\[" + s + "\\]"
+        case .markdown: return "$$" + mathSymbols(s) + "$$"
+        case .latex: return "\\[" + mathSymbols(s) + "\\]"
         }
+    }
+
+    /// Unicode symbols of the text format as TeX math.
+    func mathSymbols(_ s: String) -> String {
+        let table: [(String, String)] = [
+            ("σ′", "\\sigma'"), ("σ", "\\sigma"), ("δ", "\\delta"), ("−", "-"), ("‖", "\\|"), ("²", "^2"),
+            ("ᵀ", "^T"), ("½", "\\tfrac{1}{2}"), ("∂", "\\partial "), ("(and ", "\\quad(\\text{and }"),
+        ]
+        return table.reduce(s) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
     }
 
     /// A symbol: plain in text, TeX otherwise (`W(1)` → `\mathbf{W}^{(1)}`).

@@ -64,17 +64,66 @@ public struct Walkthrough {
         case .markdown:
             out.append("# \(title)")
             out.append("Source: `\(source)`")
-            for s in sections { out.append("\n## \(s.heading)\n\n\(s.body)") }
+            for s in sections { out.append("\n## \(s.heading)\n\n\(markdownBody(s.body))") }
             out.append("\n## Audit: the document's printed numbers and formulas against ours\n")
         case .latex:
             out.append("\\section*{\(latexEscaped(title))}")
             out.append("Source: \\texttt{\(latexEscaped(source))}")
-            for s in sections { out.append("\\subsection*{\(latexEscaped(s.heading))}\n\(s.body)") }
+            for s in sections { out.append("\\subsection*{\(latexEscaped(s.heading))}\n\(latexBody(s.body))") }
             out.append("\\subsection*{Audit}")
         }
         out.append(renderAudit(audit, format: format))
         return out.joined(separator: "\n")
     }
+}
+
+/// A section body as Markdown: blank lines where prose, indented code, display math
+/// and fenced blocks meet (an indented line cannot interrupt a paragraph), and hard
+/// line breaks between consecutive prose lines.
+func markdownBody(_ body: String) -> String {
+    enum Kind { case prose, code, math, fence }
+    var out: [String] = []
+    var previous: Kind?
+    var inFence = false
+    for line in body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        if inFence {
+            out.append(line)
+            if line.hasPrefix("```") { inFence = false }
+            continue
+        }
+        let kind: Kind = line.hasPrefix("```") ? .fence : line.hasPrefix("    ") ? .code : line.hasPrefix("$$") ? .math : .prose
+        if let p = previous, p != kind || kind == .fence { out.append("") }
+        if kind == .prose, previous == .prose, let last = out.indices.last { out[last] += "  " }
+        if kind == .fence { inFence = true }
+        out.append(line)
+        previous = kind == .fence ? .prose : kind
+    }
+    return out.joined(separator: "\n")
+}
+
+/// A section body as LaTeX: prose lines escaped and ended as paragraphs; display
+/// math, `align*` and `verbatim` blocks and `\texttt` equation lines kept as they are.
+func latexBody(_ body: String) -> String {
+    var out: [String] = []
+    var environment: String?
+    for line in body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        if let env = environment {
+            out.append(line)
+            if line.hasPrefix("\\end{\(env)}") { environment = nil }
+            continue
+        }
+        if line.hasPrefix("\\begin{") {
+            environment = String(line.dropFirst(7).prefix { $0 != "}" })
+            out.append(line)
+        } else if line.hasPrefix("\\[") || line.hasPrefix("\\texttt{") {
+            out.append(line)
+        } else if line.isEmpty {
+            out.append("")
+        } else {
+            out.append(latexEscaped(line) + "\n")
+        }
+    }
+    return out.joined(separator: "\n")
 }
 
 extension Walkthrough {
