@@ -63,12 +63,7 @@ struct NetworkSections {
 
     /// The chain rule, path by path, for the given parameters.
     func chainRule(for parameters: [Value]) -> String {
-        let body = parameters.map { p in
-            ChainRuleExplanation(of: net.loss, withRespectTo: p)
-                .rendered(format, names: names, decimals: decimals)
-                .split(separator: "\n").map { format == .text ? "  " + $0 : String($0) }.joined(separator: "\n")
-        }.joined(separator: "\n")
-        return format == .latex ? "\\begin{align*}\n" + body + "\n\\end{align*}" : body
+        chainRuleBlock(parameters.map { ChainRuleExplanation(of: net.loss, withRespectTo: $0) }, format, names: names, decimals: decimals)
     }
 
     /// ∂loss/∂p for every parameter, from one backward pass (run here if needed).
@@ -121,6 +116,17 @@ struct NetworkSections {
             }
         }
     }
+}
+
+/// Chain-rule explanations as a block: indented in text, display math in Markdown,
+/// one `align*` environment in LaTeX.
+func chainRuleBlock(_ explanations: [ChainRuleExplanation], _ format: ExplanationFormat,
+                    names: NodeNames? = nil, decimals: Int = 5) -> String {
+    let body = explanations.map { e in
+        e.rendered(format, names: names, decimals: decimals)
+            .split(separator: "\n").map { format == .text ? "  " + $0 : String($0) }.joined(separator: "\n")
+    }.joined(separator: "\n")
+    return format == .latex ? "\\begin{align*}\n" + body + "\n\\end{align*}" : body
 }
 
 /// One displayed equation: indented in text, a code line in Markdown, a line of an

@@ -60,8 +60,7 @@ extension Walkthrough {
         let firstTerm = (predictions[0] - data.y[0]).squared().labeled("E_1")
         sections.append(("The chain rule", [
             "Each data point contributes one path per weight; for the first point's term E_1 = (h_1 − y_1)²:",
-            ChainRuleExplanation(of: firstTerm, withRespectTo: w1).rendered(format, names: NodeNames(graphOf: firstTerm))
-                .split(separator: "\n").map { format == .text ? "  " + $0 : String($0) }.joined(separator: "\n"),
+            chainRuleBlock([ChainRuleExplanation(of: firstTerm, withRespectTo: w1)], format, names: NodeNames(graphOf: firstTerm)),
             "Summed over the points (one backward pass): ∂E/∂w_k = 2 Σ_i (h_i − y_i)·xk_i:",
             eq("∂E/∂w1 = \(f(w1.grad)), ∂E/∂w2 = \(f(w2.grad))"),
         ].joined(separator: "\n")))

@@ -50,10 +50,10 @@ extension Walkthrough {
         sections.append(("Forward pass, row by row", table.joined(separator: "\n")))
         sections.append(("Loss", eq("E = ½ Σ_rows (y − XOR)² = \(fixed(loss.value, 5))   (every row is classified correctly)")))
         let names = NodeNames(graphOf: loss)
-        let chain = ChainRuleExplanation(of: built[1].y, withRespectTo: u1[0]).rendered(format, names: names)
+        let chain = chainRuleBlock([ChainRuleExplanation(of: built[1].y, withRespectTo: u1[0])], format, names: names)
         sections.append(("Backward pass: why nobody trains threshold units", [
             "The chain rule runs through Th, whose derivative is 0 wherever it is defined:",
-            chain.split(separator: "\n").map { format == .text ? "  " + $0 : String($0) }.joined(separator: "\n"),
+            chain,
             "So every gradient is zero and gradient descent cannot move these weights:",
             eq(parameters.map { "∂E/∂\($0.label!) = \(f($0.grad))" }.joined(separator: ", ")),
             "This is why trainable networks replace Th by a smooth σ (see xor-train).",
