@@ -125,14 +125,14 @@ public struct ChainRuleExplanation {
         var lines: [String] = []
         for path in paths {
             let symbols = path.factors.map { style.partial(names[$0.upper], names[$0.lower]) }
-            let numbers = path.factors.map { fixed($0.value, decimals) }
+            let numbers = path.factors.map { $0.value < 0 ? "(\(fixed($0.value, decimals)))" : fixed($0.value, decimals) }
             var line = "\(lhs) = " + symbols.joined(separator: style.times)
             if path.factors.count > 1 { line += " = " + numbers.joined(separator: style.times) }
             line += " = " + fixed(path.product, decimals)
             lines.append(style.line(line))
         }
         if paths.count > 1 {
-            let sum = paths.map { fixed($0.product, decimals) }.joined(separator: " + ")
+            let sum = paths.map { $0.product < 0 ? "(\(fixed($0.product, decimals)))" : fixed($0.product, decimals) }.joined(separator: " + ")
             lines.append(style.line("\(lhs) = " + sum + " = " + fixed(total, decimals)))
         }
         if paths.isEmpty { lines.append(style.line("\(lhs) = 0   (no path: the output does not depend on it)")) }
@@ -189,11 +189,21 @@ public enum ExplanationFormat: String, CaseIterable, Sendable {
     }
 }
 
-/// A name as a TeX symbol: `out_o1` → `out_{o1}`, `E_total` → `E_{total}`.
+/// A name as a TeX symbol: `out_o1` → `out_{o1}`, `E_total` → `E_{total}`,
+/// `w[2]_11` → `w^{[2]}_{11}`, `a(1)_2` → `a^{(1)}_{2}`, `d̂_1` → `\hat{d}_{1}`.
 func tex(_ name: String) -> String {
-    guard let underscore = name.firstIndex(of: "_") else { return name }
-    let base = name[..<underscore], subscriptPart = name[name.index(after: underscore)...]
-    return "\(base)_{\(subscriptPart.replacingOccurrences(of: "_", with: "\\_"))}"
+    var base = name, layer = "", sub = ""
+    if let underscore = name.firstIndex(of: "_") {
+        base = String(name[..<underscore])
+        sub = String(name[name.index(after: underscore)...]).replacingOccurrences(of: "_", with: "\\_")
+    }
+    if let open = base.firstIndex(where: { $0 == "[" || $0 == "(" }), base.last == "]" || base.last == ")" {
+        layer = String(base[open...])
+        base = String(base[..<open])
+    }
+    let hats: [String: String] = ["ŷ": "\\hat{y}", "d̂": "\\hat{d}"]
+    base = hats[base] ?? base
+    return base + (layer.isEmpty ? "" : "^{\(layer)}") + (sub.isEmpty ? "" : "_{\(sub)}")
 }
 
 /// `x` with a fixed number of decimals.

@@ -1,4 +1,5 @@
 import Backprop
+import Foundation
 
 extension Walkthrough {
     /// `sigmoid-222-lr06`: the 2-2-2 sigmoid network of COMP417 Lecture 8
@@ -73,6 +74,12 @@ extension Walkthrough {
         backward.append(eq(net.parameters.map { "∂E/∂\($0.label!) = \(f($0.grad))" }.joined(separator: ", ")))
         sections.append(("Backward pass: the chain rule", backward.joined(separator: "\n")))
 
+        // The δ view, on the same network laid out in layers (one shared bias per layer).
+        let layered = LayeredNetwork(
+            inputs: [0.1, 0.5], weights: [[[0.1, 0.3], [0.2, 0.4]], [[0.5, 0.6], [0.7, 0.8]]], biases: [[0.25], [0.35]],
+            activations: [.sigmoid, .sigmoid], targets: [0.05, 0.95], naming: lr06Naming)
+        sections.append(("The δ view: one local error per unit, shared by its weights", DeltaView(layered).rendered(format)))
+
         // 3. Numerical check.
         let report = checkGradients(at: net.parameters.map(\.value), labels: net.parameters.map { $0.label! }) { q in
             let h1 = (0.1 * q[0] + 0.5 * q[2] + q[8]).sigmoid(), h2 = (0.1 * q[1] + 0.5 * q[3] + q[8]).sigmoid()
@@ -135,10 +142,96 @@ extension Walkthrough {
         for (k, text) in printedNew.enumerated() {
             audit.append(AuditEntry("new w\(k + 1)", printed: text, computed: w[k].value))
         }
+        // The three single factors the document prints inside the w1 chains.
+        let sumO1 = net.outputSums[0], sumO2 = net.outputSums[1], sumH1 = net.hiddenSums[0]
+        audit += [
+            AuditEntry("∂sum_o1/∂output_h1", printed: "0.5", computed: ChainRuleExplanation(of: sumO1, withRespectTo: h1).total),
+            AuditEntry("∂sum_h1/∂w1", printed: "0.1", computed: ChainRuleExplanation(of: sumH1, withRespectTo: w[0]).total),
+            AuditEntry("∂sum_o2/∂output_h1", printed: "0.7", computed: ChainRuleExplanation(of: sumO2, withRespectTo: h1).total),
+        ]
+        audit = audit.map { $0.referencing(lr06References[$0.quantity] ?? $0.quantity) }
+        audit += lr06FormulaAudit(net, gradients: gradients, newError: newError)
+        let original = SigmoidNetwork222(
+            inputs: [0.1, 0.5],
+            hidden: [[p("w1", 0.1), p("w3", 0.3)], [p("w2", 0.2), p("w4", 0.4)]],
+            output: [[p("w5", 0.5), p("w6", 0.6)], [p("w7", 0.7), p("w8", 0.8)]],
+            biases: (p("b1", 0.25), p("b2", 0.35)), targets: [0.05, 0.95],
+            notation: .init(sum: "sum", output: "output"))
+        let forwardValues = zip(net.hiddenSums + net.outputSums, net.hiddenOutputs + net.outputs)
+            .flatMap { [($0.label!, $0.value), ($1.label!, $1.value)] }
         return Walkthrough(
             id: "sigmoid-222-lr06",
             title: "Backpropagation, step by step: the 2-2-2 sigmoid network of COMP417 Lecture 8",
             source: "shared/seeds/003_f2f096adea60b029.txt",
-            sections: sections, audit: audit)
+            sections: sections, audit: audit,
+            parameters: [("i", .array([.number(0.1), .number(0.5)])), ("target", .array([.number(0.05), .number(0.95)])),
+                         ("weights", .numbers(original.weights.map { ($0.label!, $0.value) })),
+                         ("b1", .number(0.25)), ("b2", .number(0.35)), ("learningRate", .number(eta)),
+                         ("note", .string("weights read off the document's arithmetic (its figure is missing); biases are not updated"))],
+            forward: forwardValues + net.errors.map { ($0.label!, $0.value) },
+            loss: net.total.value,
+            gradients: zip(net.parameters, net.parameters.indices).map { v, k in (v.label!, k < 8 ? gradients[k] : v.grad) },
+            updated: w.map { ($0.label!, $0.value) }, graph: original.total)
+    }
+
+    /// Lecture 8's names: w1 (i1→h1), w2 (i1→h2), w3 (i2→h1), w4 (i2→h2), w5…w8 into the
+    /// outputs; sum/output for pre-activations and activations; E_total.
+    static let lr06Naming = LayeredNetwork.Naming(
+        input: { "i\($0)" }, weight: { l, j, i in l == 1 ? "w\(j + 2 * (i - 1))" : "w\(4 + 2 * (j - 1) + i)" },
+        bias: { l, _ in "b\(l)" }, sum: { l, j in l == 1 ? "sum_h\(j)" : "sum_o\(j)" },
+        output: { l, j in l == 1 ? "output_h\(j)" : "output_o\(j)" }, loss: "E_total")
+
+    /// The independent audit's names for the entries of this walkthrough.
+    static let lr06References: [String: String] = [
+        "sum_h1": "sum_{h1} = 0.1*0.1 + 0.5*0.3 + 0.25", "output_h1": "output_{h1}", "sum_h2": "sum_{h2}",
+        "output_h2": "output_{h2}", "sum_o1": "sum_{o1}", "output_o1": "output_{o1}", "sum_o2": "sum_{o2}",
+        "output_o2": "output_{o2}", "E_1": "E_1 = ½(0.05 − 0.73492)²", "E_2": "E_2 = ½(0.95 − 0.77955)²",
+        "E_total": "E_total = E_1 + E_2",
+        "∂E_total/∂output_o1": "∂E_total/∂output_{o1} = output_{o1} − target_1",
+        "∂output_o1/∂sum_o1": "∂output_{o1}/∂sum_{o1} = output_{o1}(1 − output_{o1})",
+        "∂E_total/∂w5": "∂E_total/∂w5 = 0.68492 * 0.19480 * 0.60108",
+        "∂E_total/∂w6": "∂E_total/∂w6 = 0.68492 * 0.19480 * 0.61538",
+        "∂E_total/∂output_o2": "∂E_total/∂output_{o2} = output_{o2} − target_2",
+        "∂output_o2/∂sum_o2": "∂output_{o2}/∂sum_{o2} = output_{o2}(1 − output_{o2})",
+        "∂E_total/∂w7": "∂E_total/∂w7 = −0.17044 * 0.17184 * 0.60108", "∂E_total/∂w8": "∂E_total/∂w8",
+        "∂output_h1/∂sum_h1": "∂output_{h1}/∂sum_{h1} = output_{h1}(1 − output_{h1})",
+        "∂E_1/∂w1": "∂E_1/∂w1 = 0.68492 * 0.19480 * 0.5 * 0.23978 * 0.1",
+        "∂E_2/∂w1": "∂E_2/∂w1 = −0.17044 * 0.17184 * 0.7 * 0.23978 * 0.1",
+        "∂E_total/∂w1": "∂E_total/∂w1 = 0.00159 + (−0.00049)",
+        "new w1": "new w1 = 0.1 − 0.6 * 0.00110", "new w5": "new w5 = 0.5 − 0.6 * 0.08020",
+        "new w6": "new w6 = 0.6 − 0.6 * 0.08211", "new w7": "new w7 = 0.7 − 0.6 * −0.01760",
+        "∂sum_o1/∂output_h1": "∂sum_{o1}/∂output_{h1} = w5 (factor in ∂E_1/∂w1)",
+        "∂sum_h1/∂w1": "∂sum_{h1}/∂w1 = i_1",
+        "∂sum_o2/∂output_h1": "∂sum_{o2}/∂output_{h1} = w7 (factor in ∂E_2/∂w1)",
+    ]
+
+    /// The six formulas of lecture 8, evaluated as printed and compared with the engine.
+    static func lr06FormulaAudit(_ net: SigmoidNetwork222, gradients: [Double], newError: Double) -> [AuditEntry] {
+        let i = net.inputs.map(\.value), t = net.targets
+        let o = net.outputs.map(\.value), h = net.hiddenOutputs.map(\.value)
+        let sumH1: Double = i[0] * 0.1 + i[1] * 0.3 + 0.25
+        let total: Double = 0.5 * (t[0] - o[0]) * (t[0] - o[0]) + 0.5 * (t[1] - o[1]) * (t[1] - o[1])
+        let dOut: Double = 2 * 0.5 * (t[0] - o[0]) * -1
+        let x = net.outputSums[0].value, sigma = 1 / (1 + Foundation.exp(-x))
+        let w5: Double = (o[0] - t[0]) * (o[0] * (1 - o[0])) * h[0]
+        let sh = h[0] * (1 - h[0])
+        let w1a: Double = (o[0] - t[0]) * o[0] * (1 - o[0]) * 0.5 * sh * i[0]
+        let w1b: Double = (o[1] - t[1]) * o[1] * (1 - o[1]) * 0.7 * sh * i[0]
+        let chainGap = max(Swift.abs(w5 - gradients[4]), Swift.abs(w1a + w1b - gradients[0]))
+        return [
+            AuditEntry(formula: "forward sums", printed: "sum_{h1} = i1*w1 + i2*w3 + b1; sum_{h2} = i1*w2 + i2*w4 + b1; sum_{o1} = out_{h1}*w5 + out_{h2}*w6 + b2; sum_{o2} = out_{h1}*w7 + out_{h2}*w8 + b2",
+                       documentValue: sumH1, computed: net.hiddenSums[0].value, evidence: "sum_h1"),
+            AuditEntry(formula: "total error", printed: "E_{total} = \\sum \\frac{1}{2} (target - output)^2",
+                       documentValue: total, computed: net.total.value, evidence: "E_total"),
+            AuditEntry(formula: "∂E/∂output", printed: "\\partial E_{total}/\\partial output_{o1} = 2 * \\frac{1}{2} * (target_1 - output_{o1}) * -1 = output_{o1} - target_1",
+                       documentValue: dOut, computed: net.outputs[0].grad, evidence: "∂E_total/∂output_o1"),
+            AuditEntry(formula: "logistic derivative", printed: "\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1 - \\sigma(x))",
+                       documentValue: sigma * (1 - sigma), computed: net.outputs[0].localDerivatives[0], evidence: "at x = sum_o1"),
+            AuditEntry(formula: "chain rule for w5..w8 and w1", printed: "\\partial E/\\partial w_5 = [out_{o1} - t_1][out_{o1}(1 - out_{o1})][out_{h1}] ;  \\partial E/\\partial w_1 = \\partial E_1/\\partial w_1 + \\partial E_2/\\partial w_1 (five-factor chains through w5 and w7)",
+                       largestDifference: chainGap, evidence: "largest |chain product − engine gradient| for w5 and w1"),
+            AuditEntry(claim: "update rule", printed: "new_w = w − n * ∂E_total/∂w  (n = learning rate = 0.6)",
+                       holds: newError < net.total.value, computed: newError,
+                       note: "the step lowers E_total from \(fixed(net.total.value, 6)) to \(fixed(newError, 6)); only w1…w8 are updated (the biases, with non-zero gradients, are kept — a simplification)"),
+        ]
     }
 }
