@@ -13,7 +13,7 @@ extern "C" {
 // MARK: - Gradient recording flag (per thread)
 
 /// Depth of nested no-grad scopes on the calling thread; 0 means recording.
-extern _Thread_local int32_t bp_tls_no_grad_depth;
+extern _Thread_local int32_t bp_tls_no_grad_depth __attribute__((tls_model("initial-exec")));
 
 /// Returns non-zero when graph recording is disabled on this thread.
 static inline int32_t bp_no_grad_depth(void) { return bp_tls_no_grad_depth; }
@@ -21,6 +21,16 @@ static inline int32_t bp_no_grad_depth(void) { return bp_tls_no_grad_depth; }
 static inline void bp_no_grad_enter(void) { bp_tls_no_grad_depth += 1; }
 /// Leaves a no-grad scope on this thread.
 static inline void bp_no_grad_leave(void) { bp_tls_no_grad_depth -= 1; }
+
+// MARK: - Large graph storage
+
+/// Allocates `bytes` of zero-filled memory for a large tape, asking for
+/// transparent huge pages (fewer page faults). NULL on failure.
+void *bp_huge_alloc(size_t bytes);
+/// Grows a block from `bp_huge_alloc`, keeping its contents (remaps, no copy). NULL on failure.
+void *bp_huge_grow(void *p, size_t old_bytes, size_t new_bytes);
+/// Frees a block from `bp_huge_alloc` / `bp_huge_grow`.
+void bp_huge_free(void *p, size_t bytes);
 
 // MARK: - Matrix multiplication (row-major, single thread; callers split work)
 

@@ -1,0 +1,144 @@
+import Backprop
+
+extension Walkthrough {
+    /// `sigmoid-222-lr06`: the 2-2-2 sigmoid network of COMP417 Lecture 8
+    /// (`003_f2f096adea60b029.txt`): inputs 0.1, 0.5, targets 0.05, 0.95, learning
+    /// rate 0.6; forward pass, errors, every chain product, one update of w1…w8.
+    ///
+    /// The document's figure did not survive, so the weights are read off its printed
+    /// arithmetic: w1…w8 = 0.1…0.8, b1 = 0.25, b2 = 0.35.
+    public static func sigmoid222LR06(format: ExplanationFormat = .text) -> Walkthrough {
+        let p = { NamedParameter($0, $1) }
+        let net = SigmoidNetwork222(
+            inputs: [0.1, 0.5],
+            hidden: [[p("w1", 0.1), p("w3", 0.3)], [p("w2", 0.2), p("w4", 0.4)]],
+            output: [[p("w5", 0.5), p("w6", 0.6)], [p("w7", 0.7), p("w8", 0.8)]],
+            biases: (p("b1", 0.25), p("b2", 0.35)),
+            targets: [0.05, 0.95],
+            notation: .init(sum: "sum", output: "output"))
+        let eta = 0.6
+        let names = NodeNames(graphOf: net.total)
+        func f(_ x: Double) -> String { fixed(x, 5) }
+        func eq(_ s: String) -> String { format == .text ? "  " + s : (format == .markdown ? "    " + s : s + " \\\\") }
+
+        var sections: [(String, String)] = []
+        let w = net.weights
+        sections.append(("Setup", [
+            "A 2-2-2 network with sigmoid units, σ(x) = 1/(1 + e^(−x)), and error E_total = Σ ½(target − output)².",
+            "Inputs i1 = 0.1, i2 = 0.5; targets 0.05, 0.95; learning rate η = 0.6.",
+            "Weights, read off the document's arithmetic (its figure is missing):",
+            "  " + w.map { "\($0.label!) = \($0.value)" }.joined(separator: ", ") + ", b1 = 0.25, b2 = 0.35",
+            "Every line below is computed by the engine from a graph of scalar Values.",
+        ].joined(separator: "\n")))
+
+        // 1. Forward pass.
+        var forward: [String] = []
+        for (j, (sum, out)) in zip(net.hiddenSums, net.hiddenOutputs).enumerated() {
+            let wi = net.hiddenWeights[j]
+            forward.append(eq("\(names[sum]) = i1·\(names[wi[0]]) + i2·\(names[wi[1]]) + b1 = 0.1·\(wi[0].value) + 0.5·\(wi[1].value) + 0.25 = \(f(sum.value))"))
+            forward.append(eq("\(names[out]) = σ(\(names[sum])) = \(f(out.value))"))
+        }
+        for (k, (sum, out)) in zip(net.outputSums, net.outputs).enumerated() {
+            let wk = net.outputWeights[k]
+            forward.append(eq("\(names[sum]) = output_h1·\(names[wk[0]]) + output_h2·\(names[wk[1]]) + b2 = \(f(sum.value))"))
+            forward.append(eq("\(names[out]) = σ(\(names[sum])) = \(f(out.value))"))
+        }
+        sections.append(("Forward pass", forward.joined(separator: "\n")))
+
+        sections.append(("Error", [
+            eq("E_1 = ½(0.05 − output_o1)² = \(f(net.errors[0].value))"),
+            eq("E_2 = ½(0.95 − output_o2)² = \(f(net.errors[1].value))"),
+            eq("E_total = E_1 + E_2 = \(f(net.total.value))"),
+        ].joined(separator: "\n")))
+
+        // 2. Backward pass: chain rule, factor by factor, as the document does it.
+        net.total.backward()
+        let showsOutputs: (Value) -> Bool = { v in
+            guard let l = v.label else { return false }
+            return l.hasPrefix("output_") || l.hasPrefix("sum_")
+        }
+        var backward: [String] = []
+        backward.append("Output layer: each factor is a local derivative the forward pass stored on the graph.")
+        for weight in w[4...7] {
+            let e = ChainRuleExplanation(of: net.total, withRespectTo: weight, shows: showsOutputs)
+            backward.append(e.rendered(format, names: names).split(separator: "\n").map { eq(String($0)) }.joined(separator: "\n"))
+        }
+        backward.append("Hidden layer: w1 reaches E_total through both outputs; the document splits the two paths.")
+        for error in net.errors {
+            let e = ChainRuleExplanation(of: error, withRespectTo: w[0], shows: showsOutputs)
+            backward.append(e.rendered(format, names: names).split(separator: "\n").map { eq(String($0)) }.joined(separator: "\n"))
+        }
+        backward.append(eq("∂E_total/∂w1 = ∂E_1/∂w1 + ∂E_2/∂w1 = \(f(w[0].grad))"))
+        backward.append("All gradients (one backward pass computes them together, reusing shared factors):")
+        backward.append(eq(net.parameters.map { "∂E/∂\($0.label!) = \(f($0.grad))" }.joined(separator: ", ")))
+        sections.append(("Backward pass: the chain rule", backward.joined(separator: "\n")))
+
+        // 3. Numerical check.
+        let report = checkGradients(at: net.parameters.map(\.value), labels: net.parameters.map { $0.label! }) { q in
+            let h1 = (0.1 * q[0] + 0.5 * q[2] + q[8]).sigmoid(), h2 = (0.1 * q[1] + 0.5 * q[3] + q[8]).sigmoid()
+            let o1 = (h1 * q[4] + h2 * q[5] + q[9]).sigmoid(), o2 = (h1 * q[6] + h2 * q[7] + q[9]).sigmoid()
+            return 0.5 * (0.05 - o1).squared() + 0.5 * (0.95 - o2).squared()
+        }
+        sections.append(("Numerical gradient check (central differences, ε = 1e-6)", report.description))
+
+        // 4. Update.
+        let gradients = w.map(\.grad)
+        var update: [String] = []
+        for (weight, g) in zip(w, gradients) {
+            let old = weight.value
+            weight.value = old - eta * g
+            update.append(eq("new_\(weight.label!) = \(weight.label!) − η·∂E/∂\(weight.label!) = \(old) − 0.6·\(f(g)) = \(f(weight.value))"))
+        }
+        let newError = withoutGradients {
+            SigmoidNetwork222(inputs: [0.1, 0.5],
+                              hidden: [[p("w1", w[0].value), p("w3", w[2].value)], [p("w2", w[1].value), p("w4", w[3].value)]],
+                              output: [[p("w5", w[4].value), p("w6", w[5].value)], [p("w7", w[6].value), p("w8", w[7].value)]],
+                              biases: (p("b1", 0.25), p("b2", 0.35)), targets: [0.05, 0.95],
+                              notation: .init(sum: "sum", output: "output")).total.value
+        }
+        update.append("The document updates only the weights (the biases stay 0.25 and 0.35). After the step:")
+        update.append(eq("E_total = \(f(newError)) (was \(f(net.total.value)))"))
+        sections.append(("Update (gradient descent, η = 0.6)", update.joined(separator: "\n")))
+
+        // 5. Audit of every number the document prints.
+        let h1 = net.hiddenOutputs[0], o1 = net.outputs[0], o2 = net.outputs[1]
+        var audit: [AuditEntry] = [
+            AuditEntry("sum_h1", printed: "0.41", computed: net.hiddenSums[0].value),
+            AuditEntry("output_h1", printed: "0.60108", computed: h1.value),
+            AuditEntry("sum_h2", printed: "0.47", computed: net.hiddenSums[1].value),
+            AuditEntry("output_h2", printed: "0.61538", computed: net.hiddenOutputs[1].value),
+            AuditEntry("sum_o1", printed: "1.01977", computed: net.outputSums[0].value),
+            AuditEntry("output_o1", printed: "0.73492", computed: o1.value),
+            AuditEntry("sum_o2", printed: "1.26306", computed: net.outputSums[1].value),
+            AuditEntry("output_o2", printed: "0.77955", computed: o2.value),
+            AuditEntry("E_1", printed: "0.23456", computed: net.errors[0].value),
+            AuditEntry("E_2", printed: "0.01452", computed: net.errors[1].value),
+            AuditEntry("E_total", printed: "0.24908", computed: net.total.value),
+            AuditEntry("∂E_total/∂output_o1", printed: "0.68492", computed: o1.grad),
+            AuditEntry("∂output_o1/∂sum_o1", printed: "0.19480", computed: o1.localDerivatives[0]),
+            AuditEntry("∂E_total/∂w5", printed: "0.08020", computed: gradients[4]),
+            AuditEntry("∂E_total/∂w6", printed: "0.08211", computed: gradients[5]),
+            AuditEntry("∂E_total/∂output_o2", printed: "-0.17044", computed: o2.grad),
+            AuditEntry("∂output_o2/∂sum_o2", printed: "0.17184", computed: o2.localDerivatives[0]),
+            AuditEntry("∂E_total/∂w7", printed: "-0.01760", computed: gradients[6]),
+            AuditEntry("∂E_total/∂w8", printed: "-0.01802", computed: gradients[7]),
+            AuditEntry("∂output_h1/∂sum_h1", printed: "0.23978", computed: h1.localDerivatives[0]),
+        ]
+        let pathE1 = ChainRuleExplanation(of: net.errors[0], withRespectTo: w[0]).total
+        let pathE2 = ChainRuleExplanation(of: net.errors[1], withRespectTo: w[0]).total
+        audit += [
+            AuditEntry("∂E_1/∂w1", printed: "0.00159", computed: pathE1),
+            AuditEntry("∂E_2/∂w1", printed: "-0.00049", computed: pathE2),
+            AuditEntry("∂E_total/∂w1", printed: "0.00110", computed: gradients[0], fromPrintedInputs: 0.00159 - 0.00049),
+        ]
+        let printedNew = ["0.09933", "0.19919", "0.29667", "0.39597", "0.45187", "0.55073", "0.71056", "0.81081"]
+        for (k, text) in printedNew.enumerated() {
+            audit.append(AuditEntry("new w\(k + 1)", printed: text, computed: w[k].value))
+        }
+        return Walkthrough(
+            id: "sigmoid-222-lr06",
+            title: "Backpropagation, step by step: the 2-2-2 sigmoid network of COMP417 Lecture 8",
+            source: "shared/seeds/003_f2f096adea60b029.txt",
+            sections: sections, audit: audit)
+    }
+}
