@@ -34,6 +34,8 @@ if let i = arguments.firstIndex(of: "--format") {
 switch arguments.first {
 case nil:
     print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
+case "train":
+    do { try TrainCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
 case "help", "--help", "-h":
     print(usage)
 default:
