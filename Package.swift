@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(name: "BackpropCLI", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"]),
         .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
-        .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop"]),
+        .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop"], exclude: ["Fixtures"]),
         .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "Backprop"]),
     ]
 )

@@ -15,6 +15,8 @@ enum TrainCommand {
           --batch B          mini-batch size (1 = per-sample SGD; default: 32, or all for XOR)
           --activation relu|tanh|sigmoid|leaky-relu
           --seed S           seed for initialisation, shuffling and the split
+          --save FILE        write the trained parameters to FILE (safetensors, atomic)
+          --load FILE        start from the parameters in FILE (safetensors)
         """
 
     struct Failure: Error { let message: String }
@@ -72,6 +74,10 @@ enum TrainCommand {
         print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), Adam α = \(lr), "
               + "batch \(batch.map(String.init) ?? "all"), \(epochs) epochs, seed \(options.seed)")
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
+        if let load = options.load {
+            do { try model.load(from: load) } catch let e as SafeTensorsError { throw Failure(message: e.message) }
+            print("loaded parameters from \(load)")
+        }
         var optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
         let history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer,
@@ -86,6 +92,12 @@ enum TrainCommand {
             print(String(format: "train MSE %.6f", meanSquaredError(of: model, on: train)))
             if let test { print(String(format: "test MSE %.6f", meanSquaredError(of: model, on: test))) }
         }
+        if let save = options.save {
+            let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
+                            "activation": "\(activation)", "epochs": "\(history.losses.count)"]
+            do { try model.save(to: save, metadata: metadata) } catch let e as SafeTensorsError { throw Failure(message: e.message) }
+            print("saved \(model.parameterCount) parameters to \(save)")
+        }
     }
 
     struct Options {
@@ -98,6 +110,8 @@ enum TrainCommand {
         var label: String?
         var regression = false
         var seed: UInt64 = 1
+        var save: String?
+        var load: String?
 
         init(_ args: [String]) throws {
             var i = 0
@@ -135,6 +149,8 @@ enum TrainCommand {
                     guard let f = Activation(name: v) else { throw Failure(message: "--activation '\(v)': use relu, tanh, sigmoid or leaky-relu") }
                     activation = f
                 case "--label": label = try value(a)
+                case "--save": save = try value(a)
+                case "--load": load = try value(a)
                 case "--regression": regression = true
                 case "--seed":
                     let v = try value(a)

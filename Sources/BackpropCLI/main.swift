@@ -36,6 +36,8 @@ case nil:
     print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
 case "train":
     do { try TrainCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
+case "inspect":
+    do { try InspectCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
 case "help", "--help", "-h":
     print(usage)
 default:
