@@ -4,6 +4,7 @@ import Foundation
 let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("scalar", "scalar-chain: build + backward of x = tanh(x * 1.0001 + 0.5), 10^3…10^6 ops", runScalarBench),
     ("matmul", "square Float/Double matmul, 64…2048, 1 and 2 threads", runMatmulBench),
+    ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -86,6 +86,10 @@ switch arguments.first {
 case nil:
     guard !wantsJSON && !wantsDOT else { fail("--json and --dot need a walkthrough: backprop walkthrough ID --json") }
     print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
+case "train":
+    do { try TrainCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
+case "inspect":
+    do { try InspectCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
 case "help", "--help", "-h":
     print(usage)
 case "walkthrough":

@@ -1,0 +1,55 @@
+import Backprop
+import BackpropNN
+
+/// `backprop-bench mlp`: one SGD training step (forward, backward, update) in Float for
+/// the four reference networks; one JSON line each with the median µs per step.
+func runMLPBench(arguments: [String]) {
+    struct Case {
+        let name: String, sizes: [Int], batch: Int, activation: Activation, objective: Objective, steps: Int
+    }
+    let cases = [
+        Case(name: "2-2-2", sizes: [2, 2, 2], batch: 1, activation: .sigmoid, objective: .halfSumOfSquares, steps: 2000),
+        Case(name: "2-4-1", sizes: [2, 4, 1], batch: 4, activation: .tanh, objective: .halfSumOfSquares, steps: 2000),
+        Case(name: "784-128-10", sizes: [784, 128, 10], batch: 64, activation: .relu, objective: .softmaxCrossEntropy, steps: 200),
+        Case(name: "784-512-512-10", sizes: [784, 512, 512, 10], batch: 256, activation: .relu, objective: .softmaxCrossEntropy, steps: 20),
+    ]
+    let threads = ProcessInfoThreads.count
+    var selected = cases
+    if let i = arguments.firstIndex(of: "--net"), i + 1 < arguments.count {
+        selected = cases.filter { $0.name == arguments[i + 1] }
+    }
+    for c in selected {
+        var rng = SeededGenerator(seed: 1)
+        let outputs = c.sizes.last!
+        let x = Tensor<Float>(shape: [c.batch, c.sizes[0]], scalars: (0..<(c.batch * c.sizes[0])).map { _ in Float(rng.nextNormal()) })
+        let labels = (0..<c.batch).map { _ in rng.nextInt(below: outputs) }
+        let y = Tensor<Float>(shape: [c.batch, outputs], scalars: (0..<(c.batch * outputs)).map { _ in Float(rng.nextUnitInterval()) })
+        let model = MLP<Float>(c.sizes, activation: c.activation,
+                               outputActivation: c.objective == .halfSumOfSquares ? c.activation : .identity, seed: 1)
+        var sgd = SGD(parameters: model.parameters, learningRate: 0.01)
+        func step() {
+            sgd.zeroGradients()
+            let out = model(x)
+            let loss = c.objective == .softmaxCrossEntropy
+                ? Loss.softmaxCrossEntropy(logits: out, labels: labels) : Loss.halfSumOfSquares(out, y)
+            loss.backward()
+            sgd.step()
+        }
+        for _ in 0..<Swift.max(3, c.steps / 10) { step() }     // warm up
+        var samples: [Double] = []
+        for _ in 0..<7 {
+            let t0 = Bench.now()
+            for _ in 0..<c.steps { step() }
+            samples.append(Double(Bench.now() - t0) / 1e3 / Double(c.steps))
+        }
+        Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
+                    ("threads", threads), ("us_per_step", Bench.median(samples))])
+    }
+}
+
+/// The number of threads the kernels may use (the machine's active processors).
+enum ProcessInfoThreads {
+    static var count: Int { ProcessInfo.processInfo.activeProcessorCount }
+}
+
+import Foundation

@@ -1,0 +1,167 @@
+import Backprop
+import BackpropNN
+import Foundation
+
+/// `backprop train xor|moons|spirals|digits` and
+/// `backprop train csv PATH --label COLUMN [--hidden 16,16] [--epochs N] [--lr α] [--batch B] [--regression]`.
+enum TrainCommand {
+    static let usage = """
+        usage: backprop train xor|moons|spirals|digits [options]
+               backprop train csv PATH --label COLUMN [--regression] [options]
+        options:
+          --hidden 16,16     hidden layer widths (default depends on the data set)
+          --epochs N         training epochs
+          --lr α             learning rate (Adam)
+          --batch B          mini-batch size (1 = per-sample SGD; default: 32, or all for XOR)
+          --activation relu|tanh|sigmoid|leaky-relu
+          --seed S           seed for initialisation, shuffling and the split
+          --save FILE        write the trained parameters to FILE (safetensors, atomic)
+          --load FILE        start from the parameters in FILE (safetensors)
+        """
+
+    struct Failure: Error { let message: String }
+
+    static func run(_ arguments: [String]) throws {
+        guard let set = arguments.first else { throw Failure(message: "train needs a data set\n\n\(usage)") }
+        var options = try Options(Array(arguments.dropFirst()))
+        let data: Dataset
+        var defaults: (hidden: [Int], epochs: Int, lr: Double, batch: Int?, activation: Activation, test: Double)
+        switch set {
+        case "xor":
+            data = Datasets.xor()
+            defaults = ([4], 300, 0.05, nil, .tanh, 0)
+        case "moons":
+            data = Datasets.twoMoons(count: 600, noise: 0.1, seed: options.seed)
+            defaults = ([16, 16], 200, 0.01, 32, .relu, 0.25)
+        case "spirals":
+            data = Datasets.spirals(countPerClass: 200, classes: 3, noise: 0.2, seed: options.seed)
+            defaults = ([64, 64], 300, 0.01, 32, .relu, 0.25)
+        case "digits":
+            data = try Datasets.digits()
+            defaults = ([64], 30, 0.003, 32, .relu, 0.2)
+        case "csv":
+            guard let path = options.positional.first else { throw Failure(message: "train csv needs a PATH\n\n\(usage)") }
+            guard let label = options.label else { throw Failure(message: "train csv needs --label COLUMN\n\n\(usage)") }
+            do {
+                data = try CSVLoader.load(path, labelColumn: label, regression: options.regression)
+            } catch let e as DataError {
+                throw Failure(message: e.message)
+            }
+            defaults = ([16], 100, 0.01, 32, .relu, 0.2)
+        default:
+            throw Failure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv\n\n\(usage)")
+        }
+        options.positional.removeAll()
+        let hidden = options.hidden ?? defaults.hidden
+        let epochs = options.epochs ?? defaults.epochs
+        let lr = options.learningRate ?? defaults.lr
+        let batch = options.batch ?? defaults.batch
+        let activation = options.activation ?? defaults.activation
+
+        var train = data, test: Dataset? = nil
+        if defaults.test > 0 && data.count >= 10 {
+            let parts = data.split(testFraction: defaults.test, seed: options.seed)
+            let scaler = Standardizer(fittingOn: parts.train)
+            train = scaler.applied(to: parts.train)
+            test = scaler.applied(to: parts.test)
+        }
+        let outputs = data.isClassification ? data.classCount : data.targetCount
+        let sizes = [data.featureCount] + hidden + [outputs]
+        let objective: Objective = data.isClassification ? .softmaxCrossEntropy : .meanSquaredError
+        print("data: \(set), \(data.count) examples, \(data.featureCount) features, "
+              + (data.isClassification ? "\(data.classCount) classes" : "regression")
+              + (test.map { "; \(train.count) train / \($0.count) test" } ?? ""))
+        print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), Adam α = \(lr), "
+              + "batch \(batch.map(String.init) ?? "all"), \(epochs) epochs, seed \(options.seed)")
+        let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
+        if let load = options.load {
+            do { try model.load(from: load) } catch let e as SafeTensorsError { throw Failure(message: e.message) }
+            print("loaded parameters from \(load)")
+        }
+        var optimizer = Adam(parameters: model.parameters, learningRate: lr)
+        let start = Date()
+        let history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer,
+                                       options: TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed))
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "final loss %.6f after %d epochs (%.2f s, %@)", history.finalLoss, history.losses.count,
+                     seconds, history.stopReason.rawValue))
+        if data.isClassification {
+            print(String(format: "train accuracy %.2f %%", 100 * accuracy(of: model, on: train)))
+            if let test { print(String(format: "test accuracy %.2f %%", 100 * accuracy(of: model, on: test))) }
+        } else {
+            print(String(format: "train MSE %.6f", meanSquaredError(of: model, on: train)))
+            if let test { print(String(format: "test MSE %.6f", meanSquaredError(of: model, on: test))) }
+        }
+        if let save = options.save {
+            let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
+                            "activation": "\(activation)", "epochs": "\(history.losses.count)"]
+            do { try model.save(to: save, metadata: metadata) } catch let e as SafeTensorsError { throw Failure(message: e.message) }
+            print("saved \(model.parameterCount) parameters to \(save)")
+        }
+    }
+
+    struct Options {
+        var positional: [String] = []
+        var hidden: [Int]?
+        var epochs: Int?
+        var learningRate: Double?
+        var batch: Int?
+        var activation: Activation?
+        var label: String?
+        var regression = false
+        var seed: UInt64 = 1
+        var save: String?
+        var load: String?
+
+        init(_ args: [String]) throws {
+            var i = 0
+            func value(_ flag: String) throws -> String {
+                guard i + 1 < args.count else { throw Failure(message: "\(flag) needs a value\n\n\(TrainCommand.usage)") }
+                i += 1
+                return args[i]
+            }
+            while i < args.count {
+                let a = args[i]
+                switch a {
+                case "--hidden":
+                    let v = try value(a)
+                    let sizes = v.split(separator: ",").map { Int($0) }
+                    guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                        throw Failure(message: "--hidden '\(v)': expected positive widths like 16,16")
+                    }
+                    hidden = sizes.map { $0! }
+                case "--epochs":
+                    let v = try value(a)
+                    guard let n = Int(v), n > 0 else { throw Failure(message: "--epochs '\(v)': expected a positive integer") }
+                    epochs = n
+                case "--lr":
+                    let v = try value(a)
+                    guard let x = Double(v), x.isFinite, x > 0 else {
+                        throw Failure(message: "--lr '\(v)': the learning rate must be a finite positive number")
+                    }
+                    learningRate = x
+                case "--batch":
+                    let v = try value(a)
+                    guard let n = Int(v), n > 0 else { throw Failure(message: "--batch '\(v)': expected a positive integer") }
+                    batch = n
+                case "--activation":
+                    let v = try value(a)
+                    guard let f = Activation(name: v) else { throw Failure(message: "--activation '\(v)': use relu, tanh, sigmoid or leaky-relu") }
+                    activation = f
+                case "--label": label = try value(a)
+                case "--save": save = try value(a)
+                case "--load": load = try value(a)
+                case "--regression": regression = true
+                case "--seed":
+                    let v = try value(a)
+                    guard let s = UInt64(v) else { throw Failure(message: "--seed '\(v)': expected a non-negative integer") }
+                    seed = s
+                default:
+                    if a.hasPrefix("--") { throw Failure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
+                    positional.append(a)
+                }
+                i += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// A data error that names the file, line and column at fault.
+public struct DataError: Error, CustomStringConvertible, Equatable {
+    /// What is wrong, and where.
+    public var message: String
+    /// Creates an error.
+    public init(message: String) { self.message = message }
+    /// The message.
+    public var description: String { message }
+}
+
+/// Reads numeric CSV files into a `Dataset`.
+///
+/// The first line is a header. Every column but the label column must be numeric and
+/// finite. The label column is a class name (any text; classes are numbered in order of
+/// first appearance, or numerically when all labels are integers) or, with
+/// `regression: true`, a number. Empty lines are skipped. Errors name the file, the line
+/// number and the column: a ragged row, a non-numeric or non-finite value, a missing
+/// label column, an empty file.
+public enum CSVLoader {
+    /// Loads `path`.
+    ///
+    /// - Parameters:
+    ///   - labelColumn: The header name of the label (or target) column.
+    ///   - regression: Read the label column as a numeric target.
+    public static func load(_ path: String, labelColumn: String, regression: Bool = false) throws -> Dataset {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(message: "\(path): cannot read the file (missing or not readable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataError(message: "\(path): not UTF-8 text")
+        }
+        return try parse(text, source: path, labelColumn: labelColumn, regression: regression)
+    }
+
+    /// Parses CSV text (see ``load(_:labelColumn:regression:)``); `source` names it in errors.
+    public static func parse(_ text: String, source: String = "CSV", labelColumn: String,
+                             regression: Bool = false) throws -> Dataset {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { (number: $0.offset + 1, text: $0.element.hasSuffix("\r") ? $0.element.dropLast() : $0.element) }
+        lines.removeAll { $0.text.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard let header = lines.first else { throw DataError(message: "\(source): the file is empty (no header line)") }
+        let names = header.text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let labelIndex = names.firstIndex(of: labelColumn) else {
+            throw DataError(message: "\(source):\(header.number): no column named '\(labelColumn)' (columns: \(names.joined(separator: ", ")))")
+        }
+        guard names.count >= 2 else {
+            throw DataError(message: "\(source):\(header.number): need at least one feature column besides '\(labelColumn)'")
+        }
+        let rows = lines.dropFirst()
+        guard !rows.isEmpty else { throw DataError(message: "\(source): no data rows after the header") }
+        var features: [Double] = []
+        features.reserveCapacity(rows.count * (names.count - 1))
+        var rawLabels: [String] = []
+        for row in rows {
+            let cells = row.text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count == names.count else {
+                throw DataError(message: "\(source):\(row.number): \(cells.count) fields, but the header has \(names.count)")
+            }
+            for (j, cell) in cells.enumerated() {
+                if j == labelIndex {
+                    if cell.isEmpty { throw DataError(message: "\(source):\(row.number): empty label in column '\(labelColumn)'") }
+                    rawLabels.append(cell)
+                    continue
+                }
+                guard let v = Double(cell) else {
+                    throw DataError(message: "\(source):\(row.number): column '\(names[j])' (\(j + 1)): '\(cell)' is not a number")
+                }
+                guard v.isFinite else {
+                    throw DataError(message: "\(source):\(row.number): column '\(names[j])' (\(j + 1)): '\(cell)' is not finite")
+                }
+                features.append(v)
+            }
+        }
+        let featureNames = names.enumerated().filter { $0.offset != labelIndex }.map(\.element)
+        if regression {
+            var targets: [Double] = []
+            for (k, raw) in rawLabels.enumerated() {
+                guard let v = Double(raw), v.isFinite else {
+                    throw DataError(message: "\(source):\(rows[rows.startIndex + k].number): target '\(raw)' in column '\(labelColumn)' is not a finite number")
+                }
+                targets.append(v)
+            }
+            return Dataset(features: features, featureCount: featureNames.count, targets: targets, featureNames: featureNames)
+        }
+        // Classes: numeric order when every label is an integer, else order of appearance.
+        var classNames: [String]
+        if rawLabels.allSatisfy({ Int($0) != nil }) {
+            classNames = Array(Set(rawLabels)).sorted { Int($0)! < Int($1)! }
+        } else {
+            classNames = []
+            var seen: Set<String> = []
+            for l in rawLabels where seen.insert(l).inserted { classNames.append(l) }
+        }
+        let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+        return Dataset(features: features, featureCount: featureNames.count, labels: rawLabels.map { index[$0]! },
+                       classNames: classNames, featureNames: featureNames)
+    }
+}

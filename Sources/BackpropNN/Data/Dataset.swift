@@ -1,0 +1,160 @@
+import Backprop
+
+/// A table of examples: numeric features, and either class labels or numeric targets.
+///
+/// Features are stored row-major in Double (one row per example) and converted to the
+/// model's element type batch by batch. Classification sets carry `labels` (class
+/// indices `0..<classCount`); regression sets carry `targets` (`targetCount` per row).
+public struct Dataset: Sendable {
+    /// Row-major features, `count × featureCount`.
+    public var features: [Double]
+    /// Features per example.
+    public var featureCount: Int
+    /// Class index of each example (classification), else empty.
+    public var labels: [Int]
+    /// Targets, `count × targetCount` (regression), else empty.
+    public var targets: [Double]
+    /// Targets per example (0 for classification).
+    public var targetCount: Int
+    /// Feature names (CSV header), if known.
+    public var featureNames: [String]
+    /// Class names in index order, for classification.
+    public var classNames: [String]
+
+    /// A classification set.
+    ///
+    /// Precondition: `features.count == labels.count × featureCount`; labels in `0..<classNames.count`.
+    public init(features: [Double], featureCount: Int, labels: [Int], classNames: [String],
+                featureNames: [String] = []) {
+        precondition(featureCount > 0 && features.count == labels.count * featureCount,
+                     "Dataset: \(features.count) feature values for \(labels.count) examples of \(featureCount) features")
+        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
+                     "Dataset: a label is outside 0..<\(classNames.count)")
+        self.features = features
+        self.featureCount = featureCount
+        self.labels = labels
+        self.targets = []
+        self.targetCount = 0
+        self.featureNames = featureNames
+        self.classNames = classNames
+    }
+
+    /// A regression set.
+    ///
+    /// Precondition: `features.count == n × featureCount` and `targets.count == n × targetCount`.
+    public init(features: [Double], featureCount: Int, targets: [Double], targetCount: Int = 1,
+                featureNames: [String] = []) {
+        precondition(featureCount > 0 && targetCount > 0, "Dataset: feature and target counts must be positive")
+        precondition(features.count % featureCount == 0 && targets.count % targetCount == 0
+                     && features.count / featureCount == targets.count / targetCount,
+                     "Dataset: \(features.count / featureCount) feature rows but \(targets.count / targetCount) target rows")
+        self.features = features
+        self.featureCount = featureCount
+        self.labels = []
+        self.targets = targets
+        self.targetCount = targetCount
+        self.featureNames = featureNames
+        self.classNames = []
+    }
+
+    /// Number of examples.
+    public var count: Int { features.count / featureCount }
+
+    /// Whether the examples carry class labels.
+    public var isClassification: Bool { !classNames.isEmpty }
+
+    /// Number of classes (0 for regression).
+    public var classCount: Int { classNames.count }
+
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Dataset {
+        var copy = self
+        copy.features = []
+        copy.features.reserveCapacity(indices.count * featureCount)
+        for i in indices { copy.features.append(contentsOf: features[(i * featureCount)..<((i + 1) * featureCount)]) }
+        if isClassification {
+            copy.labels = indices.map { labels[$0] }
+        } else {
+            copy.targets = []
+            for i in indices { copy.targets.append(contentsOf: targets[(i * targetCount)..<((i + 1) * targetCount)]) }
+        }
+        return copy
+    }
+
+    /// A seeded random split into a training and a test set.
+    ///
+    /// - Parameter testFraction: The share of examples held out (0…1).
+    public func split(testFraction: Double, seed: UInt64) -> (train: Dataset, test: Dataset) {
+        precondition(testFraction >= 0 && testFraction < 1, "split: testFraction \(testFraction) is not in [0, 1)")
+        var rng = SeededGenerator(seed: seed)
+        let order = shuffledIndices(count, using: &rng)
+        let testCount = Int((Double(count) * testFraction).rounded())
+        return (subset(Array(order[testCount...])), subset(Array(order[..<testCount])))
+    }
+
+    /// The features as a `[rows, featureCount]` tensor for the given rows.
+    public func featureTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+        let rows = rows ?? Array(0..<count)
+        var values: [Scalar] = []
+        values.reserveCapacity(rows.count * featureCount)
+        for r in rows {
+            for j in 0..<featureCount { values.append(Scalar(features[r * featureCount + j])) }
+        }
+        return Tensor(shape: [rows.count, featureCount], scalars: values)
+    }
+
+    /// The targets as a `[rows, targetCount]` tensor (regression sets).
+    public func targetTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+        let rows = rows ?? Array(0..<count)
+        var values: [Scalar] = []
+        values.reserveCapacity(rows.count * targetCount)
+        for r in rows {
+            for j in 0..<targetCount { values.append(Scalar(targets[r * targetCount + j])) }
+        }
+        return Tensor(shape: [rows.count, targetCount], scalars: values)
+    }
+}
+
+/// Feature standardisation: x′ = (x − μ) / σ per feature, with μ and σ fitted on one set
+/// (the training set) and applied to others. Constant features get σ = 1.
+public struct Standardizer: Sendable {
+    /// Per-feature means.
+    public var means: [Double]
+    /// Per-feature standard deviations (population), 1 where a feature is constant.
+    public var deviations: [Double]
+
+    /// Fits μ and σ on `data`.
+    public init(fittingOn data: Dataset) {
+        let n = Double(data.count), d = data.featureCount
+        var mean = Array(repeating: 0.0, count: d), sq = Array(repeating: 0.0, count: d)
+        for r in 0..<data.count { for j in 0..<d { mean[j] += data.features[r * d + j] } }
+        for j in 0..<d { mean[j] /= n }
+        for r in 0..<data.count {
+            for j in 0..<d { let c = data.features[r * d + j] - mean[j]; sq[j] += c * c }
+        }
+        means = mean
+        deviations = sq.map { let s = ($0 / n).squareRoot(); return s > 1e-12 ? s : 1 }
+    }
+
+    /// `data` with every feature standardised.
+    public func applied(to data: Dataset) -> Dataset {
+        precondition(data.featureCount == means.count,
+                     "Standardizer: fitted on \(means.count) features, applied to \(data.featureCount)")
+        var copy = data
+        let d = data.featureCount
+        for r in 0..<data.count { for j in 0..<d { copy.features[r * d + j] = (data.features[r * d + j] - means[j]) / deviations[j] } }
+        return copy
+    }
+}
+
+/// A uniformly random permutation of `0..<n` (Fisher–Yates with the seeded generator,
+/// so the same seed gives the same order on every platform).
+public func shuffledIndices(_ n: Int, using rng: inout SeededGenerator) -> [Int] {
+    var a = Array(0..<n)
+    if n < 2 { return a }
+    for i in stride(from: n - 1, to: 0, by: -1) {
+        let j = rng.nextInt(below: i + 1)
+        a.swapAt(i, j)
+    }
+    return a
+}

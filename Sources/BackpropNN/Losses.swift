@@ -1,0 +1,121 @@
+import Backprop
+
+/// Loss functions, each a composition of differentiable tensor ops (so its gradient
+/// comes from the graph, never from a hand-written formula).
+///
+/// Predictions and targets must have exactly the same shape: `[n, 1]` against `[n]` is
+/// an error, never a silent broadcast to `[n, n]`. Label-based losses take class indices.
+public enum Loss {
+    /// ½ sum of squares, as in the 2-2-2 examples of the notes.
+    ///
+    /// ```
+    /// E = ½ Σᵢ Σ_c (ŷ − y)²          ∂E/∂ŷ = ŷ − y
+    /// ```
+    public static func halfSumOfSquares<S: TensorScalar>(_ prediction: Tensor<S>, _ target: Tensor<S>,
+                                                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        requireSameShape("halfSumOfSquares", prediction, target, file: file, line: line)
+        let d = prediction - target
+        return (d * d).sum() * S(0.5)
+    }
+
+    /// Sum of squared errors (the SSE of the regression notes, `000_…`).
+    ///
+    /// ```
+    /// E = Σᵢ Σ_c (ŷ − y)²            ∂E/∂ŷ = 2(ŷ − y)
+    /// ```
+    public static func sumOfSquares<S: TensorScalar>(_ prediction: Tensor<S>, _ target: Tensor<S>,
+                                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        requireSameShape("sumOfSquares", prediction, target, file: file, line: line)
+        let d = prediction - target
+        return (d * d).sum()
+    }
+
+    /// Mean squared error with 1/m, m the number of examples (rows), as the notes write it.
+    /// (PyTorch's `MSELoss` divides by the number of elements instead; the two agree for one output.)
+    ///
+    /// ```
+    /// E = (1/m) Σᵢ Σ_c (ŷ − y)²      ∂E/∂ŷ = (2/m)(ŷ − y)
+    /// ```
+    public static func meanSquaredError<S: TensorScalar>(_ prediction: Tensor<S>, _ target: Tensor<S>,
+                                                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        requireSameShape("meanSquaredError", prediction, target, file: file, line: line)
+        let d = prediction - target
+        return (d * d).sum() / S(rows(prediction))
+    }
+
+    /// Binary log loss on probabilities (the notes' "binomial log loss").
+    ///
+    /// ```
+    /// E = −(1/m) Σᵢ [y log p + (1 − y) log(1 − p)]
+    /// ```
+    /// `p` must lie in (0, 1); prefer ``binaryCrossEntropy(logits:targets:file:line:)``, which is stable.
+    public static func binaryLogLoss<S: TensorScalar>(probabilities p: Tensor<S>, targets y: Tensor<S>,
+                                                      file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        requireSameShape("binaryLogLoss", p, y, file: file, line: line)
+        let terms = y * p.log() + (S(1) - y) * (S(1) - p).log()
+        return -terms.sum() / S(rows(p))
+    }
+
+    /// The "multinomial log loss" exactly as `000_c92abe6349066ab2.txt` writes it: the sum over
+    /// classes of per-class binary log losses (not the usual categorical cross-entropy,
+    /// which keeps only the y log p terms; see ``softmaxCrossEntropy(logits:labels:file:line:)``).
+    ///
+    /// ```
+    /// E = −(1/m) Σ_c Σᵢ [y_c log p_c + (1 − y_c) log(1 − p_c)]
+    /// ```
+    public static func multinomialLogLoss<S: TensorScalar>(probabilities p: Tensor<S>, oneHotTargets y: Tensor<S>,
+                                                           file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        requireSameShape("multinomialLogLoss", p, y, file: file, line: line)
+        let terms = y * p.log() + (S(1) - y) * (S(1) - p).log()
+        return -terms.sum() / S(rows(p))
+    }
+
+    /// Softmax cross-entropy with integer class labels, through logSoftmax (stable for any logits).
+    ///
+    /// ```
+    /// E = −(1/m) Σᵢ log softmax(zᵢ)[yᵢ]      ∂E/∂zᵢ = (softmax(zᵢ) − onehot(yᵢ)) / m
+    /// ```
+    /// Preconditions: `logits` is `[m, classes]`, `labels.count == m`, every label in `0..<classes`.
+    public static func softmaxCrossEntropy<S: TensorScalar>(logits: Tensor<S>, labels: [Int],
+                                                            file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        guard logits.rank == 2, logits.shape[0] == labels.count else {
+            lossError("softmaxCrossEntropy: logits of shape \(logits.shape) need to be [\(labels.count), classes] for \(labels.count) labels",
+                      file: file, line: line)
+        }
+        if let bad = labels.first(where: { $0 < 0 || $0 >= logits.shape[1] }) {
+            lossError("softmaxCrossEntropy: label \(bad) is out of range for \(logits.shape[1]) classes", file: file, line: line)
+        }
+        let logp = logits.logSoftmax(alongAxis: 1)
+        return -logp.gathered(atClassIndices: labels).sum() / S(labels.count)
+    }
+
+    /// Binary cross-entropy on logits, stable for any z (never evaluates log 0).
+    ///
+    /// ```
+    /// E = (1/m) Σ [max(z, 0) − z·y + log(1 + e^(−|z|))]      ∂E/∂z = (σ(z) − y)/m
+    /// ```
+    public static func binaryCrossEntropy<S: TensorScalar>(logits z: Tensor<S>, targets y: Tensor<S>,
+                                                           file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        requireSameShape("binaryCrossEntropy", z, y, file: file, line: line)
+        let terms = z.relu() - z * y + ((-z.abs()).exp() + S(1)).log()
+        return terms.sum() / S(rows(z))
+    }
+
+    static func rows<S: TensorScalar>(_ t: Tensor<S>) -> Int { t.rank == 0 ? 1 : Swift.max(t.shape[0], 1) }
+
+    static func requireSameShape<S: TensorScalar>(_ name: String, _ a: Tensor<S>, _ b: Tensor<S>,
+                                                  file: StaticString, line: UInt) {
+        if a.shape != b.shape {
+            var hint = ""
+            if a.shape.count != b.shape.count, a.count == b.count {
+                hint = " (reshape one of them: the shapes would broadcast to a matrix, not compare row by row)"
+            }
+            lossError("\(name): prediction has shape \(a.shape) but target has shape \(b.shape)\(hint)", file: file, line: line)
+        }
+    }
+}
+
+/// Stops with a message naming the loss, the shapes and the caller's location.
+func lossError(_ message: String, file: StaticString, line: UInt) -> Never {
+    fatalError(message, file: file, line: line)
+}

@@ -1,0 +1,98 @@
+import Backprop
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension Layer {
+    /// Writes every parameter, by name, to a safetensors file (F32 for Float models, F64
+    /// for Double), atomically: the bytes go to a temporary file in the same directory,
+    /// which is flushed to disk and then renamed over `path`. A crash or kill at any point
+    /// leaves either the previous file or the complete new one, never a torn file.
+    ///
+    /// - Parameter metadata: Strings stored in the header's `__metadata__`.
+    public func save(to path: String, metadata: [String: String] = [:]) throws {
+        let dtype: SafeTensorsDType = Scalar.self == Double.self ? .F64 : .F32
+        let tensors = namedParameters.map { (name: $0.name, dtype: dtype, shape: $0.parameter.shape,
+                                             values: $0.parameter.value.scalars.map { Double($0) }) }
+        try AtomicFile.write(try SafeTensorsFile.encode(tensors, metadata: metadata), to: path)
+    }
+
+    /// Loads every parameter from a safetensors file by name. F32 and F64 tensors load
+    /// into either element type. Strict: a parameter missing from the file, a tensor the
+    /// model does not have, or a shape that differs is an error naming it, and nothing is
+    /// changed unless everything matches.
+    public func load(from path: String) throws {
+        let file = try SafeTensorsFile.read(path)
+        let named = namedParameters
+        var values: [[Double]] = []
+        for (name, p) in named {
+            guard let e = file.entry(named: name) else {
+                throw SafeTensorsError("\(path): no tensor '\(name)' (the file has \(file.entries.map(\.name).sorted().joined(separator: ", ")))")
+            }
+            guard e.shape == p.shape else {
+                throw SafeTensorsError("\(path): tensor '\(name)' has shape \(e.shape), the model's parameter has shape \(p.shape)")
+            }
+            values.append(try file.doubles(e))
+        }
+        let known = Set(named.map(\.name))
+        if let extra = file.entries.first(where: { !known.contains($0.name) }) {
+            throw SafeTensorsError("\(path): tensor '\(extra.name)' matches no parameter of the model (\(named.map(\.name).joined(separator: ", ")))")
+        }
+        for ((_, p), v) in zip(named, values) {
+            p.value = Tensor(shape: p.shape, scalars: v.map { Scalar($0) })
+        }
+    }
+}
+
+/// Crash-safe file replacement: write a temporary file, flush it, rename it over the target.
+public enum AtomicFile {
+    /// Called after each chunk is written, with the number of bytes written so far (tests
+    /// use it to kill the writer mid-write). Not for production use.
+    nonisolated(unsafe) static var testHookAfterChunk: ((Int) -> Void)?
+
+    /// Replaces `path` with `bytes` atomically.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw SafeTensorsError("\(path): cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        var ok = false
+        defer {
+            if !ok { unlink(temporary) }
+        }
+        let chunk = 1 << 16
+        var written = 0
+        try bytes.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = Swift.min(chunk, raw.count - written)
+                let r = Glibc.write(fd, raw.baseAddress! + written, n)
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    let message = String(cString: strerror(errno))
+                    close(fd)
+                    throw SafeTensorsError("\(path): writing failed after \(written) bytes: \(message)")
+                }
+                written += r
+                testHookAfterChunk?(written)
+            }
+        }
+        guard fsync(fd) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw SafeTensorsError("\(path): flushing to disk failed: \(message)")
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            throw SafeTensorsError("\(path): cannot replace the file: \(String(cString: strerror(errno)))")
+        }
+        ok = true
+        let dirfd = open(directory, O_RDONLY)
+        if dirfd >= 0 { _ = fsync(dirfd); close(dirfd) }
+    }
+}

@@ -1,0 +1,62 @@
+import Backprop
+
+/// What a training run minimises, and how its predictions are scored.
+public enum Objective: Sendable {
+    /// Softmax cross-entropy on logits with integer labels (classification).
+    case softmaxCrossEntropy
+    /// Mean squared error, 1/m (regression).
+    case meanSquaredError
+    /// ½ sum of squares (the lecture examples).
+    case halfSumOfSquares
+
+    /// The loss of `output` on rows `rows` of `data`.
+    public func loss<S: TensorScalar>(_ output: Tensor<S>, _ data: Dataset, rows: [Int]) -> Tensor<S> {
+        switch self {
+        case .softmaxCrossEntropy:
+            precondition(data.isClassification, "softmaxCrossEntropy needs a data set with class labels")
+            return Loss.softmaxCrossEntropy(logits: output, labels: rows.map { data.labels[$0] })
+        case .meanSquaredError:
+            return Loss.meanSquaredError(output, targets(data, rows, like: output))
+        case .halfSumOfSquares:
+            return Loss.halfSumOfSquares(output, targets(data, rows, like: output))
+        }
+    }
+
+    /// Regression targets, or one-hot labels for a classification set.
+    func targets<S: TensorScalar>(_ data: Dataset, _ rows: [Int], like output: Tensor<S>) -> Tensor<S> {
+        if data.isClassification {
+            var v = [S](repeating: 0, count: rows.count * data.classCount)
+            for (i, r) in rows.enumerated() { v[i * data.classCount + data.labels[r]] = 1 }
+            return Tensor(shape: [rows.count, data.classCount], scalars: v)
+        }
+        return data.targetTensor(rows: rows)
+    }
+}
+
+/// The share of examples whose largest output is the true class (for one output: output ≥ 0.5
+/// means class 1).
+public func accuracy<Model: Layer>(of model: Model, on data: Dataset) -> Double {
+    precondition(data.isClassification, "accuracy: the data set has no class labels")
+    let output = withoutGradients { model(data.featureTensor(as: Model.Scalar.self)) }
+    let classes = output.shape[1], values = output.scalars
+    var correct = 0
+    for i in 0..<data.count {
+        let predicted: Int
+        if classes == 1 {
+            predicted = values[i] >= 0.5 ? 1 : 0
+        } else {
+            var best = 0
+            for c in 1..<classes where values[i * classes + c] > values[i * classes + best] { best = c }
+            predicted = best
+        }
+        if predicted == data.labels[i] { correct += 1 }
+    }
+    return Double(correct) / Double(data.count)
+}
+
+/// The mean squared error (1/m) of a regression model on `data`.
+public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset) -> Double {
+    precondition(!data.isClassification, "meanSquaredError: the data set has class labels, not targets")
+    let output = withoutGradients { model(data.featureTensor(as: Model.Scalar.self)) }
+    return Double(Loss.meanSquaredError(output, data.targetTensor(as: Model.Scalar.self)).scalar)
+}

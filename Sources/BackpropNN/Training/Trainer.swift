@@ -1,0 +1,168 @@
+import Backprop
+import Foundation
+
+/// Settings of a training run.
+public struct TrainingOptions: Sendable {
+    /// The most epochs (passes over the data).
+    public var epochs: Int
+    /// Examples per step; nil for the whole set (gradient descent). 1 is per-sample SGD.
+    public var batchSize: Int?
+    /// Reshuffle the examples every epoch (seeded).
+    public var shuffle: Bool
+    /// Seed of the shuffling (and of restarts' initialisations, see `fit`).
+    public var seed: UInt64
+    /// Stop when |E(i−1) − E(i)| < ε between epochs (the notes' first criterion).
+    public var lossChangeTolerance: Double?
+    /// Stop when ‖∇E‖ < ε (the norm of the epoch's mean batch gradient; exact for full batches).
+    public var gradientTolerance: Double?
+    /// How progress is shown.
+    public var progress: ProgressStyle
+
+    /// Creates options; by default 100 full-batch epochs, no tolerance stops, automatic progress.
+    public init(epochs: Int = 100, batchSize: Int? = nil, shuffle: Bool = true, seed: UInt64 = 0,
+                lossChangeTolerance: Double? = nil, gradientTolerance: Double? = nil,
+                progress: ProgressStyle = .automatic) {
+        precondition(epochs > 0, "TrainingOptions: epochs must be positive, got \(epochs)")
+        precondition(batchSize.map { $0 > 0 } ?? true, "TrainingOptions: batch size must be positive, got \(batchSize!)")
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.seed = seed
+        self.lossChangeTolerance = lossChangeTolerance
+        self.gradientTolerance = gradientTolerance
+        self.progress = progress
+    }
+}
+
+/// Why a run stopped.
+public enum StopReason: String, Sendable {
+    /// It ran every epoch.
+    case maximumEpochs = "maximum number of epochs"
+    /// |E(i−1) − E(i)| fell below the tolerance.
+    case lossChange = "loss change below tolerance"
+    /// ‖∇E‖ fell below the tolerance.
+    case gradientNorm = "gradient norm below tolerance"
+    /// A callback asked to stop.
+    case callback = "stopped by callback"
+    /// The loss became NaN or infinite (the learning rate is likely too large).
+    case diverged = "loss is not finite"
+}
+
+/// What one epoch did, passed to callbacks.
+public struct EpochReport: Sendable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean loss over the epoch's batches.
+    public var loss: Double
+    /// Norm of the epoch's mean batch gradient.
+    public var gradientNorm: Double
+}
+
+/// The record of a training run.
+public struct TrainingHistory: Sendable {
+    /// Mean loss of each epoch.
+    public var losses: [Double] = []
+    /// Gradient norm of each epoch.
+    public var gradientNorms: [Double] = []
+    /// Why it stopped.
+    public var stopReason: StopReason = .maximumEpochs
+    /// The last epoch's loss.
+    public var finalLoss: Double { losses.last ?? .nan }
+}
+
+/// Trains `model` on `data` with `optimizer`: for each epoch, for each (shuffled) batch,
+/// forward, loss, backward, update. Every gradient comes from the graph.
+///
+/// - Parameter callback: Called after each epoch; return false to stop.
+@discardableResult
+public func train<Model: Layer, Opt: Optimizer>(
+    _ model: Model, on data: Dataset, objective: Objective, optimizer: inout Opt,
+    options: TrainingOptions = TrainingOptions(), label: String = "",
+    callback: ((EpochReport) -> Bool)? = nil
+) -> TrainingHistory where Opt.Scalar == Model.Scalar {
+    precondition(data.count > 0, "train: the data set is empty")
+    var history = TrainingHistory()
+    var rng = SeededGenerator(seed: options.seed)
+    var progress = ProgressReporter(style: options.progress, total: options.epochs)
+    let batchSize = Swift.min(options.batchSize ?? data.count, data.count)
+    let parameters = model.parameters
+    var seen = 0
+    defer { progress.finish() }
+    for epoch in 1...options.epochs {
+        let order = options.shuffle && batchSize < data.count ? shuffledIndices(data.count, using: &rng) : Array(0..<data.count)
+        var lossSum = 0.0, batches = 0
+        var gradientSum = parameters.map { [Double](repeating: 0, count: $0.value.count) }
+        var start = 0
+        while start < data.count {
+            let rows = Array(order[start..<Swift.min(start + batchSize, data.count)])
+            start += batchSize
+            optimizer.zeroGradients()
+            let loss = objective.loss(model(data.featureTensor(rows: rows, as: Model.Scalar.self)), data, rows: rows)
+            loss.backward()
+            for (k, p) in parameters.enumerated() {
+                if let g = p.gradient?.scalars { for i in g.indices { gradientSum[k][i] += Double(g[i]) } }
+            }
+            optimizer.step()
+            lossSum += Double(loss.scalar)
+            batches += 1
+            seen += rows.count
+        }
+        let meanLoss = lossSum / Double(batches)
+        let norm = gradientSum.reduce(0.0) { acc, g in g.reduce(acc) { $0 + ($1 / Double(batches)) * ($1 / Double(batches)) } }.squareRoot()
+        let previous = history.losses.last
+        history.losses.append(meanLoss)
+        history.gradientNorms.append(norm)
+        progress.update(epoch: epoch, loss: meanLoss, examples: seen, label: label)
+        if !meanLoss.isFinite { history.stopReason = .diverged; break }
+        if let callback, !callback(EpochReport(epoch: epoch, loss: meanLoss, gradientNorm: norm)) {
+            history.stopReason = .callback
+            break
+        }
+        if let eps = options.gradientTolerance, norm < eps { history.stopReason = .gradientNorm; break }
+        if let eps = options.lossChangeTolerance, let previous, Swift.abs(previous - meanLoss) < eps {
+            history.stopReason = .lossChange
+            break
+        }
+    }
+    return history
+}
+
+/// The best of several runs from different random initialisations.
+public struct FitResult<Model: Layer> {
+    /// The model of the run with the lowest final loss.
+    public var model: Model
+    /// That run's history.
+    public var history: TrainingHistory
+    /// Index of the best run.
+    public var bestRun: Int
+    /// Final loss of every run, in order.
+    public var finalLosses: [Double]
+}
+
+/// Trains `restarts` models made by `makeModel(seed)` (seeds `options.seed`, `+1`, …) and
+/// keeps the one with the lowest final loss: random restarts against bad local minima.
+public func fit<Model: Layer, Opt: Optimizer>(
+    restarts: Int = 1, on data: Dataset, objective: Objective, options: TrainingOptions = TrainingOptions(),
+    makeModel: (UInt64) -> Model, makeOptimizer: (Model) -> Opt, callback: ((EpochReport) -> Bool)? = nil
+) -> FitResult<Model> where Opt.Scalar == Model.Scalar {
+    precondition(restarts > 0, "fit: restarts must be positive, got \(restarts)")
+    var best: FitResult<Model>?
+    var finals: [Double] = []
+    for run in 0..<restarts {
+        let seed = options.seed &+ UInt64(run)
+        let model = makeModel(seed)
+        var optimizer = makeOptimizer(model)
+        var runOptions = options
+        runOptions.seed = seed
+        let label = restarts > 1 ? "run \(run + 1)/\(restarts) " : ""
+        let history = train(model, on: data, objective: objective, optimizer: &optimizer, options: runOptions,
+                            label: label, callback: callback)
+        let final = history.finalLoss.isFinite ? history.finalLoss : .infinity
+        finals.append(history.finalLoss)
+        if best == nil || final < (best!.history.finalLoss.isFinite ? best!.history.finalLoss : .infinity) {
+            best = FitResult(model: model, history: history, bestRun: run, finalLosses: [])
+        }
+    }
+    best!.finalLosses = finals
+    return best!
+}
