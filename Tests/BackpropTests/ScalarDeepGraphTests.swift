@@ -65,7 +65,7 @@ struct ScalarDeepGraphTests {
             #expect(graph == nil)
         }
         #expect(w.grad == 3 * 2 * (6 - 1) * 3)
-        weak var leafTape = w.tape
+        weak let leafTape = w.tape
         #expect(leafTape != nil)
     }
 
