@@ -1,29 +1,211 @@
 import CBackpropKernels
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How many threads the compute kernels (matrix multiplication) may use.
+///
+/// Defaults to the number of online processors. Setting it is safe from any
+/// thread at any time (the value is held in an atomic); calls already running
+/// keep the count they started with.
+///
+/// ```swift
+/// ComputeThreads.count = 1      // single-threaded kernels
+/// ComputeThreads.reset()        // back to one per processor
+/// ```
+public enum ComputeThreads {
+    /// 0 means "not set": use `defaultCount`.
+    private static let requested = Atomic<Int>(0)
+
+    /// The number of online processors (at least 1): the default thread count.
+    public static var defaultCount: Int {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+
+    /// Threads a kernel may use (≥ 1). Values below 1 are stored as 1.
+    public static var count: Int {
+        get {
+            let n = requested.load(ordering: .relaxed)
+            return n > 0 ? n : defaultCount
+        }
+        set { requested.store(max(1, newValue), ordering: .relaxed) }
+    }
+
+    /// Forgets any value set through `count`, returning to `defaultCount`.
+    public static func reset() {
+        requested.store(0, ordering: .relaxed)
+    }
+}
 
 /// Row-major matrix multiplication on raw storage: the single entry point the
 /// tensor ops use. `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`.
 ///
 /// op(X) is X, or Xᵀ when the matching `trans` flag is set; `lda`, `ldb`, `ldc` are
 /// the row strides of A, B and C as stored.
+///
+/// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
+/// at run time) is single-threaded; this type splits C into row blocks (or,
+/// when C has few rows, column blocks) and runs them with
+/// `DispatchQueue.concurrentPerform`. Products smaller than
+/// `parallelThreshold` multiply-adds run on the calling thread.
 @usableFromInline
 enum GEMM {
-    /// Float GEMM.
+    /// Below this many multiply-adds (m·n·k) a product runs on the calling thread:
+    /// about 2^21 ≈ 2.1 M (≈ 100 µs of single-core work on AVX2), where the
+    /// ~10–30 µs cost of waking a Dispatch worker is no longer significant.
+    /// 2×2 or a 64×784·784×128 layer step (6.4 M) … see Docs/Performance.md.
+    @usableFromInline
+    static let parallelThreshold = 1 << 21
+
+    /// Minimum multiply-adds each thread should get, so small products use fewer threads.
+    @usableFromInline
+    static let workPerThread = 1 << 20
+
+    /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil
     ) {
-        bp_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: bp_gemm_row_block(0))
+        guard plan.chunks > 1 else {
+            bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
+            let a = UnsafePointer<Float>(bitPattern: ua)!
+            let b = UnsafePointer<Float>(bitPattern: ub)!
+            let c = UnsafeMutablePointer<Float>(bitPattern: uc)!
+            let (lo, hi) = plan.range(i)
+            if plan.splitRows {
+                bp_sgemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
+            } else {
+                bp_sgemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
+            }
+        }
     }
 
-    /// Double GEMM.
+    /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil
     ) {
-        bp_dgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: bp_gemm_row_block(1))
+        guard plan.chunks > 1 else {
+            bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
+            let a = UnsafePointer<Double>(bitPattern: ua)!
+            let b = UnsafePointer<Double>(bitPattern: ub)!
+            let c = UnsafeMutablePointer<Double>(bitPattern: uc)!
+            let (lo, hi) = plan.range(i)
+            if plan.splitRows {
+                bp_dgemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
+            } else {
+                bp_dgemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
+            }
+        }
+    }
+
+    /// How one product is split over threads: `chunks` contiguous ranges of
+    /// C's rows (or columns), each a multiple of the kernel's tile size except
+    /// the last.
+    @usableFromInline
+    struct Plan: Sendable {
+        /// Number of pieces (1 = run on the calling thread).
+        var chunks: Int
+        /// True: pieces are row ranges of C; false: column ranges.
+        var splitRows: Bool
+        /// Rows or columns per piece (a multiple of the tile size).
+        var step: Int
+        /// Total rows (splitRows) or columns being split.
+        var extent: Int
+
+        @usableFromInline
+        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int) {
+            chunks = 1
+            splitRows = true
+            step = max(m, 1)
+            extent = m
+            let work = Double(m) * Double(n) * Double(max(k, 1))  // no overflow
+            guard threads > 1, m > 0, n > 0, work >= Double(GEMM.parallelThreshold) else { return }
+            let wanted = min(threads, max(1, Int(min(work / Double(GEMM.workPerThread), 1e9))))
+            let rb = max(1, rowBlock)
+            let colBlock = 64
+            // Prefer rows (each thread packs its own rows of A and all of B);
+            // fall back to columns when there are too few row tiles to share.
+            let rowTiles = (m + rb - 1) / rb
+            let colTiles = (n + colBlock - 1) / colBlock
+            if rowTiles >= 2 * wanted || rowTiles >= colTiles {
+                splitRows = true
+                extent = m
+                let parts = min(wanted, rowTiles)
+                step = (rowTiles + parts - 1) / parts * rb
+            } else {
+                splitRows = false
+                extent = n
+                let parts = min(wanted, colTiles)
+                step = (colTiles + parts - 1) / parts * colBlock
+            }
+            chunks = (extent + step - 1) / step
+        }
+
+        /// The half-open range of rows or columns of piece `i`.
+        @usableFromInline
+        func range(_ i: Int) -> (Int, Int) {
+            let lo = i * step
+            return (lo, min(extent, lo + step))
+        }
+    }
+}
+
+/// Public, low-level access to the matrix-multiply kernel on raw row-major
+/// buffers (the same code path `Tensor` matmul uses): for benchmarks and for
+/// callers that manage their own storage.
+///
+/// `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`, where op(X) is
+/// X or Xᵀ; `lda`, `ldb`, `ldc` are row strides as stored. Multithreaded per
+/// `ComputeThreads.count` unless `threads` is given.
+public enum MatrixMultiplyKernel {
+    /// Name of the kernel the running CPU uses: "avx512", "avx2" or "portable".
+    public static var name: String { String(cString: bp_gemm_kernel_name()) }
+
+    /// Float product; see the type's documentation.
+    public static func multiply(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
+    ) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
+    }
+
+    /// Double product; see the type's documentation.
+    public static func multiply(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
+    ) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
     }
 }
