@@ -293,6 +293,10 @@ DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, 
 
 #if BP_X86
 
+#ifndef BP_PREFETCH_C
+#define BP_PREFETCH_C 1
+#endif
+
 // One SIMD micro-kernel: MR rows × NV vectors of VW lanes. The accumulator
 // array is fully unrolled by the compiler into MR*NV vector registers.
 #define DEFINE_UKERNEL_SIMD(NAME, T, VT, VW, MR, NV, LOAD, LOADU, STOREU,     \
@@ -301,6 +305,14 @@ DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, 
                          const T *restrict b, T *restrict C, ptrdiff_t ldc,    \
                          int beta, ptrdiff_t mr, ptrdiff_t nr) {               \
         VT acc[MR][NV];                                                        \
+        if (BP_PREFETCH_C)                                                     \
+            _Pragma("unroll") for (int r = 0; r < MR; r++) {                   \
+                if (r < mr) {                                                  \
+                    _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0);    \
+                    _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1),    \
+                                 _MM_HINT_T0);                                 \
+                }                                                              \
+            }                                                                  \
         _Pragma("unroll") for (int r = 0; r < MR; r++)                         \
             _Pragma("unroll") for (int v = 0; v < NV; v++) acc[r][v] = ZERO(); \
         _Pragma("unroll 2") for (ptrdiff_t k = 0; k < kc; k++) {               \
