@@ -135,12 +135,12 @@ private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt6
 
 /// Shapes: empty, unit, primes and other non-multiples of the tiles (6×16,
 /// 12×32, 4×8), more than one MC / KC / NC block, and big enough to be split
-/// across threads by rows (64×129×257) and by columns (3×1400×500).
+/// across threads by rows (129×64×257) and by columns (64×129×257, 3×1400×500).
 private let shapes: [(m: Int, n: Int, k: Int)] = [
     (0, 5, 3), (5, 0, 3), (4, 5, 0), (0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 1, 7),
     (1, 17, 33), (17, 1, 33), (17, 33, 1), (17, 33, 65), (33, 65, 17), (65, 17, 33),
     (6, 16, 64), (12, 32, 64), (7, 15, 100), (13, 33, 129), (129, 20, 11),
-    (150, 20, 270), (7, 2100, 3), (64, 129, 257), (3, 1400, 500),
+    (150, 20, 270), (7, 2100, 3), (129, 64, 257), (64, 129, 257), (3, 1400, 500),
 ]
 
 /// Fewer, smaller shapes for the forced (non-default) kernels.
@@ -184,12 +184,14 @@ struct GEMMTests {
         #expect(GEMM.Plan(m: 2, n: 2, k: 2, threads: 2, rowBlock: 6).chunks == 1)
         #expect(GEMM.Plan(m: 1024, n: 1024, k: 1024, threads: 1, rowBlock: 6).chunks == 1)
         // Large: one row block per thread, multiples of the tile height, covering all rows.
-        let p = GEMM.Plan(m: 1000, n: 1024, k: 1024, threads: 2, rowBlock: 6)
+        let p = GEMM.Plan(m: 1000, n: 1000, k: 1024, threads: 2, rowBlock: 6)
         #expect(p.chunks == 2 && p.splitRows && p.step % 6 == 0)
         #expect(p.range(0).0 == 0 && p.range(p.chunks - 1).1 == 1000)
-        // Few rows, many columns: split columns.
+        // Wider than tall: split columns, in multiples of 32.
         let q = GEMM.Plan(m: 4, n: 4096, k: 1024, threads: 2, rowBlock: 6)
-        #expect(q.chunks == 2 && !q.splitRows && q.range(1).1 == 4096)
+        #expect(q.chunks == 2 && !q.splitRows && q.step % 32 == 0 && q.range(1).1 == 4096)
+        let r = GEMM.Plan(m: 64, n: 128, k: 784, threads: 2, rowBlock: 6)
+        #expect(r.chunks == 2 && !r.splitRows)
     }
 
     @Test func computeThreadsCountIsSettable() {

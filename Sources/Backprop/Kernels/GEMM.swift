@@ -56,7 +56,7 @@ public enum ComputeThreads {
 ///
 /// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
 /// at run time) is single-threaded; this type splits C into row blocks (or,
-/// when C has few rows, column blocks) and runs them with
+/// when C is wider than tall, column blocks) and runs them with
 /// `DispatchQueue.concurrentPerform`. Products smaller than
 /// `parallelThreshold` multiply-adds run on the calling thread.
 @usableFromInline
@@ -150,12 +150,20 @@ enum GEMM {
             guard threads > 1, m > 0, n > 0, work >= Double(GEMM.parallelThreshold) else { return }
             let wanted = min(threads, max(1, Int(min(work / Double(GEMM.workPerThread), 1e9))))
             let rb = max(1, rowBlock)
-            let colBlock = 64
-            // Prefer rows (each thread packs its own rows of A and all of B);
-            // fall back to columns when there are too few row tiles to share.
+            let colBlock = 32  // a multiple of every kernel's NR (8, 16, 32)
+            // Each thread packs its own slice of one operand and all of the other:
+            // a row split repacks op(B) (k×n) per thread, a column split repacks
+            // op(A) (m×k). Split the larger dimension of C so the smaller operand
+            // is the one repacked, as long as it yields enough whole tiles.
             let rowTiles = (m + rb - 1) / rb
             let colTiles = (n + colBlock - 1) / colBlock
-            if rowTiles >= 2 * wanted || rowTiles >= colTiles {
+            let byRows: Bool
+            if n > m {
+                byRows = colTiles < wanted && rowTiles > colTiles
+            } else {
+                byRows = rowTiles >= wanted || rowTiles >= colTiles
+            }
+            if byRows {
                 splitRows = true
                 extent = m
                 let parts = min(wanted, rowTiles)
