@@ -289,6 +289,102 @@ DEFINE_UKERNEL_C(pd_ukernel, double, P_MR, P_NR, pd_store_edge)
 DEFINE_DRIVER(ps_gemm, float, P_MR, P_NR, 128, 256, 2048, ps_pack_a, ps_pack_b, ps_ukernel, )
 DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, pd_ukernel, )
 
+// MARK: - Matrix-vector products (M == 1 or N == 1)
+
+// Packing a whole matrix to multiply it by one vector costs more than the
+// product, so these shapes stream the matrix once through dot products
+// (contiguous rows) or axpy updates, both vectorised.
+// DOT(n, x, y) = Σ x[i]·y[i]; AXPY(n, alpha, x, y): y += alpha·x (all contiguous).
+#define DEFINE_GEMV(NAME, T, DOT, AXPY, TGT)                                   \
+    TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
+                        ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
+                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
+        if (M == 1) {                                                          \
+            /* c[j] = Σ_k a_k · op(B)[k, j] */                                 \
+            if (!transB) {                                                     \
+                if (!accumulate) memset(C, 0, (size_t)N * sizeof(T));          \
+                for (ptrdiff_t k = 0; k < K; k++)                              \
+                    AXPY(N, transA ? A[k * lda] : A[k], B + k * ldb, C);       \
+                return 1;                                                      \
+            }                                                                  \
+            const T *a = A;                                                    \
+            if (transA && lda != 1) {                                          \
+                bp_buffers *bufs = bp_thread_buffers(                          \
+                    (size_t)K * sizeof(T) + 64, 64);                           \
+                if (!bufs) return 0;                                           \
+                T *t = (T *)bufs->a.ptr;                                       \
+                for (ptrdiff_t k = 0; k < K; k++) t[k] = A[k * lda];           \
+                a = t;                                                         \
+            }                                                                  \
+            for (ptrdiff_t j = 0; j < N; j++) {                                \
+                T s = DOT(K, a, B + j * ldb);                                  \
+                C[j] = accumulate ? C[j] + s : s;                              \
+            }                                                                  \
+            return 1;                                                          \
+        }                                                                      \
+        /* N == 1: c[i] = Σ_k op(A)[i, k] · b_k */                             \
+        if (!transA) {                                                         \
+            const T *b = B;                                                    \
+            if (!transB && ldb != 1) {                                         \
+                bp_buffers *bufs = bp_thread_buffers(                          \
+                    (size_t)K * sizeof(T) + 64, 64);                           \
+                if (!bufs) return 0;                                           \
+                T *t = (T *)bufs->a.ptr;                                       \
+                for (ptrdiff_t k = 0; k < K; k++) t[k] = B[k * ldb];           \
+                b = t;                                                         \
+            }                                                                  \
+            for (ptrdiff_t i = 0; i < M; i++) {                                \
+                T s = DOT(K, A + i * lda, b);                                  \
+                C[i * ldc] = accumulate ? C[i * ldc] + s : s;                  \
+            }                                                                  \
+            return 1;                                                          \
+        }                                                                      \
+        T *y = C;                                                              \
+        if (ldc != 1) {                                                        \
+            bp_buffers *bufs = bp_thread_buffers(                              \
+                (size_t)M * sizeof(T) + 64, 64);                               \
+            if (!bufs) return 0;                                               \
+            y = (T *)bufs->a.ptr;                                              \
+        }                                                                      \
+        if (!accumulate || y != C)                                             \
+            memset(y, 0, (size_t)M * sizeof(T));                               \
+        for (ptrdiff_t k = 0; k < K; k++)                                      \
+            AXPY(M, transB ? B[k] : B[k * ldb], A + k * lda, y);               \
+        if (y != C)                                                            \
+            for (ptrdiff_t i = 0; i < M; i++)                                  \
+                C[i * ldc] = accumulate ? C[i * ldc] + y[i] : y[i];            \
+        return 1;                                                              \
+    }
+
+#define DEFINE_AXPY(NAME, T, TGT)                                              \
+    TGT static inline void NAME(ptrdiff_t n, T alpha, const T *restrict x,     \
+                                T *restrict y) {                               \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] += alpha * x[i];                \
+    }
+
+// Portable dot: four partial sums (the compiler may not reassociate one).
+#define DEFINE_DOT_C(NAME, T)                                                  \
+    static inline T NAME(ptrdiff_t n, const T *restrict x,                     \
+                         const T *restrict y) {                                \
+        T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                      \
+        ptrdiff_t i = 0;                                                       \
+        for (; i + 4 <= n; i += 4) {                                           \
+            s0 += x[i] * y[i];                                                 \
+            s1 += x[i + 1] * y[i + 1];                                         \
+            s2 += x[i + 2] * y[i + 2];                                         \
+            s3 += x[i + 3] * y[i + 3];                                         \
+        }                                                                      \
+        for (; i < n; i++) s0 += x[i] * y[i];                                  \
+        return (s0 + s1) + (s2 + s3);                                          \
+    }
+
+DEFINE_AXPY(ps_axpy, float, )
+DEFINE_AXPY(pd_axpy, double, )
+DEFINE_DOT_C(ps_dot, float)
+DEFINE_DOT_C(pd_dot, double)
+DEFINE_GEMV(ps_gemv, float, ps_dot, ps_axpy, )
+DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
+
 // MARK: - SIMD micro-kernels (x86-64)
 
 #if BP_X86
@@ -402,6 +498,55 @@ DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, 
 DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 384, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
 DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 384, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
 
+// SIMD dot: four vector accumulators, then a scalar tail.
+#define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
+    TGT static inline T NAME(ptrdiff_t n, const T *restrict x,                 \
+                             const T *restrict y) {                            \
+        VT s0 = ZERO(), s1 = ZERO(), s2 = ZERO(), s3 = ZERO();                 \
+        ptrdiff_t i = 0;                                                       \
+        for (; i + 4 * VW <= n; i += 4 * VW) {                                 \
+            s0 = FMA(LOADU(x + i), LOADU(y + i), s0);                          \
+            s1 = FMA(LOADU(x + i + VW), LOADU(y + i + VW), s1);                \
+            s2 = FMA(LOADU(x + i + 2 * VW), LOADU(y + i + 2 * VW), s2);        \
+            s3 = FMA(LOADU(x + i + 3 * VW), LOADU(y + i + 3 * VW), s3);        \
+        }                                                                      \
+        for (; i + VW <= n; i += VW) s0 = FMA(LOADU(x + i), LOADU(y + i), s0); \
+        T s = HSUM(ADD(ADD(s0, s1), ADD(s2, s3)));                             \
+        for (; i < n; i++) s += x[i] * y[i];                                   \
+        return s;                                                              \
+    }
+
+AVX2 static inline float a2s_hsum(__m256 v) {
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+AVX2 static inline double a2d_hsum(__m256d v) {
+    __m128d x = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    x = _mm_add_sd(x, _mm_unpackhi_pd(x, x));
+    return _mm_cvtsd_f64(x);
+}
+AVX512 static inline float a5s_hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
+AVX512 static inline double a5d_hsum(__m512d v) { return _mm512_reduce_add_pd(v); }
+
+DEFINE_DOT_SIMD(a2s_dot, float, __m256, 8, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_add_ps,
+                _mm256_setzero_ps, a2s_hsum, AVX2)
+DEFINE_DOT_SIMD(a2d_dot, double, __m256d, 4, _mm256_loadu_pd, _mm256_fmadd_pd, _mm256_add_pd,
+                _mm256_setzero_pd, a2d_hsum, AVX2)
+DEFINE_DOT_SIMD(a5s_dot, float, __m512, 16, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_add_ps,
+                _mm512_setzero_ps, a5s_hsum, AVX512)
+DEFINE_DOT_SIMD(a5d_dot, double, __m512d, 8, _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_add_pd,
+                _mm512_setzero_pd, a5d_hsum, AVX512)
+DEFINE_AXPY(a2s_axpy, float, AVX2)
+DEFINE_AXPY(a2d_axpy, double, AVX2)
+DEFINE_AXPY(a5s_axpy, float, AVX512)
+DEFINE_AXPY(a5d_axpy, double, AVX512)
+DEFINE_GEMV(a2s_gemv, float, a2s_dot, a2s_axpy, AVX2)
+DEFINE_GEMV(a2d_gemv, double, a2d_dot, a2d_axpy, AVX2)
+DEFINE_GEMV(a5s_gemv, float, a5s_dot, a5s_axpy, AVX512)
+DEFINE_GEMV(a5d_gemv, double, a5d_dot, a5d_axpy, AVX512)
+
 #endif  // BP_X86
 
 // MARK: - Run-time dispatch
@@ -452,9 +597,9 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
 }
 
 // Below this many multiply-adds the packing overhead outweighs the micro-kernel.
-#define BP_SMALL_MNK 4096
+#define BP_SMALL_MNK 512
 
-#define GEMM_ENTRY(T, SMALL, PORT, K2, K5)                                     \
+#define GEMM_ENTRY(T, SMALL, PORT, K2, K5, VPORT, V2, V5)                       \
     if (M <= 0 || N <= 0) return;                                              \
     if (K <= 0) {                                                              \
         if (!accumulate)                                                       \
@@ -467,15 +612,19 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
         return;                                                                \
     }                                                                          \
     int ok = 0;                                                                \
+    int vec = M == 1 || N == 1;                                                \
     switch (bp_active_kernel()) {                                              \
     case BP_KERNEL_AVX512:                                                     \
-        ok = K5(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);  \
+        ok = (vec ? V5 : K5)(transA, transB, M, N, K, A, lda, B, ldb, C, ldc,  \
+                             accumulate);                                      \
         break;                                                                 \
     case BP_KERNEL_AVX2:                                                       \
-        ok = K2(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);  \
+        ok = (vec ? V2 : K2)(transA, transB, M, N, K, A, lda, B, ldb, C, ldc,  \
+                             accumulate);                                      \
         break;                                                                 \
     default:                                                                   \
-        ok = PORT(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);\
+        ok = (vec ? VPORT : PORT)(transA, transB, M, N, K, A, lda, B, ldb, C,  \
+                                  ldc, accumulate);                            \
     }                                                                          \
     if (!ok) /* out of memory for packing buffers: unpacked fallback */        \
         SMALL(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
@@ -485,7 +634,15 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
 #define A2D a2d_gemm
 #define A5S a5s_gemm
 #define A5D a5d_gemm
+#define V2S a2s_gemv
+#define V2D a2d_gemv
+#define V5S a5s_gemv
+#define V5D a5d_gemv
 #else
+#define V2S ps_gemv
+#define V2D pd_gemv
+#define V5S ps_gemv
+#define V5D pd_gemv
 #define A2S ps_gemm
 #define A2D pd_gemm
 #define A5S ps_gemm
@@ -495,13 +652,13 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
 void bp_sgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
               float *C, ptrdiff_t ldc, int accumulate) {
-    GEMM_ENTRY(float, sgemm_small, ps_gemm, A2S, A5S)
+    GEMM_ENTRY(float, sgemm_small, ps_gemm, A2S, A5S, ps_gemv, V2S, V5S)
 }
 
 void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
               double *C, ptrdiff_t ldc, int accumulate) {
-    GEMM_ENTRY(double, dgemm_small, pd_gemm, A2D, A5D)
+    GEMM_ENTRY(double, dgemm_small, pd_gemm, A2D, A5D, pd_gemv, V2D, V5D)
 }
 
 void bp_sgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,

@@ -10,18 +10,28 @@ private protocol GEMMScalar: BinaryFloatingPoint {
     static func toDoubles(_ xs: [Self]) -> [Double]
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
-                     c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool, threads: Int)
+                     c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool)
 }
 
 extension Float: GEMMScalar {
     static var tolerancePerK: Double { 1e-5 }
-    static func fromDoubles(_ xs: [Double]) -> [Float] { xs.map { Float($0) } }
-    static func toDoubles(_ xs: [Float]) -> [Double] { xs.map { Double($0) } }
+    static func fromDoubles(_ xs: [Double]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: xs.count) { out, count in
+            xs.withUnsafeBufferPointer { src in for i in 0..<src.count { out[i] = Float(src[i]) } }
+            count = xs.count
+        }
+    }
+    static func toDoubles(_ xs: [Float]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: xs.count) { out, count in
+            xs.withUnsafeBufferPointer { src in for i in 0..<src.count { out[i] = Double(src[i]) } }
+            count = xs.count
+        }
+    }
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool) {
         GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit)
     }
 }
 
@@ -31,9 +41,9 @@ extension Double: GEMMScalar {
     static func toDoubles(_ xs: [Double]) -> [Double] { xs }
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                     c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int) {
+                     c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool) {
         GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit)
     }
 }
 
@@ -47,18 +57,19 @@ private struct LCG {
     mutating func int(_ upper: Int) -> Int { Int(next() * 0.5 * Double(upper) + 0.5 * Double(upper)) % upper }
     mutating func array(_ count: Int) -> [Double] {
         var xs = [Double](repeating: 0, count: count)
-        for i in 0..<count { xs[i] = next() }
+        xs.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = next() } }
         return xs
     }
 }
 
 /// Checks one (m, n, k) shape in every transpose combination, with and without
 /// accumulate, on 1 and 2 threads, with padded strides. Returns the number of failures.
+/// Two threads always split C here (`alwaysSplit`), whatever the size, so the
+/// row and column splits are exercised on every shape.
 @discardableResult
 private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt64,
                                   threadCounts: [Int]? = nil) -> Int {
-    // Threads only change anything once the product is big enough to be split.
-    let threadCounts = threadCounts ?? (m * n * k >= GEMM.parallelThreshold ? [1, 2] : [1])
+    let threadCounts = threadCounts ?? [1, 2]
     var rng = LCG(state: seed &+ UInt64(m * 1_000_003 + n * 1009 + k))
     var failures = 0
     for transA in [false, true] {
@@ -103,7 +114,8 @@ private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt6
                             c.withUnsafeMutableBufferPointer { pc in
                                 T.gemm(transA: transA, transB: transB, m: m, n: n, k: k,
                                        a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                                       c: pc.baseAddress!, ldc: ldc, accumulate: accumulate, threads: threads)
+                                       c: pc.baseAddress!, ldc: ldc, accumulate: accumulate, threads: threads,
+                                       alwaysSplit: true)
                             }
                         }
                     }
@@ -135,17 +147,20 @@ private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt6
 
 /// Shapes: empty, unit, primes and other non-multiples of the tiles (6×16,
 /// 12×32, 4×8), more than one MC / KC / NC block, and big enough to be split
-/// across threads by rows (129×64×257) and by columns (64×129×257, 3×1400×500).
+/// across threads by rows (129×64×257) and by columns (64×129×257, 3×1400×500),
+/// and matrix-vector products (m = 1 or n = 1).
 private let shapes: [(m: Int, n: Int, k: Int)] = [
     (0, 5, 3), (5, 0, 3), (4, 5, 0), (0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 1, 7),
     (1, 17, 33), (17, 1, 33), (17, 33, 1), (17, 33, 65), (33, 65, 17), (65, 17, 33),
     (6, 16, 64), (12, 32, 64), (7, 15, 100), (13, 33, 129), (129, 20, 11),
     (150, 20, 270), (7, 2100, 3), (129, 64, 257), (64, 129, 257), (3, 1400, 500),
+    // Matrix-vector products (their own path).
+    (1, 129, 65), (129, 1, 65), (1, 1, 700), (1, 300, 70), (300, 1, 70),
 ]
 
 /// Fewer, smaller shapes for the forced (non-default) kernels.
 private let forcedShapes: [(m: Int, n: Int, k: Int)] = [
-    (1, 1, 1), (17, 33, 65), (6, 16, 64), (13, 33, 129), (150, 20, 270), (7, 2100, 3), (66, 65, 64),
+    (1, 1, 1), (17, 33, 65), (6, 16, 64), (13, 33, 129), (150, 20, 270), (7, 2100, 3), (66, 65, 64), (1, 77, 90), (90, 1, 77),
 ]
 
 /// The suite is serialized because the forced-kernel tests change a process-wide

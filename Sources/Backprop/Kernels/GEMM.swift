@@ -72,15 +72,18 @@ enum GEMM {
     @usableFromInline
     static let workPerThread = 1 << 20
 
-    /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call.
+    /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call;
+    /// `alwaysSplit` (for tests) splits even products below `parallelThreshold`.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil,
+        alwaysSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
-        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: bp_gemm_row_block(0))
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
+                        rowBlock: bp_gemm_row_block(0), alwaysSplit: alwaysSplit)
         guard plan.chunks > 1 else {
             bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
@@ -99,15 +102,18 @@ enum GEMM {
         }
     }
 
-    /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call.
+    /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call;
+    /// `alwaysSplit` (for tests) splits even products below `parallelThreshold`.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil,
+        alwaysSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
-        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: bp_gemm_row_block(1))
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
+                        rowBlock: bp_gemm_row_block(1), alwaysSplit: alwaysSplit)
         guard plan.chunks > 1 else {
             bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
@@ -141,14 +147,14 @@ enum GEMM {
         var extent: Int
 
         @usableFromInline
-        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int) {
+        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, alwaysSplit: Bool = false) {
             chunks = 1
             splitRows = true
             step = max(m, 1)
             extent = m
             let work = Double(m) * Double(n) * Double(max(k, 1))  // no overflow
-            guard threads > 1, m > 0, n > 0, work >= Double(GEMM.parallelThreshold) else { return }
-            let wanted = min(threads, max(1, Int(min(work / Double(GEMM.workPerThread), 1e9))))
+            guard threads > 1, m > 0, n > 0, alwaysSplit || work >= Double(GEMM.parallelThreshold) else { return }
+            let wanted = alwaysSplit ? threads : min(threads, max(1, Int(min(work / Double(GEMM.workPerThread), 1e9))))
             let rb = max(1, rowBlock)
             let colBlock = 32  // a multiple of every kernel's NR (8, 16, 32)
             // Each thread packs its own slice of one operand and all of the other:
