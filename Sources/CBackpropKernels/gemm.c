@@ -607,7 +607,8 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
                 memset(C + i * ldc, 0, (size_t)N * sizeof(T));                 \
         return;                                                                \
     }                                                                          \
-    if (M * N * K <= BP_SMALL_MNK) {                                           \
+    if (M <= BP_SMALL_MNK && N <= BP_SMALL_MNK && K <= BP_SMALL_MNK &&         \
+        M * N * K <= BP_SMALL_MNK) { /* (no overflow) */                       \
         SMALL(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);    \
         return;                                                                \
     }                                                                          \
