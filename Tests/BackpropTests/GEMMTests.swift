@@ -146,14 +146,14 @@ private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt6
 }
 
 /// Shapes: empty, unit, primes and other non-multiples of the tiles (6×16,
-/// 12×32, 4×8), more than one MC / KC / NC block, and big enough to be split
-/// across threads by rows (129×64×257) and by columns (64×129×257, 3×1400×500),
-/// and matrix-vector products (m = 1 or n = 1).
+/// 12×32, 4×8), more than one MC / KC / NC block, taller than wide (split by
+/// rows) and wider than tall (split by columns), and matrix-vector products
+/// (m = 1 or n = 1).
 private let shapes: [(m: Int, n: Int, k: Int)] = [
     (0, 5, 3), (5, 0, 3), (4, 5, 0), (0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 1, 7),
     (1, 17, 33), (17, 1, 33), (17, 33, 1), (17, 33, 65), (33, 65, 17), (65, 17, 33),
     (6, 16, 64), (12, 32, 64), (7, 15, 100), (13, 33, 129), (129, 20, 11),
-    (150, 20, 270), (7, 2100, 3), (129, 64, 257), (64, 129, 257), (3, 1400, 500),
+    (150, 20, 270), (7, 2100, 3), (129, 64, 100), (40, 129, 100), (3, 700, 50),
     // Matrix-vector products (their own path).
     (1, 129, 65), (129, 1, 65), (1, 1, 700), (1, 300, 70), (300, 1, 70),
 ]

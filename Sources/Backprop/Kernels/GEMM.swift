@@ -24,14 +24,15 @@ public enum ComputeThreads {
     /// 0 means "not set": use `defaultCount`.
     private static let requested = Atomic<Int>(0)
 
-    /// The number of online processors (at least 1): the default thread count.
-    public static var defaultCount: Int {
+    /// The number of online processors when first asked (at least 1): the
+    /// default thread count.
+    public static let defaultCount: Int = {
         #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
         return 1
         #endif
-    }
+    }()
 
     /// Threads a kernel may use (≥ 1). Values below 1 are stored as 1.
     public static var count: Int {
@@ -61,10 +62,11 @@ public enum ComputeThreads {
 /// `parallelThreshold` multiply-adds run on the calling thread.
 @usableFromInline
 enum GEMM {
-    /// Below this many multiply-adds (m·n·k) a product runs on the calling thread:
-    /// about 2^21 ≈ 2.1 M (≈ 100 µs of single-core work on AVX2), where the
-    /// ~10–30 µs cost of waking a Dispatch worker is no longer significant.
-    /// 2×2 or a 64×784·784×128 layer step (6.4 M) … see Docs/Performance.md.
+    /// Below this many multiply-adds (m·n·k) a product runs on the calling thread
+    /// with no Dispatch call: 2^21 ≈ 2.1 M, about 100 µs of single-core AVX2 work,
+    /// where the ~20 µs cost of waking a Dispatch worker stops mattering. So 2×2,
+    /// 64³ or 96³ stay on one thread; 128³ and a 64×784·784×128 layer step
+    /// (6.4 M, ≈ 400 µs) are split. Measurements: Docs/Performance.md.
     @usableFromInline
     static let parallelThreshold = 1 << 21
 
@@ -82,6 +84,11 @@ enum GEMM {
         alwaysSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        // Small-product fast path: straight to the kernel, no planning.
+        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k) {
+            bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
                         rowBlock: bp_gemm_row_block(0), alwaysSplit: alwaysSplit)
         guard plan.chunks > 1 else {
@@ -112,6 +119,11 @@ enum GEMM {
         alwaysSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        // Small-product fast path: straight to the kernel, no planning.
+        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k) {
+            bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
                         rowBlock: bp_gemm_row_block(1), alwaysSplit: alwaysSplit)
         guard plan.chunks > 1 else {
@@ -181,6 +193,14 @@ enum GEMM {
                 step = (colTiles + parts - 1) / parts * colBlock
             }
             chunks = (extent + step - 1) / step
+        }
+
+        /// True when m·n·k is below `GEMM.parallelThreshold` (overflow-safe).
+        @usableFromInline @inline(__always)
+        static func isSmall(m: Int, n: Int, k: Int) -> Bool {
+            let (mn, o1) = m.multipliedReportingOverflow(by: n)
+            let (mnk, o2) = mn.multipliedReportingOverflow(by: max(k, 1))
+            return !o1 && !o2 && mnk < GEMM.parallelThreshold
         }
 
         /// The half-open range of rows or columns of piece `i`.
