@@ -475,7 +475,10 @@ DEFINE_UKERNEL_SIMD(a2d_ukernel, double, __m256d, 4, A2D_MR, 2, _mm256_load_pd, 
 DEFINE_DRIVER(a2s_gemm, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, A2S_NC, a2s_pack_a, a2s_pack_b, a2s_ukernel, AVX2)
 DEFINE_DRIVER(a2d_gemm, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, A2D_NC, a2d_pack_a, a2d_pack_b, a2d_ukernel, AVX2)
 
-// AVX-512F: 12 × 32 floats / 12 × 16 doubles = 24 zmm accumulators.
+// AVX-512F: 12 × 32 floats / 12 × 16 doubles = 24 zmm accumulators (enough
+// independent chains for two 512-bit FMA pipes). KC = 256 keeps the B
+// micro-panel (KC × NR: 32 KiB) in a 48 KiB L1 next to the streaming A panel.
+// Not measured: the development machine has no AVX-512 (see Performance.md).
 #define AVX512 __attribute__((target("avx512f,fma")))
 #define A5S_MR 12
 #define A5S_NR 32
@@ -495,8 +498,8 @@ DEFINE_UKERNEL_SIMD(a5s_ukernel, float, __m512, 16, A5S_MR, 2, _mm512_load_ps, _
 DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, _mm512_loadu_pd,
                     _mm512_storeu_pd, a5d_bcast, _mm512_fmadd_pd, _mm512_add_pd,
                     _mm512_setzero_pd, a5d_store_edge, AVX512)
-DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 384, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
-DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 384, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
+DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 256, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
+DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 256, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
 
 // SIMD dot: four vector accumulators, then a scalar tail.
 #define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
