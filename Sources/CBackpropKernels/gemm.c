@@ -2,7 +2,8 @@
 // micro-kernels for AVX-512, AVX2+FMA and portable C, chosen at run time by
 // CPU feature (never by compiler flags). See Docs/Performance.md.
 //
-// Structure of one call (single thread; the Swift side splits rows of C):
+// Structure of one call (single thread; the Swift side splits C by rows or
+// columns across threads):
 //
 //   for jc in 0..<N step NC          B panel  (KC × NC)  lives in L3
 //     for pc in 0..<K step KC        pack op(B)[pc.., jc..] into NR-wide micro-panels
@@ -13,7 +14,9 @@
 // Packing zero-pads partial micro-panels, so the micro-kernel always runs a
 // full MR × NR tile; edge tiles are written back through a small stack buffer.
 // Packing buffers are per thread (pthread key with a destructor), so several
-// threads may call bp_sgemm / bp_dgemm at once on disjoint rows of C.
+// threads may call bp_sgemm / bp_dgemm at once on disjoint parts of C.
+// Tiny products (m·n·k ≤ 512) and matrix-vector products (m or n = 1) skip
+// packing (direct loops; dot / axpy).
 #include "CBackpropKernels.h"
 
 #include <pthread.h>
