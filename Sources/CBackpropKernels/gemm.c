@@ -602,6 +602,18 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
     }
 }
 
+ptrdiff_t bp_gemm_parallel_threshold(int isDouble) {
+    // ~100 µs of one core at the kernel's typical speed (AVX2 ≈ 18 G float
+    // multiply-adds/s measured; AVX-512 with two FMA pipes ≈ 4× that).
+    ptrdiff_t floatThreshold;
+    switch (bp_active_kernel()) {
+    case BP_KERNEL_AVX512: floatThreshold = (ptrdiff_t)1 << 23; break;
+    case BP_KERNEL_AVX2: floatThreshold = (ptrdiff_t)1 << 21; break;
+    default: floatThreshold = (ptrdiff_t)1 << 20; break;
+    }
+    return isDouble ? floatThreshold / 2 : floatThreshold;
+}
+
 // Below this many multiply-adds the packing overhead outweighs the micro-kernel.
 #define BP_SMALL_MNK 512
 

@@ -192,20 +192,23 @@ struct GEMMTests {
 
     @Test func kernelNameIsKnown() {
         #expect(["avx512", "avx2", "portable"].contains(MatrixMultiplyKernel.name))
+        // Faster kernels need more work before threads pay off; doubles run at half speed.
+        #expect(GEMM.parallelThreshold(isDouble: true) < GEMM.parallelThreshold(isDouble: false))
+        #expect(GEMM.parallelThreshold(isDouble: true) > 0)
     }
 
     @Test func threadPlanSplitsEvenlyOnTileBoundaries() {
         // Tiny products stay on the calling thread.
-        #expect(GEMM.Plan(m: 2, n: 2, k: 2, threads: 2, rowBlock: 6).chunks == 1)
-        #expect(GEMM.Plan(m: 1024, n: 1024, k: 1024, threads: 1, rowBlock: 6).chunks == 1)
+        #expect(GEMM.Plan(m: 2, n: 2, k: 2, threads: 2, rowBlock: 6, threshold: 1 << 21).chunks == 1)
+        #expect(GEMM.Plan(m: 1024, n: 1024, k: 1024, threads: 1, rowBlock: 6, threshold: 1 << 21).chunks == 1)
         // Large: one row block per thread, multiples of the tile height, covering all rows.
-        let p = GEMM.Plan(m: 1000, n: 1000, k: 1024, threads: 2, rowBlock: 6)
+        let p = GEMM.Plan(m: 1000, n: 1000, k: 1024, threads: 2, rowBlock: 6, threshold: 1 << 21)
         #expect(p.chunks == 2 && p.splitRows && p.step % 6 == 0)
         #expect(p.range(0).0 == 0 && p.range(p.chunks - 1).1 == 1000)
         // Wider than tall: split columns, in multiples of 32.
-        let q = GEMM.Plan(m: 4, n: 4096, k: 1024, threads: 2, rowBlock: 6)
+        let q = GEMM.Plan(m: 4, n: 4096, k: 1024, threads: 2, rowBlock: 6, threshold: 1 << 21)
         #expect(q.chunks == 2 && !q.splitRows && q.step % 32 == 0 && q.range(1).1 == 4096)
-        let r = GEMM.Plan(m: 64, n: 128, k: 784, threads: 2, rowBlock: 6)
+        let r = GEMM.Plan(m: 64, n: 128, k: 784, threads: 2, rowBlock: 6, threshold: 1 << 21)
         #expect(r.chunks == 2 && !r.splitRows)
     }
 

@@ -59,23 +59,24 @@ public enum ComputeThreads {
 /// at run time) is single-threaded; this type splits C into row blocks (or,
 /// when C is wider than tall, column blocks) and runs them with
 /// `DispatchQueue.concurrentPerform`. Products smaller than
-/// `parallelThreshold` multiply-adds run on the calling thread.
+/// `parallelThreshold(isDouble:)` multiply-adds run on the calling thread.
 @usableFromInline
 enum GEMM {
     /// Below this many multiply-adds (m·n·k) a product runs on the calling thread
-    /// with no Dispatch call: 2^21 ≈ 2.1 M, about 100 µs of single-core AVX2 work,
-    /// where the ~20 µs cost of waking a Dispatch worker stops mattering. So 2×2,
-    /// 64³ or 96³ stay on one thread; 128³ and a 64×784·784×128 layer step
-    /// (6.4 M, ≈ 400 µs) are split. Measurements: Docs/Performance.md.
+    /// with no Dispatch call; above it each thread gets at least half of it.
+    ///
+    /// The threshold is about 100 µs of single-core work for the active kernel
+    /// (waking a Dispatch worker costs ~20 µs), so it scales with kernel speed:
+    /// AVX2 float 2^21 (128³ is split, 96³ is not), AVX-512 float 2^23 (a
+    /// 64×784·784×128 layer step, 6.4 M, stays on one thread), doubles half of
+    /// that. Measurements: Docs/Performance.md.
     @usableFromInline
-    static let parallelThreshold = 1 << 21
-
-    /// Minimum multiply-adds each thread should get, so small products use fewer threads.
-    @usableFromInline
-    static let workPerThread = 1 << 20
+    static func parallelThreshold(isDouble: Bool) -> Int {
+        bp_gemm_parallel_threshold(isDouble ? 1 : 0)
+    }
 
     /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below `parallelThreshold`.
+    /// `alwaysSplit` (for tests) splits even products below the threshold.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -85,12 +86,13 @@ enum GEMM {
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
         // Small-product fast path: straight to the kernel, no planning.
-        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k) {
+        let threshold = parallelThreshold(isDouble: false)
+        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k, threshold: threshold) {
             bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
-                        rowBlock: bp_gemm_row_block(0), alwaysSplit: alwaysSplit)
+                        rowBlock: bp_gemm_row_block(0), threshold: threshold, alwaysSplit: alwaysSplit)
         guard plan.chunks > 1 else {
             bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
@@ -110,7 +112,7 @@ enum GEMM {
     }
 
     /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below `parallelThreshold`.
+    /// `alwaysSplit` (for tests) splits even products below the threshold.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -120,12 +122,13 @@ enum GEMM {
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
         // Small-product fast path: straight to the kernel, no planning.
-        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k) {
+        let threshold = parallelThreshold(isDouble: true)
+        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k, threshold: threshold) {
             bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
-                        rowBlock: bp_gemm_row_block(1), alwaysSplit: alwaysSplit)
+                        rowBlock: bp_gemm_row_block(1), threshold: threshold, alwaysSplit: alwaysSplit)
         guard plan.chunks > 1 else {
             bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
@@ -159,14 +162,15 @@ enum GEMM {
         var extent: Int
 
         @usableFromInline
-        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, alwaysSplit: Bool = false) {
+        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, threshold: Int, alwaysSplit: Bool = false) {
             chunks = 1
             splitRows = true
             step = max(m, 1)
             extent = m
             let work = Double(m) * Double(n) * Double(max(k, 1))  // no overflow
-            guard threads > 1, m > 0, n > 0, alwaysSplit || work >= Double(GEMM.parallelThreshold) else { return }
-            let wanted = alwaysSplit ? threads : min(threads, max(1, Int(min(work / Double(GEMM.workPerThread), 1e9))))
+            guard threads > 1, m > 0, n > 0, alwaysSplit || work >= Double(threshold) else { return }
+            let perThread = Double(max(1, threshold / 2))
+            let wanted = alwaysSplit ? threads : min(threads, max(1, Int(min(work / perThread, 1e9))))
             let rb = max(1, rowBlock)
             let colBlock = 32  // a multiple of every kernel's NR (8, 16, 32)
             // Each thread packs its own slice of one operand and all of the other:
@@ -195,12 +199,12 @@ enum GEMM {
             chunks = (extent + step - 1) / step
         }
 
-        /// True when m·n·k is below `GEMM.parallelThreshold` (overflow-safe).
+        /// True when m·n·k is below `threshold` (overflow-safe).
         @usableFromInline @inline(__always)
-        static func isSmall(m: Int, n: Int, k: Int) -> Bool {
+        static func isSmall(m: Int, n: Int, k: Int, threshold: Int) -> Bool {
             let (mn, o1) = m.multipliedReportingOverflow(by: n)
             let (mnk, o2) = mn.multipliedReportingOverflow(by: max(k, 1))
-            return !o1 && !o2 && mnk < GEMM.parallelThreshold
+            return !o1 && !o2 && mnk < threshold
         }
 
         /// The half-open range of rows or columns of piece `i`.

@@ -49,6 +49,10 @@ int bp_gemm_force_kernel(int kernel);
 /// across threads at multiples of this keeps every tile full.
 ptrdiff_t bp_gemm_row_block(int isDouble);
 
+/// Multiply-adds (m·n·k) below which splitting one product across threads
+/// does not pay for the active kernel: about 100 µs of single-core work.
+ptrdiff_t bp_gemm_parallel_threshold(int isDouble);
+
 /// Naive triple-loop GEMM with the same contract as `bp_sgemm` (for tests).
 void bp_sgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
                         const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
