@@ -33,6 +33,18 @@
 
 #define BP_MIN(a, b) ((a) < (b) ? (a) : (b))
 
+// Loop-unrolling hints (full unroll of the register tile; 2× for the k loop).
+#if defined(__clang__)
+#define BP_UNROLL _Pragma("unroll")
+#define BP_UNROLL2 _Pragma("unroll 2")
+#elif defined(__GNUC__)
+#define BP_UNROLL _Pragma("GCC unroll 32")
+#define BP_UNROLL2 _Pragma("GCC unroll 2")
+#else
+#define BP_UNROLL
+#define BP_UNROLL2
+#endif
+
 // MARK: - Per-thread packing buffers
 
 typedef struct {
@@ -405,22 +417,22 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
                          int beta, ptrdiff_t mr, ptrdiff_t nr) {               \
         VT acc[MR][NV];                                                        \
         if (BP_PREFETCH_C)                                                     \
-            _Pragma("unroll") for (int r = 0; r < MR; r++) {                   \
+            BP_UNROLL for (int r = 0; r < MR; r++) {                   \
                 if (r < mr) {                                                  \
                     _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0);    \
                     _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1),    \
                                  _MM_HINT_T0);                                 \
                 }                                                              \
             }                                                                  \
-        _Pragma("unroll") for (int r = 0; r < MR; r++)                         \
-            _Pragma("unroll") for (int v = 0; v < NV; v++) acc[r][v] = ZERO(); \
-        _Pragma("unroll 2") for (ptrdiff_t k = 0; k < kc; k++) {               \
+        BP_UNROLL for (int r = 0; r < MR; r++)                         \
+            BP_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = ZERO(); \
+        BP_UNROLL2 for (ptrdiff_t k = 0; k < kc; k++) {               \
             VT bv[NV];                                                         \
-            _Pragma("unroll") for (int v = 0; v < NV; v++)                     \
+            BP_UNROLL for (int v = 0; v < NV; v++)                     \
                 bv[v] = LOAD(b + v * VW);                                      \
-            _Pragma("unroll") for (int r = 0; r < MR; r++) {                   \
+            BP_UNROLL for (int r = 0; r < MR; r++) {                   \
                 VT av = BCAST(a + r);                                          \
-                _Pragma("unroll") for (int v = 0; v < NV; v++)                 \
+                BP_UNROLL for (int v = 0; v < NV; v++)                 \
                     acc[r][v] = FMA(av, bv[v], acc[r][v]);                     \
             }                                                                  \
             a += MR;                                                           \
@@ -428,20 +440,20 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
         }                                                                      \
         if (mr == MR && nr == NV * VW) {                                       \
             if (beta) {                                                        \
-                _Pragma("unroll") for (int r = 0; r < MR; r++)                 \
-                    _Pragma("unroll") for (int v = 0; v < NV; v++) {           \
+                BP_UNROLL for (int r = 0; r < MR; r++)                 \
+                    BP_UNROLL for (int v = 0; v < NV; v++) {           \
                         T *p = C + r * ldc + v * VW;                           \
                         STOREU(p, ADD(acc[r][v], LOADU(p)));                   \
                     }                                                          \
             } else {                                                           \
-                _Pragma("unroll") for (int r = 0; r < MR; r++)                 \
-                    _Pragma("unroll") for (int v = 0; v < NV; v++)             \
+                BP_UNROLL for (int r = 0; r < MR; r++)                 \
+                    BP_UNROLL for (int v = 0; v < NV; v++)             \
                         STOREU(C + r * ldc + v * VW, acc[r][v]);               \
             }                                                                  \
         } else {                                                               \
             _Alignas(64) T tile[MR * NV * VW];                                 \
-            _Pragma("unroll") for (int r = 0; r < MR; r++)                     \
-                _Pragma("unroll") for (int v = 0; v < NV; v++)                 \
+            BP_UNROLL for (int r = 0; r < MR; r++)                     \
+                BP_UNROLL for (int v = 0; v < NV; v++)                 \
                     STOREU(tile + r * NV * VW + v * VW, acc[r][v]);            \
             STORE_EDGE(tile, C, ldc, beta, mr, nr);                            \
         }                                                                      \
