@@ -1,8 +1,103 @@
-// Portable reference GEMM. Faster kernels replace the body behind the same
-// interface (see CBackpropKernels.h).
+// Packed, cache-blocked GEMM (GotoBLAS / BLIS structure) with register-blocked
+// micro-kernels for AVX-512, AVX2+FMA and portable C, chosen at run time by
+// CPU feature (never by compiler flags). See Docs/Performance.md.
+//
+// Structure of one call (single thread; the Swift side splits C by rows or
+// columns across threads):
+//
+//   for jc in 0..<N step NC          B panel  (KC × NC)  lives in L3
+//     for pc in 0..<K step KC        pack op(B)[pc.., jc..] into NR-wide micro-panels
+//       for ic in 0..<M step MC      pack op(A)[ic.., pc..] into MR-tall micro-panels (L2)
+//         for jr in 0..<nc step NR   B micro-panel (KC × NR) lives in L1
+//           for ir in 0..<mc step MR micro-kernel: MR × NR accumulators in registers
+//
+// Packing zero-pads partial micro-panels, so the micro-kernel always runs a
+// full MR × NR tile; edge tiles are written back through a small stack buffer.
+// Packing buffers are per thread (pthread key with a destructor), so several
+// threads may call bp_sgemm / bp_dgemm at once on disjoint parts of C.
+// Tiny products (m·n·k ≤ 512) and matrix-vector products (m or n = 1) skip
+// packing (direct loops; dot / axpy).
 #include "CBackpropKernels.h"
 
-#define GEMM_BODY(T)                                                           \
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define BP_X86 1
+#else
+#define BP_X86 0
+#endif
+
+#define BP_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+// Loop-unrolling hints (full unroll of the register tile; 2× for the k loop).
+#if defined(__clang__)
+#define BP_UNROLL _Pragma("unroll")
+#define BP_UNROLL2 _Pragma("unroll 2")
+#elif defined(__GNUC__)
+#define BP_UNROLL _Pragma("GCC unroll 32")
+#define BP_UNROLL2 _Pragma("GCC unroll 2")
+#else
+#define BP_UNROLL
+#define BP_UNROLL2
+#endif
+
+// MARK: - Per-thread packing buffers
+
+typedef struct {
+    void *ptr;
+    size_t bytes;
+} bp_buffer;
+
+typedef struct {
+    bp_buffer a, b;
+} bp_buffers;
+
+static pthread_key_t bp_buffers_key;
+static pthread_once_t bp_buffers_once = PTHREAD_ONCE_INIT;
+
+static void bp_buffers_free(void *p) {
+    bp_buffers *bufs = (bp_buffers *)p;
+    if (!bufs) return;
+    free(bufs->a.ptr);
+    free(bufs->b.ptr);
+    free(bufs);
+}
+
+static void bp_buffers_make_key(void) { pthread_key_create(&bp_buffers_key, bp_buffers_free); }
+
+static void *bp_buffer_reserve(bp_buffer *buf, size_t bytes) {
+    if (buf->bytes >= bytes) return buf->ptr;
+    free(buf->ptr);
+    size_t rounded = (bytes + 4095) & ~(size_t)4095;  // aligned_alloc: size multiple of alignment
+    buf->ptr = aligned_alloc(64, rounded);
+    buf->bytes = buf->ptr ? rounded : 0;
+    return buf->ptr;
+}
+
+/// Returns this thread's packing buffers with room for `abytes` and `bbytes`,
+/// or NULL when allocation fails.
+static bp_buffers *bp_thread_buffers(size_t abytes, size_t bbytes) {
+    pthread_once(&bp_buffers_once, bp_buffers_make_key);
+    bp_buffers *bufs = (bp_buffers *)pthread_getspecific(bp_buffers_key);
+    if (!bufs) {
+        bufs = (bp_buffers *)calloc(1, sizeof(bp_buffers));
+        if (!bufs) return NULL;
+        if (pthread_setspecific(bp_buffers_key, bufs) != 0) {
+            free(bufs);
+            return NULL;
+        }
+    }
+    if (!bp_buffer_reserve(&bufs->a, abytes) || !bp_buffer_reserve(&bufs->b, bbytes)) return NULL;
+    return bufs;
+}
+
+// MARK: - Reference and small-matrix paths
+
+#define GEMM_REF_BODY(T)                                                       \
     for (ptrdiff_t i = 0; i < M; i++) {                                        \
         for (ptrdiff_t j = 0; j < N; j++) {                                    \
             T s = 0;                                                           \
@@ -15,12 +110,596 @@
         }                                                                      \
     }
 
+// Small matrices: no packing. For op(B) = B the i-k-j order streams rows of B
+// and C (vectorisable); for op(B) = Bᵀ each C element is a dot product of two
+// contiguous rows when op(A) = A.
+#define GEMM_SMALL_BODY(T)                                                     \
+    if (!transB) {                                                             \
+        for (ptrdiff_t i = 0; i < M; i++) {                                    \
+            T *restrict c = C + i * ldc;                                       \
+            if (!accumulate)                                                   \
+                for (ptrdiff_t j = 0; j < N; j++) c[j] = 0;                    \
+            for (ptrdiff_t k = 0; k < K; k++) {                                \
+                T a = transA ? A[k * lda + i] : A[i * lda + k];                \
+                const T *restrict b = B + k * ldb;                             \
+                for (ptrdiff_t j = 0; j < N; j++) c[j] += a * b[j];            \
+            }                                                                  \
+        }                                                                      \
+    } else {                                                                   \
+        GEMM_REF_BODY(T)                                                       \
+    }
+
+static void sgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                        const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
+                        float *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_SMALL_BODY(float)
+}
+
+static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                        const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
+                        double *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_SMALL_BODY(double)
+}
+
+// MARK: - Packing (generic over element type and tile shape)
+
+// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into ceil(mc/MR) micro-panels, each
+// kc × MR with element (k, r) at k*MR + r; rows past mc are zero.
+#define DEFINE_PACK_A(NAME, T, MR, TGT)                                        \
+    TGT static void NAME(int transA, ptrdiff_t mc, ptrdiff_t kc,               \
+                         const T *restrict A, ptrdiff_t lda, T *restrict dst) {\
+        for (ptrdiff_t i = 0; i < mc; i += MR) {                               \
+            ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - i);                    \
+            if (transA) {                                                      \
+                const T *src = A + i;                                          \
+                if (mr == MR) {                                                \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t r = 0; r < MR; r++)                     \
+                            dst[k * MR + r] = src[k * lda + r];                \
+                } else {                                                       \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t r = 0; r < MR; r++)                     \
+                            dst[k * MR + r] = r < mr ? src[k * lda + r] : 0;   \
+                }                                                              \
+            } else {                                                           \
+                const T *src = A + i * lda;                                    \
+                if (mr == MR) {                                                \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t r = 0; r < MR; r++)                     \
+                            dst[k * MR + r] = src[r * lda + k];                \
+                } else {                                                       \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t r = 0; r < MR; r++)                     \
+                            dst[k * MR + r] = r < mr ? src[r * lda + k] : 0;   \
+                }                                                              \
+            }                                                                  \
+            dst += kc * MR;                                                    \
+        }                                                                      \
+    }
+
+// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into ceil(nc/NR) micro-panels, each
+// kc × NR with element (k, c) at k*NR + c; columns past nc are zero.
+#define DEFINE_PACK_B(NAME, T, NR, TGT)                                        \
+    TGT static void NAME(int transB, ptrdiff_t kc, ptrdiff_t nc,               \
+                         const T *restrict B, ptrdiff_t ldb, T *restrict dst) {\
+        for (ptrdiff_t j = 0; j < nc; j += NR) {                               \
+            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), nc - j);                    \
+            if (!transB) {                                                     \
+                const T *src = B + j;                                          \
+                if (nr == NR) {                                                \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t c = 0; c < NR; c++)                     \
+                            dst[k * NR + c] = src[k * ldb + c];                \
+                } else {                                                       \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t c = 0; c < NR; c++)                     \
+                            dst[k * NR + c] = c < nr ? src[k * ldb + c] : 0;   \
+                }                                                              \
+            } else {                                                           \
+                const T *src = B + j * ldb;                                    \
+                if (nr == NR) {                                                \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t c = 0; c < NR; c++)                     \
+                            dst[k * NR + c] = src[c * ldb + k];                \
+                } else {                                                       \
+                    for (ptrdiff_t k = 0; k < kc; k++)                         \
+                        for (ptrdiff_t c = 0; c < NR; c++)                     \
+                            dst[k * NR + c] = c < nr ? src[c * ldb + k] : 0;   \
+                }                                                              \
+            }                                                                  \
+            dst += kc * NR;                                                    \
+        }                                                                      \
+    }
+
+// Writes an MR × NR tile held in `tile` (row-major, NR per row) to the
+// mr × nr corner of C, adding to C when beta is set.
+#define DEFINE_STORE_EDGE(NAME, T, MR, NR)                                     \
+    static void NAME(const T *tile, T *C, ptrdiff_t ldc, int beta,             \
+                     ptrdiff_t mr, ptrdiff_t nr) {                             \
+        for (ptrdiff_t r = 0; r < mr; r++)                                     \
+            for (ptrdiff_t c = 0; c < nr; c++)                                 \
+                C[r * ldc + c] = beta ? C[r * ldc + c] + tile[r * NR + c]      \
+                                      : tile[r * NR + c];                      \
+    }
+
+// MARK: - Blocked driver (generic over micro-kernel)
+
+// UKERNEL(kc, a, b, c, ldc, beta, mr, nr): c[mr × nr] (+)= a-panel · b-panel.
+#define DEFINE_DRIVER(NAME, T, MR, NR, MC, KC, NC, PACKA, PACKB, UKERNEL, TGT) \
+    TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
+                        ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
+                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
+        ptrdiff_t kcMax = BP_MIN((ptrdiff_t)(KC), K);                          \
+        ptrdiff_t mcMax = BP_MIN((ptrdiff_t)(MC), (M + MR - 1) / MR * MR);     \
+        ptrdiff_t ncMax = BP_MIN((ptrdiff_t)(NC), (N + NR - 1) / NR * NR);     \
+        bp_buffers *bufs = bp_thread_buffers(                                  \
+            (size_t)(mcMax * kcMax) * sizeof(T) + 64,                          \
+            (size_t)(kcMax * ncMax) * sizeof(T) + 64);                         \
+        if (!bufs) return 0;                                                   \
+        T *packA = (T *)bufs->a.ptr;                                           \
+        T *packB = (T *)bufs->b.ptr;                                           \
+        for (ptrdiff_t jc = 0; jc < N; jc += NC) {                             \
+            ptrdiff_t nc = BP_MIN((ptrdiff_t)(NC), N - jc);                    \
+            for (ptrdiff_t pc = 0; pc < K; pc += KC) {                         \
+                ptrdiff_t kc = BP_MIN((ptrdiff_t)(KC), K - pc);                \
+                int beta = pc > 0 || accumulate;                               \
+                const T *Bp = transB ? B + jc * ldb + pc : B + pc * ldb + jc;  \
+                PACKB(transB, kc, nc, Bp, ldb, packB);                         \
+                for (ptrdiff_t ic = 0; ic < M; ic += MC) {                     \
+                    ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), M - ic);            \
+                    const T *Ap =                                              \
+                        transA ? A + pc * lda + ic : A + ic * lda + pc;        \
+                    PACKA(transA, mc, kc, Ap, lda, packA);                     \
+                    for (ptrdiff_t jr = 0; jr < nc; jr += NR) {                \
+                        ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), nc - jr);       \
+                        const T *bp = packB + jr * kc;                         \
+                        for (ptrdiff_t ir = 0; ir < mc; ir += MR) {            \
+                            ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir);   \
+                            UKERNEL(kc, packA + ir * kc, bp,                   \
+                                    C + (ic + ir) * ldc + jc + jr, ldc, beta,  \
+                                    mr, nr);                                   \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            }                                                                  \
+        }                                                                      \
+        return 1;                                                              \
+    }
+
+// MARK: - Portable micro-kernel (plain C; the compiler vectorises for the baseline ISA)
+
+#define DEFINE_UKERNEL_C(NAME, T, MR, NR, STORE_EDGE)                          \
+    static void NAME(ptrdiff_t kc, const T *restrict a, const T *restrict b,   \
+                     T *restrict C, ptrdiff_t ldc, int beta, ptrdiff_t mr,     \
+                     ptrdiff_t nr) {                                           \
+        T acc[MR][NR];                                                         \
+        for (int r = 0; r < MR; r++)                                           \
+            for (int c = 0; c < NR; c++) acc[r][c] = 0;                        \
+        for (ptrdiff_t k = 0; k < kc; k++) {                                   \
+            for (int r = 0; r < MR; r++)                                       \
+                for (int c = 0; c < NR; c++) acc[r][c] += a[r] * b[c];         \
+            a += MR;                                                           \
+            b += NR;                                                           \
+        }                                                                      \
+        if (mr == MR && nr == NR) {                                            \
+            for (int r = 0; r < MR; r++)                                       \
+                for (int c = 0; c < NR; c++)                                   \
+                    C[r * ldc + c] = beta ? C[r * ldc + c] + acc[r][c]         \
+                                          : acc[r][c];                         \
+        } else {                                                               \
+            STORE_EDGE(&acc[0][0], C, ldc, beta, mr, nr);                      \
+        }                                                                      \
+    }
+
+#define P_MR 4
+#define P_NR 8
+DEFINE_STORE_EDGE(ps_store_edge, float, P_MR, P_NR)
+DEFINE_STORE_EDGE(pd_store_edge, double, P_MR, P_NR)
+DEFINE_PACK_A(ps_pack_a, float, P_MR, )
+DEFINE_PACK_B(ps_pack_b, float, P_NR, )
+DEFINE_PACK_A(pd_pack_a, double, P_MR, )
+DEFINE_PACK_B(pd_pack_b, double, P_NR, )
+DEFINE_UKERNEL_C(ps_ukernel, float, P_MR, P_NR, ps_store_edge)
+DEFINE_UKERNEL_C(pd_ukernel, double, P_MR, P_NR, pd_store_edge)
+DEFINE_DRIVER(ps_gemm, float, P_MR, P_NR, 128, 256, 2048, ps_pack_a, ps_pack_b, ps_ukernel, )
+DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, pd_ukernel, )
+
+// MARK: - Matrix-vector products (M == 1 or N == 1)
+
+// Packing a whole matrix to multiply it by one vector costs more than the
+// product, so these shapes stream the matrix once through dot products
+// (contiguous rows) or axpy updates, both vectorised.
+// DOT(n, x, y) = Σ x[i]·y[i]; AXPY(n, alpha, x, y): y += alpha·x (all contiguous).
+#define DEFINE_GEMV(NAME, T, DOT, AXPY, TGT)                                   \
+    TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
+                        ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
+                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
+        if (M == 1) {                                                          \
+            /* c[j] = Σ_k a_k · op(B)[k, j] */                                 \
+            if (!transB) {                                                     \
+                if (!accumulate) memset(C, 0, (size_t)N * sizeof(T));          \
+                for (ptrdiff_t k = 0; k < K; k++)                              \
+                    AXPY(N, transA ? A[k * lda] : A[k], B + k * ldb, C);       \
+                return 1;                                                      \
+            }                                                                  \
+            const T *a = A;                                                    \
+            if (transA && lda != 1) {                                          \
+                bp_buffers *bufs = bp_thread_buffers(                          \
+                    (size_t)K * sizeof(T) + 64, 64);                           \
+                if (!bufs) return 0;                                           \
+                T *t = (T *)bufs->a.ptr;                                       \
+                for (ptrdiff_t k = 0; k < K; k++) t[k] = A[k * lda];           \
+                a = t;                                                         \
+            }                                                                  \
+            for (ptrdiff_t j = 0; j < N; j++) {                                \
+                T s = DOT(K, a, B + j * ldb);                                  \
+                C[j] = accumulate ? C[j] + s : s;                              \
+            }                                                                  \
+            return 1;                                                          \
+        }                                                                      \
+        /* N == 1: c[i] = Σ_k op(A)[i, k] · b_k */                             \
+        if (!transA) {                                                         \
+            const T *b = B;                                                    \
+            if (!transB && ldb != 1) {                                         \
+                bp_buffers *bufs = bp_thread_buffers(                          \
+                    (size_t)K * sizeof(T) + 64, 64);                           \
+                if (!bufs) return 0;                                           \
+                T *t = (T *)bufs->a.ptr;                                       \
+                for (ptrdiff_t k = 0; k < K; k++) t[k] = B[k * ldb];           \
+                b = t;                                                         \
+            }                                                                  \
+            for (ptrdiff_t i = 0; i < M; i++) {                                \
+                T s = DOT(K, A + i * lda, b);                                  \
+                C[i * ldc] = accumulate ? C[i * ldc] + s : s;                  \
+            }                                                                  \
+            return 1;                                                          \
+        }                                                                      \
+        T *y = C;                                                              \
+        if (ldc != 1) {                                                        \
+            bp_buffers *bufs = bp_thread_buffers(                              \
+                (size_t)M * sizeof(T) + 64, 64);                               \
+            if (!bufs) return 0;                                               \
+            y = (T *)bufs->a.ptr;                                              \
+        }                                                                      \
+        if (!accumulate || y != C)                                             \
+            memset(y, 0, (size_t)M * sizeof(T));                               \
+        for (ptrdiff_t k = 0; k < K; k++)                                      \
+            AXPY(M, transB ? B[k] : B[k * ldb], A + k * lda, y);               \
+        if (y != C)                                                            \
+            for (ptrdiff_t i = 0; i < M; i++)                                  \
+                C[i * ldc] = accumulate ? C[i * ldc] + y[i] : y[i];            \
+        return 1;                                                              \
+    }
+
+#define DEFINE_AXPY(NAME, T, TGT)                                              \
+    TGT static inline void NAME(ptrdiff_t n, T alpha, const T *restrict x,     \
+                                T *restrict y) {                               \
+        for (ptrdiff_t i = 0; i < n; i++) y[i] += alpha * x[i];                \
+    }
+
+// Portable dot: four partial sums (the compiler may not reassociate one).
+#define DEFINE_DOT_C(NAME, T)                                                  \
+    static inline T NAME(ptrdiff_t n, const T *restrict x,                     \
+                         const T *restrict y) {                                \
+        T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                      \
+        ptrdiff_t i = 0;                                                       \
+        for (; i + 4 <= n; i += 4) {                                           \
+            s0 += x[i] * y[i];                                                 \
+            s1 += x[i + 1] * y[i + 1];                                         \
+            s2 += x[i + 2] * y[i + 2];                                         \
+            s3 += x[i + 3] * y[i + 3];                                         \
+        }                                                                      \
+        for (; i < n; i++) s0 += x[i] * y[i];                                  \
+        return (s0 + s1) + (s2 + s3);                                          \
+    }
+
+DEFINE_AXPY(ps_axpy, float, )
+DEFINE_AXPY(pd_axpy, double, )
+DEFINE_DOT_C(ps_dot, float)
+DEFINE_DOT_C(pd_dot, double)
+DEFINE_GEMV(ps_gemv, float, ps_dot, ps_axpy, )
+DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
+
+// MARK: - SIMD micro-kernels (x86-64)
+
+#if BP_X86
+
+#ifndef BP_PREFETCH_C
+#define BP_PREFETCH_C 1
+#endif
+
+// One SIMD micro-kernel: MR rows × NV vectors of VW lanes. The accumulator
+// array is fully unrolled by the compiler into MR*NV vector registers.
+#define DEFINE_UKERNEL_SIMD(NAME, T, VT, VW, MR, NV, LOAD, LOADU, STOREU,     \
+                            BCAST, FMA, ADD, ZERO, STORE_EDGE, TGT)            \
+    TGT static void NAME(ptrdiff_t kc, const T *restrict a,                    \
+                         const T *restrict b, T *restrict C, ptrdiff_t ldc,    \
+                         int beta, ptrdiff_t mr, ptrdiff_t nr) {               \
+        VT acc[MR][NV];                                                        \
+        if (BP_PREFETCH_C)                                                     \
+            BP_UNROLL for (int r = 0; r < MR; r++) {                   \
+                if (r < mr) {                                                  \
+                    _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0);    \
+                    _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1),    \
+                                 _MM_HINT_T0);                                 \
+                }                                                              \
+            }                                                                  \
+        BP_UNROLL for (int r = 0; r < MR; r++)                         \
+            BP_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = ZERO(); \
+        BP_UNROLL2 for (ptrdiff_t k = 0; k < kc; k++) {               \
+            VT bv[NV];                                                         \
+            BP_UNROLL for (int v = 0; v < NV; v++)                     \
+                bv[v] = LOAD(b + v * VW);                                      \
+            BP_UNROLL for (int r = 0; r < MR; r++) {                   \
+                VT av = BCAST(a + r);                                          \
+                BP_UNROLL for (int v = 0; v < NV; v++)                 \
+                    acc[r][v] = FMA(av, bv[v], acc[r][v]);                     \
+            }                                                                  \
+            a += MR;                                                           \
+            b += NV * VW;                                                      \
+        }                                                                      \
+        if (mr == MR && nr == NV * VW) {                                       \
+            if (beta) {                                                        \
+                BP_UNROLL for (int r = 0; r < MR; r++)                 \
+                    BP_UNROLL for (int v = 0; v < NV; v++) {           \
+                        T *p = C + r * ldc + v * VW;                           \
+                        STOREU(p, ADD(acc[r][v], LOADU(p)));                   \
+                    }                                                          \
+            } else {                                                           \
+                BP_UNROLL for (int r = 0; r < MR; r++)                 \
+                    BP_UNROLL for (int v = 0; v < NV; v++)             \
+                        STOREU(C + r * ldc + v * VW, acc[r][v]);               \
+            }                                                                  \
+        } else {                                                               \
+            _Alignas(64) T tile[MR * NV * VW];                                 \
+            BP_UNROLL for (int r = 0; r < MR; r++)                     \
+                BP_UNROLL for (int v = 0; v < NV; v++)                 \
+                    STOREU(tile + r * NV * VW + v * VW, acc[r][v]);            \
+            STORE_EDGE(tile, C, ldc, beta, mr, nr);                            \
+        }                                                                      \
+    }
+
+// AVX2 + FMA: 6 × 16 floats / 6 × 8 doubles = 12 ymm accumulators.
+#define AVX2 __attribute__((target("avx2,fma")))
+#define A2S_MR 6
+#define A2S_NR 16
+#define A2D_MR 6
+#define A2D_NR 8
+DEFINE_STORE_EDGE(a2s_store_edge, float, A2S_MR, A2S_NR)
+DEFINE_STORE_EDGE(a2d_store_edge, double, A2D_MR, A2D_NR)
+DEFINE_PACK_A(a2s_pack_a, float, A2S_MR, AVX2)
+DEFINE_PACK_B(a2s_pack_b, float, A2S_NR, AVX2)
+DEFINE_PACK_A(a2d_pack_a, double, A2D_MR, AVX2)
+DEFINE_PACK_B(a2d_pack_b, double, A2D_NR, AVX2)
+DEFINE_UKERNEL_SIMD(a2s_ukernel, float, __m256, 8, A2S_MR, 2, _mm256_load_ps, _mm256_loadu_ps,
+                    _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps,
+                    _mm256_setzero_ps, a2s_store_edge, AVX2)
+DEFINE_UKERNEL_SIMD(a2d_ukernel, double, __m256d, 4, A2D_MR, 2, _mm256_load_pd, _mm256_loadu_pd,
+                    _mm256_storeu_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd,
+                    _mm256_setzero_pd, a2d_store_edge, AVX2)
+#ifndef A2S_MC
+#define A2S_MC 144
+#define A2S_KC 256
+#define A2S_NC 2048
+#endif
+#ifndef A2D_MC
+#define A2D_MC 72
+#define A2D_KC 256
+#define A2D_NC 2048
+#endif
+DEFINE_DRIVER(a2s_gemm, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, A2S_NC, a2s_pack_a, a2s_pack_b, a2s_ukernel, AVX2)
+DEFINE_DRIVER(a2d_gemm, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, A2D_NC, a2d_pack_a, a2d_pack_b, a2d_ukernel, AVX2)
+
+// AVX-512F: 12 × 32 floats / 12 × 16 doubles = 24 zmm accumulators (enough
+// independent chains for two 512-bit FMA pipes). KC = 256 keeps the B
+// micro-panel (KC × NR: 32 KiB) in a 48 KiB L1 next to the streaming A panel.
+// Not measured: the development machine has no AVX-512 (see Performance.md).
+#define AVX512 __attribute__((target("avx512f,fma")))
+#define A5S_MR 12
+#define A5S_NR 32
+#define A5D_MR 12
+#define A5D_NR 16
+static inline AVX512 __m512 a5s_bcast(const float *p) { return _mm512_set1_ps(*p); }
+static inline AVX512 __m512d a5d_bcast(const double *p) { return _mm512_set1_pd(*p); }
+DEFINE_STORE_EDGE(a5s_store_edge, float, A5S_MR, A5S_NR)
+DEFINE_STORE_EDGE(a5d_store_edge, double, A5D_MR, A5D_NR)
+DEFINE_PACK_A(a5s_pack_a, float, A5S_MR, AVX512)
+DEFINE_PACK_B(a5s_pack_b, float, A5S_NR, AVX512)
+DEFINE_PACK_A(a5d_pack_a, double, A5D_MR, AVX512)
+DEFINE_PACK_B(a5d_pack_b, double, A5D_NR, AVX512)
+DEFINE_UKERNEL_SIMD(a5s_ukernel, float, __m512, 16, A5S_MR, 2, _mm512_load_ps, _mm512_loadu_ps,
+                    _mm512_storeu_ps, a5s_bcast, _mm512_fmadd_ps, _mm512_add_ps,
+                    _mm512_setzero_ps, a5s_store_edge, AVX512)
+DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, _mm512_loadu_pd,
+                    _mm512_storeu_pd, a5d_bcast, _mm512_fmadd_pd, _mm512_add_pd,
+                    _mm512_setzero_pd, a5d_store_edge, AVX512)
+DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 256, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
+DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 256, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
+
+// SIMD dot: four vector accumulators, then a scalar tail.
+#define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
+    TGT static inline T NAME(ptrdiff_t n, const T *restrict x,                 \
+                             const T *restrict y) {                            \
+        VT s0 = ZERO(), s1 = ZERO(), s2 = ZERO(), s3 = ZERO();                 \
+        ptrdiff_t i = 0;                                                       \
+        for (; i + 4 * VW <= n; i += 4 * VW) {                                 \
+            s0 = FMA(LOADU(x + i), LOADU(y + i), s0);                          \
+            s1 = FMA(LOADU(x + i + VW), LOADU(y + i + VW), s1);                \
+            s2 = FMA(LOADU(x + i + 2 * VW), LOADU(y + i + 2 * VW), s2);        \
+            s3 = FMA(LOADU(x + i + 3 * VW), LOADU(y + i + 3 * VW), s3);        \
+        }                                                                      \
+        for (; i + VW <= n; i += VW) s0 = FMA(LOADU(x + i), LOADU(y + i), s0); \
+        T s = HSUM(ADD(ADD(s0, s1), ADD(s2, s3)));                             \
+        for (; i < n; i++) s += x[i] * y[i];                                   \
+        return s;                                                              \
+    }
+
+AVX2 static inline float a2s_hsum(__m256 v) {
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+AVX2 static inline double a2d_hsum(__m256d v) {
+    __m128d x = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    x = _mm_add_sd(x, _mm_unpackhi_pd(x, x));
+    return _mm_cvtsd_f64(x);
+}
+AVX512 static inline float a5s_hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
+AVX512 static inline double a5d_hsum(__m512d v) { return _mm512_reduce_add_pd(v); }
+
+DEFINE_DOT_SIMD(a2s_dot, float, __m256, 8, _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_add_ps,
+                _mm256_setzero_ps, a2s_hsum, AVX2)
+DEFINE_DOT_SIMD(a2d_dot, double, __m256d, 4, _mm256_loadu_pd, _mm256_fmadd_pd, _mm256_add_pd,
+                _mm256_setzero_pd, a2d_hsum, AVX2)
+DEFINE_DOT_SIMD(a5s_dot, float, __m512, 16, _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_add_ps,
+                _mm512_setzero_ps, a5s_hsum, AVX512)
+DEFINE_DOT_SIMD(a5d_dot, double, __m512d, 8, _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_add_pd,
+                _mm512_setzero_pd, a5d_hsum, AVX512)
+DEFINE_AXPY(a2s_axpy, float, AVX2)
+DEFINE_AXPY(a2d_axpy, double, AVX2)
+DEFINE_AXPY(a5s_axpy, float, AVX512)
+DEFINE_AXPY(a5d_axpy, double, AVX512)
+DEFINE_GEMV(a2s_gemv, float, a2s_dot, a2s_axpy, AVX2)
+DEFINE_GEMV(a2d_gemv, double, a2d_dot, a2d_axpy, AVX2)
+DEFINE_GEMV(a5s_gemv, float, a5s_dot, a5s_axpy, AVX512)
+DEFINE_GEMV(a5d_gemv, double, a5d_dot, a5d_axpy, AVX512)
+
+#endif  // BP_X86
+
+// MARK: - Run-time dispatch
+
+enum { BP_KERNEL_AUTO = 0, BP_KERNEL_PORTABLE = 1, BP_KERNEL_AVX2 = 2, BP_KERNEL_AVX512 = 3 };
+
+// Test hook only: an atomic request, read on every call. Any value gives
+// correct results; it only limits which instruction set is used.
+static _Atomic int bp_forced_kernel = BP_KERNEL_AUTO;
+
+static int bp_best_kernel(void) {
+#if BP_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return BP_KERNEL_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return BP_KERNEL_AVX2;
+#endif
+    return BP_KERNEL_PORTABLE;
+}
+
+static int bp_active_kernel(void) {
+    int best = bp_best_kernel();
+    int forced = atomic_load_explicit(&bp_forced_kernel, memory_order_relaxed);
+    return forced != BP_KERNEL_AUTO && forced < best ? forced : best;
+}
+
+int bp_gemm_force_kernel(int kernel) {
+    if (kernel < BP_KERNEL_AUTO || kernel > BP_KERNEL_AVX512) kernel = BP_KERNEL_AUTO;
+    return atomic_exchange(&bp_forced_kernel, kernel);
+}
+
+const char *bp_gemm_kernel_name(void) {
+    switch (bp_active_kernel()) {
+    case BP_KERNEL_AVX512: return "avx512";
+    case BP_KERNEL_AVX2: return "avx2";
+    default: return "portable";
+    }
+}
+
+ptrdiff_t bp_gemm_row_block(int isDouble) {
+    (void)isDouble;
+    switch (bp_active_kernel()) {
+#if BP_X86
+    case BP_KERNEL_AVX512: return A5S_MR;
+    case BP_KERNEL_AVX2: return A2S_MR;
+#endif
+    default: return P_MR;
+    }
+}
+
+ptrdiff_t bp_gemm_parallel_threshold(int isDouble) {
+    // ~100 µs of one core at the kernel's typical speed (AVX2 ≈ 18 G float
+    // multiply-adds/s measured; AVX-512 with two FMA pipes ≈ 4× that).
+    ptrdiff_t floatThreshold;
+    switch (bp_active_kernel()) {
+    case BP_KERNEL_AVX512: floatThreshold = (ptrdiff_t)1 << 23; break;
+    case BP_KERNEL_AVX2: floatThreshold = (ptrdiff_t)1 << 21; break;
+    default: floatThreshold = (ptrdiff_t)1 << 20; break;
+    }
+    return isDouble ? floatThreshold / 2 : floatThreshold;
+}
+
+// Below this many multiply-adds the packing overhead outweighs the micro-kernel.
+#define BP_SMALL_MNK 512
+
+#define GEMM_ENTRY(T, SMALL, PORT, K2, K5, VPORT, V2, V5)                       \
+    if (M <= 0 || N <= 0) return;                                              \
+    if (K <= 0) {                                                              \
+        if (!accumulate)                                                       \
+            for (ptrdiff_t i = 0; i < M; i++)                                  \
+                memset(C + i * ldc, 0, (size_t)N * sizeof(T));                 \
+        return;                                                                \
+    }                                                                          \
+    if (M <= BP_SMALL_MNK && N <= BP_SMALL_MNK && K <= BP_SMALL_MNK &&         \
+        M * N * K <= BP_SMALL_MNK) { /* (no overflow) */                       \
+        SMALL(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);    \
+        return;                                                                \
+    }                                                                          \
+    int ok = 0;                                                                \
+    int vec = M == 1 || N == 1;                                                \
+    switch (bp_active_kernel()) {                                              \
+    case BP_KERNEL_AVX512:                                                     \
+        ok = (vec ? V5 : K5)(transA, transB, M, N, K, A, lda, B, ldb, C, ldc,  \
+                             accumulate);                                      \
+        break;                                                                 \
+    case BP_KERNEL_AVX2:                                                       \
+        ok = (vec ? V2 : K2)(transA, transB, M, N, K, A, lda, B, ldb, C, ldc,  \
+                             accumulate);                                      \
+        break;                                                                 \
+    default:                                                                   \
+        ok = (vec ? VPORT : PORT)(transA, transB, M, N, K, A, lda, B, ldb, C,  \
+                                  ldc, accumulate);                            \
+    }                                                                          \
+    if (!ok) /* out of memory for packing buffers: unpacked fallback */        \
+        SMALL(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+
+#if BP_X86
+#define A2S a2s_gemm
+#define A2D a2d_gemm
+#define A5S a5s_gemm
+#define A5D a5d_gemm
+#define V2S a2s_gemv
+#define V2D a2d_gemv
+#define V5S a5s_gemv
+#define V5D a5d_gemv
+#else
+#define V2S ps_gemv
+#define V2D pd_gemv
+#define V5S ps_gemv
+#define V5D pd_gemv
+#define A2S ps_gemm
+#define A2D pd_gemm
+#define A5S ps_gemm
+#define A5D pd_gemm
+#endif
+
 void bp_sgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
-              float *C, ptrdiff_t ldc, int accumulate) { GEMM_BODY(float) }
+              float *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_ENTRY(float, sgemm_small, ps_gemm, A2S, A5S, ps_gemv, V2S, V5S)
+}
 
 void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
-              double *C, ptrdiff_t ldc, int accumulate) { GEMM_BODY(double) }
+              double *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_ENTRY(double, dgemm_small, pd_gemm, A2D, A5D, pd_gemv, V2D, V5D)
+}
 
-const char *bp_gemm_kernel_name(void) { return "portable"; }
+void bp_sgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                        const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
+                        float *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_REF_BODY(float)
+}
+
+void bp_dgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                        const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
+                        double *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_REF_BODY(double)
+}

@@ -1,29 +1,249 @@
 import CBackpropKernels
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How many threads the compute kernels (matrix multiplication) may use.
+///
+/// Defaults to the number of online processors. Setting it is safe from any
+/// thread at any time (the value is held in an atomic); calls already running
+/// keep the count they started with.
+///
+/// ```swift
+/// ComputeThreads.count = 1      // single-threaded kernels
+/// ComputeThreads.reset()        // back to one per processor
+/// ```
+public enum ComputeThreads {
+    /// 0 means "not set": use `defaultCount`.
+    private static let requested = Atomic<Int>(0)
+
+    /// The number of online processors when first asked (at least 1): the
+    /// default thread count.
+    public static let defaultCount: Int = {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+
+    /// Threads a kernel may use (≥ 1). Values below 1 are stored as 1.
+    public static var count: Int {
+        get {
+            let n = requested.load(ordering: .relaxed)
+            return n > 0 ? n : defaultCount
+        }
+        set { requested.store(max(1, newValue), ordering: .relaxed) }
+    }
+
+    /// Forgets any value set through `count`, returning to `defaultCount`.
+    public static func reset() {
+        requested.store(0, ordering: .relaxed)
+    }
+}
 
 /// Row-major matrix multiplication on raw storage: the single entry point the
 /// tensor ops use. `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`.
 ///
 /// op(X) is X, or Xᵀ when the matching `trans` flag is set; `lda`, `ldb`, `ldc` are
 /// the row strides of A, B and C as stored.
+///
+/// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
+/// at run time) is single-threaded; this type splits C into row blocks (or,
+/// when C is wider than tall, column blocks) and runs them with
+/// `DispatchQueue.concurrentPerform`. Products smaller than
+/// `parallelThreshold(isDouble:)` multiply-adds run on the calling thread.
 @usableFromInline
 enum GEMM {
-    /// Float GEMM.
+    /// Below this many multiply-adds (m·n·k) a product runs on the calling thread
+    /// with no Dispatch call; above it each thread gets at least half of it.
+    ///
+    /// The threshold is about 100 µs of single-core work for the active kernel
+    /// (waking a Dispatch worker costs ~20 µs), so it scales with kernel speed:
+    /// AVX2 float 2^21 (128³ is split, 96³ is not), AVX-512 float 2^23 (a
+    /// 64×784·784×128 layer step, 6.4 M, stays on one thread), doubles half of
+    /// that. Measurements: Docs/Performance.md.
+    @usableFromInline
+    static func parallelThreshold(isDouble: Bool) -> Int {
+        bp_gemm_parallel_threshold(isDouble ? 1 : 0)
+    }
+
+    /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call;
+    /// `alwaysSplit` (for tests) splits even products below the threshold.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil,
+        alwaysSplit: Bool = false
     ) {
-        bp_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        // Small-product fast path: straight to the kernel, no planning.
+        let threshold = parallelThreshold(isDouble: false)
+        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k, threshold: threshold) {
+            bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
+                        rowBlock: bp_gemm_row_block(0), threshold: threshold, alwaysSplit: alwaysSplit)
+        guard plan.chunks > 1 else {
+            bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
+            let a = UnsafePointer<Float>(bitPattern: ua)!
+            let b = UnsafePointer<Float>(bitPattern: ub)!
+            let c = UnsafeMutablePointer<Float>(bitPattern: uc)!
+            let (lo, hi) = plan.range(i)
+            if plan.splitRows {
+                bp_sgemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
+            } else {
+                bp_sgemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
+            }
+        }
     }
 
-    /// Double GEMM.
+    /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call;
+    /// `alwaysSplit` (for tests) splits even products below the threshold.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil,
+        alwaysSplit: Bool = false
     ) {
-        bp_dgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        // Small-product fast path: straight to the kernel, no planning.
+        let threshold = parallelThreshold(isDouble: true)
+        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k, threshold: threshold) {
+            bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
+                        rowBlock: bp_gemm_row_block(1), threshold: threshold, alwaysSplit: alwaysSplit)
+        guard plan.chunks > 1 else {
+            bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            return
+        }
+        let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
+            let a = UnsafePointer<Double>(bitPattern: ua)!
+            let b = UnsafePointer<Double>(bitPattern: ub)!
+            let c = UnsafeMutablePointer<Double>(bitPattern: uc)!
+            let (lo, hi) = plan.range(i)
+            if plan.splitRows {
+                bp_dgemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
+            } else {
+                bp_dgemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
+            }
+        }
+    }
+
+    /// How one product is split over threads: `chunks` contiguous ranges of
+    /// C's rows (or columns), each a multiple of the kernel's tile size except
+    /// the last.
+    @usableFromInline
+    struct Plan: Sendable {
+        /// Number of pieces (1 = run on the calling thread).
+        var chunks: Int
+        /// True: pieces are row ranges of C; false: column ranges.
+        var splitRows: Bool
+        /// Rows or columns per piece (a multiple of the tile size).
+        var step: Int
+        /// Total rows (splitRows) or columns being split.
+        var extent: Int
+
+        @usableFromInline
+        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, threshold: Int, alwaysSplit: Bool = false) {
+            chunks = 1
+            splitRows = true
+            step = max(m, 1)
+            extent = m
+            let work = Double(m) * Double(n) * Double(max(k, 1))  // no overflow
+            guard threads > 1, m > 0, n > 0, alwaysSplit || work >= Double(threshold) else { return }
+            let perThread = Double(max(1, threshold / 2))
+            let wanted = alwaysSplit ? threads : min(threads, max(1, Int(min(work / perThread, 1e9))))
+            let rb = max(1, rowBlock)
+            let colBlock = 32  // a multiple of every kernel's NR (8, 16, 32)
+            // Each thread packs its own slice of one operand and all of the other:
+            // a row split repacks op(B) (k×n) per thread, a column split repacks
+            // op(A) (m×k). Split the larger dimension of C so the smaller operand
+            // is the one repacked, as long as it yields enough whole tiles.
+            let rowTiles = (m + rb - 1) / rb
+            let colTiles = (n + colBlock - 1) / colBlock
+            let byRows: Bool
+            if n > m {
+                byRows = colTiles < wanted && rowTiles > colTiles
+            } else {
+                byRows = rowTiles >= wanted || rowTiles >= colTiles
+            }
+            if byRows {
+                splitRows = true
+                extent = m
+                let parts = min(wanted, rowTiles)
+                step = (rowTiles + parts - 1) / parts * rb
+            } else {
+                splitRows = false
+                extent = n
+                let parts = min(wanted, colTiles)
+                step = (colTiles + parts - 1) / parts * colBlock
+            }
+            chunks = (extent + step - 1) / step
+        }
+
+        /// True when m·n·k is below `threshold` (overflow-safe).
+        @usableFromInline @inline(__always)
+        static func isSmall(m: Int, n: Int, k: Int, threshold: Int) -> Bool {
+            let (mn, o1) = m.multipliedReportingOverflow(by: n)
+            let (mnk, o2) = mn.multipliedReportingOverflow(by: max(k, 1))
+            return !o1 && !o2 && mnk < threshold
+        }
+
+        /// The half-open range of rows or columns of piece `i`.
+        @usableFromInline
+        func range(_ i: Int) -> (Int, Int) {
+            let lo = i * step
+            return (lo, min(extent, lo + step))
+        }
+    }
+}
+
+/// Public, low-level access to the matrix-multiply kernel on raw row-major
+/// buffers (the same code path `Tensor` matmul uses): for benchmarks and for
+/// callers that manage their own storage.
+///
+/// `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`, where op(X) is
+/// X or Xᵀ; `lda`, `ldb`, `ldc` are row strides as stored. Multithreaded per
+/// `ComputeThreads.count` unless `threads` is given.
+public enum MatrixMultiplyKernel {
+    /// Name of the kernel the running CPU uses: "avx512", "avx2" or "portable".
+    public static var name: String { String(cString: bp_gemm_kernel_name()) }
+
+    /// Float product; see the type's documentation.
+    public static func multiply(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
+    ) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
+    }
+
+    /// Double product; see the type's documentation.
+    public static func multiply(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
+    ) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
     }
 }

@@ -50,6 +50,29 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
 /// Which matmul kernel the running CPU gets: "avx512", "avx2", or "portable".
 const char *bp_gemm_kernel_name(void);
 
+/// Test hook: caps the matmul kernel at `kernel` (0 = automatic, 1 = portable,
+/// 2 = AVX2+FMA, 3 = AVX-512) for all threads. A request above what the CPU
+/// supports falls back to the best supported kernel. Returns the previous request.
+int bp_gemm_force_kernel(int kernel);
+
+/// Row-tile height (micro-kernel MR) of the active kernel: splitting C's rows
+/// across threads at multiples of this keeps every tile full.
+ptrdiff_t bp_gemm_row_block(int isDouble);
+
+/// Multiply-adds (m·n·k) below which splitting one product across threads
+/// does not pay for the active kernel: about 100 µs of single-core work.
+ptrdiff_t bp_gemm_parallel_threshold(int isDouble);
+
+/// Naive triple-loop GEMM with the same contract as `bp_sgemm` (for tests).
+void bp_sgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                        const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb,
+                        float *C, ptrdiff_t ldc, int accumulate);
+
+/// Naive triple-loop GEMM with the same contract as `bp_dgemm` (for tests).
+void bp_dgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
+                        const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
+                        double *C, ptrdiff_t ldc, int accumulate);
+
 #ifdef __cplusplus
 }
 #endif

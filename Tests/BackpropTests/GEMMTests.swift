@@ -1,0 +1,224 @@
+import CBackpropKernels
+import Testing
+
+@testable import Backprop
+
+/// Element types under test, with the GEMM overload and the tolerance per unit of k.
+private protocol GEMMScalar: BinaryFloatingPoint {
+    static var tolerancePerK: Double { get }
+    static func fromDoubles(_ xs: [Double]) -> [Self]
+    static func toDoubles(_ xs: [Self]) -> [Double]
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool)
+}
+
+extension Float: GEMMScalar {
+    static var tolerancePerK: Double { 1e-5 }
+    static func fromDoubles(_ xs: [Double]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: xs.count) { out, count in
+            xs.withUnsafeBufferPointer { src in for i in 0..<src.count { out[i] = Float(src[i]) } }
+            count = xs.count
+        }
+    }
+    static func toDoubles(_ xs: [Float]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: xs.count) { out, count in
+            xs.withUnsafeBufferPointer { src in for i in 0..<src.count { out[i] = Double(src[i]) } }
+            count = xs.count
+        }
+    }
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit)
+    }
+}
+
+extension Double: GEMMScalar {
+    static var tolerancePerK: Double { 1e-13 }
+    static func fromDoubles(_ xs: [Double]) -> [Double] { xs }
+    static func toDoubles(_ xs: [Double]) -> [Double] { xs }
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                     c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool) {
+        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit)
+    }
+}
+
+/// Deterministic uniform values in [-1, 1).
+private struct LCG {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Double(state >> 11) / Double(1 << 52) - 1
+    }
+    mutating func int(_ upper: Int) -> Int { Int(next() * 0.5 * Double(upper) + 0.5 * Double(upper)) % upper }
+    mutating func array(_ count: Int) -> [Double] {
+        var xs = [Double](repeating: 0, count: count)
+        xs.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] = next() } }
+        return xs
+    }
+}
+
+/// Checks one (m, n, k) shape in every transpose combination, with and without
+/// accumulate, on 1 and 2 threads, with padded strides. Returns the number of failures.
+/// Two threads always split C here (`alwaysSplit`), whatever the size, so the
+/// row and column splits are exercised on every shape.
+@discardableResult
+private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt64,
+                                  threadCounts: [Int]? = nil) -> Int {
+    let threadCounts = threadCounts ?? [1, 2]
+    var rng = LCG(state: seed &+ UInt64(m * 1_000_003 + n * 1009 + k))
+    var failures = 0
+    for transA in [false, true] {
+        for transB in [false, true] {
+            // Stored shapes and padded row strides.
+            let (aRows, aCols) = transA ? (k, m) : (m, k)
+            let (bRows, bCols) = transB ? (n, k) : (k, n)
+            let lda = max(1, aCols + rng.int(4)), ldb = max(1, bCols + rng.int(4)), ldc = max(1, n + rng.int(4))
+            // Values are rounded to T first so the Double reference sees exactly the inputs.
+            let a = T.fromDoubles(rng.array(max(aRows * lda, 1)))
+            let b = T.fromDoubles(rng.array(max(bRows * ldb, 1)))
+            let c0 = T.fromDoubles(rng.array(max(m * ldc, 1)))
+            let c0d = T.toDoubles(c0)
+            var c0nan = c0d  // without accumulate C starts as NaN: the kernel must not read it
+            for i in 0..<m { for j in 0..<n { c0nan[i * ldc + j] = .nan } }
+            let c0n = T.fromDoubles(c0nan)
+
+            // Naive reference in Double (unsafe pointers: this runs in debug builds).
+            let ad = T.toDoubles(a), bd = T.toDoubles(b)
+            var ref = [Double](repeating: 0, count: m * n)
+            ad.withUnsafeBufferPointer { pa in
+                bd.withUnsafeBufferPointer { pb in
+                    ref.withUnsafeMutableBufferPointer { pr in
+                        let (sai, sap) = transA ? (1, lda) : (lda, 1)  // strides of op(A) along i and p
+                        let (sbp, sbj) = transB ? (1, ldb) : (ldb, 1)  // strides of op(B) along p and j
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                var s = 0.0
+                                for p in 0..<k { s += pa[i * sai + p * sap] * pb[p * sbp + j * sbj] }
+                                pr[i * n + j] = s
+                            }
+                        }
+                    }
+                }
+            }
+
+            for accumulate in [false, true] {
+                for threads in threadCounts {
+                    var c = accumulate ? c0 : c0n
+                    a.withUnsafeBufferPointer { pa in
+                        b.withUnsafeBufferPointer { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                T.gemm(transA: transA, transB: transB, m: m, n: n, k: k,
+                                       a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                       c: pc.baseAddress!, ldc: ldc, accumulate: accumulate, threads: threads,
+                                       alwaysSplit: true)
+                            }
+                        }
+                    }
+                    let cd = T.toDoubles(c)
+                    var worst = 0.0
+                    var paddingTouched = false
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            let got = cd[i * ldc + j]
+                            if j >= n {
+                                if got != c0d[i * ldc + j] { paddingTouched = true }
+                                continue
+                            }
+                            let want = ref[i * n + j] + (accumulate ? c0d[i * ldc + j] : 0)
+                            let err = abs(got - want) / max(1, abs(want))
+                            worst = got.isNaN ? .infinity : max(worst, err)
+                        }
+                    }
+                    let tolerance = T.tolerancePerK * Double(k + 1)
+                    let ok = worst <= tolerance && !paddingTouched
+                    #expect(ok, "\(T.self) m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB) accumulate=\(accumulate) threads=\(threads) kernel=\(MatrixMultiplyKernel.name): error \(worst) > \(tolerance), padding touched: \(paddingTouched)")
+                    if !ok { failures += 1 }
+                }
+            }
+        }
+    }
+    return failures
+}
+
+/// Shapes: empty, unit, primes and other non-multiples of the tiles (6×16,
+/// 12×32, 4×8), more than one MC / KC / NC block, taller than wide (split by
+/// rows) and wider than tall (split by columns), and matrix-vector products
+/// (m = 1 or n = 1).
+private let shapes: [(m: Int, n: Int, k: Int)] = [
+    (0, 5, 3), (5, 0, 3), (4, 5, 0), (0, 0, 0), (1, 1, 1), (2, 2, 2), (3, 1, 7),
+    (1, 17, 33), (17, 1, 33), (17, 33, 1), (17, 33, 65), (33, 65, 17), (65, 17, 33),
+    (6, 16, 64), (12, 32, 64), (7, 15, 100), (13, 33, 129), (129, 20, 11),
+    (150, 20, 270), (7, 2100, 3), (129, 64, 100), (40, 129, 100), (3, 700, 50),
+    // Matrix-vector products (their own path).
+    (1, 129, 65), (129, 1, 65), (1, 1, 700), (1, 300, 70), (300, 1, 70),
+]
+
+/// Fewer, smaller shapes for the forced (non-default) kernels.
+private let forcedShapes: [(m: Int, n: Int, k: Int)] = [
+    (1, 1, 1), (17, 33, 65), (6, 16, 64), (13, 33, 129), (150, 20, 270), (7, 2100, 3), (66, 65, 64), (1, 77, 90), (90, 1, 77),
+]
+
+/// The suite is serialized because the forced-kernel tests change a process-wide
+/// setting (any setting gives correct results, but the test checks the name).
+@Suite(.serialized)
+struct GEMMTests {
+    @Test func floatMatchesNaiveProduct() {
+        for (i, s) in shapes.enumerated() { check(Float.self, m: s.m, n: s.n, k: s.k, seed: UInt64(i)) }
+    }
+
+    @Test func doubleMatchesNaiveProduct() {
+        for (i, s) in shapes.enumerated() { check(Double.self, m: s.m, n: s.n, k: s.k, seed: UInt64(100 + i)) }
+    }
+
+    @Test func forcedKernelsMatchNaiveProduct() {
+        let previous = bp_gemm_force_kernel(0)
+        defer { bp_gemm_force_kernel(previous) }
+        let best = MatrixMultiplyKernel.name
+        for (kernel, expected) in [(Int32(1), "portable"), (2, "avx2")] {
+            if kernel == 2 && best == "portable" { continue }  // CPU without AVX2: nothing to force
+            bp_gemm_force_kernel(kernel)
+            #expect(MatrixMultiplyKernel.name == expected)
+            for (i, s) in forcedShapes.enumerated() {
+                check(Float.self, m: s.m, n: s.n, k: s.k, seed: UInt64(200 + i), threadCounts: [1])
+                check(Double.self, m: s.m, n: s.n, k: s.k, seed: UInt64(300 + i), threadCounts: [1])
+            }
+        }
+    }
+
+    @Test func kernelNameIsKnown() {
+        #expect(["avx512", "avx2", "portable"].contains(MatrixMultiplyKernel.name))
+        // Faster kernels need more work before threads pay off; doubles run at half speed.
+        #expect(GEMM.parallelThreshold(isDouble: true) < GEMM.parallelThreshold(isDouble: false))
+        #expect(GEMM.parallelThreshold(isDouble: true) > 0)
+    }
+
+    @Test func threadPlanSplitsEvenlyOnTileBoundaries() {
+        // Tiny products stay on the calling thread.
+        #expect(GEMM.Plan(m: 2, n: 2, k: 2, threads: 2, rowBlock: 6, threshold: 1 << 21).chunks == 1)
+        #expect(GEMM.Plan(m: 1024, n: 1024, k: 1024, threads: 1, rowBlock: 6, threshold: 1 << 21).chunks == 1)
+        // Large: one row block per thread, multiples of the tile height, covering all rows.
+        let p = GEMM.Plan(m: 1000, n: 1000, k: 1024, threads: 2, rowBlock: 6, threshold: 1 << 21)
+        #expect(p.chunks == 2 && p.splitRows && p.step % 6 == 0)
+        #expect(p.range(0).0 == 0 && p.range(p.chunks - 1).1 == 1000)
+        // Wider than tall: split columns, in multiples of 32.
+        let q = GEMM.Plan(m: 4, n: 4096, k: 1024, threads: 2, rowBlock: 6, threshold: 1 << 21)
+        #expect(q.chunks == 2 && !q.splitRows && q.step % 32 == 0 && q.range(1).1 == 4096)
+        let r = GEMM.Plan(m: 64, n: 128, k: 784, threads: 2, rowBlock: 6, threshold: 1 << 21)
+        #expect(r.chunks == 2 && !r.splitRows)
+    }
+
+    @Test func computeThreadsCountIsSettable() {
+        #expect(ComputeThreads.count >= 1)
+        ComputeThreads.count = 3
+        #expect(ComputeThreads.count == 3)
+        ComputeThreads.count = 0
+        #expect(ComputeThreads.count == 1)
+        ComputeThreads.reset()
+        #expect(ComputeThreads.count == ComputeThreads.defaultCount)
+    }
+}
