@@ -1,45 +1,37 @@
 extension Tensor {
     /// Matrix product of `[m, k] × [k, n]`, or batched `[b, m, k] × [b, k, n]`, through
-    /// `GEMM.multiply`.
+    /// `GEMM.multiply`. Either operand can be used transposed (its last two axes swapped)
+    /// without copying: `x.matmul(w, transposingOther: true)` is `x·wᵀ`.
     ///
     /// ```
-    /// C = A·B      ∂L/∂A = Ḡ·Bᵀ,  ∂L/∂B = Aᵀ·Ḡ
+    /// C = op(A)·op(B)      ∂L/∂op(A) = Ḡ·op(B)ᵀ,  ∂L/∂op(B) = op(A)ᵀ·Ḡ
     /// ```
     /// Precondition: both operands of rank 2, or both of rank 3 with equal batch size;
-    /// inner dimensions equal.
+    /// inner dimensions (after the transposes) equal.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func matmul(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+    public func matmul(_ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false,
+                       file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let a = shape, b = other.shape
+        func describe() -> String {
+            (transposingSelf ? "\(a)ᵀ" : "\(a)") + " × " + (transposingOther ? "\(b)ᵀ" : "\(b)")
+        }
         guard (a.count == 2 && b.count == 2) || (a.count == 3 && b.count == 3) else {
-            tensorError("matmul: \(a) × \(b): operands must both be matrices (rank 2) or both batches of matrices (rank 3)",
+            tensorError("matmul: \(describe()): operands must both be matrices (rank 2) or both batches of matrices (rank 3)",
                         file: file, line: line)
         }
         if a.count == 3 && a[0] != b[0] {
-            tensorError("matmul: \(a) × \(b): batch sizes \(a[0]) and \(b[0]) differ", file: file, line: line)
+            tensorError("matmul: \(describe()): batch sizes \(a[0]) and \(b[0]) differ", file: file, line: line)
         }
-        let m = a[a.count - 2], k = a[a.count - 1], k2 = b[b.count - 2], n = b[b.count - 1]
+        let r = a.count
+        let k = transposingSelf ? a[r - 2] : a[r - 1]
+        let k2 = transposingOther ? b[r - 1] : b[r - 2]
         if k != k2 {
-            tensorError("matmul: \(a) × \(b): inner dimensions \(k) and \(k2) differ", file: file, line: line)
+            tensorError("matmul: \(describe()): inner dimensions \(k) and \(k2) differ", file: file, line: line)
         }
-        let batch = a.count == 3 ? a[0] : 1
-        var out = [Scalar](repeating: 0, count: batch * m * n)
-        if m > 0 && n > 0 {
-            out.withUnsafeMutableBufferPointer { c in
-                storage.withUnsafeBufferPointer { pa in
-                    other.storage.withUnsafeBufferPointer { pb in
-                        for i in 0..<batch where k > 0 {
-                            Scalar._gemm(transA: false, transB: false, m: m, n: n, k: k,
-                                         a: pa.baseAddress! + i * m * k, lda: k,
-                                         b: pb.baseAddress! + i * k * n, ldb: n,
-                                         c: c.baseAddress! + i * m * n, ldc: n)
-                        }
-                    }
-                }
-            }
-        }
-        let outShape = a.count == 3 ? [batch, m, n] : [m, n]
-        return Tensor.result(out, outShape, .matmul, self, other)
+        let out = Tensor.matmulConstant(self, transposingA: transposingSelf, other, transposingB: transposingOther)
+        return Tensor.result(out.storage, out.shape, .matmul(transposingA: transposingSelf, transposingB: transposingOther),
+                             self, other)
     }
 
     /// `op(a)·op(b)` as a constant (no graph node), with transposes done by GEMM

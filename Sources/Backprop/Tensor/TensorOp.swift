@@ -19,8 +19,8 @@ public enum TensorOp<Scalar: TensorScalar> {
     case step(threshold: Scalar)
     /// min(max(x, lower), upper).
     case clamp(lower: Scalar, upper: Scalar)
-    /// Matrix product (2-D or batched 3-D).
-    case matmul
+    /// Matrix product op(A)·op(B) (2-D or batched 3-D), op(X) = Xᵀ (last two axes) when flagged.
+    case matmul(transposingA: Bool, transposingB: Bool)
     /// Axis permutation: result axis k is input axis `axes[k]`.
     case permute(axes: [Int])
     /// Same elements, new shape.
@@ -197,12 +197,15 @@ public enum TensorOp<Scalar: TensorScalar> {
             return [nil]
         case .clamp(let lower, let upper):
             return [g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)).detached()]
-        case .matmul:
-            if !isRecordingGradients {  // first-order pass: let GEMM transpose in place
-                return [grad(0) { Tensor.matmulConstant(g, transposingA: false, x[1], transposingB: true) },
-                        grad(1) { Tensor.matmulConstant(x[0], transposingA: true, g, transposingB: false) }]
+        case .matmul(let tA, let tB):
+            // C = op(A)·op(B):  ∂L/∂A = G·op(B)ᵀ (or its transpose when A was transposed),
+            // ∂L/∂B = op(A)ᵀ·G (or its transpose); GEMM applies every transpose in place.
+            func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool, _ tb: Bool) -> Tensor<Scalar> {
+                isRecordingGradients ? a.matmul(b, transposingSelf: ta, transposingOther: tb)
+                    : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: tb)
             }
-            return [grad(0) { g.matmul(x[1].transposed()) }, grad(1) { x[0].transposed().matmul(g) }]
+            return [grad(0) { tA ? mm(x[1], g, tB, true) : mm(g, x[1], false, !tB) },
+                    grad(1) { tB ? mm(g, x[0], true, tA) : mm(x[0], g, !tA, false) }]
         case .permute(let axes):
             var inverse = axes
             for (k, a) in axes.enumerated() { inverse[a] = k }

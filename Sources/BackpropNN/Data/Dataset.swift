@@ -93,6 +93,7 @@ public struct Dataset: Sendable {
     }
 
     /// The features as a `[rows, featureCount]` tensor for the given rows.
+    @inlinable
     public func featureTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         let rows = rows ?? Array(0..<count)
         var values: [Scalar] = []
@@ -104,6 +105,7 @@ public struct Dataset: Sendable {
     }
 
     /// The targets as a `[rows, targetCount]` tensor (regression sets).
+    @inlinable
     public func targetTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
         let rows = rows ?? Array(0..<count)
         var values: [Scalar] = []

@@ -37,7 +37,7 @@ public struct Linear<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         precondition(input.rank == 2 && input.shape[1] == inputSize,
                      "Linear: input has shape \(input.shape), expected [batch, \(inputSize)]")
-        return input.matmul(weight.value.transposed()) + bias.value
+        return input.matmul(weight.value, transposingOther: true) + bias.value
     }
 
     /// `W` and `b`.

@@ -3,29 +3,43 @@ import Backprop
 /// A trainable tensor: a graph leaf whose gradient accumulates, shared by reference
 /// between the layer that owns it and the optimiser that updates it.
 public final class Parameter<Scalar: TensorScalar> {
+    @usableFromInline var tensor: Tensor<Scalar>
+
     /// The tensor. Assigning replaces the values (the new tensor is made a leaf that
     /// requires gradients); the shape must not change.
     public var value: Tensor<Scalar> {
-        didSet {
-            precondition(value.shape == oldValue.shape,
-                         "Parameter: new value has shape \(value.shape), the parameter has shape \(oldValue.shape)")
-            if !value.requiresGradient || !value.isLeaf { value = value.detached().requiringGradient() }
+        get { tensor }
+        set {
+            precondition(newValue.shape == tensor.shape,
+                         "Parameter: new value has shape \(newValue.shape), the parameter has shape \(tensor.shape)")
+            tensor = newValue.requiresGradient && newValue.isLeaf ? newValue : newValue.detached().requiringGradient()
         }
     }
 
     /// Creates a parameter holding `value` (as a leaf that requires gradients).
     public init(_ value: Tensor<Scalar>) {
-        self.value = value.detached().requiringGradient()
+        tensor = value.detached().requiringGradient()
+    }
+
+    /// Updates the values in place (no allocation unless a live graph still shares them).
+    ///
+    /// ```swift
+    /// p.update { w in for i in w.indices { w[i] *= 0.5 } }
+    /// ```
+    @inlinable
+    public func update(_ body: (inout UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        tensor.withUnsafeMutableBufferPointer(body)
     }
 
     /// The gradient accumulated by backward passes, or nil before the first one.
-    public var gradient: Tensor<Scalar>? { value.gradient }
+    @inlinable
+    public var gradient: Tensor<Scalar>? { tensor.gradient }
 
     /// Clears the accumulated gradient.
-    public func zeroGradients() { value.zeroGradients() }
+    public func zeroGradients() { tensor.zeroGradients() }
 
     /// Shape of the tensor.
-    public var shape: [Int] { value.shape }
+    public var shape: [Int] { tensor.shape }
 }
 
 /// Anything that maps a tensor to a tensor and owns named parameters.

@@ -35,8 +35,8 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
         didSet { requireLearningRate(learningRate, "SGD") }
     }
     /// μ (0 for plain gradient descent).
-    public var momentum: Double
-    private var velocity: [[Scalar]]
+    public let momentum: Double
+    @usableFromInline var velocity: [[Scalar]]
 
     /// An optimiser for `parameters`. Precondition: α finite and positive, 0 ≤ μ < 1.
     public init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0) {
@@ -45,24 +45,30 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
-        velocity = parameters.map { Array(repeating: 0, count: $0.value.count) }
+        velocity = momentum == 0 ? [] : parameters.map { Array(repeating: 0, count: $0.value.count) }
     }
 
-    /// w ← w − α·(μ·v + g).
+    /// w ← w − α·(μ·v + g), in place.
+    @inlinable
     public mutating func step() {
         let alpha = Scalar(learningRate), mu = Scalar(momentum)
-        for (k, p) in parameters.enumerated() {
-            guard let g = p.gradient?.scalars else { continue }
-            var w = p.value.scalars
-            if momentum == 0 {
-                for i in w.indices { w[i] -= alpha * g[i] }
-            } else {
-                for i in w.indices {
-                    velocity[k][i] = mu * velocity[k][i] + g[i]
-                    w[i] -= alpha * velocity[k][i]
+        for k in parameters.indices {
+            let p = parameters[k]
+            guard let g = p.gradient else { continue }
+            g.withUnsafeBufferPointer { g in
+                if momentum == 0 {
+                    p.update { w in for i in 0..<w.count { w[i] = w[i] - alpha * g[i] } }
+                } else {
+                    velocity[k].withUnsafeMutableBufferPointer { v in
+                        p.update { w in
+                            for i in 0..<w.count {
+                                v[i] = mu * v[i] + g[i]
+                                w[i] = w[i] - alpha * v[i]
+                            }
+                        }
+                    }
                 }
             }
-            p.value.scalars = w
         }
     }
 }
@@ -83,14 +89,15 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     }
     /// β₁, β₂, ε.
     public let beta1: Double, beta2: Double, epsilon: Double
-    private var m: [[Scalar]], v: [[Scalar]]
-    private var t = 0
+    @usableFromInline var m: [[Scalar]], v: [[Scalar]]
+    @usableFromInline var t = 0
 
     /// An optimiser for `parameters` with the usual defaults.
     public init(parameters: [Parameter<Scalar>], learningRate: Double = 1e-3,
                 beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
         requireLearningRate(learningRate, "Adam")
         precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam: β₁ \(beta1) and β₂ \(beta2) must be in [0, 1)")
+        precondition(epsilon.isFinite && epsilon > 0, "Adam: ε \(epsilon) must be finite and positive")
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -100,29 +107,38 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
         v = m
     }
 
-    /// One Adam step.
+    /// One Adam step, in place.
+    @inlinable
     public mutating func step() {
         t += 1
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
-        let c1 = Scalar(1 - Double.pow(beta1, t)), c2 = Scalar(1 - Double.pow(beta2, t))
+        let c1 = Scalar(1 - Double.power(beta1, t)), c2 = Scalar(1 - Double.power(beta2, t))
         let alpha = Scalar(learningRate)
-        for (k, p) in parameters.enumerated() {
-            guard let g = p.gradient?.scalars else { continue }
-            var w = p.value.scalars
-            for i in w.indices {
-                m[k][i] = b1 * m[k][i] + (1 - b1) * g[i]
-                v[k][i] = b2 * v[k][i] + (1 - b2) * g[i] * g[i]
-                let mHat = m[k][i] / c1, vHat = v[k][i] / c2
-                w[i] -= alpha * mHat / (vHat.squareRoot() + eps)
+        for k in parameters.indices {
+            let p = parameters[k]
+            guard let g = p.gradient else { continue }
+            g.withUnsafeBufferPointer { g in
+                m[k].withUnsafeMutableBufferPointer { m in
+                    v[k].withUnsafeMutableBufferPointer { v in
+                        p.update { w in
+                            for i in 0..<w.count {
+                                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                let mHat = m[i] / c1, vHat = v[i] / c2
+                                w[i] = w[i] - alpha * mHat / (vHat.squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
             }
-            p.value.scalars = w
         }
     }
 }
 
 extension Double {
     /// xⁿ for a non-negative integer n.
-    static func pow(_ x: Double, _ n: Int) -> Double {
+    @usableFromInline
+    static func power(_ x: Double, _ n: Int) -> Double {
         var r = 1.0
         for _ in 0..<n { r *= x }
         return r

@@ -91,7 +91,7 @@ public func train<Model: Layer, Opt: Optimizer>(
     for epoch in 1...options.epochs {
         let order = options.shuffle && batchSize < data.count ? shuffledIndices(data.count, using: &rng) : Array(0..<data.count)
         var lossSum = 0.0, batches = 0
-        var gradientSum = parameters.map { [Double](repeating: 0, count: $0.value.count) }
+        var gradientSum: [Tensor<Model.Scalar>?] = Array(repeating: nil, count: parameters.count)
         var start = 0
         while start < data.count {
             let rows = Array(order[start..<Swift.min(start + batchSize, data.count)])
@@ -100,7 +100,7 @@ public func train<Model: Layer, Opt: Optimizer>(
             let loss = objective.loss(model(data.featureTensor(rows: rows, as: Model.Scalar.self)), data, rows: rows)
             loss.backward()
             for (k, p) in parameters.enumerated() {
-                if let g = p.gradient?.scalars { for i in g.indices { gradientSum[k][i] += Double(g[i]) } }
+                if let g = p.gradient { gradientSum[k] = gradientSum[k].map { $0 + g } ?? g }
             }
             optimizer.step()
             lossSum += Double(loss.scalar)
@@ -108,7 +108,10 @@ public func train<Model: Layer, Opt: Optimizer>(
             seen += rows.count
         }
         let meanLoss = lossSum / Double(batches)
-        let norm = gradientSum.reduce(0.0) { acc, g in g.reduce(acc) { $0 + ($1 / Double(batches)) * ($1 / Double(batches)) } }.squareRoot()
+        let norm = gradientSum.reduce(0.0) { acc, g in
+            guard let g else { return acc }
+            return acc + Double((g * g).sum().scalar)
+        }.squareRoot() / Double(batches)
         let previous = history.losses.last
         history.losses.append(meanLoss)
         history.gradientNorms.append(norm)

@@ -92,14 +92,19 @@ struct TensorForwardTests {
         case .clamp: return unary { Swift.min(Swift.max($0, -0.5), 0.5) }
         case .matmul:
             let a = x[0], b = x[1], r = a.rank
-            let (m, k, n) = (a.shape[r - 2], a.shape[r - 1], b.shape[r - 1])
+            let (ta, tb) = i.transposes
+            let m = ta ? a.shape[r - 1] : a.shape[r - 2], k = ta ? a.shape[r - 2] : a.shape[r - 1]
+            let n = tb ? b.shape[r - 2] : b.shape[r - 1]
             let batch = r == 3 ? a.shape[0] : 1
             var out: [Double] = []
             for bi in 0..<batch {
+                let prefix = r == 3 ? [bi] : []
                 for p in 0..<m {
                     for q in 0..<n {
                         var s = 0.0
-                        for t in 0..<k { s += at(a, (r == 3 ? [bi] : []) + [p, t]) * at(b, (r == 3 ? [bi] : []) + [t, q]) }
+                        for t in 0..<k {
+                            s += at(a, prefix + (ta ? [t, p] : [p, t])) * at(b, prefix + (tb ? [q, t] : [t, q]))
+                        }
                         out.append(s)
                     }
                 }

@@ -18,9 +18,11 @@ struct TensorOpInstance: CustomStringConvertible {
     var shape: [Int] = []
     var ranges: [Range<Int>] = []
     var mask: Tensor<Double>? = nil
+    /// matmul: whether each operand is used transposed.
+    var transposes = (a: false, b: false)
 
     var description: String {
-        "inputs \(inputs.map(\.shape)) axes \(axes) keep \(keep) indices \(indices) shape \(shape) ranges \(ranges)"
+        "inputs \(inputs.map(\.shape)) axes \(axes) keep \(keep) indices \(indices) shape \(shape) ranges \(ranges) transposes \(transposes)"
     }
 }
 
@@ -88,9 +90,13 @@ struct TensorOpTestData {
         case .clamp: return TensorOpInstance(inputs: [tensor(shape(), avoid: [-0.5, 0.5])])
         case .matmul:
             let m = int(1...3), k = int(1...3), n = int(1...3)
-            if bool() { return TensorOpInstance(inputs: [tensor([m, k]), tensor([k, n])]) }
+            let ta = bool(), tb = bool()
+            let sa = ta ? [k, m] : [m, k], sb = tb ? [n, k] : [k, n]
+            if bool() {
+                return TensorOpInstance(inputs: [tensor(sa), tensor(sb)], transposes: (ta, tb))
+            }
             let b = int(1...3)
-            return TensorOpInstance(inputs: [tensor([b, m, k]), tensor([b, k, n])])
+            return TensorOpInstance(inputs: [tensor([b] + sa), tensor([b] + sb)], transposes: (ta, tb))
         case .permute:
             let s = shape(rank: 2...3)
             var axes = Array(0..<s.count)
@@ -176,7 +182,7 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .leakyRelu: return x[0].leakyRelu(alpha: 0.1)
     case .step: return x[0].step(threshold: 0)
     case .clamp: return x[0].clamped(lower: -0.5, upper: 0.5)
-    case .matmul: return x[0].matmul(x[1])
+    case .matmul: return x[0].matmul(x[1], transposingSelf: i.transposes.a, transposingOther: i.transposes.b)
     case .permute: return x[0].permuted(i.axes)
     case .reshape: return x[0].reshaped(to: i.shape)
     case .broadcast: return x[0].broadcasted(to: i.shape)
