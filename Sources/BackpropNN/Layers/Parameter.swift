@@ -7,7 +7,7 @@ public final class Parameter<Scalar: TensorScalar> {
     /// requires gradients); the shape must not change.
     public var value: Tensor<Scalar> {
         didSet {
-            precondition(value.shape == oldValue.shape,
+            nnPrecondition(value.shape == oldValue.shape,
                          "Parameter: new value has shape \(value.shape), the parameter has shape \(oldValue.shape)")
             if !value.requiresGradient || !value.isLeaf { value = value.detached().requiringGradient() }
         }
