@@ -17,8 +17,8 @@ struct GraphReleaseTests {
         let loss = Loss.softmaxCrossEntropy(logits: logits, labels: labels)
         loss.backward()
         sgd.step()
-        weak var lossNode = loss.node
-        weak var hiddenNode = hidden.node
+        weak let lossNode = loss.node
+        weak let hiddenNode = hidden.node
         #expect(lossNode != nil && hiddenNode != nil, "alive while the step's tensors are")
         return (loss.scalar, { lossNode }, { hiddenNode })
     }
