@@ -71,6 +71,17 @@ struct TensorBadInputTests {
         ("gradients upstream shape", "gradients(of:): upstream has shape [1], the output has shape [2]"),
         ("custom op gradient shape", "custom op WrongShapeGradient: gradient 0 has shape [1], input has shape [2]"),
         ("custom op gradient count", "custom op WrongCountGradient: backward returned 2 gradients for 1 inputs"),
+        ("zeros negative", "Tensor(shape:): negative extent in [-1, 2]"),
+        ("checkTensorGradients shape", "checkTensorGradients: f returned shape [], first evaluation gave [2]"),
+    ]
+
+    /// Entry points that stop on bad input, but with Swift's generic message instead of
+    /// one naming the call (the checks belong in `Tensor+Creation.swift`, which this branch
+    /// may not edit). Recorded as known issues: when they are fixed the test says so.
+    static let knownGaps: [(name: String, message: String)] = [
+        ("identity negative", "identity: n = -1"),
+        ("randomNormal negative", "randomNormal: negative extent in [-1]"),
+        ("randomUniform negative", "randomUniform: negative extent in [-2]"),
     ]
 
     @Test("bad input stops with a message naming the problem", arguments: cases)
@@ -88,9 +99,21 @@ struct TensorBadInputTests {
         }
     }
 
+    @Test("known gaps: a crash, but without a message naming the call", arguments: knownGaps)
+    func knownGap(name: String, message: String) async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            [name = name as String] in
+            BadTensorInput.trigger(name)
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        withKnownIssue("\(name) stops with a generic message: \(text)") {
+            #expect(text.contains(message))
+        }
+    }
+
     @Test("every case of the table has a trigger")
     func tableIsComplete() {
-        #expect(Set(Self.cases.map(\.name)) == BadTensorInput.names)
+        #expect(Set(Self.cases.map(\.name) + Self.knownGaps.map(\.name)) == BadTensorInput.names)
         #expect(Self.cases.count == Set(Self.cases.map(\.name)).count, "case names are unique")
     }
 }
@@ -123,7 +146,8 @@ enum BadTensorInput {
         "mean axis", "softmax axis", "logSoftmax axis", "max empty", "min empty", "backward non-scalar",
         "backward upstream shape", "backward constant", "backward detached", "backward without gradients",
         "gradients constant", "gradients non-scalar", "gradients upstream shape", "custom op gradient shape",
-        "custom op gradient count",
+        "custom op gradient count", "zeros negative", "checkTensorGradients shape", "identity negative",
+        "randomNormal negative", "randomUniform negative",
     ]
 
     static func trigger(_ name: String) {
@@ -186,6 +210,21 @@ enum BadTensorInput {
         case "gradients upstream shape": _ = gradients(of: p * p, withRespectTo: [p], upstream: T([1]))
         case "custom op gradient shape": WrongShapeGradient()(p).sum().backward()
         case "custom op gradient count": WrongCountGradient()(p).sum().backward()
+        case "zeros negative": _ = T.zeros(shape: [-1, 2])
+        case "checkTensorGradients shape":
+            final class Calls: @unchecked Sendable { var count = 0 }
+            let calls = Calls()
+            _ = checkTensorGradients(of: { xs in
+                calls.count += 1
+                return calls.count == 1 ? xs[0] : xs[0].sum()
+            }, at: [T([1, 2])])
+        case "identity negative": _ = T.identity(-1)
+        case "randomNormal negative":
+            var rng = SeededGenerator(seed: 1)
+            _ = T.randomNormal(shape: [-1], using: &rng)
+        case "randomUniform negative":
+            var rng = SeededGenerator(seed: 1)
+            _ = T.randomUniform(shape: [-2], using: &rng)
         default: fatalError("no such bad-input case '\(name)'")
         }
     }
