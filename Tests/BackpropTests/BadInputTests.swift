@@ -93,7 +93,8 @@ struct TensorBadInputTests {
         let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(text.contains(message), "case '\(name)': \(text)")
         if !name.hasPrefix("operator") && !name.hasPrefix("custom op") && !name.hasPrefix("backward constant")
-            && !name.hasPrefix("scalar") && !name.hasPrefix("subscript")
+            && !name.hasPrefix("scalar") && !name.hasPrefix("subscript") && !name.hasPrefix("zeros")
+            && !name.hasPrefix("checkTensorGradients")
         {
             #expect(text.contains("BadInputTests.swift"), "case '\(name)' names the caller's file: \(text)")
         }
@@ -212,12 +213,8 @@ enum BadTensorInput {
         case "custom op gradient count": WrongCountGradient()(p).sum().backward()
         case "zeros negative": _ = T.zeros(shape: [-1, 2])
         case "checkTensorGradients shape":
-            final class Calls: @unchecked Sendable { var count = 0 }
-            let calls = Calls()
-            _ = checkTensorGradients(of: { xs in
-                calls.count += 1
-                return calls.count == 1 ? xs[0] : xs[0].sum()
-            }, at: [T([1, 2])])
+            // The output's shape depends on x₀ crossing 1.5: the + ε evaluation changes it.
+            _ = checkTensorGradients(of: { xs in xs[0].scalars[0] > 1.5 ? xs[0].sum() : xs[0] }, at: [T([1.4999995, 2])])
         case "identity negative": _ = T.identity(-1)
         case "randomNormal negative":
             var rng = SeededGenerator(seed: 1)
