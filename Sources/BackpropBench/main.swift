@@ -5,13 +5,16 @@ let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("scalar", "scalar-chain: build + backward of x = tanh(x * 1.0001 + 0.5), 10^3…10^6 ops", runScalarBench),
     ("matmul", "square Float/Double matmul, 64…2048, 1 and 2 threads", runMatmulBench),
     ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),
+    ("memory", "peak RSS of a 64-32-10 MLP after 10^2 and 10^4 training steps (must stay flat)", runMemoryBench),
+    ("fuzz", "gradcheck-fuzz: 10^4 random tensor graphs through the gradient checker", runGradcheckFuzzBench),
+    ("fuzz-safetensors", "safetensors-fuzz: 10^4 mutated files through the reader", runSafeTensorsFuzzBench),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
 if let name = args.first, let bench = benches.first(where: { $0.name == name }) {
     bench.run(Array(args.dropFirst()))
 } else if args.isEmpty || args.first == "all" {
-    for bench in benches { bench.run([]) }
+    for bench in benches where !["memory", "fuzz", "fuzz-safetensors"].contains(bench.name) { bench.run([]) }
 } else {
     FileHandle.standardError.write(Data("unknown benchmark '\(args[0])'. Available:\n".utf8))
     for bench in benches { FileHandle.standardError.write(Data("  \(bench.name)  \(bench.summary)\n".utf8)) }

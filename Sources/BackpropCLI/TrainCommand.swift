@@ -37,7 +37,7 @@ enum TrainCommand {
             data = Datasets.spirals(countPerClass: 200, classes: 3, noise: 0.2, seed: options.seed)
             defaults = ([64, 64], 300, 0.01, 32, .relu, 0.25)
         case "digits":
-            data = try Datasets.digits()
+            do { data = try Datasets.digits() } catch let e as DataError { throw Failure(message: e.message) }
             defaults = ([64], 30, 0.003, 32, .relu, 0.2)
         case "csv":
             guard let path = options.positional.first else { throw Failure(message: "train csv needs a PATH\n\n\(usage)") }

@@ -69,6 +69,18 @@ func renderSVG(_ source: String, to path: String) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+// `train` and `inspect` parse their own options (--lr, --save, …): hand them the rest
+// before the walkthrough options below are looked for (which would call them unknown).
+switch arguments.first {
+case "train":
+    do { try TrainCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
+    exit(0)
+case "inspect":
+    do { try InspectCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
+    exit(0)
+default:
+    break
+}
 var format = ExplanationFormat.text
 if let f = option("--format", in: &arguments) {
     guard let parsed = ExplanationFormat(rawValue: f) else { fail("unknown format '\(f)': use text, markdown or latex") }
@@ -86,10 +98,6 @@ switch arguments.first {
 case nil:
     guard !wantsJSON && !wantsDOT else { fail("--json and --dot need a walkthrough: backprop walkthrough ID --json") }
     print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
-case "train":
-    do { try TrainCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
-case "inspect":
-    do { try InspectCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
 case "help", "--help", "-h":
     print(usage)
 case "walkthrough":

@@ -26,10 +26,12 @@ public struct Dataset: Sendable {
     /// Precondition: `features.count == labels.count × featureCount`; labels in `0..<classNames.count`.
     public init(features: [Double], featureCount: Int, labels: [Int], classNames: [String],
                 featureNames: [String] = []) {
-        precondition(featureCount > 0 && features.count == labels.count * featureCount,
+        nnPrecondition(featureCount > 0 && features.count == labels.count * featureCount,
                      "Dataset: \(features.count) feature values for \(labels.count) examples of \(featureCount) features")
-        precondition(labels.allSatisfy { $0 >= 0 && $0 < classNames.count },
-                     "Dataset: a label is outside 0..<\(classNames.count)")
+        if let i = labels.firstIndex(where: { $0 < 0 || $0 >= classNames.count }) {
+            nnPrecondition(false, "Dataset: label \(labels[i]) of example \(i) is outside 0..<\(classNames.count) (\(classNames.count) classes)")
+        }
+        Dataset.requireFinite(features, featureCount)
         self.features = features
         self.featureCount = featureCount
         self.labels = labels
@@ -44,10 +46,14 @@ public struct Dataset: Sendable {
     /// Precondition: `features.count == n × featureCount` and `targets.count == n × targetCount`.
     public init(features: [Double], featureCount: Int, targets: [Double], targetCount: Int = 1,
                 featureNames: [String] = []) {
-        precondition(featureCount > 0 && targetCount > 0, "Dataset: feature and target counts must be positive")
-        precondition(features.count % featureCount == 0 && targets.count % targetCount == 0
+        nnPrecondition(featureCount > 0 && targetCount > 0, "Dataset: feature and target counts must be positive")
+        nnPrecondition(features.count % featureCount == 0 && targets.count % targetCount == 0
                      && features.count / featureCount == targets.count / targetCount,
                      "Dataset: \(features.count / featureCount) feature rows but \(targets.count / targetCount) target rows")
+        Dataset.requireFinite(features, featureCount)
+        if let i = targets.firstIndex(where: { !$0.isFinite }) {
+            nnPrecondition(false, "Dataset: target \(targets[i]) of example \(i / targetCount) is not finite")
+        }
         self.features = features
         self.featureCount = featureCount
         self.labels = []
@@ -60,6 +66,21 @@ public struct Dataset: Sendable {
     /// Number of examples.
     public var count: Int { features.count / featureCount }
 
+    /// Stops with a message naming the first NaN or infinite feature value.
+    static func requireFinite(_ features: [Double], _ featureCount: Int) {
+        if let i = features.firstIndex(where: { !$0.isFinite }) {
+            nnPrecondition(false, "Dataset: feature \(i % featureCount) of example \(i / featureCount) is \(features[i]), not finite")
+        }
+    }
+
+    /// Stops with a message naming the first row index outside `0..<count`.
+    @usableFromInline
+    func requireRows(_ rows: [Int], _ name: String, file: StaticString, line: UInt) {
+        if let bad = rows.first(where: { $0 < 0 || $0 >= count }) {
+            nnPrecondition(false, "Dataset.\(name): row \(bad) is out of range for \(count) examples", file: file, line: line)
+        }
+    }
+
     /// Whether the examples carry class labels.
     public var isClassification: Bool { !classNames.isEmpty }
 
@@ -67,7 +88,8 @@ public struct Dataset: Sendable {
     public var classCount: Int { classNames.count }
 
     /// The examples at `indices`, in that order.
-    public func subset(_ indices: [Int]) -> Dataset {
+    public func subset(_ indices: [Int], file: StaticString = #fileID, line: UInt = #line) -> Dataset {
+        requireRows(indices, "subset", file: file, line: line)
         var copy = self
         copy.features = []
         copy.features.reserveCapacity(indices.count * featureCount)
@@ -85,7 +107,7 @@ public struct Dataset: Sendable {
     ///
     /// - Parameter testFraction: The share of examples held out (0…1).
     public func split(testFraction: Double, seed: UInt64) -> (train: Dataset, test: Dataset) {
-        precondition(testFraction >= 0 && testFraction < 1, "split: testFraction \(testFraction) is not in [0, 1)")
+        nnPrecondition(testFraction >= 0 && testFraction < 1, "split: testFraction \(testFraction) is not in [0, 1)")
         var rng = SeededGenerator(seed: seed)
         let order = shuffledIndices(count, using: &rng)
         let testCount = Int((Double(count) * testFraction).rounded())
@@ -94,8 +116,10 @@ public struct Dataset: Sendable {
 
     /// The features as a `[rows, featureCount]` tensor for the given rows.
     @inlinable
-    public func featureTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+    public func featureTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self,
+                                              file: StaticString = #fileID, line: UInt = #line) -> Tensor<Scalar> {
         let rows = rows ?? Array(0..<count)
+        requireRows(rows, "featureTensor", file: file, line: line)
         var values: [Scalar] = []
         values.reserveCapacity(rows.count * featureCount)
         for r in rows {
@@ -106,8 +130,10 @@ public struct Dataset: Sendable {
 
     /// The targets as a `[rows, targetCount]` tensor (regression sets).
     @inlinable
-    public func targetTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self) -> Tensor<Scalar> {
+    public func targetTensor<Scalar: TensorScalar>(rows: [Int]? = nil, as: Scalar.Type = Scalar.self,
+                                              file: StaticString = #fileID, line: UInt = #line) -> Tensor<Scalar> {
         let rows = rows ?? Array(0..<count)
+        requireRows(rows, "targetTensor", file: file, line: line)
         var values: [Scalar] = []
         values.reserveCapacity(rows.count * targetCount)
         for r in rows {
@@ -127,6 +153,7 @@ public struct Standardizer: Sendable {
 
     /// Fits μ and σ on `data`.
     public init(fittingOn data: Dataset) {
+        nnPrecondition(data.count > 0, "Standardizer: cannot fit on an empty data set")
         let n = Double(data.count), d = data.featureCount
         var mean = Array(repeating: 0.0, count: d), sq = Array(repeating: 0.0, count: d)
         for r in 0..<data.count { for j in 0..<d { mean[j] += data.features[r * d + j] } }
@@ -140,7 +167,7 @@ public struct Standardizer: Sendable {
 
     /// `data` with every feature standardised.
     public func applied(to data: Dataset) -> Dataset {
-        precondition(data.featureCount == means.count,
+        nnPrecondition(data.featureCount == means.count,
                      "Standardizer: fitted on \(means.count) features, applied to \(data.featureCount)")
         var copy = data
         let d = data.featureCount

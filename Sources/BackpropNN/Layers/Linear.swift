@@ -15,14 +15,14 @@ public struct Linear<Scalar: TensorScalar>: Layer {
 
     /// A layer with weights drawn by `initializer` and zero biases.
     public init(inputSize: Int, outputSize: Int, initializer: Initializer = .xavier, rng: inout SeededGenerator) {
-        precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
+        nnPrecondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) → \(outputSize)")
         weight = Parameter(initializer.weights(out: outputSize, in: inputSize, using: &rng))
         bias = Parameter(Tensor.zeros(shape: [outputSize]))
     }
 
     /// A layer with the given weights `[out, in]` and biases `[out]`.
     public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>) {
-        precondition(weight.rank == 2 && bias.shape == [weight.shape[0]],
+        nnPrecondition(weight.rank == 2 && bias.shape == [weight.shape[0]],
                      "Linear: weight \(weight.shape) needs rank 2 and bias \(bias.shape) must be [\(weight.shape.first ?? 0)]")
         self.weight = Parameter(weight)
         self.bias = Parameter(bias)
@@ -35,7 +35,7 @@ public struct Linear<Scalar: TensorScalar>: Layer {
 
     /// `input·Wᵀ + b`. Precondition: `input` is `[batch, inputSize]`.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-        precondition(input.rank == 2 && input.shape[1] == inputSize,
+        nnPrecondition(input.rank == 2 && input.shape[1] == inputSize,
                      "Linear: input has shape \(input.shape), expected [batch, \(inputSize)]")
         return input.matmul(weight.value, transposingOther: true) + bias.value
     }

@@ -10,7 +10,7 @@ public final class Parameter<Scalar: TensorScalar> {
     public var value: Tensor<Scalar> {
         get { tensor }
         set {
-            precondition(newValue.shape == tensor.shape,
+            nnPrecondition(newValue.shape == tensor.shape,
                          "Parameter: new value has shape \(newValue.shape), the parameter has shape \(tensor.shape)")
             tensor = newValue.requiresGradient && newValue.isLeaf ? newValue : newValue.detached().requiringGradient()
         }

@@ -36,7 +36,7 @@ public struct MLP<Scalar: TensorScalar>: Layer {
     /// by default) through a generator seeded with `seed`, biases start at zero.
     public init(_ sizes: [Int], activation: Activation, outputActivation: Activation = .identity,
                 initializer: Initializer? = nil, seed: UInt64 = 0) {
-        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 },
+        nnPrecondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 },
                      "MLP: needs at least an input and an output size, all positive; got \(sizes)")
         var rng = SeededGenerator(seed: seed)
         let initial: Initializer

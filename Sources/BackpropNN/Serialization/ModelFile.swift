@@ -23,7 +23,8 @@ extension Layer {
     /// Loads every parameter from a safetensors file by name. F32 and F64 tensors load
     /// into either element type. Strict: a parameter missing from the file, a tensor the
     /// model does not have, or a shape that differs is an error naming it, and nothing is
-    /// changed unless everything matches.
+    /// changed unless everything matches. A NaN or infinite value is an error too (a model
+    /// saved after its training diverged), naming the tensor and the index.
     public func load(from path: String) throws {
         let file = try SafeTensorsFile.read(path)
         let named = namedParameters
@@ -35,7 +36,11 @@ extension Layer {
             guard e.shape == p.shape else {
                 throw SafeTensorsError("\(path): tensor '\(name)' has shape \(e.shape), the model's parameter has shape \(p.shape)")
             }
-            values.append(try file.doubles(e))
+            let v = try file.doubles(e)
+            if let i = v.firstIndex(where: { !$0.isFinite }) {
+                throw SafeTensorsError("\(path): tensor '\(name)' holds \(v[i]) at index \(i); parameters must be finite")
+            }
+            values.append(v)
         }
         let known = Set(named.map(\.name))
         if let extra = file.entries.first(where: { !known.contains($0.name) }) {

@@ -13,7 +13,7 @@ public enum Objective: Sendable {
     public func loss<S: TensorScalar>(_ output: Tensor<S>, _ data: Dataset, rows: [Int]) -> Tensor<S> {
         switch self {
         case .softmaxCrossEntropy:
-            precondition(data.isClassification, "softmaxCrossEntropy needs a data set with class labels")
+            nnPrecondition(data.isClassification, "softmaxCrossEntropy needs a data set with class labels")
             return Loss.softmaxCrossEntropy(logits: output, labels: rows.map { data.labels[$0] })
         case .meanSquaredError:
             return Loss.meanSquaredError(output, targets(data, rows, like: output))
@@ -36,7 +36,7 @@ public enum Objective: Sendable {
 /// The share of examples whose largest output is the true class (for one output: output ≥ 0.5
 /// means class 1).
 public func accuracy<Model: Layer>(of model: Model, on data: Dataset) -> Double {
-    precondition(data.isClassification, "accuracy: the data set has no class labels")
+    nnPrecondition(data.isClassification, "accuracy: the data set has no class labels")
     let output = withoutGradients { model(data.featureTensor(as: Model.Scalar.self)) }
     let classes = output.shape[1], values = output.scalars
     var correct = 0
@@ -56,7 +56,7 @@ public func accuracy<Model: Layer>(of model: Model, on data: Dataset) -> Double 
 
 /// The mean squared error (1/m) of a regression model on `data`.
 public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset) -> Double {
-    precondition(!data.isClassification, "meanSquaredError: the data set has class labels, not targets")
+    nnPrecondition(!data.isClassification, "meanSquaredError: the data set has class labels, not targets")
     let output = withoutGradients { model(data.featureTensor(as: Model.Scalar.self)) }
     return Double(Loss.meanSquaredError(output, data.targetTensor(as: Model.Scalar.self)).scalar)
 }

@@ -16,8 +16,8 @@ extension Optimizer {
 }
 
 /// Checks a learning rate: finite and positive.
-func requireLearningRate(_ rate: Double, _ name: String) {
-    precondition(rate.isFinite && rate > 0, "\(name): learning rate \(rate) must be finite and positive")
+func requireLearningRate(_ rate: Double, _ name: String, file: StaticString = #fileID, line: UInt = #line) {
+    nnPrecondition(rate.isFinite && rate > 0, "\(name): learning rate \(rate) must be finite and positive", file: file, line: line)
 }
 
 /// Gradient descent with optional momentum (the notes' update w := w − α·∂E/∂w).
@@ -41,7 +41,7 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     /// An optimiser for `parameters`. Precondition: α finite and positive, 0 ≤ μ < 1.
     public init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0) {
         requireLearningRate(learningRate, "SGD")
-        precondition(momentum >= 0 && momentum < 1 && momentum.isFinite, "SGD: momentum \(momentum) must be in [0, 1)")
+        nnPrecondition(momentum >= 0 && momentum < 1 && momentum.isFinite, "SGD: momentum \(momentum) must be in [0, 1)")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
@@ -96,8 +96,8 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     public init(parameters: [Parameter<Scalar>], learningRate: Double = 1e-3,
                 beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
         requireLearningRate(learningRate, "Adam")
-        precondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam: β₁ \(beta1) and β₂ \(beta2) must be in [0, 1)")
-        precondition(epsilon.isFinite && epsilon > 0, "Adam: ε \(epsilon) must be finite and positive")
+        nnPrecondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam: β₁ \(beta1) and β₂ \(beta2) must be in [0, 1)")
+        nnPrecondition(epsilon.isFinite && epsilon > 0, "Adam: ε \(epsilon) must be finite and positive")
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1

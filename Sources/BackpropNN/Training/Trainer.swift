@@ -22,8 +22,8 @@ public struct TrainingOptions: Sendable {
     public init(epochs: Int = 100, batchSize: Int? = nil, shuffle: Bool = true, seed: UInt64 = 0,
                 lossChangeTolerance: Double? = nil, gradientTolerance: Double? = nil,
                 progress: ProgressStyle = .automatic) {
-        precondition(epochs > 0, "TrainingOptions: epochs must be positive, got \(epochs)")
-        precondition(batchSize.map { $0 > 0 } ?? true, "TrainingOptions: batch size must be positive, got \(batchSize!)")
+        nnPrecondition(epochs > 0, "TrainingOptions: epochs must be positive, got \(epochs)")
+        nnPrecondition(batchSize.map { $0 > 0 } ?? true, "TrainingOptions: batch size must be positive, got \(batchSize!)")
         self.epochs = epochs
         self.batchSize = batchSize
         self.shuffle = shuffle
@@ -80,7 +80,7 @@ public func train<Model: Layer, Opt: Optimizer>(
     options: TrainingOptions = TrainingOptions(), label: String = "",
     callback: ((EpochReport) -> Bool)? = nil
 ) -> TrainingHistory where Opt.Scalar == Model.Scalar {
-    precondition(data.count > 0, "train: the data set is empty")
+    nnPrecondition(data.count > 0, "train: the data set is empty")
     var history = TrainingHistory()
     var rng = SeededGenerator(seed: options.seed)
     var progress = ProgressReporter(style: options.progress, total: options.epochs)
@@ -148,7 +148,7 @@ public func fit<Model: Layer, Opt: Optimizer>(
     restarts: Int = 1, on data: Dataset, objective: Objective, options: TrainingOptions = TrainingOptions(),
     makeModel: (UInt64) -> Model, makeOptimizer: (Model) -> Opt, callback: ((EpochReport) -> Bool)? = nil
 ) -> FitResult<Model> where Opt.Scalar == Model.Scalar {
-    precondition(restarts > 0, "fit: restarts must be positive, got \(restarts)")
+    nnPrecondition(restarts > 0, "fit: restarts must be positive, got \(restarts)")
     var best: FitResult<Model>?
     var finals: [Double] = []
     for run in 0..<restarts {

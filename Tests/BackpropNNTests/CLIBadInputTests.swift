@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// The `backprop` executable built by `swift build` (the suite is skipped, with this
+/// note, when it does not exist: run `swift build` before `swift test`).
+private let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/backprop")
+
+/// Runs the command; returns its exit status, standard output and standard error.
+private func backprop(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+}
+
+private func writeTemporary(_ name: String, _ text: String) throws -> String {
+    let path = temporaryPath(name)
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+/// Every argument error of the command exits with status 2 and a message on standard
+/// error that names the problem (and nothing on standard output: no half-run).
+@Suite("Bad input: the backprop command",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path),
+                "skipped: .build/debug/backprop does not exist; run `swift build` first"))
+struct CLIBadInputTests {
+    @Test("argument errors exit 2 with a message", arguments: [
+        (["frobnicate"], "backprop: unknown command 'frobnicate'"),
+        (["--bogus"], "backprop: unknown option '--bogus'"),
+        (["--format"], "backprop: --format needs a value"),
+        (["--format", "pdf"], "backprop: unknown format 'pdf': use text, markdown or latex"),
+        (["walkthrough", "nope"], "backprop: unknown walkthrough 'nope'; known: "),
+        (["walkthrough", "sigmoid-222", "extra"], "backprop: unexpected argument 'extra'"),
+        (["--json"], "backprop: --json and --dot need a walkthrough"),
+        (["train"], "backprop: train needs a data set"),
+        (["train", "mnist"], "backprop: unknown data set 'mnist': use xor, moons, spirals, digits or csv"),
+        (["train", "xor", "--lr", "nan"], "backprop: --lr 'nan': the learning rate must be a finite positive number"),
+        (["train", "xor", "--lr", "inf"], "backprop: --lr 'inf': the learning rate must be a finite positive number"),
+        (["train", "xor", "--lr", "-0.1"], "backprop: --lr '-0.1': the learning rate must be a finite positive number"),
+        (["train", "xor", "--lr"], "backprop: --lr needs a value"),
+        (["train", "xor", "--epochs", "0"], "backprop: --epochs '0': expected a positive integer"),
+        (["train", "xor", "--batch", "x"], "backprop: --batch 'x': expected a positive integer"),
+        (["train", "xor", "--hidden", "4,0"], "backprop: --hidden '4,0': expected positive widths like 16,16"),
+        (["train", "xor", "--activation", "swish"], "backprop: --activation 'swish': use relu, tanh, sigmoid or leaky-relu"),
+        (["train", "xor", "--seed", "-1"], "backprop: --seed '-1': expected a non-negative integer"),
+        (["train", "xor", "--frobnicate"], "backprop: unknown option --frobnicate"),
+        (["train", "csv"], "backprop: train csv needs a PATH"),
+        (["train", "csv", "/nonexistent/x.csv"], "backprop: train csv needs --label COLUMN"),
+        (["train", "csv", "/nonexistent/x.csv", "--label", "y"], "backprop: /nonexistent/x.csv: cannot read the file (missing or not readable)"),
+        (["train", "xor", "--load", "/nonexistent/m.safetensors"], "backprop: /nonexistent/m.safetensors"),
+        (["inspect"], "backprop: usage: backprop inspect FILE"),
+        (["inspect", "/nonexistent/m.safetensors"], "backprop: invalid safetensors file: /nonexistent/m.safetensors"),
+    ])
+    func argumentErrors(_ arguments: [String], _ message: String) throws {
+        let r = try backprop(arguments)
+        #expect(r.status == 2, "\(arguments): status \(r.status)")
+        #expect(r.err.contains(message), "\(arguments): \(r.err)")
+        #expect(!r.out.contains("final loss"), "nothing was trained")
+    }
+
+    @Test("bad CSV files: a ragged row and a NaN are named by file, line and column")
+    func badCSV() throws {
+        let ragged = try writeTemporary("ragged.csv", "a,b,y\n1,2,0\n3,4\n")
+        let r1 = try backprop(["train", "csv", ragged, "--label", "y"])
+        #expect(r1.status == 2 && r1.err.contains("backprop: \(ragged):3: 2 fields, but the header has 3"), "\(r1.err)")
+        let nan = try writeTemporary("nan.csv", "a,b,y\n1,2,0\n3,nan,1\n")
+        let r2 = try backprop(["train", "csv", nan, "--label", "y"])
+        #expect(r2.status == 2 && r2.err.contains("backprop: \(nan):3: column 'b' (2): 'nan' is not finite"), "\(r2.err)")
+    }
+
+    @Test("a model file for another network is refused by name and shape")
+    func mismatchedModel() throws {
+        let path = temporaryPath("xor.safetensors")
+        let saved = try backprop(["train", "xor", "--epochs", "2", "--save", path])
+        #expect(saved.status == 0, "\(saved.err)")
+        let r = try backprop(["train", "xor", "--hidden", "3", "--epochs", "1", "--load", path])
+        #expect(r.status == 2)
+        #expect(r.err.contains("backprop: \(path): tensor '0.W' has shape [4, 2], the model's parameter has shape [3, 2]"), "\(r.err)")
+    }
+}
