@@ -10,6 +10,8 @@ let usage = """
     usage: backprop [--format text|markdown|latex]
            backprop walkthrough                      list the walkthroughs
            backprop walkthrough ID [--format text|markdown|latex] [--json] [--dot [--svg FILE]]
+           backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg]
+           backprop explain ID --html FILE          a step-through page of a walkthrough's graph
            backprop help
 
     With no arguments: the 2-2-2 sigmoid network of lecture 8 (shared/seeds/003_…),
@@ -69,6 +71,15 @@ func renderSVG(_ source: String, to path: String) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
+// Subcommands with their own options, dispatched before the walkthrough options are parsed.
+if let command = arguments.first, ["plot", "explain"].contains(command) {
+    do {
+        if command == "plot" { try PlotCommand.run(Array(arguments.dropFirst())) } else { try ExplainCommand.run(Array(arguments.dropFirst())) }
+    } catch let e as TrainCommand.Failure {
+        fail(e.message)
+    }
+    exit(0)
+}
 var format = ExplanationFormat.text
 if let f = option("--format", in: &arguments) {
     guard let parsed = ExplanationFormat(rawValue: f) else { fail("unknown format '\(f)': use text, markdown or latex") }
