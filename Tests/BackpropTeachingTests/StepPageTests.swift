@@ -1,0 +1,79 @@
+import Backprop
+@testable import BackpropTeaching
+import Foundation
+import Testing
+
+@Suite("Step-through page")
+struct StepPageTests {
+    /// The JSON embedded in the page, parsed back.
+    private func embeddedData(_ html: String) throws -> [String: Any] {
+        let open = "<script type=\"application/json\" id=\"steps\">"
+        let start = try #require(html.range(of: open)), end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
+        let text = html[start.upperBound..<end.lowerBound].replacingOccurrences(of: "<\\/", with: "</")
+        return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("one forward and one backward step per node, with the engine's values and gradients",
+          arguments: ["sigmoid-222-lr06", "sigmoid-222", "regression-2d", "tanh-linear"])
+    func stepsMatchEngine(_ id: String) throws {
+        let walkthrough = try #require(Walkthrough.named(id))
+        let page = try #require(StepPage(walkthrough: walkthrough))
+        let data = try embeddedData(page.html)
+        let nodes = try #require(data["nodes"] as? [[String: Any]]), steps = try #require(data["steps"] as? [[String: Any]])
+
+        // The engine's own numbers: values from the graph, gradients from a fresh backward pass.
+        let graph = try #require(walkthrough.graph)
+        graph.zeroGradients()
+        graph.backward()
+        let order = graph.topologicalOrder()
+        #expect(nodes.count == order.count && steps.count == 2 * order.count)
+        let close = { (a: Double, b: Double) in Swift.abs(a - b) <= 1e-12 * Swift.max(1, Swift.abs(b)) }
+        for (k, step) in steps.prefix(order.count).enumerated() {
+            #expect(step["phase"] as? String == "forward" && step["node"] as? Int == k)
+            #expect(close(try #require(step["value"] as? Double), order[k].value))
+            #expect(close(try #require(nodes[k]["value"] as? Double), order[k].value))
+            let inputs = try #require(nodes[k]["inputs"] as? [[String: Any]])
+            #expect(inputs.count == order[k].inputs.count)
+            for (input, local) in zip(inputs, order[k].localDerivatives) { #expect(close(input["local"] as! Double, local)) }
+        }
+        for (j, step) in steps.dropFirst(order.count).enumerated() {
+            let k = order.count - 1 - j
+            #expect(step["phase"] as? String == "backward" && step["node"] as? Int == k)
+            let grad = try #require(step["grad"] as? Double)
+            #expect(close(grad, order[k].grad), "∂/∂\(nodes[k]["name"]!) = \(grad), engine \(order[k].grad)")
+            let terms = try #require(step["terms"] as? [[String: Any]])
+            #expect(k == order.count - 1 ? terms.isEmpty && grad == 1 : !terms.isEmpty)
+            if !terms.isEmpty {
+                // Each term is a consumer's gradient (already computed: an earlier backward step) × its local derivative.
+                let sum = terms.reduce(0.0) { $0 + ($1["upstream"] as! Double) * ($1["local"] as! Double) }
+                #expect(close(sum, grad))
+                for t in terms { #expect((t["consumer"] as! Int) > k) }
+            }
+        }
+    }
+
+    @Test("the page is self-contained and its drawing is well-formed XML")
+    func selfContained() throws {
+        let page = try #require(StepPage(walkthrough: Walkthrough.sigmoid222LR06()))
+        let html = page.html
+        #expect(!html.contains("<link") && !html.contains(" src=") && !html.contains("@import") && !html.contains("url(http"))
+        #expect(html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").range(of: "http") == nil)
+        for needle in ["id=\"next\"", "id=\"prev\"", "ArrowRight", "ArrowLeft", "step="] { #expect(html.contains(needle)) }
+        let parsed = parseXML(page.svg)
+        let elements = try #require(parsed.elements, "not well-formed: \(parsed.error ?? "")")
+        #expect(elements.filter { $0.name == "g" && ($0.attributes["class"] ?? "").hasPrefix("node") }.count == page.steps.nodes.count)
+        let edges = page.steps.nodes.reduce(0) { $0 + $1.inputs.count }
+        #expect(elements.filter { $0.attributes["class"] == "edge" }.count == edges)
+        // Every node has its own place in the drawing.
+        let positions = page.layout.positions.map { "\($0.x),\($0.y)" }
+        #expect(Set(positions).count == positions.count)
+    }
+
+    @Test("walkthroughs without a single loss graph have no page")
+    func noGraph() {
+        for entry in Walkthrough.catalog {
+            let w = entry.make(.text)
+            #expect((StepPage(walkthrough: w) == nil) == (w.graph == nil))
+        }
+    }
+}
