@@ -5,7 +5,7 @@ import Foundation
 /// pass of a scalar graph, node by node: the graph drawn in layers, the active node
 /// highlighted, its value, local derivatives, upstream gradient and products shown.
 /// Next/Previous buttons and the ←/→ keys move; `?step=N` or `#step=N` opens step N
-/// (1-based). No network: the CSS, script, drawing and data are all inline, the data
+/// (1-based), and `?press=N` presses → N times after loading. No network: the CSS, script, drawing and data are all inline, the data
 /// as JSON in `<script type="application/json" id="steps">`.
 public struct StepPage {
     /// The steps shown.

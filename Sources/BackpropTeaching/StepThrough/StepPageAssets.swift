@@ -161,5 +161,11 @@ extension StepPage {
     });
     window.addEventListener("hashchange", () => { const n = initialStep(); if (n !== current) { current = n; render(); } });
     render();
+    // ?press=N: press → N times after loading (the same keydown handler a reader uses;
+    // lets a headless browser check the keyboard path).
+    const presses = /[?&]press=(\d+)/.exec(location.search);
+    for (let i = 0; presses && i < parseInt(presses[1], 10); i++) {
+      document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true}));
+    }
     """#
 }
