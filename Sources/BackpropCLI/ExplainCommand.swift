@@ -27,7 +27,9 @@ enum ExplainCommand {
             throw TrainCommand.Failure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
         }
         guard let page = StepPage(walkthrough: walkthrough) else {
-            throw TrainCommand.Failure(message: "walkthrough '\(id)' has no single loss graph to step through")
+            let usable = Walkthrough.catalog.filter { StepPage(walkthrough: $0.make(.text)) != nil }.map(\.id)
+            throw TrainCommand.Failure(message: "walkthrough '\(id)' has no single, consistent loss graph to step through "
+                                       + "(its parameters change after the graph is recorded); use one of: \(usable.joined(separator: ", "))")
         }
         do {
             try page.html.write(toFile: path, atomically: true, encoding: .utf8)

@@ -19,6 +19,7 @@ struct StepPageTests {
         let walkthrough = try #require(Walkthrough.named(id))
         let page = try #require(StepPage(walkthrough: walkthrough))
         let data = try embeddedData(page.html)
+        #expect(page.steps.staleNodes.isEmpty)
         let nodes = try #require(data["nodes"] as? [[String: Any]]), steps = try #require(data["steps"] as? [[String: Any]])
 
         // The engine's own numbers: values from the graph, gradients from a fresh backward pass.
@@ -69,11 +70,19 @@ struct StepPageTests {
         #expect(Set(positions).count == positions.count)
     }
 
-    @Test("walkthroughs without a single loss graph have no page")
-    func noGraph() {
+    @Test("every walkthrough with a consistent graph has a page; xor-train's graph is stale (trained after recording)")
+    func consistency() throws {
         for entry in Walkthrough.catalog {
             let w = entry.make(.text)
-            #expect((StepPage(walkthrough: w) == nil) == (w.graph == nil))
+            let stale = w.graph.map { !StepList(of: $0, title: "").staleNodes.isEmpty } ?? true
+            #expect((StepPage(walkthrough: w) == nil) == stale, "\(entry.id)")
+            #expect(stale == (entry.id == "xor-train"), "\(entry.id)")
         }
+        // The check itself: change a leaf after recording and the nodes above it go stale.
+        let w = Value(2, label: "w"), x = Value(3, label: "x")
+        let y = (w * x).sigmoid().labeled("y")
+        #expect(StepList(of: y, title: "").staleNodes.isEmpty)
+        w.value = 5
+        #expect(StepList(of: y, title: "").staleNodes.count == 1)   // w·x; σ still matches its (stale) input
     }
 }

@@ -73,4 +73,27 @@ struct LocalRules {
         case .leaf, .constant: return "—"
         }
     }
+
+    /// The op applied to the inputs' current values (nil for ops not recomputed here).
+    /// A node whose stored value differs was recorded before its leaves were changed.
+    var recomputed: Double? {
+        var x = node.inputs.map(\.value)
+        if let c = node.constantOperand { x.insert(c.value, at: c.isFirst ? 0 : x.count) }
+        func arg(_ k: Int) -> Double { k < x.count ? x[k] : .nan }
+        switch node.op {
+        case .leaf, .constant: return node.value
+        case .add: return arg(0) + arg(1)
+        case .subtract: return arg(0) - arg(1)
+        case .multiply: return arg(0) * arg(1)
+        case .divide: return arg(0) / arg(1)
+        case .negate: return -arg(0)
+        case .powerConstant: return Foundation.pow(arg(0), node.opArgument ?? .nan)
+        case .exp: return Foundation.exp(arg(0))
+        case .log: return Foundation.log(arg(0))
+        case .tanh: return Foundation.tanh(arg(0))
+        case .sigmoid: return stableSigmoid(arg(0))
+        case .relu: return Swift.max(0, arg(0))
+        default: return nil
+        }
+    }
 }

@@ -43,6 +43,10 @@ public struct StepList {
     public private(set) var terms: [[Term]] = []
     /// A title for the page.
     public var title: String
+    /// Names of the nodes whose stored value is not their op applied to their inputs'
+    /// values now: the graph was recorded before some leaf was changed (a training
+    /// loop updating shared parameters), so its steps would not add up. Empty when consistent.
+    public private(set) var staleNodes: [String] = []
 
     /// Builds the steps of the graph that computes `output`.
     public init(of output: Value, title: String) {
@@ -61,6 +65,9 @@ public struct StepList {
                 guard let i = index[input.id] else { continue }
                 inputs.append((i, local, rules.rule(for: j)))
                 terms[i].append(Term(consumer: k, upstream: adjoint[node.id] ?? 0, local: local))
+            }
+            if let v = rules.recomputed, Swift.abs(v - node.value) > 1e-9 * Swift.max(1, Swift.abs(v)) {
+                staleNodes.append(names[node])
             }
             var op = node.op.description
             if node.isLeaf { op = "leaf" }

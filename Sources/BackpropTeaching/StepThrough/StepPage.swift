@@ -19,10 +19,12 @@ public struct StepPage {
         layout = GraphLayout(steps)
     }
 
-    /// The page for a walkthrough's loss graph, or nil when it has none.
+    /// The page for a walkthrough's loss graph, or nil when it has none or when its
+    /// graph is stale (recorded before its parameters were trained: ``StepList/staleNodes``).
     public init?(walkthrough: Walkthrough) {
         guard let graph = walkthrough.graph else { return nil }
         self.init(of: graph, title: walkthrough.title)
+        guard steps.staleNodes.isEmpty else { return nil }
     }
 
     /// The embedded JSON (``StepList/json(layout:)``), made safe inside `<script>`.
