@@ -14,7 +14,9 @@ extension StepPage {
     #bar { height: 4px; width: 0; background: #0072b2; }
     body.backward #bar { background: #d55e00; }
     main { padding: 10px 18px; }
-    #canvas { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 6px; overflow-x: auto; }
+    #canvas { background: #fff; border: 1px solid #ddd; border-radius: 8px; padding: 6px; overflow: auto; }
+    #canvas.big { max-height: 60vh; }
+    #canvas.big #graph { max-height: none; }
     #graph { display: block; width: 100%; height: auto; max-height: 56vh; }
     #graph .edge { fill: none; stroke: #bdbdbd; stroke-width: 1.2; marker-end: url(#arrow); }
     #graph .edge.hot { stroke: #d55e00; stroke-width: 2.6; marker-end: url(#arrow-hot); }
@@ -145,7 +147,18 @@ extension StepPage {
       el("next").disabled = current === total - 1;
       const box = el("n-" + k).getBoundingClientRect(), view = el("canvas").getBoundingClientRect();
       if (box.right > view.right || box.left < view.left) el("canvas").scrollLeft += box.left - view.left - view.width / 2;
+      if (box.bottom > view.bottom || box.top < view.top) el("canvas").scrollTop += box.top - view.top - view.height / 2;
     }
+    // A graph too big to read when shrunk to fit is drawn at 60 % and scrolled to the active node instead.
+    (function fit() {
+      const canvas = el("canvas"), svg = el("graph");
+      const scale = Math.min((canvas.clientWidth - 12) / data.width, 0.56 * window.innerHeight / data.height);
+      if (scale < 0.6) {
+        canvas.classList.add("big");
+        svg.style.width = (0.6 * data.width) + "px";
+        svg.style.height = (0.6 * data.height) + "px";
+      }
+    })();
     function go(n) {
       current = Math.min(Math.max(n, 0), total - 1);
       history.replaceState(null, "", "#step=" + (current + 1));
