@@ -9,6 +9,10 @@ public struct GraphLayout: Sendable {
     public var width: Double, height: Double
     /// The layer of each node.
     public var layers: [Int]
+    /// The nodes column by column, left to right, each column top to bottom: a
+    /// topological order (a node's inputs are all in earlier columns), the order of
+    /// the page's forward steps.
+    public var forwardOrder: [Int]
     /// Node box size.
     public static let boxWidth = 108.0, boxHeight = 54.0
 
@@ -55,5 +59,6 @@ public struct GraphLayout: Sendable {
         }
         self.positions = positions
         self.layers = layer
+        forwardOrder = rows.flatMap { $0 }
     }
 }

@@ -2,7 +2,8 @@ import Backprop
 import Foundation
 
 /// How a node was computed and its local derivatives, in words a student reads:
-/// `expression` is the op applied to its operands' names ("w_1 × x_1", "σ(s_1)"),
+/// `expression` is the op applied to its operands' names ("w_1 × x_1", "σ(s_1)")
+/// (`valueExpression` to their values),
 /// and `rule(for:)` the symbolic ∂node/∂input ("x_1", "σ(s_1)·(1 − σ(s_1))").
 struct LocalRules {
     let node: Value
@@ -12,16 +13,21 @@ struct LocalRules {
     /// A number as it appears inside formulas (six significant digits).
     static func number(_ x: Double) -> String { String(format: "%.6g", x) }
 
-    /// The operands, constants included, in operand order.
-    private var operands: [String] {
-        guard let c = node.constantOperand else { return names }
+    /// The operands' names, constants included, in operand order.
+    private func operands(_ inputs: [String]) -> [String] {
+        guard let c = node.constantOperand else { return inputs }
         let k = LocalRules.number(c.value)
-        return c.isFirst ? [k] + names : names + [k]
+        return c.isFirst ? [k] + inputs : inputs + [k]
     }
 
-    /// The op applied to the operands' names.
-    var expression: String {
-        let o = operands, a = o.first ?? "?", b = o.count > 1 ? o[1] : "?"
+    /// The op applied to the operands' names ("w_1 × x_1").
+    var expression: String { expression(names) }
+
+    /// The op applied to the operands' values ("0.15 × 0.05").
+    var valueExpression: String { expression(node.inputs.map { LocalRules.number($0.value) }) }
+
+    private func expression(_ inputs: [String]) -> String {
+        let o = operands(inputs), a = o.first ?? "?", b = o.count > 1 ? o[1] : "?"
         switch node.op {
         case .leaf: return "leaf"
         case .constant: return "constant"

@@ -2,8 +2,9 @@ import Backprop
 import Foundation
 
 /// The forward and backward pass of a scalar graph, one step per node, for the
-/// step-through page: forward in topological order (each node's value from its
-/// inputs, and the local derivatives the op stores), then backward in reverse order
+/// step-through page: forward in a topological order (each node's value from its
+/// inputs, and the local derivatives the op stores; the page sweeps the drawing's
+/// columns left to right, ``GraphLayout/forwardOrder``), then backward in reverse order
 /// (each node's gradient as the sum over its consumers of upstream gradient × local
 /// derivative). Everything comes from the engine's public graph API; gradients are
 /// the adjoints of the output (``adjoints(of:)``), so no node's `grad` is changed.
@@ -14,8 +15,9 @@ public struct StepList {
         public var index: Int
         /// Label, or a generated name.
         public var name: String
-        /// The op (`+`, `×`, `σ`, `leaf`, …) and the expression it computes.
-        public var op: String, expression: String
+        /// The op (`+`, `×`, `σ`, `leaf`, …), the expression it computes in the inputs'
+        /// names, and the same with their values substituted.
+        public var op: String, expression: String, valueExpression: String
         /// The forward value and ∂output/∂node.
         public var value: Double, gradient: Double
         /// Indices of the inputs, with ∂node/∂input (as stored by the op) and the rule.
@@ -72,34 +74,31 @@ public struct StepList {
             var op = node.op.description
             if node.isLeaf { op = "leaf" }
             nodes.append(Node(index: k, name: names[node], op: op, expression: node.isLeaf ? "leaf" : rules.expression,
+                              valueExpression: node.isLeaf ? LocalRules.number(node.value) : rules.valueExpression,
                               value: node.value, gradient: adjoint[node.id] ?? 0, inputs: inputs, isLeaf: node.isLeaf))
         }
     }
 
-    /// The forward steps (node indices in topological order) and the backward steps (reversed).
-    public var forwardOrder: [Int] { Array(nodes.indices) }
-    /// The backward steps: node indices from the output back to the leaves.
-    public var backwardOrder: [Int] { nodes.indices.reversed() }
-
     /// The page's data as JSON:
     ///
     /// ```
-    /// {"title", "nodes": [{index, name, op, expression, value, grad, leaf, x, y,
+    /// {"title", "nodes": [{index, name, op, expression, numbers, value, grad, leaf, x, y,
     ///                     inputs: [{node, local, rule}]}],
     ///  "steps": [{phase: "forward"|"backward", node, value | grad, terms: [{consumer, upstream, local, product}]}]}
     /// ```
     public func json(layout: GraphLayout) -> JSONValue {
         let nodeObjects: [JSONValue] = nodes.map { n in
             .object([("index", .number(Double(n.index))), ("name", .string(n.name)), ("op", .string(n.op)),
-                     ("expression", .string(n.expression)), ("value", .number(n.value)), ("grad", .number(n.gradient)),
+                     ("expression", .string(n.expression)),
+                     ("numbers", .string(n.valueExpression)), ("value", .number(n.value)), ("grad", .number(n.gradient)),
                      ("leaf", .bool(n.isLeaf)), ("x", .number(layout.positions[n.index].x)), ("y", .number(layout.positions[n.index].y)),
                      ("inputs", .array(n.inputs.map { .object([("node", .number(Double($0.index))), ("local", .number($0.local)),
                                                                 ("rule", .string($0.rule))]) }))])
         }
-        var steps: [JSONValue] = forwardOrder.map { k in
+        var steps: [JSONValue] = layout.forwardOrder.map { k in
             .object([("phase", .string("forward")), ("node", .number(Double(k))), ("value", .number(nodes[k].value))])
         }
-        steps += backwardOrder.map { k in
+        steps += layout.forwardOrder.reversed().map { k in
             .object([("phase", .string("backward")), ("node", .number(Double(k))), ("grad", .number(nodes[k].gradient)),
                      ("terms", .array(terms[k].map { t in
                          .object([("consumer", .number(Double(t.consumer))), ("upstream", .number(t.upstream)),

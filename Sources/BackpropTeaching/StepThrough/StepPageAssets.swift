@@ -81,10 +81,7 @@ extension StepPage {
         return h + `<div class="eq">${esc(n.name)} = ${fmt(n.value)}</div>` +
           `<p class="note">A leaf: an input, target or parameter. Its value is given, not computed.</p>`;
       }
-      const subst = n.expression.replace(/[^\s×÷+−^(),;]+/g, t => {
-        const inp = n.inputs.find(i => nodes[i.node].name === t);
-        return inp ? fmt(nodes[inp.node].value) : t;
-      });
+      const subst = n.numbers;
       h += `<div class="eq">${esc(n.name)} = ${esc(n.expression)}</div>`;
       h += `<div class="eq">${" ".repeat(n.name.length)} = ${esc(subst)} = <b>${fmt(n.value)}</b></div>`;
       h += `<p class="note">While computing the value, the op also stores its local derivatives, for the backward pass:</p><table><tr><th>local derivative</th><th>rule</th><th>value</th></tr>`;
@@ -117,11 +114,11 @@ extension StepPage {
     }
     function render() {
       const s = steps[current], k = s.node, n = nodes[k], backward = s.phase === "backward";
-      const forwardDone = backward ? total : current + 1;
+      const computedSet = new Set(steps.slice(0, backward ? nodes.length : current + 1).map(t => t.node));
       const gradDone = new Set(backward ? steps.slice(nodes.length, current + 1).map(t => t.node) : []);
       document.body.classList.toggle("backward", backward);
       nodes.forEach((m, i) => {
-        const g = el("n-" + i), computed = i < forwardDone || backward;
+        const g = el("n-" + i), computed = computedSet.has(i);
         g.classList.toggle("computed", computed && !gradDone.has(i));
         g.classList.toggle("graded", gradDone.has(i));
         g.classList.toggle("active", i === k);
