@@ -82,7 +82,8 @@ public struct LandscapePlot: Sendable {
             let title = "α = \(alpha) (\(caption)), \(steps) steps" + (k == 0 ? "" : String(format: ", E = %.3g", run.costs.last!))
             frame.drawAxes(on: &svg, xLabel: "w1", yLabel: "w2", title: title)
             frame.drawLegend(on: &svg, [LegendEntry("GD iterates", color: color), LegendEntry("contours of E", color: ramp(0.5)),
-                                        LegendEntry("start w(0)", color: "#ffffff", kind: .dot)])
+                                        LegendEntry("start w(0)", color: "#ffffff", kind: .dot)],
+                             atBottom: true)
             panels.append(Panel(frame: frame, alpha: alpha, path: run.path, costs: run.costs))
         }
         let critical = 2 / bowl.lambdaMax

@@ -63,14 +63,15 @@ public struct PlotFrame: Sendable {
         if let title { svg.text(title, at: (left + width / 2, top - 12), anchor: "middle", size: 14, weight: "bold") }
     }
 
-    /// A legend in the top-right corner of the frame: a swatch (line, dot or filled
-    /// square) and a label per entry.
-    public func drawLegend(on svg: inout SVGDocument, _ entries: [LegendEntry]) {
+    /// A legend in the top-right (or bottom-right) corner of the frame: a swatch (line,
+    /// dot or filled square) and a label per entry.
+    public func drawLegend(on svg: inout SVGDocument, _ entries: [LegendEntry], atBottom: Bool = false) {
         guard !entries.isEmpty else { return }
         let rowHeight = 18.0
         let boxWidth = 34 + Double(entries.map(\.label.count).max() ?? 0) * 6.6
-        let x = left + width - boxWidth - 8, y = top + 8
-        svg.rect(x: x, y: y, width: boxWidth, height: Double(entries.count) * rowHeight + 8, fill: "#ffffff",
+        let boxHeight = Double(entries.count) * rowHeight + 8
+        let x = left + width - boxWidth - 8, y = atBottom ? top + height - boxHeight - 8 : top + 8
+        svg.rect(x: x, y: y, width: boxWidth, height: boxHeight, fill: "#ffffff",
                  stroke: "#999999", extra: [("fill-opacity", "0.9"), ("class", "legend")])
         for (k, e) in entries.enumerated() {
             let cy = y + 4 + rowHeight * (Double(k) + 0.5)
