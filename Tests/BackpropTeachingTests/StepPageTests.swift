@@ -9,7 +9,7 @@ struct StepPageTests {
     private func embeddedData(_ html: String) throws -> [String: Any] {
         let open = "<script type=\"application/json\" id=\"steps\">"
         let start = try #require(html.range(of: open)), end = try #require(html.range(of: "</script>", range: start.upperBound..<html.endIndex))
-        let text = html[start.upperBound..<end.lowerBound].replacingOccurrences(of: "<\\/", with: "</")
+        let text = String(html[start.upperBound..<end.lowerBound])
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
@@ -79,6 +79,21 @@ struct StepPageTests {
         // Every node has its own place in the drawing.
         let positions = page.layout.positions.map { "\($0.x),\($0.y)" }
         #expect(Set(positions).count == positions.count)
+    }
+
+    @Test("small graphs and hostile labels: a lone leaf, and a label that tries to close the script")
+    func edgeCases() throws {
+        let leaf = StepPage(of: Value(3, label: "x"), title: "a leaf")
+        let data = try embeddedData(leaf.html)
+        #expect((data["nodes"] as? [Any])?.count == 1 && (data["steps"] as? [Any])?.count == 2)
+        let w = Value(0.5, label: "</script><!--w"), x = Value(2, label: "x & \"y\"")
+        let page = StepPage(of: (w * x).tanh().labeled("out"), title: "<b>title</b>")
+        let html = page.html
+        #expect(html.components(separatedBy: "</script>").count == 3)   // the two real ones only
+        #expect(!html.contains("<b>title"))
+        let nodes = try #require(try embeddedData(html)["nodes"] as? [[String: Any]])
+        #expect(Set(nodes.compactMap { $0["name"] as? String }) == ["x & \"y\"", "</script><!--w", "v1", "out"])
+        #expect(parseXML(page.svg).elements != nil)
     }
 
     @Test("every walkthrough with a consistent graph has a page; xor-train's graph is stale (trained after recording)")

@@ -27,9 +27,11 @@ public struct StepPage {
         guard steps.staleNodes.isEmpty else { return nil }
     }
 
-    /// The embedded JSON (``StepList/json(layout:)``), made safe inside `<script>`.
+    /// The embedded JSON (``StepList/json(layout:)``), made safe inside `<script>`: every
+    /// `<` (only ever inside strings) written as `\u003c`, so no label can close the
+    /// script or open a comment.
     public var json: String {
-        steps.json(layout: layout).encoded().replacingOccurrences(of: "</", with: "<\\/")
+        steps.json(layout: layout).encoded().replacingOccurrences(of: "<", with: "\\u003c")
     }
 
     /// The graph as inline SVG: one `<g class="node" id="n-K">` per node and one
