@@ -10,6 +10,10 @@ let usage = """
     usage: backprop [--format text|markdown|latex]
            backprop walkthrough                      list the walkthroughs
            backprop walkthrough ID [--format text|markdown|latex] [--json] [--dot [--svg FILE]]
+           backprop train xor|moons|spirals|digits|csv … (backprop train for options)
+           backprop inspect FILE.safetensors
+           backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg]
+           backprop explain ID --html FILE          a step-through page of a walkthrough's graph
            backprop help
 
     With no arguments: the 2-2-2 sigmoid network of lecture 8 (shared/seeds/003_…),
@@ -69,14 +73,21 @@ func renderSVG(_ source: String, to path: String) {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-// `train` and `inspect` parse their own options (--lr, --save, …): hand them the rest
-// before the walkthrough options below are looked for (which would call them unknown).
+// Subcommands that parse their own options (--lr, --save, --output, …) get the rest of
+// the arguments before the walkthrough options below are looked for.
 switch arguments.first {
-case "train":
-    do { try TrainCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
-    exit(0)
-case "inspect":
-    do { try InspectCommand.run(Array(arguments.dropFirst())) } catch let e as TrainCommand.Failure { fail(e.message) }
+case "train", "inspect", "plot", "explain":
+    let rest = Array(arguments.dropFirst())
+    do {
+        switch arguments[0] {
+        case "train": try TrainCommand.run(rest)
+        case "inspect": try InspectCommand.run(rest)
+        case "plot": try PlotCommand.run(rest)
+        default: try ExplainCommand.run(rest)
+        }
+    } catch let e as TrainCommand.Failure {
+        fail(e.message)
+    }
     exit(0)
 default:
     break

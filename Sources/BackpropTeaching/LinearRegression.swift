@@ -58,6 +58,8 @@ struct LinearRegression {
         /// E before each step (E(0) at the start) and w after the last step.
         var costs: [Double]
         var w: (Double, Double)
+        /// w before each step (aligned with `costs`): the iterates w(0), w(1), ….
+        var path: [(Double, Double)] = []
         /// Whether the tolerance stop fired (at step `costs.count − 1`).
         var stopped: Bool
     }
@@ -67,11 +69,13 @@ struct LinearRegression {
     func descend(from start: (Double, Double), alpha: Double, tolerance: Double, maxSteps: Int) -> Run {
         let w1 = Value(start.0, label: "w1"), w2 = Value(start.1, label: "w2")
         var costs: [Double] = []
+        var path: [(Double, Double)] = []
         for _ in 0..<maxSteps {
+            path.append((w1.value, w2.value))
             let e = cost(w1, w2).cost
             costs.append(e.value)
             if costs.count >= 2, Swift.abs(costs[costs.count - 2] - e.value) < tolerance {
-                return Run(costs: costs, w: (w1.value, w2.value), stopped: true)
+                return Run(costs: costs, w: (w1.value, w2.value), path: path, stopped: true)
             }
             guard e.value.isFinite, e.value < 1e12 else { break }
             e.backward()
@@ -80,6 +84,6 @@ struct LinearRegression {
             w1.grad = 0
             w2.grad = 0
         }
-        return Run(costs: costs, w: (w1.value, w2.value), stopped: false)
+        return Run(costs: costs, w: (w1.value, w2.value), path: path, stopped: false)
     }
 }

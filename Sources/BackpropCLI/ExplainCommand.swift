@@ -1,0 +1,41 @@
+import BackpropTeaching
+import Foundation
+
+/// `backprop explain ID --html FILE`: one self-contained HTML page stepping through the
+/// forward and backward pass of a walkthrough's loss graph.
+enum ExplainCommand {
+    static let usage = """
+        usage: backprop explain ID --html FILE
+          ID          a walkthrough with one loss graph, e.g. sigmoid-222-lr06 or sigmoid-222 (list: backprop walkthrough)
+          --html FILE write the step-through page to FILE (one self-contained HTML file; open it in a browser,
+                      step with Next/Previous or ←/→; FILE#step=N opens step N)
+        """
+
+    static func run(_ arguments: [String]) throws {
+        var rest = arguments
+        guard let i = rest.firstIndex(of: "--html") else { throw TrainCommand.Failure(message: "explain needs --html FILE\n\n\(usage)") }
+        guard i + 1 < rest.count else { throw TrainCommand.Failure(message: "--html needs a file name\n\n\(usage)") }
+        let path = rest[i + 1]
+        rest.removeSubrange(i...(i + 1))
+        if let unknown = rest.first(where: { $0.hasPrefix("-") }) {
+            throw TrainCommand.Failure(message: "unknown option '\(unknown)'\n\n\(usage)")
+        }
+        guard rest.count == 1, let id = rest.first else {
+            throw TrainCommand.Failure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "\n\n\(usage)")
+        }
+        guard let walkthrough = Walkthrough.named(id) else {
+            throw TrainCommand.Failure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
+        }
+        guard let page = StepPage(walkthrough: walkthrough) else {
+            let usable = Walkthrough.catalog.filter { StepPage(walkthrough: $0.make(.text)) != nil }.map(\.id)
+            throw TrainCommand.Failure(message: "walkthrough '\(id)' has no single, consistent loss graph to step through "
+                                       + "(its parameters change after the graph is recorded); use one of: \(usable.joined(separator: ", "))")
+        }
+        do {
+            try page.html.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw TrainCommand.Failure(message: "could not write \(path): \(error.localizedDescription)")
+        }
+        print("wrote \(path): \(page.steps.nodes.count) nodes, \(2 * page.steps.nodes.count) steps (forward, then backward)")
+    }
+}

@@ -1,0 +1,53 @@
+import BackpropTeaching
+import Foundation
+
+/// `backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg] [--linear]`:
+/// writes one self-contained SVG plot made by the package itself.
+enum PlotCommand {
+    static let usage = """
+        usage: backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg] [--linear]
+          loss            loss per epoch of the XOR and two-moons training runs (log scale; --linear for linear)
+          landscape       the regression-2d cost bowl E(w1, w2): contours and gradient-descent paths,
+                          a good α and one too big
+          boundary-xor    decision regions of an MLP trained on XOR, with the four points
+          boundary-moons  decision regions of an MLP trained on two moons, with the data
+          --output FILE   where to write (default: KIND.svg in the current directory)
+        """
+
+    static func run(_ arguments: [String]) throws {
+        var rest = arguments
+        var output: String?
+        var linear = false
+        while let i = rest.firstIndex(where: { $0.hasPrefix("-") }) {
+            switch rest[i] {
+            case "--output", "-o":
+                guard i + 1 < rest.count else { throw TrainCommand.Failure(message: "--output needs a file name\n\n\(usage)") }
+                output = rest[i + 1]
+                rest.removeSubrange(i...(i + 1))
+            case "--linear":
+                linear = true
+                rest.remove(at: i)
+            default:
+                throw TrainCommand.Failure(message: "unknown option '\(rest[i])'\n\n\(usage)")
+            }
+        }
+        guard rest.count == 1, let kind = rest.first else {
+            throw TrainCommand.Failure(message: rest.isEmpty ? "plot needs a kind\n\n\(usage)" : "unexpected argument '\(rest[1])'\n\n\(usage)")
+        }
+        let svg: SVGDocument
+        switch kind {
+        case "loss": svg = PlotExamples.loss(logScale: !linear).svg
+        case "landscape": svg = LandscapePlot().svg
+        case "boundary-xor": svg = PlotExamples.boundary(PlotExamples.xor()).svg
+        case "boundary-moons": svg = PlotExamples.boundary(PlotExamples.moons()).svg
+        default: throw TrainCommand.Failure(message: "unknown plot '\(kind)'\n\n\(usage)")
+        }
+        let path = output ?? "\(kind).svg"
+        do {
+            try svg.rendered().write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw TrainCommand.Failure(message: "could not write \(path): \(error.localizedDescription)")
+        }
+        print("wrote \(path)")
+    }
+}
