@@ -120,7 +120,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func identity(_ n: Int, requiresGradient: Bool = false) -> Tensor {
+    public static func identity(_ n: Int, requiresGradient: Bool = false,
+                                file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if n < 0 { tensorError("identity: n = \(n) must not be negative", file: file, line: line) }
         var scalars = [Scalar](repeating: 0, count: n * n)
         for i in 0..<n { scalars[i * n + i] = 1 }
         return Tensor(shape: [n, n], scalars: scalars, requiresGradient: requiresGradient)
@@ -136,8 +138,10 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public static func randomNormal(
         shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
-        using generator: inout SeededGenerator, requiresGradient: Bool = false
+        using generator: inout SeededGenerator, requiresGradient: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
+        if shape.contains(where: { $0 < 0 }) { tensorError("randomNormal: negative extent in \(shape)", file: file, line: line) }
         let n = shape.reduce(1, *)
         let scalars = (0..<n).map { _ in mean + standardDeviation * Scalar(generator.nextNormal()) }
         return Tensor(shape: shape, scalars: scalars, requiresGradient: requiresGradient)
@@ -152,8 +156,10 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public static func randomUniform(
         shape: [Int], lower: Scalar = 0, upper: Scalar = 1,
-        using generator: inout SeededGenerator, requiresGradient: Bool = false
+        using generator: inout SeededGenerator, requiresGradient: Bool = false,
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
+        if shape.contains(where: { $0 < 0 }) { tensorError("randomUniform: negative extent in \(shape)", file: file, line: line) }
         let n = shape.reduce(1, *)
         let scalars = (0..<n).map { _ in lower + (upper - lower) * Scalar(generator.nextUnitInterval()) }
         return Tensor(shape: shape, scalars: scalars, requiresGradient: requiresGradient)

@@ -57,7 +57,7 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func sum() -> Tensor { sum(alongAxes: Array(0..<rank)) }
+    public func sum(file: StaticString = #fileID, line: UInt = #line) -> Tensor { sum(alongAxes: Array(0..<rank), file: file, line: line) }
 
     /// Sums along the given axes (negative axes count from the end), dropping them or
     /// keeping them with extent 1.
@@ -83,22 +83,24 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func mean() -> Tensor { mean(alongAxes: Array(0..<rank)) }
+    public func mean(file: StaticString = #fileID, line: UInt = #line) -> Tensor { mean(alongAxes: Array(0..<rank), file: file, line: line) }
 
     /// Means along the given axes.
     ///
     /// ```
     /// y[j] = (1/n) Σ_{i ↦ j} x[i]      ∂y/∂x = 1/n,  n = Π extents of the axes
     /// ```
-    /// Precondition: every axis is in `-rank..<rank`.
+    /// Precondition: every axis is in `-rank..<rank`; the averaged axes are not empty.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func mean(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         let axes = normalizedAxes(axes, "mean", file: file, line: line)
+        let n = axes.reduce(1) { $0 * shape[$1] }
+        if n == 0 { tensorError("mean: no elements to average along axes \(axes) of shape \(shape)", file: file, line: line) }
         var (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
-        let scale = 1 / Scalar(axes.reduce(1) { $0 * shape[$1] })
+        let scale = 1 / Scalar(n)
         for i in out.indices { out[i] *= scale }
         return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), self)
     }
@@ -110,7 +112,7 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func max() -> Tensor { max(alongAxes: Array(0..<rank)) }
+    public func max(file: StaticString = #fileID, line: UInt = #line) -> Tensor { max(alongAxes: Array(0..<rank), file: file, line: line) }
 
     /// Maxima along the given axes. When several elements tie for the maximum the
     /// gradient is split evenly among them (as a subgradient: 1/k each for k ties).
@@ -137,7 +139,7 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func min() -> Tensor { min(alongAxes: Array(0..<rank)) }
+    public func min(file: StaticString = #fileID, line: UInt = #line) -> Tensor { min(alongAxes: Array(0..<rank), file: file, line: line) }
 
     /// Minima along the given axes; ties split the gradient evenly (as for `max`).
     ///
