@@ -7,7 +7,38 @@
 #include <sys/mman.h>
 #endif
 
-void *bp_huge_alloc(size_t bytes) {
+#include <pthread.h>
+
+// One freed block is kept for the next large graph: a training loop builds a graph of
+// the same size every step, and reusing the block spares the kernel from zeroing fresh
+// pages (a quarter of the time of a million-node graph). Bounded: one block, at most
+// BP_HUGE_CACHE_LIMIT bytes; `bp_huge_trim` returns it to the system.
+#define BP_HUGE_CACHE_LIMIT ((size_t)256 << 20)
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *cached_block = NULL;
+static size_t cached_bytes = 0;
+
+static void release_block(void *p, size_t bytes) {
+#if defined(__linux__)
+    if (p) munmap(p, bytes);
+#else
+    (void)bytes;
+    free(p);
+#endif
+}
+
+void *bp_huge_alloc(size_t bytes, size_t *capacity) {
+    pthread_mutex_lock(&cache_lock);
+    if (cached_block && cached_bytes >= bytes) {
+        void *p = cached_block;
+        *capacity = cached_bytes;
+        cached_block = NULL;
+        cached_bytes = 0;
+        pthread_mutex_unlock(&cache_lock);
+        return p;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    *capacity = bytes;
 #if defined(__linux__)
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
@@ -31,10 +62,29 @@ void *bp_huge_grow(void *p, size_t old_bytes, size_t new_bytes) {
 }
 
 void bp_huge_free(void *p, size_t bytes) {
-#if defined(__linux__)
-    if (p) munmap(p, bytes);
-#else
-    (void)bytes;
-    free(p);
-#endif
+    if (!p) return;
+    void *evicted = NULL;
+    size_t evicted_bytes = 0;
+    pthread_mutex_lock(&cache_lock);
+    if (bytes <= BP_HUGE_CACHE_LIMIT && bytes > cached_bytes) {
+        evicted = cached_block;
+        evicted_bytes = cached_bytes;
+        cached_block = p;
+        cached_bytes = bytes;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    release_block(evicted, evicted_bytes);
+    release_block(p, bytes);
+}
+
+size_t bp_huge_trim(void) {
+    pthread_mutex_lock(&cache_lock);
+    void *p = cached_block;
+    size_t bytes = cached_bytes;
+    cached_block = NULL;
+    cached_bytes = 0;
+    pthread_mutex_unlock(&cache_lock);
+    release_block(p, bytes);
+    return bytes;
 }

@@ -153,10 +153,16 @@ final class Tape {
         if mapped {
             raw = bp_huge_grow(base, capacity * stride, newBytes)
         } else {
-            raw = bp_huge_alloc(newBytes)
+            var granted = 0
+            raw = bp_huge_alloc(newBytes, &granted)
             if let raw {
                 raw.copyMemory(from: base, byteCount: count * stride)
                 free(base)
+                let grantedCapacity = granted / stride
+                base = raw.bindMemory(to: Node.self, capacity: grantedCapacity)
+                capacity = grantedCapacity
+                mapped = true
+                return
             }
         }
         guard let raw else { fatalError("Backprop: out of memory growing a tape to \(newCapacity) nodes") }

@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 // Reverse mode on the scalar graph.
 
 extension Value {
@@ -105,6 +107,17 @@ extension Value {
     public func zeroGradients() {
         for v in topologicalOrder() { v.grad = 0 }
     }
+}
+
+extension Value {
+    /// Returns to the system the memory kept from the last large graph freed.
+    ///
+    /// Freeing a graph of more than a few megabytes keeps its node storage (one block, at
+    /// most 256 MiB) for the next large graph: a training loop builds a graph of the same
+    /// size every step, and reusing the block spares the kernel from zeroing fresh pages.
+    /// Call this when no more large graphs will be built. Returns the bytes released.
+    @discardableResult
+    public static func releaseCachedMemory() -> Int { Int(bp_huge_trim()) }
 }
 
 extension Sequence where Element == Value {

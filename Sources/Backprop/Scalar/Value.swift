@@ -166,13 +166,20 @@ extension Value {
     /// Records a unary op (or computes a constant when not recording).
     @inlinable
     static func unary(_ op: ScalarOp, _ a: consuming Value, argument: Double = 0) -> Value {
-        let r = ScalarOp.rule(op, a.value, 0, argument)
-        let t = Tape.target(a.tape)
-        if bp_no_grad_depth() != 0 {
-            return Value(tape: t, index: t.append(Node(op: .constant, value: r.value)))
+        let index = a.index
+        let source = (consume a).tape       // the input's reference moves here: no retain
+        let r = ScalarOp.rule(op, source.base[Int(index)].value, 0, argument)
+        if source.holdsLeaf {
+            let t = Tape(holdsLeaf: false, capacity: 16)
+            if bp_no_grad_depth() != 0 { return Value(tape: t, index: t.append(Node(op: .constant, value: r.value))) }
+            let ra = t.reference(to: source, index)
+            return Value(tape: t, index: t.append(Node(op: op, value: r.value, dx: r.dx, argument: argument, x: ra)))
         }
-        let ra = t.reference(to: a.tape, a.index)
-        return Value(tape: t, index: t.append(Node(op: op, value: r.value, dx: r.dx, argument: argument, x: ra)))
+        if bp_no_grad_depth() != 0 {
+            return Value(tape: source, index: source.append(Node(op: .constant, value: r.value)))
+        }
+        let i = source.append(Node(op: op, value: r.value, dx: r.dx, argument: argument, x: Int64(index)))
+        return Value(tape: source, index: i)  // and on into the result
     }
 
     /// Records a binary op of two nodes.
@@ -191,13 +198,15 @@ extension Value {
     /// Records a binary op with a constant operand, held inline in the node.
     @inlinable
     static func binary(_ op: ScalarOp, _ a: consuming Value, constant c: Double, constantFirst: Bool) -> Value {
-        let av = a.value
+        let index = a.index
+        let source = (consume a).tape       // the input's reference moves here: no retain
+        let av = source.base[Int(index)].value
         let r = constantFirst ? ScalarOp.rule(op, c, av, 0) : ScalarOp.rule(op, av, c, 0)
-        let t = Tape.target(a.tape)
+        let t = source.holdsLeaf ? Tape(holdsLeaf: false, capacity: 16) : source
         if bp_no_grad_depth() != 0 {
             return Value(tape: t, index: t.append(Node(op: .constant, value: r.value)))
         }
-        let ra = t.reference(to: a.tape, a.index)
+        let ra = t === source ? Int64(index) : t.reference(to: source, index)
         let rc = Node.constantOperand
         let node = constantFirst
             ? Node(op: op, value: r.value, dx: r.dx, dy: r.dy, argument: c, x: rc, y: ra)

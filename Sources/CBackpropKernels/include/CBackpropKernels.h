@@ -24,13 +24,17 @@ static inline void bp_no_grad_leave(void) { bp_tls_no_grad_depth -= 1; }
 
 // MARK: - Large graph storage
 
-/// Allocates `bytes` of zero-filled memory for a large tape, asking for
-/// transparent huge pages (fewer page faults). NULL on failure.
-void *bp_huge_alloc(size_t bytes);
+/// Allocates at least `bytes` for a large tape (transparent huge pages where the OS
+/// offers them, or the block kept from the last large tape freed); `*capacity` receives
+/// the usable size. Not zero-filled. NULL on failure.
+void *bp_huge_alloc(size_t bytes, size_t *capacity);
 /// Grows a block from `bp_huge_alloc`, keeping its contents (remaps, no copy). NULL on failure.
 void *bp_huge_grow(void *p, size_t old_bytes, size_t new_bytes);
-/// Frees a block from `bp_huge_alloc` / `bp_huge_grow`.
+/// Frees a block from `bp_huge_alloc` / `bp_huge_grow` (keeping one block of at most
+/// 256 MiB for reuse by the next large tape).
 void bp_huge_free(void *p, size_t bytes);
+/// Returns the kept block to the system; the number of bytes released.
+size_t bp_huge_trim(void);
 
 // MARK: - Matrix multiplication (row-major, single thread; callers split work)
 
