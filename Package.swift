@@ -30,6 +30,6 @@ let package = Package(
         .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
         .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop"], exclude: ["Fixtures"]),
-        .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "Backprop"]),
+        .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "BackpropNN", "Backprop"]),
     ]
 )
