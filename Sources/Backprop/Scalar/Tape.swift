@@ -13,16 +13,17 @@ import Darwin
 /// `dx` and `dy` are the local partials ∂value/∂x and ∂value/∂y, computed by the
 /// rule table at forward time. `x` and `y` are packed references to the inputs
 /// (see `Tape.reference(to:)`), -1 when absent, or `Node.constantOperand` when that
-/// operand is the constant stored in `argument` (as in `x * 1.0001`): constants cost
-/// no node of their own. `argument` otherwise holds the op's parameter (exponent, α,
-/// threshold).
+/// operand is a constant (as in `x * 1.0001`): constants cost no node of their own.
+///
+/// A partial that backward never reads holds a constant instead, keeping the node at 56
+/// bytes: the constant operand sits in the partial of its own side (no gradient flows to
+/// a constant), and a unary op's parameter (exponent, α, threshold) sits in `dy`.
 @usableFromInline
 struct Node {
     @usableFromInline var value: Double
     @usableFromInline var grad: Double
     @usableFromInline var dx: Double
     @usableFromInline var dy: Double
-    @usableFromInline var argument: Double
     @usableFromInline var x: Int64
     @usableFromInline var y: Int64
     @usableFromInline var op: ScalarOp
@@ -32,13 +33,12 @@ struct Node {
     @usableFromInline static let constantOperand: Int64 = -2
 
     @inlinable
-    init(op: ScalarOp, value: Double, dx: Double = 0, dy: Double = 0, argument: Double = 0,
+    init(op: ScalarOp, value: Double, dx: Double = 0, dy: Double = 0,
          x: Int64 = -1, y: Int64 = -1) {
         self.value = value
         self.grad = 0
         self.dx = dx
         self.dy = dy
-        self.argument = argument
         self.x = x
         self.y = y
         self.op = op

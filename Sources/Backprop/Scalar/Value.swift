@@ -91,7 +91,7 @@ public struct Value {
     /// `.leakyRelu`, the threshold of `.step`; nil for other ops.
     public var opArgument: Double? {
         switch op {
-        case .powerConstant, .leakyRelu, .step: return node.pointee.argument
+        case .powerConstant, .leakyRelu, .step: return node.pointee.dy
         default: return nil
         }
     }
@@ -103,8 +103,8 @@ public struct Value {
     /// so they do not appear in ``inputs``.
     public var constantOperand: (value: Double, isFirst: Bool)? {
         let n = node.pointee
-        if n.x == Node.constantOperand { return (n.argument, true) }
-        if n.y == Node.constantOperand { return (n.argument, false) }
+        if n.x == Node.constantOperand { return (n.dx, true) }
+        if n.y == Node.constantOperand { return (n.dy, false) }
         return nil
     }
 
@@ -173,12 +173,12 @@ extension Value {
             let t = Tape(holdsLeaf: false, capacity: 16)
             if bp_no_grad_depth() != 0 { return Value(tape: t, index: t.append(Node(op: .constant, value: r.value))) }
             let ra = t.reference(to: source, index)
-            return Value(tape: t, index: t.append(Node(op: op, value: r.value, dx: r.dx, argument: argument, x: ra)))
+            return Value(tape: t, index: t.append(Node(op: op, value: r.value, dx: r.dx, dy: argument, x: ra)))
         }
         if bp_no_grad_depth() != 0 {
             return Value(tape: source, index: source.append(Node(op: .constant, value: r.value)))
         }
-        let i = source.append(Node(op: op, value: r.value, dx: r.dx, argument: argument, x: Int64(index)))
+        let i = source.append(Node(op: op, value: r.value, dx: r.dx, dy: argument, x: Int64(index)))
         return Value(tape: source, index: i)  // and on into the result
     }
 
@@ -209,8 +209,8 @@ extension Value {
         let ra = t === source ? Int64(index) : t.reference(to: source, index)
         let rc = Node.constantOperand
         let node = constantFirst
-            ? Node(op: op, value: r.value, dx: r.dx, dy: r.dy, argument: c, x: rc, y: ra)
-            : Node(op: op, value: r.value, dx: r.dx, dy: r.dy, argument: c, x: ra, y: rc)
+            ? Node(op: op, value: r.value, dx: c, dy: r.dy, x: rc, y: ra)
+            : Node(op: op, value: r.value, dx: r.dx, dy: c, x: ra, y: rc)
         return Value(tape: t, index: t.append(node))
     }
 }
