@@ -138,7 +138,13 @@ func runBackward<Scalar>(
                 continue
             }
             let output = Tensor(storage: node.output ?? [], shape: node.shape, node: node)
+            let recorder = AnomalyRecorder.current
+            recorder?.inBackward = true
             let grads = op.inputGradients(inputs: node.inputs, output: output, upstream: g)
+            if let recorder {
+                recorder.inBackward = false
+                for (i, grad) in grads.enumerated() { if let grad { recorder.checkBackward(grad, node: node, index: i) } }
+            }
             for (input, grad) in zip(node.inputs, grads) {
                 guard let child = input.node, let grad else { continue }
                 child.pending = child.pending.map { $0 + grad } ?? grad

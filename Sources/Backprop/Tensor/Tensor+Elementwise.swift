@@ -21,9 +21,10 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func unary(
-        _ function: ElementwiseFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ p0: Scalar = 0, _ p1: Scalar = 0
+        _ function: ElementwiseFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ p0: Scalar = 0, _ p1: Scalar = 0,
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
-        Tensor.result(mapped(function, p0, p1), shape, op(), self)
+        Tensor.result(mapped(function, p0, p1), shape, op(), self, file: file, line: line)
     }
 
     // MARK: Unary ops
@@ -44,7 +45,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func exp() -> Tensor { unary(.exp, .exp) }
+    public func exp(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.exp, .exp, file: file, line: line)
+    }
 
     /// Elementwise natural logarithm (NaN for negative inputs, −∞ at 0).
     ///
@@ -53,7 +56,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func log() -> Tensor { unary(.log, .log) }
+    public func log(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.log, .log, file: file, line: line)
+    }
 
     /// Elementwise square root.
     ///
@@ -62,7 +67,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func squareRoot() -> Tensor { unary(.squareRoot, .squareRoot) }
+    public func squareRoot(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.squareRoot, .squareRoot, file: file, line: line)
+    }
 
     /// Elementwise absolute value. The derivative at 0 is taken as 0.
     ///
@@ -71,7 +78,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func abs() -> Tensor { unary(.absolute, .absolute) }
+    public func abs(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.absolute, .absolute, file: file, line: line)
+    }
 
     /// Elementwise sine.
     ///
@@ -80,7 +89,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func sin() -> Tensor { unary(.sine, .sine) }
+    public func sin(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.sine, .sine, file: file, line: line)
+    }
 
     /// Elementwise cosine.
     ///
@@ -89,7 +100,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func cos() -> Tensor { unary(.cosine, .cosine) }
+    public func cos(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.cosine, .cosine, file: file, line: line)
+    }
 
     /// Elementwise hyperbolic tangent.
     ///
@@ -98,7 +111,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func tanh() -> Tensor { unary(.tanh, .tanh) }
+    public func tanh(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.tanh, .tanh, file: file, line: line)
+    }
 
     /// Elementwise logistic sigmoid, computed stably (no overflow for large |x|).
     ///
@@ -107,7 +122,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func sigmoid() -> Tensor { unary(.sigmoid, .sigmoid) }
+    public func sigmoid(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.sigmoid, .sigmoid, file: file, line: line)
+    }
 
     /// Elementwise rectified linear unit. The derivative at 0 is taken as 0.
     ///
@@ -116,7 +133,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func relu() -> Tensor { unary(.relu, .relu) }
+    public func relu(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        unary(.relu, .relu, file: file, line: line)
+    }
 
     /// Elementwise leaky ReLU with slope `alpha` for negative inputs (derivative at 0 is α).
     ///
@@ -195,7 +214,9 @@ extension Tensor {
                 file: file, line: line)
         }
         let n = outShape.reduce(1, *)
-        if let out = blockwise(other, function, outShape, n) { return Tensor.result(out, outShape, op(), self, other) }
+        if let out = blockwise(other, function, outShape, n) {
+            return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
+        }
         let aIndex = shape == outShape || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
         let bIndex = other.shape == outShape || other.count == 1
             ? nil : stridedIndex(outShape, broadcastStrides(other.shape, to: outShape))
@@ -208,7 +229,7 @@ extension Tensor {
                 }
             }
         }
-        return Tensor.result(out, outShape, op(), self, other)
+        return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
     }
 
     /// Fast path for a full tensor combined with a repeated trailing block (a bias row):

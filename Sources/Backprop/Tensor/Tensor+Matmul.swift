@@ -31,7 +31,7 @@ extension Tensor {
         }
         let out = Tensor.matmulConstant(self, transposingA: transposingSelf, other, transposingB: transposingOther)
         return Tensor.result(out.storage, out.shape, .matmul(transposingA: transposingSelf, transposingB: transposingOther),
-                             self, other)
+                             self, other, file: file, line: line)
     }
 
     /// `op(a)·op(b)` as a constant (no graph node), with transposes done by GEMM

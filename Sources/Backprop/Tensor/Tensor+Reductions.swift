@@ -73,7 +73,7 @@ extension Tensor {
     ) -> Tensor {
         let axes = normalizedAxes(axes, "sum", file: file, line: line)
         let (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
-        return Tensor.result(out, outShape, .sum(axes: axes, keepingDimensions: keepingDimensions), self)
+        return Tensor.result(out, outShape, .sum(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 
     /// The mean of all elements, as a scalar tensor.
@@ -102,7 +102,7 @@ extension Tensor {
         var (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
         let scale = 1 / Scalar(n)
         for i in out.indices { out[i] *= scale }
-        return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), self)
+        return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 
     /// The largest element, as a scalar tensor (see `max(alongAxes:)` for ties).
@@ -129,7 +129,7 @@ extension Tensor {
         let axes = normalizedAxes(axes, "max", file: file, line: line)
         if count == 0 { tensorError("max: empty tensor of shape \(shape)", file: file, line: line) }
         let (out, outShape) = reduced(.max, axes: axes, keep: keepingDimensions, initial: -.infinity)
-        return Tensor.result(out, outShape, .max(axes: axes, keepingDimensions: keepingDimensions), self)
+        return Tensor.result(out, outShape, .max(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 
     /// The smallest element, as a scalar tensor (see `min(alongAxes:)` for ties).
@@ -155,7 +155,7 @@ extension Tensor {
         let axes = normalizedAxes(axes, "min", file: file, line: line)
         if count == 0 { tensorError("min: empty tensor of shape \(shape)", file: file, line: line) }
         let (out, outShape) = reduced(.min, axes: axes, keep: keepingDimensions, initial: .infinity)
-        return Tensor.result(out, outShape, .min(axes: axes, keepingDimensions: keepingDimensions), self)
+        return Tensor.result(out, outShape, .min(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 
     @_specialize(where Scalar == Float)
@@ -185,7 +185,7 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public func softmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let (out, s, k) = softmaxFamily(.softmax, axis: axis, keep: true, "softmax", file: file, line: line)
-        return Tensor.result(out, s, .softmax(axis: k), self)
+        return Tensor.result(out, s, .softmax(axis: k), self, file: file, line: line)
     }
 
     /// Log-softmax along an axis, computed stably.
@@ -198,7 +198,7 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public func logSoftmax(alongAxis axis: Int = -1, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let (out, s, k) = softmaxFamily(.logSoftmax, axis: axis, keep: true, "logSoftmax", file: file, line: line)
-        return Tensor.result(out, s, .logSoftmax(axis: k), self)
+        return Tensor.result(out, s, .logSoftmax(axis: k), self, file: file, line: line)
     }
 
     /// Log-sum-exp along an axis, computed stably.
@@ -214,6 +214,6 @@ extension Tensor {
     ) -> Tensor {
         let (out, s, k) = softmaxFamily(.logSumExp, axis: axis, keep: keepingDimensions, "logSumExp",
                                         file: file, line: line)
-        return Tensor.result(out, s, .logSumExp(axis: k, keepingDimensions: keepingDimensions), self)
+        return Tensor.result(out, s, .logSumExp(axis: k, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 }

@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 /// An n-dimensional array of `Float` or `Double` that records the ops applied to it
 /// so that gradients can be computed by reverse-mode automatic differentiation.
 ///
@@ -153,13 +155,18 @@ public struct Tensor<Scalar: TensorScalar> {
     }
 
     /// Creates a result tensor, recording a graph node when gradients are being
-    /// recorded and some input requires them.
+    /// recorded and some input requires them. `file`/`line` are the user's call site
+    /// (for anomaly reports); ops that cannot know it leave the defaults.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>]
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>],
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
+        if let recorder = AnomalyRecorder.current {
+            return recordedWithAnomalyCheck(storage, shape, op(), inputs, recorder, file: file, line: line)
+        }
         guard isRecordingGradients, inputs.contains(where: { $0.node != nil }) else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
@@ -168,15 +175,33 @@ public struct Tensor<Scalar: TensorScalar> {
         return Tensor(storage: storage, shape: shape, node: node)
     }
 
+    /// `result` with anomaly detection on: checks the values and remembers the call site.
+    static func recordedWithAnomalyCheck(
+        _ storage: [Scalar], _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: [Tensor<Scalar>],
+        _ recorder: AnomalyRecorder, file: StaticString, line: UInt
+    ) -> Tensor<Scalar> {
+        let location = callSite(file, line)
+        recorder.checkForward(storage, op: op.kind, inputs: inputs.map(\.shape), location: location)
+        guard isRecordingGradients, inputs.contains(where: { $0.node != nil }) else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
+        let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
+        node.location = location
+        return Tensor(storage: storage, shape: shape, node: node)
+    }
+
     /// `result` for a unary op, without building an input array for constants.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>
+        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
+        file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        guard a.node != nil, isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
-        return result(storage, shape, op(), [a])
+        guard (a.node != nil && isRecordingGradients) || bp_anomaly_recorder() != nil else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
+        return result(storage, shape, op(), [a], file: file, line: line)
     }
 
     /// `result` for a binary op, without building an input array for constants.
@@ -185,12 +210,12 @@ public struct Tensor<Scalar: TensorScalar> {
     @inline(__always)
     static func result(
         _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
-        _ a: Tensor<Scalar>, _ b: Tensor<Scalar>
+        _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        guard a.node != nil || b.node != nil, isRecordingGradients else {
+        guard ((a.node != nil || b.node != nil) && isRecordingGradients) || bp_anomaly_recorder() != nil else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
-        return result(storage, shape, op(), [a, b])
+        return result(storage, shape, op(), [a, b], file: file, line: line)
     }
 }
 

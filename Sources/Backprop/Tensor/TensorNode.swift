@@ -17,6 +17,8 @@ final class TensorNode<Scalar: TensorScalar> {
     var gradient: Tensor<Scalar>?
     /// Gradient being accumulated during a backward pass.
     var pending: Tensor<Scalar>?
+    /// Where the op was called (`File.swift:line`), kept only under anomaly detection.
+    var location: String?
     /// Mark used while sorting the graph (false between passes).
     var isVisited = false
 

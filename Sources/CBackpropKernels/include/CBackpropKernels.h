@@ -22,6 +22,21 @@ static inline void bp_no_grad_enter(void) { bp_tls_no_grad_depth += 1; }
 /// Leaves a no-grad scope on this thread.
 static inline void bp_no_grad_leave(void) { bp_tls_no_grad_depth -= 1; }
 
+// MARK: - Anomaly detection (per thread)
+
+/// The active anomaly recorder of the calling thread (an unmanaged Swift object), or NULL
+/// when anomaly detection is off.
+extern _Thread_local void *bp_tls_anomaly_recorder __attribute__((tls_model("initial-exec")));
+
+/// The calling thread's anomaly recorder, NULL when detection is off.
+static inline void *bp_anomaly_recorder(void) { return bp_tls_anomaly_recorder; }
+/// Installs `recorder` (NULL turns detection off) and returns the previous one.
+static inline void *bp_set_anomaly_recorder(void *recorder) {
+    void *previous = bp_tls_anomaly_recorder;
+    bp_tls_anomaly_recorder = recorder;
+    return previous;
+}
+
 // MARK: - Large graph storage
 
 /// Allocates at least `bytes` for a large tape (transparent huge pages where the OS
