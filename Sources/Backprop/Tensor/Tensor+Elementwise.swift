@@ -230,10 +230,12 @@ extension Tensor {
         } else if other.shape == outShape && count > 1 && count < n && isLeadingBlock(shape) {
             return other.repeatedElements(self, function, n, otherIsRight: false)
         }
+        // Short blocks pay one kernel call each; fine while the whole result is small.
+        let minBlock = n <= 256 ? 1 : 4
         let full: Bool
-        if shape == outShape && other.count >= 4 && other.count < n && isTrailingBlock(other.shape) {
+        if shape == outShape && other.count >= minBlock && other.count < n && isTrailingBlock(other.shape) {
             full = true
-        } else if other.shape == outShape && count >= 4 && count < n && isTrailingBlock(shape) {
+        } else if other.shape == outShape && count >= minBlock && count < n && isTrailingBlock(shape) {
             full = false
         } else {
             return nil
