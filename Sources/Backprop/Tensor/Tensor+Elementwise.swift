@@ -196,8 +196,10 @@ extension Tensor {
         }
         let n = outShape.reduce(1, *)
         if let out = blockwise(other, function, outShape, n) { return Tensor.result(out, outShape, op(), self, other) }
-        let aIndex = shape == outShape || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
-        let bIndex = other.shape == outShape || other.count == 1
+        // An operand with as many elements as the result differs from it only by axes of
+        // extent 1, so its elements are already in the result's order: no index needed.
+        let aIndex = count == n || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
+        let bIndex = other.count == n || other.count == 1
             ? nil : stridedIndex(outShape, broadcastStrides(other.shape, to: outShape))
         let out = Tensor.makeStorage(n) { o in
             storage.withUnsafeBufferPointer { a in
