@@ -48,16 +48,18 @@ final class TensorNode<Scalar: TensorScalar> {
     /// chains; instead, inputs that only this node references are pushed onto an
     /// intrusive stack (linked through `releaseNext`, so nothing is allocated) and
     /// emptied before they are released, so every deinit returns at once.
-    deinit {
-        if inputs.isEmpty && gradient == nil && pending == nil { return }
-        releaseIteratively()
-    }
+    ///
+    /// The deinit itself is generic (it cannot be specialised), so even its emptiness
+    /// test is done in the specialised body: generic code would look up the metadata of
+    /// `[Tensor<Scalar>]` at run time for every freed node.
+    deinit { releaseIteratively() }
 
     /// The body of `deinit`, specialised for Float and Double (a generic deinit would
     /// look up type metadata at run time on every node).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func releaseIteratively() {
+        if inputs.isEmpty && gradient == nil && pending == nil { return }
         var head: TensorNode<Scalar>? = nil
         TensorNode.moveReferences(of: self, to: &head)
         while let next = head {
