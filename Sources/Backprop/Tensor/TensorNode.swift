@@ -6,7 +6,12 @@
 /// reference cycles and is freed as soon as the last result tensor goes away.
 final class TensorNode<Scalar: TensorScalar> {
     /// The op that produced this node's tensor; nil for a leaf (parameter).
-    let op: TensorOp<Scalar>?
+    var op: TensorOp<Scalar>? { isLeafNode ? nil : storedOp }
+    /// The op, stored without an Optional (a placeholder for leaves): destroying a
+    /// field in the generic deinit looks up its type's metadata at run time, and an
+    /// Optional would be a second look-up per freed node.
+    let storedOp: TensorOp<Scalar>
+    let isLeafNode: Bool
     /// The op's inputs (with their own nodes).
     var inputs: [Tensor<Scalar>]
     /// The shape of this node's tensor.
@@ -30,14 +35,16 @@ final class TensorNode<Scalar: TensorScalar> {
     var releaseNext: TensorNode?
 
     init(leafShape: [Int]) {
-        op = nil
+        storedOp = .reshape
+        isLeafNode = true
         inputs = []
         shape = leafShape
         output = nil
     }
 
     init(op: TensorOp<Scalar>, inputs: [Tensor<Scalar>], shape: [Int], output: [Scalar]?) {
-        self.op = op
+        self.storedOp = op
+        self.isLeafNode = false
         self.inputs = inputs
         self.shape = shape
         self.output = output
