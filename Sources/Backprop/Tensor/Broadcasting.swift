@@ -84,6 +84,8 @@ func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
 @_specialize(where Scalar == Double)
 func unbroadcast<Scalar>(_ g: Tensor<Scalar>, to shape: [Int]) -> Tensor<Scalar> {
     if g.shape == shape { return g }
+    // Same element count: only axes of extent 1 differ, nothing to sum.
+    if g.count == shape.reduce(1, *) { return g.reshaped(to: shape) }
     let lead = g.rank - shape.count
     var axes = Array(0..<lead)
     for (k, d) in shape.enumerated() where d == 1 && g.shape[k + lead] != 1 { axes.append(k + lead) }

@@ -86,29 +86,40 @@ public func gradients<Scalar>(
     return inputs.indices.map { found[$0] ?? Tensor.zeros(shape: inputs[$0].shape) }
 }
 
-/// The nodes reachable from `root`, every node after all of its inputs. Iterative
-/// depth-first search with an explicit stack, so graph depth is not limited by the
-/// call stack.
+/// The nodes reachable from `root`, every node before all of its inputs (reverse
+/// topological order), as an intrusive list linked through `sortNext`; returns its
+/// head. Iterative depth-first search whose stack is linked through `sortParent`, so
+/// graph depth is not limited by the call stack and nothing is allocated.
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-func topologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> [TensorNode<Scalar>] {
-    var order: [TensorNode<Scalar>] = []
-    var stack: [(node: TensorNode<Scalar>, next: Int)] = [(root, 0)]
+func reverseTopologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> TensorNode<Scalar> {
+    var head: TensorNode<Scalar>? = nil
     root.isVisited = true
-    while let (node, i) = stack.last {
+    root.sortInput = 0
+    root.sortParent = nil
+    var top: TensorNode<Scalar>? = root
+    while let node = top {
+        let i = node.sortInput
         if i < node.inputs.count {
-            stack[stack.count - 1].next = i + 1
+            node.sortInput = i + 1
             if let child = node.inputs[i].node, !child.isVisited {
                 child.isVisited = true
-                stack.append((child, 0))
+                child.sortInput = 0
+                child.sortParent = node
+                top = child
             }
         } else {
-            order.append(node)
-            stack.removeLast()
+            // Finished: every input is already in the list, so prepending keeps each
+            // node before its inputs.
+            node.sortNext = head
+            head = node
+            top = node.sortParent
+            node.sortParent = nil
         }
     }
-    for node in order { node.isVisited = false }
-    return order
+    var n = head
+    while let node = n { node.isVisited = false; n = node.sortNext }
+    return head!
 }
 
 /// The backward pass: visits nodes from `root` towards the leaves, applying each op's
@@ -121,13 +132,15 @@ func runBackward<Scalar>(
     root: TensorNode<Scalar>, upstream: Tensor<Scalar>, createGraph: Bool,
     targets: [ObjectIdentifier: [Int]]?, count: Int = 0
 ) -> [Tensor<Scalar>?] {
-    let order = topologicalOrder(root)
+    let first = reverseTopologicalOrder(root)
     var results = [Tensor<Scalar>?](repeating: nil, count: count)
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func pass() {
         root.pending = createGraph ? upstream : upstream.detached()
-        for node in order.reversed() {
+        var cursor: TensorNode<Scalar>? = first
+        while let node = cursor {
+            cursor = node.sortNext
             guard let g = node.pending else { continue }
             node.pending = nil
             if let targets {

@@ -217,8 +217,10 @@ extension Tensor {
         if let out = blockwise(other, function, outShape, n) {
             return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
         }
-        let aIndex = shape == outShape || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
-        let bIndex = other.shape == outShape || other.count == 1
+        // An operand with as many elements as the result differs from it only by axes of
+        // extent 1, so its elements are already in the result's order: no index needed.
+        let aIndex = count == n || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
+        let bIndex = other.count == n || other.count == 1
             ? nil : stridedIndex(outShape, broadcastStrides(other.shape, to: outShape))
         let out = Tensor.makeStorage(n) { o in
             storage.withUnsafeBufferPointer { a in
@@ -251,10 +253,12 @@ extension Tensor {
         } else if other.shape == outShape && count > 1 && count < n && isLeadingBlock(shape) {
             return other.repeatedElements(self, function, n, otherIsRight: false)
         }
+        // Short blocks pay one kernel call each; fine while the whole result is small.
+        let minBlock = n <= 256 ? 1 : 4
         let full: Bool
-        if shape == outShape && other.count >= 4 && other.count < n && isTrailingBlock(other.shape) {
+        if shape == outShape && other.count >= minBlock && other.count < n && isTrailingBlock(other.shape) {
             full = true
-        } else if other.shape == outShape && count >= 4 && count < n && isTrailingBlock(shape) {
+        } else if other.shape == outShape && count >= minBlock && count < n && isTrailingBlock(shape) {
             full = false
         } else {
             return nil

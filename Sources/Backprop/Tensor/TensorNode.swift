@@ -6,7 +6,12 @@
 /// reference cycles and is freed as soon as the last result tensor goes away.
 final class TensorNode<Scalar: TensorScalar> {
     /// The op that produced this node's tensor; nil for a leaf (parameter).
-    let op: TensorOp<Scalar>?
+    var op: TensorOp<Scalar>? { isLeafNode ? nil : storedOp }
+    /// The op, stored without an Optional (a placeholder for leaves): destroying a
+    /// field in the generic deinit looks up its type's metadata at run time, and an
+    /// Optional would be a second look-up per freed node.
+    let storedOp: TensorOp<Scalar>
+    let isLeafNode: Bool
     /// The op's inputs (with their own nodes).
     var inputs: [Tensor<Scalar>]
     /// The shape of this node's tensor.
@@ -21,16 +26,27 @@ final class TensorNode<Scalar: TensorScalar> {
     var location: String?
     /// Mark used while sorting the graph (false between passes).
     var isVisited = false
+    /// Intrusive links used by the backward pass's sort (valid only during a pass; not
+    /// owning: the graph under the root keeps every node alive meanwhile). They replace
+    /// per-pass arrays, whose element type would be looked up at run time.
+    unowned(unsafe) var sortParent: TensorNode?
+    unowned(unsafe) var sortNext: TensorNode?
+    var sortInput = 0
+    /// Owning link of the release stack used by `deinit` (nil outside it). Only nodes
+    /// that nothing else references are pushed, so no other thread can see the link.
+    var releaseNext: TensorNode?
 
     init(leafShape: [Int]) {
-        op = nil
+        storedOp = .reshape
+        isLeafNode = true
         inputs = []
         shape = leafShape
         output = nil
     }
 
     init(op: TensorOp<Scalar>, inputs: [Tensor<Scalar>], shape: [Int], output: [Scalar]?) {
-        self.op = op
+        self.storedOp = op
+        self.isLeafNode = false
         self.inputs = inputs
         self.shape = shape
         self.output = output
@@ -38,34 +54,63 @@ final class TensorNode<Scalar: TensorScalar> {
 
     /// Frees the inputs iteratively. Swift would release a chain of nodes by nested
     /// deinit calls (one stack frame per node), which overflows the stack for long
-    /// chains; instead, inputs that only this node references are moved onto a local
-    /// stack and emptied before they are released, so every deinit returns at once.
-    deinit {
-        if inputs.isEmpty && gradient == nil && pending == nil { return }
-        releaseIteratively()
-    }
+    /// chains; instead, inputs that only this node references are pushed onto an
+    /// intrusive stack (linked through `releaseNext`, so nothing is allocated) and
+    /// emptied before they are released, so every deinit returns at once.
+    ///
+    /// The deinit itself is generic (it cannot be specialised), so even its emptiness
+    /// test is done in the specialised body: generic code would look up the metadata of
+    /// `[Tensor<Scalar>]` at run time for every freed node.
+    deinit { releaseIteratively() }
 
     /// The body of `deinit`, specialised for Float and Double (a generic deinit would
     /// look up type metadata at run time on every node).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func releaseIteratively() {
-        var stack: [TensorNode<Scalar>] = []
-        TensorNode.moveReferences(of: self, to: &stack)
-        while var next = stack.popLast() {
-            if isKnownUniquelyReferenced(&next) { TensorNode.moveReferences(of: next, to: &stack) }
+        if inputs.isEmpty && gradient == nil && pending == nil { return }
+        var head: TensorNode<Scalar>? = nil
+        TensorNode.moveReferences(of: self, to: &head)
+        while let next = head {
+            head = next.releaseNext
+            next.releaseNext = nil
+            TensorNode.moveReferences(of: next, to: &head)
         }
     }
 
-    /// Moves the node's references to other nodes onto `stack`, leaving it empty.
+    /// Empties the node's references to other nodes; those that only this node
+    /// referenced are pushed onto the stack `head` (which then owns them), the others
+    /// are just released (still alive elsewhere).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    static func moveReferences(of node: TensorNode<Scalar>, to stack: inout [TensorNode<Scalar>]) {
-        for input in node.inputs { if let n = input.node { stack.append(n) } }
-        node.inputs = []
-        if let g = node.gradient?.node { stack.append(g) }
-        node.gradient = nil
-        if let p = node.pending?.node { stack.append(p) }
-        node.pending = nil
+    static func moveReferences(of node: TensorNode<Scalar>, to head: inout TensorNode<Scalar>?) {
+        @inline(__always) func pushIfUnique(_ slot: inout TensorNode<Scalar>?) {
+            guard isKnownUniquelyReferenced(&slot), let n = slot else { return }
+            n.releaseNext = head
+            head = n
+        }
+        if !node.inputs.isEmpty {
+            var inputs = node.inputs
+            node.inputs = []
+            // An input used twice (x ⊙ x) is referenced twice here: drop the repeats
+            // first so that the last reference can be recognised as unique.
+            if inputs.count <= 8 {
+                for i in inputs.indices.dropFirst() {
+                    for j in 0..<i where inputs[j].node != nil && inputs[j].node === inputs[i].node {
+                        inputs[i].node = nil
+                        break
+                    }
+                }
+            }
+            for i in inputs.indices { pushIfUnique(&inputs[i].node) }
+        }
+        if var g = node.gradient {
+            node.gradient = nil
+            pushIfUnique(&g.node)
+        }
+        if var p = node.pending {
+            node.pending = nil
+            pushIfUnique(&p.node)
+        }
     }
 }

@@ -14,11 +14,16 @@ public enum TensorOp<Scalar: TensorScalar> {
     /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu.
     case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
     /// Leaky relu with slope α for x ≤ 0.
-    case leakyRelu(alpha: Scalar)
+    ///
+    /// The three cases with a `Scalar` payload are `indirect` (boxed): every other
+    /// payload has the same layout for Float and Double, so the enum (and the graph
+    /// node holding it) gets a fixed layout, and unspecialised generic code copies and
+    /// destroys it without looking up type metadata at run time.
+    indirect case leakyRelu(alpha: Scalar)
     /// Heaviside step [x > threshold] (derivative zero).
-    case step(threshold: Scalar)
+    indirect case step(threshold: Scalar)
     /// min(max(x, lower), upper).
-    case clamp(lower: Scalar, upper: Scalar)
+    indirect case clamp(lower: Scalar, upper: Scalar)
     /// Matrix product op(A)·op(B) (2-D or batched 3-D), op(X) = Xᵀ (last two axes) when flagged.
     case matmul(transposingA: Bool, transposingB: Bool)
     /// Axis permutation: result axis k is input axis `axes[k]`.
