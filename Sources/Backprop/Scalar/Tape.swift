@@ -74,6 +74,9 @@ final class Tape {
     @usableFromInline @exclusivity(unchecked) var base: UnsafeMutablePointer<Node>
     @usableFromInline @exclusivity(unchecked) var count: Int
     @usableFromInline @exclusivity(unchecked) var capacity: Int
+    /// Whether a backward pass has written gradients or marks into this tape's nodes
+    /// (the next pass must clear them first; a fresh tape needs no clearing).
+    @usableFromInline @exclusivity(unchecked) var swept = false
     /// Whether `base` is an mmap'ed region (large tapes, see `grow()`).
     @usableFromInline @exclusivity(unchecked) var mapped = false
     /// Tapes referenced by this tape's nodes; slot `k` in a reference is `externals[k - 1]`.

@@ -26,14 +26,16 @@ extension Value {
             return
         }
         let tapes = Value.interiorTapes(from: tape)
-        // Reset interior gradients and marks, then seed.
-        for t in tapes {
+        // Reset interior gradients and marks (only on tapes a previous pass has
+        // touched: fresh nodes start at zero), then seed.
+        for t in tapes where t.swept {
             let p = t.base
             for i in 0..<t.count {
                 p[i].grad = 0
                 p[i].reached = false
             }
         }
+        for t in tapes { t.swept = true }
         node.pointee.grad = seed
         node.pointee.reached = true
         // Younger tapes first: every consumer of a node is on its tape (later) or on a younger one.
