@@ -1,32 +1,13 @@
 import Foundation
 import Testing
 
-/// The `backprop` executable as built next to the tests (skipped when it is not there).
-private let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/backprop")
-
-/// Runs the command and returns its exit status, standard output and standard error.
-private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors, as: UTF8.self))
-}
-
-@Suite("The backprop command", .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path)))
+@Suite("The backprop command", .enabled(if: FileManager.default.isExecutableFile(atPath: backpropExecutable.path)))
 struct CommandTests {
     @Test("no arguments: the lecture-8 walkthrough; `walkthrough`: the list")
     func defaults() throws {
-        let plain = try run([])
+        let plain = try runBackprop([])
         #expect(plain.status == 0 && plain.out.hasPrefix("Backpropagation, step by step: the 2-2-2 sigmoid network of COMP417 Lecture 8"))
-        let list = try run(["walkthrough"])
+        let list = try runBackprop(["walkthrough"])
         #expect(list.status == 0)
         for id in ["regression-2d", "sigmoid-222", "sigmoid-222-matrix", "sigmoid-222-lr06", "xor-threshold",
                    "xor-train", "tanh-linear", "delta-rule-sgd"] {
@@ -36,7 +17,7 @@ struct CommandTests {
 
     @Test("--json prints one parseable object")
     func json() throws {
-        let result = try run(["walkthrough", "sigmoid-222", "--json"])
+        let result = try runBackprop(["walkthrough", "sigmoid-222", "--json"])
         #expect(result.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
         #expect(object?["id"] as? String == "sigmoid-222")
@@ -45,19 +26,19 @@ struct CommandTests {
 
     @Test("unknown ids, formats and options fail with exit status 2 and say why")
     func errors() throws {
-        let id = try run(["walkthrough", "nope"])
+        let id = try runBackprop(["walkthrough", "nope"])
         #expect(id.status == 2 && id.err.contains("unknown walkthrough 'nope'"))
-        let format = try run(["walkthrough", "sigmoid-222", "--format", "pdf"])
+        let format = try runBackprop(["walkthrough", "sigmoid-222", "--format", "pdf"])
         #expect(format.status == 2 && format.err.contains("unknown format 'pdf'"))
-        let option = try run(["walkthrough", "sigmoid-222", "--bogus"])
+        let option = try runBackprop(["walkthrough", "sigmoid-222", "--bogus"])
         #expect(option.status == 2 && option.err.contains("unknown option '--bogus'"))
-        let command = try run(["frobnicate"])
+        let command = try runBackprop(["frobnicate"])
         #expect(command.status == 2 && command.err.contains("unknown command 'frobnicate'"))
     }
 
     @Test("--dot prints a Graphviz digraph")
     func dot() throws {
-        let result = try run(["walkthrough", "tanh-linear", "--dot"])
+        let result = try runBackprop(["walkthrough", "tanh-linear", "--dot"])
         #expect(result.status == 0 && result.out.hasPrefix("digraph \"tanh-linear\" {"))
     }
 }

@@ -1,26 +1,7 @@
 import Foundation
 import Testing
 
-/// The `backprop` executable as built next to the tests (skipped when it is not there).
-private let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/backprop")
-
-/// Runs the command and returns its exit status, standard output and standard error.
-private func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors, as: UTF8.self))
-}
-
-@Suite("backprop plot and backprop explain", .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path)))
+@Suite("backprop plot and backprop explain", .enabled(if: FileManager.default.isExecutableFile(atPath: backpropExecutable.path)))
 struct PlotCommandTests {
     private let directory = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-plot-\(UUID().uuidString)")
 
@@ -30,14 +11,14 @@ struct PlotCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         for kind in ["landscape", "boundary-xor"] {
             let path = directory.appendingPathComponent("\(kind).svg").path
-            let result = try run(["plot", kind, "--output", path])
+            let result = try runBackprop(["plot", kind, "--output", path])
             #expect(result.status == 0 && result.out == "wrote \(path)\n")
             let text = try String(contentsOfFile: path, encoding: .utf8)
             #expect(parseXML(text).elements != nil)
         }
-        let bad = try run(["plot", "pie"])
+        let bad = try runBackprop(["plot", "pie"])
         #expect(bad.status == 2 && bad.err.contains("unknown plot 'pie'"))
-        let option = try run(["plot", "loss", "--colour"])
+        let option = try runBackprop(["plot", "loss", "--colour"])
         #expect(option.status == 2 && option.err.contains("unknown option '--colour'"))
     }
 
@@ -46,10 +27,10 @@ struct PlotCommandTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("page.html").path
-        let result = try run(["explain", "sigmoid-222-lr06", "--html", path])
+        let result = try runBackprop(["explain", "sigmoid-222-lr06", "--html", path])
         #expect(result.status == 0 && result.out.hasPrefix("wrote \(path): 39 nodes, 78 steps"))
         #expect(try String(contentsOfFile: path, encoding: .utf8).contains("<script type=\"application/json\" id=\"steps\">"))
-        #expect(try run(["explain", "sigmoid-222"]).err.contains("explain needs --html FILE"))
-        #expect(try run(["explain", "nope", "--html", path]).err.contains("unknown walkthrough 'nope'"))
+        #expect(try runBackprop(["explain", "sigmoid-222"]).err.contains("explain needs --html FILE"))
+        #expect(try runBackprop(["explain", "nope", "--html", path]).err.contains("unknown walkthrough 'nope'"))
     }
 }
