@@ -120,12 +120,7 @@ public struct Dataset: Sendable {
                                               file: StaticString = #fileID, line: UInt = #line) -> Tensor<Scalar> {
         let rows = rows ?? Array(0..<count)
         requireRows(rows, "featureTensor", file: file, line: line)
-        var values: [Scalar] = []
-        values.reserveCapacity(rows.count * featureCount)
-        for r in rows {
-            for j in 0..<featureCount { values.append(Scalar(features[r * featureCount + j])) }
-        }
-        return Tensor(shape: [rows.count, featureCount], scalars: values)
+        return Dataset.gatheredRows(features, width: featureCount, rows: rows)
     }
 
     /// The targets as a `[rows, targetCount]` tensor (regression sets).
@@ -134,12 +129,18 @@ public struct Dataset: Sendable {
                                               file: StaticString = #fileID, line: UInt = #line) -> Tensor<Scalar> {
         let rows = rows ?? Array(0..<count)
         requireRows(rows, "targetTensor", file: file, line: line)
+        return Dataset.gatheredRows(targets, width: targetCount, rows: rows)
+    }
+
+    /// Rows `rows` of a row-major table of `width` columns, as a `[rows, width]` tensor.
+    @inlinable
+    static func gatheredRows<Scalar: TensorScalar>(_ table: [Double], width: Int, rows: [Int]) -> Tensor<Scalar> {
         var values: [Scalar] = []
-        values.reserveCapacity(rows.count * targetCount)
+        values.reserveCapacity(rows.count * width)
         for r in rows {
-            for j in 0..<targetCount { values.append(Scalar(targets[r * targetCount + j])) }
+            for j in 0..<width { values.append(Scalar(table[r * width + j])) }
         }
-        return Tensor(shape: [rows.count, targetCount], scalars: values)
+        return Tensor(shape: [rows.count, width], scalars: values)
     }
 }
 
