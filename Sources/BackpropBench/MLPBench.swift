@@ -18,7 +18,13 @@ func runMLPBench(arguments: [String]) {
     if let i = arguments.firstIndex(of: "--net"), i + 1 < arguments.count {
         selected = cases.filter { $0.name == arguments[i + 1] }
     }
+    /// `--steps N` and `--samples K` override the step count and the 7 samples (for
+    /// instruction counting under callgrind, where time does not matter).
+    func option(_ name: String) -> Int? {
+        arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
+    }
     for c in selected {
+        let steps = option("--steps") ?? c.steps, sampleCount = option("--samples") ?? 7
         var rng = SeededGenerator(seed: 1)
         let outputs = c.sizes.last!
         let x = Tensor<Float>(shape: [c.batch, c.sizes[0]], scalars: (0..<(c.batch * c.sizes[0])).map { _ in Float(rng.nextNormal()) })
@@ -35,12 +41,12 @@ func runMLPBench(arguments: [String]) {
             loss.backward()
             sgd.step()
         }
-        for _ in 0..<Swift.max(3, c.steps / 10) { step() }     // warm up
+        for _ in 0..<Swift.max(3, steps / 10) { step() }     // warm up
         var samples: [Double] = []
-        for _ in 0..<7 {
+        for _ in 0..<sampleCount {
             let t0 = Bench.now()
-            for _ in 0..<c.steps { step() }
-            samples.append(Double(Bench.now() - t0) / 1e3 / Double(c.steps))
+            for _ in 0..<steps { step() }
+            samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
         }
         Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
                     ("threads", threads), ("us_per_step", Bench.median(samples))])

@@ -72,14 +72,14 @@ final class AnomalyRecorder {
     }
 
     /// Counts NaN and infinite values; nil when all are finite.
-    static func census<Scalar: TensorScalar>(_ values: [Scalar]) -> (nan: Int, infinity: Int)? {
+    static func census<Values: Collection>(_ values: Values) -> (nan: Int, infinity: Int)? where Values.Element: TensorScalar {
         var nan = 0, infinity = 0
         for v in values where !v.isFinite { if v.isNaN { nan += 1 } else { infinity += 1 } }
         return nan + infinity == 0 ? nil : (nan, infinity)
     }
 
     /// Records a forward anomaly if `values` are not all finite (and none was recorded yet).
-    func checkForward<Scalar: TensorScalar>(_ values: [Scalar], op: TensorOpKind, inputs: [[Int]], location: String?) {
+    func checkForward<Scalar: TensorScalar>(_ values: TensorStorage<Scalar>, op: TensorOpKind, inputs: [[Int]], location: String?) {
         guard first == nil, !inBackward, let (nan, inf) = AnomalyRecorder.census(values) else { return }
         first = TensorAnomaly(phase: .forward, op: op, inputShapes: inputs, location: location,
                               nanCount: nan, infinityCount: inf, count: values.count, inputIndex: nil)

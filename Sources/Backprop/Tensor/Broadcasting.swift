@@ -110,9 +110,9 @@ extension Tensor {
             tensorError("broadcasted(to:): cannot broadcast \(self.shape) to \(shape)", file: file, line: line)
         }
         let n = shape.reduce(1, *)
-        let out: [Scalar]
+        let out: TensorStorage<Scalar>
         if count == 1 {
-            out = [Scalar](repeating: storage[0], count: n)
+            out = TensorStorage<Scalar>(repeating: storage[0], count: n)
         } else if let core = Optional(self.shape.drop(while: { $0 == 1 })), Array(shape.suffix(core.count)) == Array(core) {
             // Repeating the whole tensor along new leading axes (e.g. a bias row).
             out = Tensor.makeStorage(n) { o in
@@ -130,8 +130,8 @@ extension Tensor {
     /// Gathers `storage[index[i]]` (negative index → 0) into new storage.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func gatherStorage(_ index: [Int]) -> [Scalar] {
-        [Scalar](unsafeUninitializedCapacity: index.count) { out, n in
+    func gatherStorage(_ index: [Int]) -> TensorStorage<Scalar> {
+        TensorStorage<Scalar>(unsafeUninitializedCapacity: index.count) { out, n in
             storage.withUnsafeBufferPointer { x in
                 index.withUnsafeBufferPointer { ix in Scalar._gather(x, ix, out) }
             }

@@ -102,7 +102,7 @@ func reverseTopologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> TensorNode<S
         let i = node.sortInput
         if i < node.inputs.count {
             node.sortInput = i + 1
-            if let child = node.inputs[i].node, !child.isVisited {
+            if let child = node.inputNode(i), !child.isVisited {
                 child.isVisited = true
                 child.sortInput = 0
                 child.sortParent = node
@@ -146,20 +146,21 @@ func runBackward<Scalar>(
             if let targets {
                 if let slots = targets[ObjectIdentifier(node)] { for s in slots { results[s] = g } }
             }
-            guard let op = node.op else {
+            if node.isLeafNode {
                 if targets == nil { node.gradient = node.gradient.map { $0 + g } ?? g }
                 continue
             }
-            let output = Tensor(storage: node.output ?? [], shape: node.shape, node: node)
+            let op = node.storedOp
+            let output = Tensor(storage: node.output ?? TensorStorage(), shape: node.shape, node: node)
             let recorder = AnomalyRecorder.current
             recorder?.inBackward = true
-            let grads = op.inputGradients(inputs: node.inputs, output: output, upstream: g)
+            let grads = op.inputGradients(inputs: NodeInputView(node: node), output: output, upstream: g)
             if let recorder {
                 recorder.inBackward = false
                 for (i, grad) in grads.enumerated() { if let grad { recorder.checkBackward(grad, node: node, index: i) } }
             }
-            for (input, grad) in zip(node.inputs, grads) {
-                guard let child = input.node, let grad else { continue }
+            for i in 0..<grads.count {
+                guard let grad = grads[i], let child = node.inputNode(i) else { continue }
                 child.pending = child.pending.map { $0 + grad } ?? grad
             }
         }

@@ -3,8 +3,8 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inline(__always)
-    static func makeStorage(_ n: Int, _ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> [Scalar] {
-        [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+    static func makeStorage(_ n: Int, _ body: (UnsafeMutableBufferPointer<Scalar>) -> Void) -> TensorStorage<Scalar> {
+        TensorStorage<Scalar>(unsafeUninitializedCapacity: n) { buffer, initialized in
             body(buffer)
             initialized = n
         }
@@ -12,7 +12,7 @@ extension Tensor {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func mapped(_ function: ElementwiseFunction, _ p0: Scalar = 0, _ p1: Scalar = 0) -> [Scalar] {
+    func mapped(_ function: ElementwiseFunction, _ p0: Scalar = 0, _ p1: Scalar = 0) -> TensorStorage<Scalar> {
         Tensor.makeStorage(count) { out in
             storage.withUnsafeBufferPointer { Scalar._map(function, $0, out, p0, p1) }
         }
@@ -236,7 +236,7 @@ extension Tensor {
 
     /// Fast path for a full tensor combined with a repeated trailing block (a bias row):
     /// one kernel call per block, no index arrays. Nil when it does not apply.
-    func blockwise(_ other: Tensor, _ function: BinaryFunction, _ outShape: [Int], _ n: Int) -> [Scalar]? {
+    func blockwise(_ other: Tensor, _ function: BinaryFunction, _ outShape: [Int], _ n: Int) -> TensorStorage<Scalar>? {
         func isTrailingBlock(_ s: [Int]) -> Bool {
             let core = s.drop(while: { $0 == 1 })
             return core.count > 0 && Array(outShape.suffix(core.count)) == Array(core)
@@ -282,7 +282,7 @@ extension Tensor {
 
     /// `self ⊕ e` (or `e ⊕ self`) where each element e of `other` covers a contiguous
     /// run of `n / other.count` elements of `self`: one scalar-broadcast kernel call per run.
-    func repeatedElements(_ other: Tensor, _ function: BinaryFunction, _ n: Int, otherIsRight: Bool) -> [Scalar] {
+    func repeatedElements(_ other: Tensor, _ function: BinaryFunction, _ n: Int, otherIsRight: Bool) -> TensorStorage<Scalar> {
         let run = n / other.count
         return Tensor.makeStorage(n) { o in
             storage.withUnsafeBufferPointer { a in

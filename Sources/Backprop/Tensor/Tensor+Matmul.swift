@@ -44,7 +44,7 @@ extension Tensor {
         let batch = r == 3 ? a.shape[0] : 1
         let (ar, ac) = (a.shape[r - 2], a.shape[r - 1]), (br, bc) = (b.shape[r - 2], b.shape[r - 1])
         let m = transposingA ? ac : ar, k = transposingA ? ar : ac, n = transposingB ? br : bc
-        var out = [Scalar](repeating: 0, count: batch * m * n)
+        var out = TensorStorage<Scalar>(repeating: 0, count: batch * m * n)
         if m > 0 && n > 0 && k > 0 {
             out.withUnsafeMutableBufferPointer { c in
                 a.storage.withUnsafeBufferPointer { pa in

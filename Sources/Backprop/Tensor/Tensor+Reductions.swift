@@ -18,12 +18,12 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     func reduced(
         _ function: ReductionFunction, axes: [Int], keep: Bool, initial: Scalar
-    ) -> (storage: [Scalar], shape: [Int]) {
+    ) -> (storage: TensorStorage<Scalar>, shape: [Int]) {
         var keptShape = shape
         for a in axes { keptShape[a] = 1 }
         let outShape = keep ? keptShape : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
         let n = keptShape.reduce(1, *)
-        var out = [Scalar](repeating: initial, count: n)
+        var out = TensorStorage<Scalar>(repeating: initial, count: n)
         if count > 0, n > 1, let first = axes.first, axes.last! - first == axes.count - 1 {
             // Contiguous run of axes: reduce the middle of [outer, count, inner] directly.
             let outer = shape[..<first].reduce(1, *), inner = shape[(axes.last! + 1)...].reduce(1, *)
@@ -162,7 +162,7 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     func softmaxFamily(
         _ function: SoftmaxFunction, axis: Int, keep: Bool, _ name: String, file: StaticString, line: UInt
-    ) -> (storage: [Scalar], shape: [Int], axis: Int) {
+    ) -> (storage: TensorStorage<Scalar>, shape: [Int], axis: Int) {
         let k = normalizedAxes([axis], name, file: file, line: line)[0]
         let outer = shape[..<k].reduce(1, *), n = shape[k], inner = shape[(k + 1)...].reduce(1, *)
         var outShape = shape

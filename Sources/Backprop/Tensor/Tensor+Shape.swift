@@ -1,8 +1,8 @@
 extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func scatterStorage(_ index: [Int], count n: Int) -> [Scalar] {
-        var out = [Scalar](repeating: 0, count: n)
+    func scatterStorage(_ index: [Int], count n: Int) -> TensorStorage<Scalar> {
+        var out = TensorStorage<Scalar>(repeating: 0, count: n)
         out.withUnsafeMutableBufferPointer { o in
             storage.withUnsafeBufferPointer { x in
                 index.withUnsafeBufferPointer { ix in Scalar._scatterAdd(x, ix, o) }
@@ -236,7 +236,7 @@ extension Tensor {
             outShape[k] += t.shape[k]
         }
         let strides = contiguousStrides(outShape)
-        var out = [Scalar](repeating: 0, count: outShape.reduce(1, *))
+        var out = TensorStorage<Scalar>(repeating: 0, count: outShape.reduce(1, *))
         var start = 0
         for t in tensors {
             let index = stridedIndex(t.shape, strides, offset: start * strides[k])

@@ -24,17 +24,22 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     public private(set) var shape: [Int]
 
-    @usableFromInline var storage: [Scalar]
+    @usableFromInline var storage: TensorStorage<Scalar>
 
     /// The graph node: nil for constants, a leaf node for parameters, an op node for results.
     var node: TensorNode<Scalar>?
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    init(storage: [Scalar], shape: [Int], node: TensorNode<Scalar>?) {
+    init(storage: TensorStorage<Scalar>, shape: [Int], node: TensorNode<Scalar>?) {
         self.storage = storage
         self.shape = shape
         self.node = node
+    }
+
+    /// A tensor holding a copy of `elements`.
+    init(storage elements: [Scalar], shape: [Int], node: TensorNode<Scalar>?) {
+        self.init(storage: TensorStorage(elements), shape: shape, node: node)
     }
 
     /// The elements in row-major order. Setting them keeps the shape and the graph
@@ -44,13 +49,13 @@ public struct Tensor<Scalar: TensorScalar> {
     /// scalars[i] = x[i₀, …, iₙ₋₁],  i = Σ iₖ·strideₖ
     /// ```
     public var scalars: [Scalar] {
-        get { storage }
+        get { storage.array }
         set {
             if newValue.count != storage.count {
                 tensorError("scalars: \(newValue.count) values for a tensor of shape \(shape)",
                             file: #fileID, line: #line)
             }
-            storage = newValue
+            storage = TensorStorage(newValue)
         }
     }
 
@@ -161,13 +166,24 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>],
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>],
         file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor<Scalar> {
+        record(storage, shape, op(), NodeInputs(inputs), file: file, line: line)
+    }
+
+    /// `result` with the inputs already gathered: records the node when needed.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    @inline(__always)
+    static func record(
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         if let recorder = AnomalyRecorder.current {
             return recordedWithAnomalyCheck(storage, shape, op(), inputs, recorder, file: file, line: line)
         }
-        guard isRecordingGradients, inputs.contains(where: { $0.node != nil }) else {
+        guard isRecordingGradients, inputs.anyRequiresGradient else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
         let op = op()
@@ -177,12 +193,12 @@ public struct Tensor<Scalar: TensorScalar> {
 
     /// `result` with anomaly detection on: checks the values and remembers the call site.
     static func recordedWithAnomalyCheck(
-        _ storage: [Scalar], _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: [Tensor<Scalar>],
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         _ recorder: AnomalyRecorder, file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         let location = callSite(file, line)
         recorder.checkForward(storage, op: op.kind, inputs: inputs.map(\.shape), location: location)
-        guard isRecordingGradients, inputs.contains(where: { $0.node != nil }) else {
+        guard isRecordingGradients, inputs.anyRequiresGradient else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
         let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
@@ -195,13 +211,13 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
         guard (a.node != nil && isRecordingGradients) || bp_anomaly_recorder() != nil else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
-        return result(storage, shape, op(), [a], file: file, line: line)
+        return record(storage, shape, op(), NodeInputs(a), file: file, line: line)
     }
 
     /// `result` for a binary op, without building an input array for constants.
@@ -209,13 +225,13 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: [Scalar], _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
         _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
         guard ((a.node != nil || b.node != nil) && isRecordingGradients) || bp_anomaly_recorder() != nil else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
-        return result(storage, shape, op(), [a, b], file: file, line: line)
+        return record(storage, shape, op(), NodeInputs(a, b), file: file, line: line)
     }
 }
 

@@ -4,6 +4,10 @@
 ///
 /// Nodes only point at their inputs, never at their consumers, so the graph has no
 /// reference cycles and is freed as soon as the last result tensor goes away.
+///
+/// The mutable fields opt out of Swift's run-time exclusivity checks: a node is only
+/// touched by the thread that owns its graph (graphs are not shared across threads),
+/// and the checks cost more than the rest of recording a small op.
 final class TensorNode<Scalar: TensorScalar> {
     /// The op that produced this node's tensor; nil for a leaf (parameter).
     var op: TensorOp<Scalar>? { isLeafNode ? nil : storedOp }
@@ -13,38 +17,59 @@ final class TensorNode<Scalar: TensorScalar> {
     let storedOp: TensorOp<Scalar>
     let isLeafNode: Bool
     /// The op's inputs (with their own nodes).
-    var inputs: [Tensor<Scalar>]
+    @exclusivity(unchecked) var inputs: NodeInputs<Scalar>
     /// The shape of this node's tensor.
     let shape: [Int]
     /// The result values, kept for ops whose rule is written in terms of the output.
-    let output: [Scalar]?
+    let output: TensorStorage<Scalar>?
     /// Accumulated gradient (leaves only).
-    var gradient: Tensor<Scalar>?
+    @exclusivity(unchecked) var gradient: Tensor<Scalar>?
     /// Gradient being accumulated during a backward pass.
-    var pending: Tensor<Scalar>?
+    @exclusivity(unchecked) var pending: Tensor<Scalar>?
     /// Where the op was called (`File.swift:line`), kept only under anomaly detection.
-    var location: String?
+    @exclusivity(unchecked) var location: String?
     /// Mark used while sorting the graph (false between passes).
-    var isVisited = false
+    @exclusivity(unchecked) var isVisited = false
     /// Intrusive links used by the backward pass's sort (valid only during a pass; not
     /// owning: the graph under the root keeps every node alive meanwhile). They replace
     /// per-pass arrays, whose element type would be looked up at run time.
-    unowned(unsafe) var sortParent: TensorNode?
-    unowned(unsafe) var sortNext: TensorNode?
-    var sortInput = 0
+    @exclusivity(unchecked) unowned(unsafe) var sortParent: TensorNode?
+    @exclusivity(unchecked) unowned(unsafe) var sortNext: TensorNode?
+    @exclusivity(unchecked) var sortInput = 0
     /// Owning link of the release stack used by `deinit` (nil outside it). Only nodes
     /// that nothing else references are pushed, so no other thread can see the link.
-    var releaseNext: TensorNode?
+    @exclusivity(unchecked) var releaseNext: TensorNode?
+
+    /// Input `i` (read through the stored fields, so that only the one tensor is copied).
+    @inline(__always)
+    func input(_ i: Int) -> Tensor<Scalar> {
+        if inputs.count > 2 { return inputs.more[i] }
+        return i == 0 ? inputs.first.unsafelyUnwrapped : inputs.second.unsafelyUnwrapped
+    }
+
+    /// The graph node of input `i` (nil for a constant), without copying the input.
+    @inline(__always)
+    func inputNode(_ i: Int) -> TensorNode? {
+        if inputs.count > 2 { return inputs.more[i].node }
+        return i == 0 ? inputs.first?.node : inputs.second?.node
+    }
+
+    /// Whether input `i` requires gradients, without retaining anything.
+    @inline(__always)
+    func inputRequiresGradient(_ i: Int) -> Bool {
+        if inputs.count > 2 { return inputs.more[i].node != nil }
+        return i == 0 ? inputs.first?.node != nil : inputs.second?.node != nil
+    }
 
     init(leafShape: [Int]) {
         storedOp = .reshape
         isLeafNode = true
-        inputs = []
+        inputs = NodeInputs()
         shape = leafShape
         output = nil
     }
 
-    init(op: TensorOp<Scalar>, inputs: [Tensor<Scalar>], shape: [Int], output: [Scalar]?) {
+    init(op: TensorOp<Scalar>, inputs: NodeInputs<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
         self.storedOp = op
         self.isLeafNode = false
         self.inputs = inputs
@@ -89,9 +114,9 @@ final class TensorNode<Scalar: TensorScalar> {
             n.releaseNext = head
             head = n
         }
-        if !node.inputs.isEmpty {
-            var inputs = node.inputs
-            node.inputs = []
+        if node.inputs.count > 2 {
+            var inputs = node.inputs.more
+            node.inputs.removeAll()
             // An input used twice (x ⊙ x) is referenced twice here: drop the repeats
             // first so that the last reference can be recognised as unique.
             if inputs.count <= 8 {
@@ -103,6 +128,13 @@ final class TensorNode<Scalar: TensorScalar> {
                 }
             }
             for i in inputs.indices { pushIfUnique(&inputs[i].node) }
+        } else if node.inputs.count > 0 {
+            var a = node.inputs.first.unsafelyUnwrapped.node
+            var b = node.inputs.second?.node
+            node.inputs.removeAll()
+            if b != nil && a === b { b = nil }
+            pushIfUnique(&a)
+            pushIfUnique(&b)
         }
         if var g = node.gradient {
             node.gradient = nil

@@ -61,9 +61,9 @@ public enum TensorOp<Scalar: TensorScalar> {
     /// Concatenation along an axis.
     case concatenate(axis: Int)
     /// where(mask, a, b), with the mask broadcast to the result's shape.
-    case select(mask: Tensor<Scalar>)
+    indirect case select(mask: Tensor<Scalar>)
     /// A user-defined op.
-    case custom(any TensorFunction<Scalar>)
+    indirect case custom(any TensorFunction<Scalar>)
 
     /// The op's kind, without parameters.
     ///
@@ -153,55 +153,55 @@ public enum TensorOp<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func inputGradients(
-        inputs x: [Tensor<Scalar>], output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
-    ) -> [Tensor<Scalar>?] {
+        inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
+    ) -> NodeGradients<Scalar> {
         if !isRecordingGradients, let (function, p0, p1) = elementwiseFunction {
             // First-order pass of an elementwise op: g·f′(x) in one fused loop (the
             // composed rules below are used when the backward pass is recorded).
-            return [Tensor.elementwiseDerivative(function, x: x[0], y: y, upstream: g, p0, p1)]
+            return NodeGradients(Tensor.elementwiseDerivative(function, x: x[0], y: y, upstream: g, p0, p1))
         }
         /// Gradient for input i, computed only when input i requires it.
-        func grad(_ i: Int, _ body: () -> Tensor<Scalar>) -> Tensor<Scalar>? { x[i].node != nil ? body() : nil }
+        func grad(_ i: Int, _ body: () -> Tensor<Scalar>) -> Tensor<Scalar>? { x.requiresGradient(i) ? body() : nil }
         switch self {
         case .add:
-            return [grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(g, to: x[1].shape) }]
+            return NodeGradients(grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(g, to: x[1].shape) })
         case .subtract:
-            return [grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(-g, to: x[1].shape) }]
+            return NodeGradients(grad(0) { unbroadcast(g, to: x[0].shape) }, grad(1) { unbroadcast(-g, to: x[1].shape) })
         case .multiply:
-            return [grad(0) { unbroadcast(g * x[1], to: x[0].shape) },
-                    grad(1) { unbroadcast(g * x[0], to: x[1].shape) }]
+            return NodeGradients(grad(0) { unbroadcast(g * x[1], to: x[0].shape) },
+                    grad(1) { unbroadcast(g * x[0], to: x[1].shape) })
         case .divide:
-            return [grad(0) { unbroadcast(g / x[1], to: x[0].shape) },
-                    grad(1) { unbroadcast(-(g * x[0]) / (x[1] * x[1]), to: x[1].shape) }]
+            return NodeGradients(grad(0) { unbroadcast(g / x[1], to: x[0].shape) },
+                    grad(1) { unbroadcast(-(g * x[0]) / (x[1] * x[1]), to: x[1].shape) })
         case .power:
-            return [grad(0) { unbroadcast(g * x[1] * x[0].raised(toPower: x[1] - 1), to: x[0].shape) },
-                    grad(1) { unbroadcast(g * y * x[0].log(), to: x[1].shape) }]
+            return NodeGradients(grad(0) { unbroadcast(g * x[1] * x[0].raised(toPower: x[1] - 1), to: x[0].shape) },
+                    grad(1) { unbroadcast(g * y * x[0].log(), to: x[1].shape) })
         case .negate:
-            return [-g]
+            return NodeGradients(-g)
         case .exp:
-            return [g * y]
+            return NodeGradients(g * y)
         case .log:
-            return [g / x[0]]
+            return NodeGradients(g / x[0])
         case .squareRoot:
-            return [g * 0.5 / y]
+            return NodeGradients(g * 0.5 / y)
         case .absolute:
-            return [g * x[0].signs()]
+            return NodeGradients(g * x[0].signs())
         case .sine:
-            return [g * x[0].cos()]
+            return NodeGradients(g * x[0].cos())
         case .cosine:
-            return [-(g * x[0].sin())]
+            return NodeGradients(-(g * x[0].sin()))
         case .tanh:
-            return [g * (1 - y * y)]
+            return NodeGradients(g * (1 - y * y))
         case .sigmoid:
-            return [g * (y * (1 - y))]
+            return NodeGradients(g * (y * (1 - y)))
         case .relu:
-            return [g * x[0].step(threshold: 0)]
+            return NodeGradients(g * x[0].step(threshold: 0))
         case .leakyRelu(let alpha):
-            return [g * (x[0].step(threshold: 0) * (1 - alpha) + alpha).detached()]
+            return NodeGradients(g * (x[0].step(threshold: 0) * (1 - alpha) + alpha).detached())
         case .step:
-            return [nil]
+            return NodeGradients(nil)
         case .clamp(let lower, let upper):
-            return [g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)).detached()]
+            return NodeGradients(g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)).detached())
         case .matmul(let tA, let tB):
             // C = op(A)·op(B):  ∂L/∂A = G·op(B)ᵀ (or its transpose when A was transposed),
             // ∂L/∂B = op(A)ᵀ·G (or its transpose); GEMM applies every transpose in place.
@@ -209,65 +209,65 @@ public enum TensorOp<Scalar: TensorScalar> {
                 isRecordingGradients ? a.matmul(b, transposingSelf: ta, transposingOther: tb)
                     : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: tb)
             }
-            return [grad(0) { tA ? mm(x[1], g, tB, true) : mm(g, x[1], false, !tB) },
-                    grad(1) { tB ? mm(g, x[0], true, tA) : mm(x[0], g, !tA, false) }]
+            return NodeGradients(grad(0) { tA ? mm(x[1], g, tB, true) : mm(g, x[1], false, !tB) },
+                    grad(1) { tB ? mm(g, x[0], true, tA) : mm(x[0], g, !tA, false) })
         case .permute(let axes):
             var inverse = axes
             for (k, a) in axes.enumerated() { inverse[a] = k }
-            return [g.permuted(inverse)]
+            return NodeGradients(g.permuted(inverse))
         case .reshape:
-            return [g.reshaped(to: x[0].shape)]
+            return NodeGradients(g.reshaped(to: x[0].shape))
         case .broadcast:
-            return [unbroadcast(g, to: x[0].shape)]
+            return NodeGradients(unbroadcast(g, to: x[0].shape))
         case .sum(let axes, let keep):
-            return [restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
-                .broadcasted(to: x[0].shape)]
+            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
+                .broadcasted(to: x[0].shape))
         case .mean(let axes, let keep):
             let n = axes.reduce(1) { $0 * x[0].shape[$1] }
-            return [restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
-                .broadcasted(to: x[0].shape) / Scalar(n)]
+            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
+                .broadcasted(to: x[0].shape) / Scalar(n))
         case .max(let axes, let keep), .min(let axes, let keep):
             // Ties share the gradient evenly: mask / (number of maximal elements).
             let yKeep = restoreReducedAxes(y.detached(), axes: axes, keep: keep, inputShape: x[0].shape)
             let mask = x[0].detached().elementwiseEqual(yKeep)
             let share = withoutGradients { mask / mask.sum(alongAxes: axes, keepingDimensions: true) }
-            return [restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share]
+            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share)
         case .softmax(let axis):
-            return [y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true))]
+            return NodeGradients(y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true)))
         case .logSoftmax(let axis):
-            return [g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true)]
+            return NodeGradients(g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true))
         case .logSumExp(let axis, let keep):
             let gKeep = restoreReducedAxes(g, axes: [axis], keep: keep, inputShape: x[0].shape)
             let yKeep = restoreReducedAxes(y, axes: [axis], keep: keep, inputShape: x[0].shape)
-            return [gKeep * (x[0] - yKeep).exp()]
+            return NodeGradients(gKeep * (x[0] - yKeep).exp())
         case .slice(let lower):
-            return [g.padded(to: x[0].shape, at: lower)]
+            return NodeGradients(g.padded(to: x[0].shape, at: lower))
         case .pad(let lower):
-            return [g.sliced(zip(lower, x[0].shape).map { $0..<($0 + $1) })]
+            return NodeGradients(g.sliced(zip(lower, x[0].shape).map { $0..<($0 + $1) }))
         case .selectRows(let indices):
-            return [g.scatteredRows(at: indices, rowCount: x[0].shape[0])]
+            return NodeGradients(g.scatteredRows(at: indices, rowCount: x[0].shape[0]))
         case .scatterRows(let indices):
-            return [g.selectingRows(indices)]
+            return NodeGradients(g.selectingRows(indices))
         case .gather(let classIndices):
-            return [g.scattered(toClassIndices: classIndices, classCount: x[0].shape[1])]
+            return NodeGradients(g.scattered(toClassIndices: classIndices, classCount: x[0].shape[1]))
         case .scatterClasses(let classIndices):
-            return [g.gathered(atClassIndices: classIndices)]
+            return NodeGradients(g.gathered(atClassIndices: classIndices))
         case .concatenate(let axis):
             var start = 0
-            return x.indices.map { i in
+            return NodeGradients(x.indices.map { i in
                 let size = x[i].shape[axis]
                 defer { start += size }
-                guard x[i].node != nil else { return nil }
+                guard x.requiresGradient(i) else { return nil }
                 var ranges = g.shape.map { 0..<$0 }
                 ranges[axis] = start..<(start + size)
                 return g.sliced(ranges)
-            }
+            })
         case .select(let mask):
             let zero = Tensor(Scalar(0))
-            return [grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
-                    grad(1) { unbroadcast(Tensor.where(mask, zero, g), to: x[1].shape) }]
+            return NodeGradients(grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
+                    grad(1) { unbroadcast(Tensor.where(mask, zero, g), to: x[1].shape) })
         case .custom(let function):
-            let result = function.backward(inputs: x, output: y, upstream: g)
+            let result = function.backward(inputs: Array(x), output: y, upstream: g)
             if result.count != x.count {
                 tensorError("custom op \(type(of: function)): backward returned \(result.count) gradients for \(x.count) inputs")
             }
@@ -276,7 +276,7 @@ public enum TensorOp<Scalar: TensorScalar> {
                     tensorError("custom op \(type(of: function)): gradient \(i) has shape \(r.shape), input has shape \(x[i].shape)")
                 }
             }
-            return result
+            return NodeGradients(result)
         }
     }
 }
