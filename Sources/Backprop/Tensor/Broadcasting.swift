@@ -106,6 +106,11 @@ extension Tensor {
         to shape: [Int], file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
         if shape == self.shape { return self }
+        if count == 1 && self.rank <= shape.count && !shape.contains(where: { $0 < 0 }) {
+            // One element goes to any shape of at least its rank.
+            let n = shape.reduce(1, *)
+            return Tensor.result(TensorStorage(repeating: storage[0], count: n), shape, .broadcast, self)
+        }
         guard case .success(let s) = broadcastShape(self.shape, shape), s == shape else {
             tensorError("broadcasted(to:): cannot broadcast \(self.shape) to \(shape)", file: file, line: line)
         }

@@ -93,20 +93,25 @@ public func gradients<Scalar>(
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
 func reverseTopologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> TensorNode<Scalar> {
-    var head: TensorNode<Scalar>? = nil
+    // The graph under `root` keeps every node alive during the sort, so the walk holds
+    // plain (unowned, unretained) references: no reference counting per step.
+    unowned(unsafe) var head: TensorNode<Scalar>? = nil
     root.isVisited = true
     root.sortInput = 0
     root.sortParent = nil
-    var top: TensorNode<Scalar>? = root
+    unowned(unsafe) var top: TensorNode<Scalar>? = root
     while let node = top {
         let i = node.sortInput
         if i < node.inputs.count {
             node.sortInput = i + 1
-            if let child = node.inputNode(i), !child.isVisited {
-                child.isVisited = true
-                child.sortInput = 0
-                child.sortParent = node
-                top = child
+            if node.inputRequiresGradient(i) {
+                unowned(unsafe) let child = node.inputNode(i).unsafelyUnwrapped
+                if !child.isVisited {
+                    child.isVisited = true
+                    child.sortInput = 0
+                    child.sortParent = node
+                    top = child
+                }
             }
         } else {
             // Finished: every input is already in the list, so prepending keeps each
@@ -117,7 +122,7 @@ func reverseTopologicalOrder<Scalar>(_ root: TensorNode<Scalar>) -> TensorNode<S
             node.sortParent = nil
         }
     }
-    var n = head
+    unowned(unsafe) var n = head
     while let node = n { node.isVisited = false; n = node.sortNext }
     return head!
 }
@@ -138,11 +143,12 @@ func runBackward<Scalar>(
     @_specialize(where Scalar == Double)
     func pass() {
         root.pending = createGraph ? upstream : upstream.detached()
-        var cursor: TensorNode<Scalar>? = first
+        unowned(unsafe) var cursor: TensorNode<Scalar>? = first
         while let node = cursor {
             cursor = node.sortNext
-            guard let g = node.pending else { continue }
-            node.pending = nil
+            var pending: Tensor<Scalar>? = nil
+            swap(&pending, &node.pending)  // moved out: no copy
+            guard let g = pending else { continue }
             if let targets {
                 if let slots = targets[ObjectIdentifier(node)] { for s in slots { results[s] = g } }
             }
@@ -150,18 +156,20 @@ func runBackward<Scalar>(
                 if targets == nil { node.gradient = node.gradient.map { $0 + g } ?? g }
                 continue
             }
-            let op = node.storedOp
             let output = Tensor(storage: node.output ?? TensorStorage(), shape: node.shape, node: node)
             let recorder = AnomalyRecorder.current
             recorder?.inBackward = true
-            let grads = op.inputGradients(inputs: NodeInputView(node: node), output: output, upstream: g)
+            let grads = node.storedOp.inputGradients(inputs: NodeInputView(node: node), output: output, upstream: g)
             if let recorder {
                 recorder.inBackward = false
                 for (i, grad) in grads.enumerated() { if let grad { recorder.checkBackward(grad, node: node, index: i) } }
             }
             for i in 0..<grads.count {
-                guard let grad = grads[i], let child = node.inputNode(i) else { continue }
-                child.pending = child.pending.map { $0 + grad } ?? grad
+                guard let grad = grads[i], node.inputRequiresGradient(i) else { continue }
+                unowned(unsafe) let child = node.inputNode(i).unsafelyUnwrapped
+                var sum: Tensor<Scalar>? = nil
+                swap(&sum, &child.pending)
+                child.pending = sum.map { $0 + grad } ?? grad
             }
         }
     }

@@ -29,7 +29,11 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public init(_ value: Scalar, requiresGradient: Bool = false) {
-        self.init(storage: [value], shape: [], node: requiresGradient ? TensorNode(leafShape: []) : nil)
+        let storage = TensorStorage<Scalar>(unsafeUninitializedCapacity: 1) { out, n in
+            out.initializeElement(at: 0, to: value)
+            n = 1
+        }
+        self.init(storage: storage, shape: [], node: requiresGradient ? TensorNode(leafShape: []) : nil)
     }
 
     /// A vector (rank-1 tensor).

@@ -205,6 +205,28 @@ extension Tensor {
         _ other: Tensor, _ function: BinaryFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ name: String,
         file: StaticString, line: UInt
     ) -> Tensor {
+        // Fast paths, without allocating a shape or an index: equal shapes, and an
+        // operand with one element that does not add axes (a scalar).
+        if (shape == other.shape) || (other.count == 1 && other.rank <= rank) || (count == 1 && rank <= other.rank) {
+            let outShape = (other.count == 1 && other.rank <= rank) ? shape : other.shape
+            let n = Swift.max(count, other.count)
+            let out = Tensor.makeStorage(n) { o in
+                storage.withUnsafeBufferPointer { a in
+                    other.storage.withUnsafeBufferPointer { b in Scalar._combine(function, a, nil, b, nil, o) }
+                }
+            }
+            return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
+        }
+        // A trailing block repeated along leading axes (a bias row added to a batch):
+        // one kernel call per block, nothing allocated but the result.
+        if other.count > 1 && other.count <= count && Tensor.isSuffix(other.shape, of: shape) {
+            return Tensor.result(blockwise(other, function, count, otherIsRight: true), shape, op(), self, other,
+                                 file: file, line: line)
+        }
+        if count > 1 && count <= other.count && Tensor.isSuffix(shape, of: other.shape) {
+            return Tensor.result(other.blockwise(self, function, other.count, otherIsRight: false), other.shape, op(),
+                                 self, other, file: file, line: line)
+        }
         let outShape: [Int]
         switch broadcastShape(shape, other.shape) {
         case .success(let s): outShape = s
@@ -236,6 +258,41 @@ extension Tensor {
 
     /// Fast path for a full tensor combined with a repeated trailing block (a bias row):
     /// one kernel call per block, no index arrays. Nil when it does not apply.
+    /// Whether `small` equals the trailing axes of `big` (and is shorter or as long).
+    static func isSuffix(_ small: [Int], of big: [Int]) -> Bool {
+        let lead = big.count - small.count
+        if lead < 0 { return false }
+        for k in 0..<small.count where small[k] != big[lead + k] { return false }
+        return true
+    }
+
+    /// `self ∘ other` (or `other ∘ self` when `otherIsRight` is false) where `other` is
+    /// a block repeated `n / other.count` times to fill `self`'s `n` elements.
+    ///
+    /// ```
+    /// out[j·m + i] = f(self[j·m + i], other[i]),   m = other.count
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func blockwise(_ other: Tensor, _ function: BinaryFunction, _ n: Int, otherIsRight: Bool) -> TensorStorage<Scalar> {
+        let block = other.count
+        return Tensor.makeStorage(n) { o in
+            storage.withUnsafeBufferPointer { a in
+                other.storage.withUnsafeBufferPointer { b in
+                    for start in stride(from: 0, to: n, by: block) {
+                        let out = UnsafeMutableBufferPointer(rebasing: o[start..<(start + block)])
+                        let part = UnsafeBufferPointer(rebasing: a[start..<(start + block)])
+                        if otherIsRight {
+                            Scalar._combine(function, part, nil, b, nil, out)
+                        } else {
+                            Scalar._combine(function, b, nil, part, nil, out)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func blockwise(_ other: Tensor, _ function: BinaryFunction, _ outShape: [Int], _ n: Int) -> TensorStorage<Scalar>? {
         func isTrailingBlock(_ s: [Int]) -> Bool {
             let core = s.drop(while: { $0 == 1 })

@@ -57,7 +57,14 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func sum(file: StaticString = #fileID, line: UInt = #line) -> Tensor { sum(alongAxes: Array(0..<rank), file: file, line: line) }
+    public func sum(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        // All axes: one pass into one element, no index or shape arithmetic.
+        var out = TensorStorage<Scalar>(repeating: 0, count: 1)
+        if count > 0 {
+            out.withUnsafeMutableBufferPointer { o in storage.withUnsafeBufferPointer { Scalar._reduce(.sum, $0, nil, o) } }
+        }
+        return Tensor.result(out, [], .sum(axes: Array(0..<rank), keepingDimensions: false), self, file: file, line: line)
+    }
 
     /// Sums along the given axes (negative axes count from the end), dropping them or
     /// keeping them with extent 1.

@@ -214,10 +214,11 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        guard (a.node != nil && isRecordingGradients) || bp_anomaly_recorder() != nil else {
-            return Tensor(storage: storage, shape: shape, node: nil)
-        }
-        return record(storage, shape, op(), NodeInputs(a), file: file, line: line)
+        if bp_anomaly_recorder() != nil { return record(storage, shape, op(), NodeInputs(a), file: file, line: line) }
+        guard a.node != nil && isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
+        let op = op()
+        return Tensor(storage: storage, shape: shape,
+                      node: TensorNode(op: op, a, nil, shape: shape, output: op.savesOutput ? storage : nil))
     }
 
     /// `result` for a binary op, without building an input array for constants.
@@ -228,10 +229,13 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
         _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        guard ((a.node != nil || b.node != nil) && isRecordingGradients) || bp_anomaly_recorder() != nil else {
+        if bp_anomaly_recorder() != nil { return record(storage, shape, op(), NodeInputs(a, b), file: file, line: line) }
+        guard (a.node != nil || b.node != nil) && isRecordingGradients else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
-        return record(storage, shape, op(), NodeInputs(a, b), file: file, line: line)
+        let op = op()
+        return Tensor(storage: storage, shape: shape,
+                      node: TensorNode(op: op, a, b, shape: shape, output: op.savesOutput ? storage : nil))
     }
 }
 

@@ -69,6 +69,15 @@ final class TensorNode<Scalar: TensorScalar> {
         output = nil
     }
 
+    /// An op node with one or two inputs, built in place (no intermediate copy).
+    init(op: TensorOp<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>?, shape: [Int], output: TensorStorage<Scalar>?) {
+        self.storedOp = op
+        self.isLeafNode = false
+        self.inputs = b.map { NodeInputs(a, $0) } ?? NodeInputs(a)
+        self.shape = shape
+        self.output = output
+    }
+
     init(op: TensorOp<Scalar>, inputs: NodeInputs<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
         self.storedOp = op
         self.isLeafNode = false

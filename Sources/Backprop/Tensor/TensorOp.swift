@@ -220,6 +220,7 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .broadcast:
             return NodeGradients(unbroadcast(g, to: x[0].shape))
         case .sum(let axes, let keep):
+            if g.count == 1 { return NodeGradients(g.broadcasted(to: x[0].shape)) }  // a full sum
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
                 .broadcasted(to: x[0].shape))
         case .mean(let axes, let keep):
