@@ -44,9 +44,11 @@ extension Tensor {
         let batch = r == 3 ? a.shape[0] : 1
         let (ar, ac) = (a.shape[r - 2], a.shape[r - 1]), (br, bc) = (b.shape[r - 2], b.shape[r - 1])
         let m = transposingA ? ac : ar, k = transposingA ? ar : ac, n = transposingB ? br : bc
-        var out = TensorStorage<Scalar>(repeating: 0, count: batch * m * n)
+        // GEMM writes every element of C (it reads C only when accumulating), so the
+        // result is not zero-filled first; an empty inner dimension gives zeros.
+        let out: TensorStorage<Scalar>
         if m > 0 && n > 0 && k > 0 {
-            out.withUnsafeMutableBufferPointer { c in
+            out = TensorStorage(unsafeUninitializedCapacity: batch * m * n) { c, initialized in
                 a.storage.withUnsafeBufferPointer { pa in
                     b.storage.withUnsafeBufferPointer { pb in
                         for i in 0..<batch {
@@ -57,7 +59,10 @@ extension Tensor {
                         }
                     }
                 }
+                initialized = batch * m * n
             }
+        } else {
+            out = TensorStorage(repeating: 0, count: batch * m * n)
         }
         return Tensor(storage: out, shape: r == 3 ? [batch, m, n] : [m, n], node: nil)
     }
