@@ -18,6 +18,11 @@ final class TensorBuffer: ManagedBuffer<Int, UInt64> {
         return unsafeDowncast(TensorBuffer.create(minimumCapacity: words) { _ in count }, to: TensorBuffer.self)
     }
 
+    /// The element count, read through a pointer: `ManagedBuffer.header` is a class
+    /// property, and every access to it would pay a run-time exclusivity check.
+    @inlinable
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee } }
+
     /// A shared block of no elements (for values that hold none). Never written: a
     /// write to empty storage has no element to touch, and `makeUnique` copies it.
     @usableFromInline
@@ -107,11 +112,11 @@ struct TensorStorage<Scalar: TensorScalar>: RandomAccessCollection, MutableColle
     var array: [Scalar] { withUnsafeBufferPointer { Array($0) } }
 
     /// The number of elements.
-    @inlinable var count: Int { buffer.header }
+    @inlinable var count: Int { buffer.count }
     /// 0.
     @inlinable var startIndex: Int { 0 }
     /// The number of elements.
-    @inlinable var endIndex: Int { buffer.header }
+    @inlinable var endIndex: Int { buffer.count }
 
     /// The base address of the elements.
     @inlinable

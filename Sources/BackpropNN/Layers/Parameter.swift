@@ -3,7 +3,9 @@ import Backprop
 /// A trainable tensor: a graph leaf whose gradient accumulates, shared by reference
 /// between the layer that owns it and the optimiser that updates it.
 public final class Parameter<Scalar: TensorScalar> {
-    @usableFromInline var tensor: Tensor<Scalar>
+    /// Not checked for exclusive access at run time: the check costs more than reading
+    /// a tiny parameter, and a parameter is used by one training loop at a time.
+    @exclusivity(unchecked) @usableFromInline var tensor: Tensor<Scalar>
 
     /// The tensor. Assigning replaces the values (the new tensor is made a leaf that
     /// requires gradients); the shape must not change.
