@@ -1,17 +1,19 @@
-/// The inputs of a recorded op. Nearly every op has one or two, and those are kept
+/// The inputs of a recorded op. Nearly every op has one to three, and those are kept
 /// inline: recording a node then allocates nothing but the node itself (an array
 /// of inputs would be a second allocation, plus a run-time look-up of its generic
 /// element type's metadata, on every op).
 ///
 /// ```
-/// inputs = (x₁, …, xₙ)      n ≤ 2: first, second;  n > 2: more
+/// inputs = (x₁, …, xₙ)      n ≤ 3: first, second, third;  n > 3: more
 /// ```
 struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection {
-    /// The first input (n ≤ 2).
+    /// The first input (n ≤ 3).
     var first: Tensor<Scalar>?
-    /// The second input (n = 2).
+    /// The second input (2 ≤ n ≤ 3).
     var second: Tensor<Scalar>?
-    /// All inputs when there are more than two (empty otherwise).
+    /// The third input (n = 3).
+    var third: Tensor<Scalar>?
+    /// All inputs when there are more than three (empty otherwise).
     var more: [Tensor<Scalar>]
     /// The number of inputs.
     private(set) var count: Int
@@ -22,12 +24,17 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection {
     init(_ a: Tensor<Scalar>) { first = a; more = []; count = 1 }
     /// Two inputs.
     init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) { first = a; second = b; more = []; count = 2 }
+    /// Three inputs.
+    init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ c: Tensor<Scalar>) {
+        first = a; second = b; third = c; more = []; count = 3
+    }
     /// Any number of inputs.
     init(_ all: [Tensor<Scalar>]) {
         switch all.count {
         case 0: self.init()
         case 1: self.init(all[0])
         case 2: self.init(all[0], all[1])
+        case 3: self.init(all[0], all[1], all[2])
         default: self.init(); more = all; count = all.count
         }
     }
@@ -39,26 +46,27 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection {
 
     /// Input `i`.
     subscript(i: Int) -> Tensor<Scalar> {
-        if count > 2 { return more[i] }
-        return i == 0 ? first.unsafelyUnwrapped : second.unsafelyUnwrapped
+        if count > 3 { return more[i] }
+        return i == 0 ? first.unsafelyUnwrapped : i == 1 ? second.unsafelyUnwrapped : third.unsafelyUnwrapped
     }
 
     /// The graph node of input `i` (nil for a constant).
     func node(at i: Int) -> TensorNode<Scalar>? {
-        if count > 2 { return more[i].node }
-        return i == 0 ? first?.node : second?.node
+        if count > 3 { return more[i].node }
+        return i == 0 ? first?.node : i == 1 ? second?.node : third?.node
     }
 
     /// Whether some input requires gradients (has a graph node).
     var anyRequiresGradient: Bool {
-        if count > 2 { return more.contains { $0.node != nil } }
-        return first?.node != nil || second?.node != nil
+        if count > 3 { return more.contains { $0.node != nil } }
+        return first?.node != nil || second?.node != nil || third?.node != nil
     }
 
     /// Drops every input (the node is being freed).
     mutating func removeAll() {
         first = nil
         second = nil
+        third = nil
         more = []
         count = 0
     }
@@ -89,7 +97,7 @@ struct NodeInputView<Scalar: TensorScalar>: RandomAccessCollection {
 }
 
 /// What a backward rule returns: one gradient per input (nil where the input needs
-/// none), the first two inline for the same reason as `NodeInputs`.
+/// none), the first three inline for the same reason as `NodeInputs`.
 ///
 /// ```
 /// (x̄₁, …, x̄ₙ),   x̄ᵢ = ȳ · ∂y/∂xᵢ
@@ -97,6 +105,7 @@ struct NodeInputView<Scalar: TensorScalar>: RandomAccessCollection {
 struct NodeGradients<Scalar: TensorScalar>: RandomAccessCollection {
     private var first: Tensor<Scalar>?
     private var second: Tensor<Scalar>?
+    private var third: Tensor<Scalar>?
     private var more: [Tensor<Scalar>?]
     /// The number of gradients (the op's input count).
     private(set) var count: Int
@@ -105,11 +114,16 @@ struct NodeGradients<Scalar: TensorScalar>: RandomAccessCollection {
     init(_ a: Tensor<Scalar>?) { first = a; more = []; count = 1 }
     /// The gradients of a binary op's inputs.
     init(_ a: Tensor<Scalar>?, _ b: Tensor<Scalar>?) { first = a; second = b; more = []; count = 2 }
+    /// The gradients of a ternary op's inputs.
+    init(_ a: Tensor<Scalar>?, _ b: Tensor<Scalar>?, _ c: Tensor<Scalar>?) {
+        first = a; second = b; third = c; more = []; count = 3
+    }
     /// Any number of gradients.
     init(_ all: [Tensor<Scalar>?]) {
         switch all.count {
         case 1: self.init(all[0])
         case 2: self.init(all[0], all[1])
+        case 3: self.init(all[0], all[1], all[2])
         default: self.init(nil); more = all; count = all.count
         }
     }
@@ -121,7 +135,7 @@ struct NodeGradients<Scalar: TensorScalar>: RandomAccessCollection {
 
     /// The gradient of input `i`.
     subscript(i: Int) -> Tensor<Scalar>? {
-        if count > 2 { return more[i] }
-        return i == 0 ? first : second
+        if count > 3 { return more[i] }
+        return i == 0 ? first : i == 1 ? second : third
     }
 }

@@ -43,22 +43,23 @@ final class TensorNode<Scalar: TensorScalar> {
     /// Input `i` (read through the stored fields, so that only the one tensor is copied).
     @inline(__always)
     func input(_ i: Int) -> Tensor<Scalar> {
-        if inputs.count > 2 { return inputs.more[i] }
-        return i == 0 ? inputs.first.unsafelyUnwrapped : inputs.second.unsafelyUnwrapped
+        if inputs.count > 3 { return inputs.more[i] }
+        return i == 0 ? inputs.first.unsafelyUnwrapped : i == 1 ? inputs.second.unsafelyUnwrapped
+            : inputs.third.unsafelyUnwrapped
     }
 
     /// The graph node of input `i` (nil for a constant), without copying the input.
     @inline(__always)
     func inputNode(_ i: Int) -> TensorNode? {
-        if inputs.count > 2 { return inputs.more[i].node }
-        return i == 0 ? inputs.first?.node : inputs.second?.node
+        if inputs.count > 3 { return inputs.more[i].node }
+        return i == 0 ? inputs.first?.node : i == 1 ? inputs.second?.node : inputs.third?.node
     }
 
     /// Whether input `i` requires gradients, without retaining anything.
     @inline(__always)
     func inputRequiresGradient(_ i: Int) -> Bool {
-        if inputs.count > 2 { return inputs.more[i].node != nil }
-        return i == 0 ? inputs.first?.node != nil : inputs.second?.node != nil
+        if inputs.count > 3 { return inputs.more[i].node != nil }
+        return i == 0 ? inputs.first?.node != nil : i == 1 ? inputs.second?.node != nil : inputs.third?.node != nil
     }
 
     init(leafShape: [Int]) {
@@ -123,7 +124,7 @@ final class TensorNode<Scalar: TensorScalar> {
             n.releaseNext = head
             head = n
         }
-        if node.inputs.count > 2 {
+        if node.inputs.count > 3 {
             var inputs = node.inputs.more
             node.inputs.removeAll()
             // An input used twice (x ⊙ x) is referenced twice here: drop the repeats
@@ -140,10 +141,15 @@ final class TensorNode<Scalar: TensorScalar> {
         } else if node.inputs.count > 0 {
             var a = node.inputs.first.unsafelyUnwrapped.node
             var b = node.inputs.second?.node
+            var c = node.inputs.third?.node
             node.inputs.removeAll()
+            // An input used twice (x ⊙ x) is referenced twice here: drop the repeats
+            // first so that the last reference can be recognised as unique.
+            if c != nil && (c === a || c === b) { c = nil }
             if b != nil && a === b { b = nil }
             pushIfUnique(&a)
             pushIfUnique(&b)
+            pushIfUnique(&c)
         }
         if var g = node.gradient {
             node.gradient = nil

@@ -26,6 +26,8 @@ public enum TensorOp<Scalar: TensorScalar> {
     indirect case clamp(lower: Scalar, upper: Scalar)
     /// Matrix product op(A)·op(B) (2-D or batched 3-D), op(X) = Xᵀ (last two axes) when flagged.
     case matmul(transposingA: Bool, transposingB: Bool)
+    /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
+    case linear
     /// Axis permutation: result axis k is input axis `axes[k]`.
     case permute(axes: [Int])
     /// Same elements, new shape.
@@ -91,6 +93,7 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .step: .step
         case .clamp: .clamp
         case .matmul: .matmul
+        case .linear: .linear
         case .permute: .permute
         case .reshape: .reshape
         case .broadcast: .broadcast
@@ -211,6 +214,19 @@ public enum TensorOp<Scalar: TensorScalar> {
             }
             return NodeGradients(grad(0) { tA ? mm(x[1], g, tB, true) : mm(g, x[1], false, !tB) },
                     grad(1) { tB ? mm(g, x[0], true, tA) : mm(x[0], g, !tA, false) })
+        case .linear:
+            // y = x·Wᵀ + b:  ∂L/∂x = Ḡ·W,  ∂L/∂W = Ḡᵀ·x,  ∂L/∂b = Σ_rows Ḡ.
+            func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
+                isRecordingGradients ? a.matmul(b, transposingSelf: ta)
+                    : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: false)
+            }
+            let gx = grad(0) { mm(g, x[1], false) }, gw = grad(1) { mm(g, x[0], true) }
+            if x.count == 3 {
+                // One row: the bias gradient is that row (a reshape, not a reduction).
+                let gb = grad(2) { g.shape[0] == 1 ? g.reshaped(to: [g.shape[1]]) : g.sum(alongAxes: [0]) }
+                return NodeGradients(gx, gw, gb)
+            }
+            return NodeGradients(gx, gw)
         case .permute(let axes):
             var inverse = axes
             for (k, a) in axes.enumerated() { inverse[a] = k }
@@ -295,7 +311,7 @@ public enum TensorOpKind: String, CaseIterable, Sendable {
     /// Parameterised elementwise ops.
     case leakyRelu, step, clamp
     /// Linear algebra and shape ops.
-    case matmul, permute, reshape, broadcast
+    case matmul, linear, permute, reshape, broadcast
     /// Reductions and the softmax family.
     case sum, mean, max, min, softmax, logSoftmax, logSumExp
     /// Indexing and joining.

@@ -33,11 +33,12 @@ public struct Linear<Scalar: TensorScalar>: Layer {
     /// Output features.
     public var outputSize: Int { weight.shape[0] }
 
-    /// `input·Wᵀ + b`. Precondition: `input` is `[batch, inputSize]`.
+    /// `input·Wᵀ + b`, recorded as the engine's single `linear` op. Precondition:
+    /// `input` is `[batch, inputSize]`.
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         nnPrecondition(input.rank == 2 && input.shape[1] == inputSize,
                      "Linear: input has shape \(input.shape), expected [batch, \(inputSize)]")
-        return input.matmul(weight.value, transposingOther: true) + bias.value
+        return input.linear(weight: weight.value, bias: bias.value)
     }
 
     /// `W` and `b`.

@@ -18,6 +18,20 @@ struct TensorErrorTests {
         #expect(text.contains("TensorErrorTests.swift"), "the caller's file is named: \(text)")
     }
 
+    @Test func linearShapeMismatches() async {
+        let features = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros(shape: [4, 3]).linear(weight: Tensor<Double>.zeros(shape: [2, 5]))
+        }
+        let text = Self.stderr(features)
+        #expect(text.contains("linear: input [4, 3] has 3 features, weight [2, 5] expects 5 ([out, in])"), "\(text)")
+        #expect(text.contains("TensorErrorTests.swift"), "\(text)")
+        let bias = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor<Double>.zeros(shape: [4, 3]).linear(weight: Tensor<Double>.zeros(shape: [2, 3]),
+                                                          bias: Tensor<Double>.zeros(shape: [3]))
+        }
+        #expect(Self.stderr(bias).contains("linear: bias has shape [3], expected [2] for weight [2, 3]"))
+    }
+
     @Test func broadcastingMismatch() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor<Double>.zeros(shape: [2, 3]).adding(Tensor<Double>.zeros(shape: [4]))

@@ -110,6 +110,17 @@ struct TensorForwardTests {
                 }
             }
             return (r == 3 ? [batch, m, n] : [m, n], out)
+        case .linear:
+            let (batch, inputs, outputs) = (x[0].shape[0], x[0].shape[1], x[1].shape[0])
+            var out: [Double] = []
+            for r in 0..<batch {
+                for j in 0..<outputs {
+                    var s = x.count == 3 ? at(x[2], [j]) : 0
+                    for k in 0..<inputs { s += at(x[0], [r, k]) * at(x[1], [j, k]) }
+                    out.append(s)
+                }
+            }
+            return ([batch, outputs], out)
         case .permute:
             let s = i.axes.map { x[0].shape[$0] }
             return (s, allIndices(s).map { idx in

@@ -97,6 +97,11 @@ struct TensorOpTestData {
             }
             let b = int(1...3)
             return TensorOpInstance(inputs: [tensor([b] + sa), tensor([b] + sb)], transposes: (ta, tb))
+        case .linear:
+            // x [batch, in], W [out, in], and a bias [out] in about half the draws.
+            let batch = int(1...3), inputs = int(1...3), outputs = int(1...3)
+            let parts = [tensor([batch, inputs]), tensor([outputs, inputs])]
+            return TensorOpInstance(inputs: bool() ? parts + [tensor([outputs])] : parts)
         case .permute:
             let s = shape(rank: 2...3)
             var axes = Array(0..<s.count)
@@ -183,6 +188,7 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .step: return x[0].step(threshold: 0)
     case .clamp: return x[0].clamped(lower: -0.5, upper: 0.5)
     case .matmul: return x[0].matmul(x[1], transposingSelf: i.transposes.a, transposingOther: i.transposes.b)
+    case .linear: return x.count == 3 ? x[0].linear(weight: x[1], bias: x[2]) : x[0].linear(weight: x[1])
     case .permute: return x[0].permuted(i.axes)
     case .reshape: return x[0].reshaped(to: i.shape)
     case .broadcast: return x[0].broadcasted(to: i.shape)
