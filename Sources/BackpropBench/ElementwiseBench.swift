@@ -12,6 +12,7 @@ import Foundation
 /// gbytes_per_s = bytes / t,   bytes = elements read + written by the ideal kernel · size
 /// add, multiply:     3n (a, b → y)        bias-add [n/cols, cols] + [cols]: 2n + cols
 /// exp … relu:        2n                   sum: n          tanh-backward (y, g → ∂x): 3n
+/// softmax of [n/cols, cols] rows: 2n
 /// copy-baseline:     2n (memcpy into a preallocated buffer)
 /// triad-baseline:    3n (a[i] = b[i] + s·c[i], preallocated, plain Swift loop)
 /// ```
@@ -91,6 +92,8 @@ enum ElementwiseBenchOp: String, CaseIterable {
     case exp, log, tanh, sigmoid, relu
     /// The sum of all elements.
     case sum
+    /// Softmax along the last axis of the bias-add matrix `[n / cols, cols]`.
+    case softmax
     /// The backward rule of tanh alone: ∂x = g·(1 − y²) through `gradients(of:)`.
     case tanhBackward = "tanh-backward"
 }
@@ -177,6 +180,9 @@ func runElementwisePoint<T: TensorScalar>(
         case .sum:
             seconds = elementwiseMedianSeconds(repeats: repeats) { sink += ta.sum().scalar }
             bytes = n * size
+        case .softmax:
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += matrix.softmax().scalars.last ?? 0 }
+            bytes = 2 * matrix.count * size
         case .tanhBackward:
             let x = Tensor<T>(a, requiresGradient: true)
             let y = x.tanh()
@@ -185,7 +191,7 @@ func runElementwisePoint<T: TensorScalar>(
             }
             bytes = 3 * n * size
         }
-        let elements = op == .biasAdd ? matrix.count : n
+        let elements = op == .biasAdd || op == .softmax ? matrix.count : n
         if sink.isNaN { FileHandle.standardError.write(Data("elementwise: NaN result in \(op.rawValue)\n".utf8)) }
         var fields: [(String, Any)] = [("bench", "elementwise"), ("op", op.rawValue), ("dtype", dtype), ("n", elements)]
         if let kernel { fields.append(("kernel", kernel)) }

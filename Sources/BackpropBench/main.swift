@@ -4,7 +4,7 @@ import Foundation
 let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("scalar", "scalar-chain: build + backward of x = tanh(x * 1.0001 + 0.5), 10^3…10^6 ops", runScalarBench),
     ("matmul", "square Float/Double matmul, 64…2048, 1 and 2 threads", runMatmulBench),
-    ("elementwise", "Tensor add, multiply, bias-add, exp, log, tanh, sigmoid, relu, sum, tanh-backward vs copy/triad baselines, 10^3…10^7 elements", runElementwiseBench),
+    ("elementwise", "Tensor add, multiply, bias-add, exp, log, tanh, sigmoid, relu, sum, softmax, tanh-backward vs copy/triad baselines, 10^3…10^7 elements", runElementwiseBench),
     ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),
     ("memory", "peak RSS of a 64-32-10 MLP after 10^2 and 10^4 training steps (must stay flat)", runMemoryBench),
     ("fuzz", "gradcheck-fuzz: 10^4 random tensor graphs through the gradient checker", runGradcheckFuzzBench),

@@ -212,10 +212,21 @@ enum TensorKernels {
         for i in 0..<index.count { out[index[i]] += x[i] }
     }
 
+    /// Softmax, log-softmax or log-sum-exp over the middle axis of `[outer, count, inner]`.
+    /// Contiguous rows (`inner == 1`) of `Float` / `Double` get their exponentials from
+    /// the vectorised C kernel, one call per row.
+    ///
+    /// ```
+    /// softmax(x)ₖ = e^(xₖ−m) / s,   log-softmax = xₖ − m − ln s,   lse = m + ln s,   s = Σₖ e^(xₖ−m)
+    /// ```
     static func softmax<T: TensorScalar>(
         _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
         _ out: UnsafeMutableBufferPointer<T>
     ) {
+        if inner == 1 && count > 0 && (T.self == Float.self || T.self == Double.self) {
+            softmaxRows(function, x, outer: outer, count: count, out)
+            return
+        }
         for o in 0..<outer {
             for j in 0..<inner {
                 let base = o * count * inner + j
@@ -241,6 +252,43 @@ enum TensorKernels {
                     for k in 0..<count { out[base + k * inner] = x[base + k * inner] - l }
                 case .logSumExp:
                     out[o * inner + j] = m + T._log(s)
+                }
+            }
+        }
+    }
+
+    /// `softmax` for contiguous rows (`inner == 1`): e^(xₖ − m) for a whole row in one C
+    /// call (into `out` for softmax, into a scratch row otherwise), then the same sums
+    /// and scaling as the general loop.
+    ///
+    /// ```
+    /// eₖ = exp(xₖ − m),  s = Σₖ eₖ (left to right)
+    /// ```
+    static func softmaxRows<T: TensorScalar>(
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        var scratch = [T](repeating: 0, count: function == .softmax ? 0 : count)
+        scratch.withUnsafeMutableBufferPointer { tmp in
+            for o in 0..<outer {
+                let base = o * count
+                var m = -T.infinity
+                for k in 0..<count { let v = x[base + k]; if v > m { m = v } }
+                if !m.isFinite { m = 0 }
+                let e = function == .softmax ? UnsafeMutableBufferPointer(rebasing: out[base..<(base + count)]) : tmp
+                for k in 0..<count { e[k] = x[base + k] - m }
+                _ = mapInC(.exp, UnsafeBufferPointer(e), e, threaded: false)
+                var s: T = 0
+                for k in 0..<count { s += e[k] }
+                switch function {
+                case .softmax:
+                    let r = 1 / s
+                    for k in 0..<count { e[k] *= r }
+                case .logSoftmax:
+                    let l = m + T._log(s)
+                    for k in 0..<count { out[base + k] = x[base + k] - l }
+                case .logSumExp:
+                    out[o] = m + T._log(s)
                 }
             }
         }
@@ -286,13 +334,15 @@ enum TensorKernels {
 
     /// Runs the vectorised C kernel for exp, log, tanh or σ when `T` is `Float` or
     /// `Double` (true), or does nothing (false: the caller runs its Swift loop).
+    /// `x` and `out` may be the same buffer. `threaded: false` keeps it on the calling thread.
     ///
     /// ```
     /// out[i] = f(x[i])      f ∈ {exp, log, tanh, σ}
     /// ```
     @inline(__always)
     static func mapInC<T: TensorScalar>(
-        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>,
+        threaded: Bool = true
     ) -> Bool {
         let n = x.count
         switch function {
@@ -309,7 +359,7 @@ enum TensorKernels {
             case .tanh: kernel = { bp_tanh_f32($0, $1, $2) }
             default: kernel = { bp_sigmoid_f32($0, $1, $2) }
             }
-            forEachPiece(n, minimum: parallelMinimum(function, isDouble: false)) { start, count in
+            forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: false) : n) { start, count in
                 kernel(UnsafePointer<Float>(bitPattern: ux)! + start, UnsafeMutablePointer<Float>(bitPattern: uo)! + start, count)
             }
             return true
@@ -322,7 +372,7 @@ enum TensorKernels {
             case .tanh: kernel = { bp_tanh_f64($0, $1, $2) }
             default: kernel = { bp_sigmoid_f64($0, $1, $2) }
             }
-            forEachPiece(n, minimum: parallelMinimum(function, isDouble: true)) { start, count in
+            forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: true) : n) { start, count in
                 kernel(UnsafePointer<Double>(bitPattern: ux)! + start, UnsafeMutablePointer<Double>(bitPattern: uo)! + start, count)
             }
             return true
