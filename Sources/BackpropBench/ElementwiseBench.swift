@@ -14,6 +14,8 @@ import Foundation
 /// exp … relu:        2n                   sum: n          tanh-backward (y, g → ∂x): 3n
 /// softmax of [n/cols, cols] rows: 2n
 /// copy-baseline:     2n (memcpy into a preallocated buffer)
+/// fresh-copy-baseline: 2n (memcpy into a new array: allocation and first-touch page faults
+///                    included, as for every op's result)
 /// triad-baseline:    3n (a[i] = b[i] + s·c[i], preallocated, plain Swift loop)
 /// ```
 /// The two baselines run in the same process at the same size, so each op's bandwidth
@@ -84,8 +86,9 @@ func runElementwiseBench(arguments: [String]) {
 /// y = op(x)  or  y = op(a, b)
 /// ```
 enum ElementwiseBenchOp: String, CaseIterable {
-    /// Memory baselines: memcpy, and the STREAM triad a = b + s·c.
-    case copyBaseline = "copy-baseline", triadBaseline = "triad-baseline"
+    /// Memory baselines: memcpy, and the STREAM triad a = b + s·c, into a preallocated
+    /// buffer; and memcpy into a freshly allocated array (what every op's result costs).
+    case copyBaseline = "copy-baseline", triadBaseline = "triad-baseline", freshCopyBaseline = "fresh-copy-baseline"
     /// Binary ops: same-shape sum and product, and a row vector added to every row.
     case add, multiply, biasAdd = "bias-add"
     /// Unary ops.
@@ -137,6 +140,17 @@ func runElementwisePoint<T: TensorScalar>(
                 }
             }
             sink += dst[n / 2]
+            bytes = 2 * n * size
+        case .freshCopyBaseline:
+            seconds = elementwiseMedianSeconds(repeats: repeats) {
+                let fresh = [T](unsafeUninitializedCapacity: n) { buffer, initialized in
+                    a.withUnsafeBufferPointer { s in
+                        if let db = buffer.baseAddress, let sb = s.baseAddress { memcpy(db, sb, n * size) }
+                    }
+                    initialized = n
+                }
+                sink += fresh.last ?? 0
+            }
             bytes = 2 * n * size
         case .triadBaseline:
             var dst = [T](repeating: 0, count: n)

@@ -15,7 +15,7 @@ let args = Array(CommandLine.arguments.dropFirst())
 if let name = args.first, let bench = benches.first(where: { $0.name == name }) {
     bench.run(Array(args.dropFirst()))
 } else if args.isEmpty || args.first == "all" {
-    for bench in benches where !["memory", "fuzz", "fuzz-safetensors"].contains(bench.name) { bench.run([]) }
+    for bench in benches where !["elementwise", "memory", "fuzz", "fuzz-safetensors"].contains(bench.name) { bench.run([]) }
 } else {
     FileHandle.standardError.write(Data("unknown benchmark '\(args[0])'. Available:\n".utf8))
     for bench in benches { FileHandle.standardError.write(Data("  \(bench.name)  \(bench.summary)\n".utf8)) }
