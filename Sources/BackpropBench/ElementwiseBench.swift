@@ -21,8 +21,9 @@ import Foundation
 /// The two baselines run in the same process at the same size, so each op's bandwidth
 /// can be quoted as a fraction of what the memory system gives a simple loop.
 /// `--kernels auto,portable` measures every point with the automatic C kernels and then
-/// with the portable ones (the C library per element, as before the vectorised kernels),
-/// alternating, so both can be compared from one run; lines then carry "kernel".
+/// with the portable ones (the C library per element on one thread, as before the
+/// vectorised kernels), alternating, so both can be compared from one run; lines then
+/// carry "kernel".
 func runElementwiseBench(arguments: [String]) {
     var sizes = [1_000, 100_000, 1_000_000, 10_000_000]
     var dtypes = ["float32", "float64"]
@@ -64,7 +65,12 @@ func runElementwiseBench(arguments: [String]) {
             for op in selected {
                 for kernel in kernels {
                     let label: String? = kernels.count > 1 || kernel != "auto" ? kernel : nil
+                    // The hook is per thread: the portable runs stay on this thread (as the
+                    // per-element C-library loops before the vectorised kernels did).
                     _ = bp_elementwise_force_kernel(kernel == "portable" ? 1 : 0)
+                    let threadCount = ComputeThreads.count
+                    if kernel == "portable" { ComputeThreads.count = 1 }
+                    defer { ComputeThreads.count = threadCount }
                     switch dtype {
                     case "float32", "float": runElementwisePoint(Float.self, "float32", n: n, op: op, repeats: repeats, kernel: label)
                     case "float64", "double": runElementwisePoint(Double.self, "float64", n: n, op: op, repeats: repeats, kernel: label)

@@ -24,7 +24,6 @@
 
 #include <float.h>
 #include <math.h>
-#include <stdatomic.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -37,8 +36,9 @@
 
 enum { BP_EW_AUTO = 0, BP_EW_PORTABLE = 1, BP_EW_AVX2 = 2 };
 
-// Test hook only: read on every call; any value gives correct results.
-static _Atomic int bp_ew_forced = BP_EW_AUTO;
+// Test hook only, per thread (so a test forcing the portable kernels cannot change
+// what other threads compute meanwhile); read on every call; any value is correct.
+static _Thread_local int bp_ew_forced = BP_EW_AUTO;
 
 static int bp_ew_best(void) {
 #if BP_EW_X86
@@ -50,13 +50,15 @@ static int bp_ew_best(void) {
 
 static int bp_ew_active(void) {
     int best = bp_ew_best();
-    int forced = atomic_load_explicit(&bp_ew_forced, memory_order_relaxed);
+    int forced = bp_ew_forced;
     return forced != BP_EW_AUTO && forced < best ? forced : best;
 }
 
 int bp_elementwise_force_kernel(int kernel) {
     if (kernel < BP_EW_AUTO || kernel > BP_EW_AVX2) kernel = BP_EW_AUTO;
-    return atomic_exchange(&bp_ew_forced, kernel);
+    int previous = bp_ew_forced;
+    bp_ew_forced = kernel;
+    return previous;
 }
 
 const char *bp_elementwise_kernel_name(void) {

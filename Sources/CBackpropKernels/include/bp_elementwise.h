@@ -14,22 +14,24 @@
 extern "C" {
 #endif
 
-/// y[i] = exp(x[i])      float: ≤ 1 ulp, double: ≤ 1 ulp (measured; see the tests).
+/// y[i] = exp(x[i])      (AVX2: ≤ 1.01 ulp float, 1.00 double, measured; tests assert 1.5).
 void bp_exp_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = exp(x[i])      double twin of `bp_exp_f32`.
 void bp_exp_f64(const double *x, double *y, ptrdiff_t n);
 
-/// y[i] = ln x[i]        (−inf at ±0, NaN below 0, +inf at +inf).
+/// y[i] = ln x[i]        (−inf at ±0, NaN below 0, +inf at +inf; AVX2 ≤ 0.84 ulp measured).
 void bp_log_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = ln x[i]        double twin of `bp_log_f32`.
 void bp_log_f64(const double *x, double *y, ptrdiff_t n);
 
-/// y[i] = tanh x[i]      = sign(x)·t/(t + 2), t = expm1(2|x|); odd, saturates at ±1.
+/// y[i] = tanh x[i]      = sign(x)·t/(t + 2), t = expm1(2|x|); odd, saturates at ±1
+///                       (AVX2 ≤ 1.08 ulp measured).
 void bp_tanh_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = tanh x[i]      double twin of `bp_tanh_f32`.
 void bp_tanh_f64(const double *x, double *y, ptrdiff_t n);
 
-/// y[i] = σ(x[i]) = 1/(1 + e^(−x))   (computed as e/(1 + e), e = e^(−|x|), for x < 0).
+/// y[i] = σ(x[i]) = 1/(1 + e^(−x))   (computed as e/(1 + e), e = e^(−|x|), for x < 0;
+///                                   AVX2 ≤ 1.00 ulp measured).
 void bp_sigmoid_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = σ(x[i])        double twin of `bp_sigmoid_f32`.
 void bp_sigmoid_f64(const double *x, double *y, ptrdiff_t n);
@@ -50,12 +52,13 @@ float bp_sum_f32(const float *x, ptrdiff_t n);
 /// Σ x[i]                double twin of `bp_sum_f32`.
 double bp_sum_f64(const double *x, ptrdiff_t n);
 
-/// Which elementwise kernel set runs: "avx2" or "portable".
+/// Which elementwise kernel set runs on the calling thread: "avx2" or "portable".
 const char *bp_elementwise_kernel_name(void);
 
 /// Test hook: caps the elementwise kernels at `kernel` (0 = automatic, 1 = portable,
-/// 2 = AVX2+FMA) for all threads; a request above what the CPU supports falls back
-/// to the best supported set. Returns the previous request.
+/// 2 = AVX2+FMA) for the calling thread only (other threads keep the automatic
+/// choice); a request above what the CPU supports falls back to the best supported
+/// set. Returns the previous request of this thread.
 int bp_elementwise_force_kernel(int kernel);
 
 #ifdef __cplusplus
