@@ -311,20 +311,23 @@ enum TensorKernels {
         }
     }
 
-    /// Runs `body(start, count)` over `0..<n` in contiguous pieces, on up to
-    /// `ComputeThreads.count` threads when each piece gets at least `minimum` elements,
-    /// else once on the calling thread. Piece boundaries are multiples of 64.
+    /// Runs `body(start, count)` over `0..<n` in contiguous pieces: on the calling thread
+    /// alone when `n < 2·minimum` or `ComputeThreads.count` is 1, else in up to 4 pieces
+    /// per thread (each at least `minimum / 2` elements, boundaries at multiples of 64)
+    /// handed out by `DispatchQueue.concurrentPerform`. More pieces than threads let the
+    /// calling thread take over the rest when a worker starts late or shares its core.
     ///
     /// ```
-    /// pieces = min(threads, n / minimum),  piece i = [i·n/pieces, (i+1)·n/pieces)
+    /// pieces = min(4·threads, n / (minimum/2)),  piece i = [i·n/pieces, (i+1)·n/pieces)
     /// ```
     @inline(__always)
     static func forEachPiece(_ n: Int, minimum: Int, _ body: @Sendable (Int, Int) -> Void) {
-        let pieces = Swift.min(ComputeThreads.count, n / Swift.max(1, minimum))
-        if pieces <= 1 {
+        let threads = ComputeThreads.count
+        if threads <= 1 || n < 2 * minimum {
             body(0, n)
             return
         }
+        let pieces = Swift.max(2, Swift.min(4 * threads, n / Swift.max(1, minimum / 2)))
         DispatchQueue.concurrentPerform(iterations: pieces) { i in
             let lo = i == 0 ? 0 : (n * i / pieces) & ~63
             let hi = i == pieces - 1 ? n : (n * (i + 1) / pieces) & ~63
