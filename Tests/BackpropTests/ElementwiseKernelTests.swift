@@ -10,8 +10,8 @@ import Testing
 // patterns, on each function's interesting range, on special values, and on every tail
 // length 0…17. Bounds, in units in the last place of the exact result:
 //
-//   exp, log, tanh, σ      Double ≤ 1.5 ulp (measured max ≈ 1.0–1.1)
-//                          Float  ≤ 1.5 ulp (measured max ≈ 1.0)
+//   exp, log, tanh, σ      Double ≤ 1.5 ulp (measured max 0.84–1.08 over 12·10⁶ inputs)
+//                          Float  ≤ 1.5 ulp (exhaustive max over all floats 0.85–1.06)
 //   portable (C library)   exp, log ≤ 1.5 ulp; tanh, σ ≤ 2.5 ulp (glibc's tanh / tanhf
 //                          reach ~2 ulp, and so does σ written with its exp)
 //
