@@ -4,6 +4,7 @@ import Foundation
 let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("scalar", "scalar-chain: build + backward of x = tanh(x * 1.0001 + 0.5), 10^3…10^6 ops", runScalarBench),
     ("matmul", "square Float/Double matmul, 64…2048, 1 and 2 threads", runMatmulBench),
+    ("elementwise", "Tensor add, multiply, bias-add, exp, log, tanh, sigmoid, relu, sum, softmax, tanh-backward vs copy/triad baselines, 10^3…10^7 elements", runElementwiseBench),
     ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),
     ("small-ops", "per-op overhead: ns per op on 2×2 Float tensors, with and without recording, and with backward", runSmallOpsBench),
     ("memory", "peak RSS of a 64-32-10 MLP after 10^2 and 10^4 training steps (must stay flat)", runMemoryBench),
@@ -15,7 +16,7 @@ let args = Array(CommandLine.arguments.dropFirst())
 if let name = args.first, let bench = benches.first(where: { $0.name == name }) {
     bench.run(Array(args.dropFirst()))
 } else if args.isEmpty || args.first == "all" {
-    for bench in benches where !["memory", "fuzz", "fuzz-safetensors"].contains(bench.name) { bench.run([]) }
+    for bench in benches where !["elementwise", "memory", "fuzz", "fuzz-safetensors"].contains(bench.name) { bench.run([]) }
 } else {
     FileHandle.standardError.write(Data("unknown benchmark '\(args[0])'. Available:\n".utf8))
     for bench in benches { FileHandle.standardError.write(Data("  \(bench.name)  \(bench.summary)\n".utf8)) }

@@ -2,6 +2,12 @@
 // called from the `Float` and `Double` conformances of `TensorScalar`, i.e. with
 // a concrete type, so the optimiser specialises each loop: no per-element dynamic
 // dispatch and no closures.
+//
+// exp, log, tanh, sigmoid, their backward loops and the full sum go to the
+// vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
+// run time); large maps are split across `ComputeThreads.count` threads.
+import CBackpropKernels
+import Dispatch
 
 /// A binary scalar function used by the broadcasting kernel.
 @usableFromInline
@@ -40,11 +46,17 @@ enum TensorKernels {
         return e / (1 + e)
     }
 
+    /// `out[i] = f(x[i])` for an elementwise function with parameters `p0`, `p1`.
+    ///
+    /// ```
+    /// out[i] = f(x[i])      exp, log, tanh, σ: vectorised C kernels (≤ 1.1 ulp)
+    /// ```
     static func map<T: TensorScalar>(
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>,
         _ p0: T, _ p1: T
     ) {
         let n = x.count
+        if mapInC(function, x, out) { return }
         switch function {
         case .negate: for i in 0..<n { out[i] = -x[i] }
         case .exp: for i in 0..<n { out[i] = T._exp(x[i]) }
@@ -69,6 +81,7 @@ enum TensorKernels {
         _ g: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>, _ p0: T, _ p1: T
     ) {
         let n = g.count
+        if derivativeInC(function, y, g, out) { return }
         switch function {
         case .negate: for i in 0..<n { out[i] = -g[i] }
         case .exp: for i in 0..<n { out[i] = g[i] * y[i] }
@@ -157,7 +170,7 @@ enum TensorKernels {
         } else {
             var acc = out[0]
             switch function {
-            case .sum: for i in 0..<n { acc += x[i] }
+            case .sum: acc += sumInC(x)
             case .max: for i in 0..<n where x[i] > acc || x[i].isNaN { acc = x[i] }
             case .min: for i in 0..<n where x[i] < acc || x[i].isNaN { acc = x[i] }
             }
@@ -199,10 +212,21 @@ enum TensorKernels {
         for i in 0..<index.count { out[index[i]] += x[i] }
     }
 
+    /// Softmax, log-softmax or log-sum-exp over the middle axis of `[outer, count, inner]`.
+    /// Contiguous rows (`inner == 1`) of `Float` / `Double` get their exponentials from
+    /// the vectorised C kernel, one call per row.
+    ///
+    /// ```
+    /// softmax(x)ₖ = e^(xₖ−m) / s,   log-softmax = xₖ − m − ln s,   lse = m + ln s,   s = Σₖ e^(xₖ−m)
+    /// ```
     static func softmax<T: TensorScalar>(
         _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
         _ out: UnsafeMutableBufferPointer<T>
     ) {
+        if inner == 1 && count > 0 && (T.self == Float.self || T.self == Double.self) {
+            softmaxRows(function, x, outer: outer, count: count, out)
+            return
+        }
         for o in 0..<outer {
             for j in 0..<inner {
                 let base = o * count * inner + j
@@ -231,5 +255,181 @@ enum TensorKernels {
                 }
             }
         }
+    }
+
+    /// `softmax` for contiguous rows (`inner == 1`): e^(xₖ − m) for a whole row in one C
+    /// call (into `out` for softmax, into a scratch row otherwise), then the same sums
+    /// and scaling as the general loop.
+    ///
+    /// ```
+    /// eₖ = exp(xₖ − m),  s = Σₖ eₖ (left to right)
+    /// ```
+    static func softmaxRows<T: TensorScalar>(
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) {
+        var scratch = [T](repeating: 0, count: function == .softmax ? 0 : count)
+        scratch.withUnsafeMutableBufferPointer { tmp in
+            for o in 0..<outer {
+                let base = o * count
+                var m = -T.infinity
+                for k in 0..<count { let v = x[base + k]; if v > m { m = v } }
+                if !m.isFinite { m = 0 }
+                let e = function == .softmax ? UnsafeMutableBufferPointer(rebasing: out[base..<(base + count)]) : tmp
+                for k in 0..<count { e[k] = x[base + k] - m }
+                _ = mapInC(.exp, UnsafeBufferPointer(e), e, threaded: false)
+                var s: T = 0
+                for k in 0..<count { s += e[k] }
+                switch function {
+                case .softmax:
+                    let r = 1 / s
+                    for k in 0..<count { e[k] *= r }
+                case .logSoftmax:
+                    let l = m + T._log(s)
+                    for k in 0..<count { out[base + k] = x[base + k] - l }
+                case .logSumExp:
+                    out[o] = m + T._log(s)
+                }
+            }
+        }
+    }
+
+    // MARK: - C kernels
+
+    /// Elements below which a kernel call stays on the calling thread, per kind of
+    /// map: about 100 µs of single-core work at the measured speed of the AVX2
+    /// kernels (waking a Dispatch worker costs ~20 µs; see `GEMM.parallelThreshold`).
+    ///
+    /// ```
+    /// split when n ≥ minimum · 2,  each thread ≥ minimum elements
+    /// ```
+    @inline(__always)
+    static func parallelMinimum(_ function: ElementwiseFunction, isDouble: Bool) -> Int {
+        switch function {
+        case .exp, .log: return isDouble ? 1 << 14 : 1 << 15
+        default: return isDouble ? 1 << 13 : 1 << 14  // tanh, σ: about twice the work
+        }
+    }
+
+    /// Runs `body(start, count)` over `0..<n` in contiguous pieces: on the calling thread
+    /// alone when `n < 2·minimum` or `ComputeThreads.count` is 1, else in up to 4 pieces
+    /// per thread (each at least `minimum / 2` elements, boundaries at multiples of 64)
+    /// handed out by `DispatchQueue.concurrentPerform`. More pieces than threads let the
+    /// calling thread take over the rest when a worker starts late or shares its core.
+    ///
+    /// ```
+    /// pieces = min(4·threads, n / (minimum/2)),  piece i = [i·n/pieces, (i+1)·n/pieces)
+    /// ```
+    @inline(__always)
+    static func forEachPiece(_ n: Int, minimum: Int, _ body: @Sendable (Int, Int) -> Void) {
+        let threads = ComputeThreads.count
+        if threads <= 1 || n < 2 * minimum {
+            body(0, n)
+            return
+        }
+        let pieces = Swift.max(2, Swift.min(4 * threads, n / Swift.max(1, minimum / 2)))
+        DispatchQueue.concurrentPerform(iterations: pieces) { i in
+            let lo = i == 0 ? 0 : (n * i / pieces) & ~63
+            let hi = i == pieces - 1 ? n : (n * (i + 1) / pieces) & ~63
+            if hi > lo { body(lo, hi - lo) }
+        }
+    }
+
+    /// Runs the vectorised C kernel for exp, log, tanh or σ when `T` is `Float` or
+    /// `Double` (true), or does nothing (false: the caller runs its Swift loop).
+    /// `x` and `out` may be the same buffer. `threaded: false` keeps it on the calling thread.
+    ///
+    /// ```
+    /// out[i] = f(x[i])      f ∈ {exp, log, tanh, σ}
+    /// ```
+    @inline(__always)
+    static func mapInC<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>,
+        threaded: Bool = true
+    ) -> Bool {
+        let n = x.count
+        switch function {
+        case .exp, .log, .tanh, .sigmoid: break
+        default: return false
+        }
+        guard n > 0, let xp = x.baseAddress, let op = out.baseAddress else { return true }
+        let (ux, uo) = (UInt(bitPattern: xp), UInt(bitPattern: op))
+        if T.self == Float.self {
+            let kernel: @Sendable (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+            switch function {
+            case .exp: kernel = { bp_exp_f32($0, $1, $2) }
+            case .log: kernel = { bp_log_f32($0, $1, $2) }
+            case .tanh: kernel = { bp_tanh_f32($0, $1, $2) }
+            default: kernel = { bp_sigmoid_f32($0, $1, $2) }
+            }
+            forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: false) : n) { start, count in
+                kernel(UnsafePointer<Float>(bitPattern: ux)! + start, UnsafeMutablePointer<Float>(bitPattern: uo)! + start, count)
+            }
+            return true
+        }
+        if T.self == Double.self {
+            let kernel: @Sendable (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Void
+            switch function {
+            case .exp: kernel = { bp_exp_f64($0, $1, $2) }
+            case .log: kernel = { bp_log_f64($0, $1, $2) }
+            case .tanh: kernel = { bp_tanh_f64($0, $1, $2) }
+            default: kernel = { bp_sigmoid_f64($0, $1, $2) }
+            }
+            forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: true) : n) { start, count in
+                kernel(UnsafePointer<Double>(bitPattern: ux)! + start, UnsafeMutablePointer<Double>(bitPattern: uo)! + start, count)
+            }
+            return true
+        }
+        return false
+    }
+
+    /// Runs the C backward loop of tanh or σ for `Float` / `Double` (true), else false.
+    ///
+    /// ```
+    /// tanh: out[i] = g[i]·(1 − y[i]²)      σ: out[i] = g[i]·y[i]·(1 − y[i])
+    /// ```
+    @inline(__always)
+    static func derivativeInC<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ y: UnsafeBufferPointer<T>, _ g: UnsafeBufferPointer<T>,
+        _ out: UnsafeMutableBufferPointer<T>
+    ) -> Bool {
+        guard function == .tanh || function == .sigmoid else { return false }
+        let n = g.count
+        guard n > 0, let yp = y.baseAddress, let gp = g.baseAddress, let op = out.baseAddress else { return true }
+        if T.self == Float.self {
+            let (yf, gf) = (UnsafeRawPointer(yp).assumingMemoryBound(to: Float.self), UnsafeRawPointer(gp).assumingMemoryBound(to: Float.self))
+            let of = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self)
+            if function == .tanh { bp_tanh_backward_f32(yf, gf, of, n) } else { bp_sigmoid_backward_f32(yf, gf, of, n) }
+            return true
+        }
+        if T.self == Double.self {
+            let (yd, gd) = (UnsafeRawPointer(yp).assumingMemoryBound(to: Double.self), UnsafeRawPointer(gp).assumingMemoryBound(to: Double.self))
+            let od = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self)
+            if function == .tanh { bp_tanh_backward_f64(yd, gd, od, n) } else { bp_sigmoid_backward_f64(yd, gd, od, n) }
+            return true
+        }
+        return false
+    }
+
+    /// The sum of all elements through the C kernel (32 / 16 interleaved partial sums,
+    /// vectorised), or a left-to-right loop for other element types.
+    ///
+    /// ```
+    /// s = Σᵢ x[i]
+    /// ```
+    @inline(__always)
+    static func sumInC<T: TensorScalar>(_ x: UnsafeBufferPointer<T>) -> T {
+        guard let base = x.baseAddress, x.count > 0 else { return 0 }
+        if T.self == Float.self {
+            let s = bp_sum_f32(UnsafeRawPointer(base).assumingMemoryBound(to: Float.self), x.count)
+            return unsafeBitCast(s, to: T.self)
+        }
+        if T.self == Double.self {
+            let s = bp_sum_f64(UnsafeRawPointer(base).assumingMemoryBound(to: Double.self), x.count)
+            return unsafeBitCast(s, to: T.self)
+        }
+        var acc: T = 0
+        for v in x { acc += v }
+        return acc
     }
 }

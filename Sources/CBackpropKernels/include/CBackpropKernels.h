@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bp_elementwise.h"
 
 #ifdef __cplusplus
 extern "C" {
