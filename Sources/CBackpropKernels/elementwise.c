@@ -102,6 +102,10 @@ DEFINE_PORTABLE_BACKWARD(tanh_backward_f32_portable, float, w * (1.0f - v * v))
 DEFINE_PORTABLE_BACKWARD(tanh_backward_f64_portable, double, w * (1.0 - v * v))
 DEFINE_PORTABLE_BACKWARD(sigmoid_backward_f32_portable, float, w * (v * (1.0f - v)))
 DEFINE_PORTABLE_BACKWARD(sigmoid_backward_f64_portable, double, w * (v * (1.0 - v)))
+// relu: `v` is the input x here (not the output); written as a select so compilers
+// keep it branch-free (a branch on the sign of random data mispredicts half the time).
+DEFINE_PORTABLE_BACKWARD(relu_backward_f32_portable, float, v > 0.0f ? w : 0.0f)
+DEFINE_PORTABLE_BACKWARD(relu_backward_f64_portable, double, v > 0.0 ? w : 0.0)
 
 // The sums keep LANES partial sums, element i going to lane i mod LANES, and combine
 // them pairwise: the AVX2 code does exactly the same additions in the same order, so
@@ -490,6 +494,13 @@ AVX2_INLINE __m256d sigmoid_backward_pd(__m256d y, __m256d g) {
     return _mm256_mul_pd(g, _mm256_mul_pd(y, _mm256_sub_pd(_mm256_set1_pd(1.0), y)));
 }
 
+AVX2_INLINE __m256 relu_backward_ps(__m256 x, __m256 g) {
+    return _mm256_and_ps(g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+}
+AVX2_INLINE __m256d relu_backward_pd(__m256d x, __m256d g) {
+    return _mm256_and_pd(g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
+}
+
 #define DEFINE_AVX2_BACKWARD(NAME, T, V, W, SUF, MASK, FN)                           \
     AVX2 static void NAME(const T *y, const T *g, T *out, ptrdiff_t n) {             \
         ptrdiff_t i = 0;                                                             \
@@ -506,6 +517,8 @@ DEFINE_AVX2_BACKWARD(tanh_backward_f32_avx2, float, __m256, 8, ps, tail_mask_f32
 DEFINE_AVX2_BACKWARD(tanh_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_f64, tanh_backward_pd)
 DEFINE_AVX2_BACKWARD(sigmoid_backward_f32_avx2, float, __m256, 8, ps, tail_mask_f32, sigmoid_backward_ps)
 DEFINE_AVX2_BACKWARD(sigmoid_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_f64, sigmoid_backward_pd)
+DEFINE_AVX2_BACKWARD(relu_backward_f32_avx2, float, __m256, 8, ps, tail_mask_f32, relu_backward_ps)
+DEFINE_AVX2_BACKWARD(relu_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_f64, relu_backward_pd)
 
 // Sums: 4 vector accumulators = 32 float / 16 double lanes, lane l holding the elements
 // i ≡ l (mod lanes), then the same pairwise combination as the portable code.
@@ -592,6 +605,8 @@ DEFINE_BACKWARD_ENTRY(tanh_backward_f32, float)
 DEFINE_BACKWARD_ENTRY(tanh_backward_f64, double)
 DEFINE_BACKWARD_ENTRY(sigmoid_backward_f32, float)
 DEFINE_BACKWARD_ENTRY(sigmoid_backward_f64, double)
+DEFINE_BACKWARD_ENTRY(relu_backward_f32, float)
+DEFINE_BACKWARD_ENTRY(relu_backward_f64, double)
 
 float bp_sum_f32(const float *x, ptrdiff_t n) {
     if (n <= 0) return 0.0f;

@@ -398,6 +398,38 @@ struct ElementwiseKernelTests {
         checkSum(Double.self)
     }
 
+    @Test("relu backward: g where x > 0, else 0 (NaN, ±0 and ±∞ included), every tail length, both kernel sets")
+    func reluBackward() {
+        var random = TestRandom(state: 11)
+        for kernel in Self.kernelSets {
+            withKernel(kernel) {
+                for n in Array(0...17) + [1000] {
+                    var xs = (0..<n).map { _ in random.uniform(-2, 2) }
+                    let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e-300, -1e-300]
+                    for (i, v) in specials.enumerated() where i < n { xs[i] = v }
+                    let gs = (0..<n).map { _ in random.uniform(-3, 3) }
+                    let expected = zip(xs, gs).map { $0 > 0 ? $1 : 0 }
+                    var out = [Double](repeating: 7, count: n + 1)
+                    xs.withUnsafeBufferPointer { x in gs.withUnsafeBufferPointer { g in out.withUnsafeMutableBufferPointer { o in
+                        bp_relu_backward_f64(x.baseAddress!, g.baseAddress!, o.baseAddress!, n)
+                    } } }
+                    #expect(Array(out.prefix(n)) == expected, "double n = \(n) kernel \(kernel)")
+                    #expect(out[n] == 7, "nothing written past n")
+                    let (xf, gf) = (xs.map { Float($0) }, gs.map { Float($0) })
+                    var outf = [Float](repeating: 7, count: n + 1)
+                    xf.withUnsafeBufferPointer { x in gf.withUnsafeBufferPointer { g in outf.withUnsafeMutableBufferPointer { o in
+                        bp_relu_backward_f32(x.baseAddress!, g.baseAddress!, o.baseAddress!, n)
+                    } } }
+                    #expect(Array(outf.prefix(n)) == zip(xf, gf).map { $0 > 0 ? $1 : 0 }, "float n = \(n) kernel \(kernel)")
+                    #expect(outf[n] == 7)
+                }
+            }
+        }
+        // Through the tensor rule: d/dx Σ relu(x)·w = w where x > 0.
+        let x = Tensor<Double>([-1, 0.5, 0, 2], requiresGradient: true), w = Tensor<Double>([3, 4, 5, 6])
+        #expect(gradients(of: (x.relu() * w).sum(), withRespectTo: [x])[0].scalars == [0, 4, 0, 6])
+    }
+
     @Test("Tensor ops use the kernels (also when split across threads) and keep their gradients")
     func tensorOpsUseKernels() {
         var random = TestRandom(state: 3)

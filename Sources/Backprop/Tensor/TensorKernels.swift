@@ -82,6 +82,7 @@ enum TensorKernels {
     ) {
         let n = g.count
         if derivativeInC(function, y, g, out) { return }
+        if function == .relu && reluDerivativeInC(x, g, out) { return }
         switch function {
         case .negate: for i in 0..<n { out[i] = -g[i] }
         case .exp: for i in 0..<n { out[i] = g[i] * y[i] }
@@ -406,6 +407,32 @@ enum TensorKernels {
             let (yd, gd) = (UnsafeRawPointer(yp).assumingMemoryBound(to: Double.self), UnsafeRawPointer(gp).assumingMemoryBound(to: Double.self))
             let od = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self)
             if function == .tanh { bp_tanh_backward_f64(yd, gd, od, n) } else { bp_sigmoid_backward_f64(yd, gd, od, n) }
+            return true
+        }
+        return false
+    }
+
+    /// Runs the C backward loop of relu (branch-free, vectorised) for `Float` / `Double`.
+    ///
+    /// ```
+    /// out[i] = x[i] > 0 ? g[i] : 0
+    /// ```
+    @inline(__always)
+    static func reluDerivativeInC<T: TensorScalar>(
+        _ x: UnsafeBufferPointer<T>, _ g: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>
+    ) -> Bool {
+        let n = g.count
+        guard n > 0, let xp = x.baseAddress, let gp = g.baseAddress, let op = out.baseAddress else { return n == 0 }
+        if T.self == Float.self {
+            bp_relu_backward_f32(UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
+                                 UnsafeRawPointer(gp).assumingMemoryBound(to: Float.self),
+                                 UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self), n)
+            return true
+        }
+        if T.self == Double.self {
+            bp_relu_backward_f64(UnsafeRawPointer(xp).assumingMemoryBound(to: Double.self),
+                                 UnsafeRawPointer(gp).assumingMemoryBound(to: Double.self),
+                                 UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self), n)
             return true
         }
         return false

@@ -46,6 +46,12 @@ void bp_sigmoid_backward_f32(const float *y, const float *g, float *out, ptrdiff
 /// out[i] = g[i]·(y[i]·(1 − y[i]))  double twin.
 void bp_sigmoid_backward_f64(const double *y, const double *g, double *out, ptrdiff_t n);
 
+/// out[i] = x[i] > 0 ? g[i] : 0   the backward loop of relu, given its input x
+///                                (branch-free; NaN inputs give 0).
+void bp_relu_backward_f32(const float *x, const float *g, float *out, ptrdiff_t n);
+/// out[i] = x[i] > 0 ? g[i] : 0   double twin.
+void bp_relu_backward_f64(const double *x, const double *g, double *out, ptrdiff_t n);
+
 /// Σ x[i] with 32 (float) / 16 (double) partial sums combined pairwise at the end
 /// (0 for n = 0). Not the same rounding as a left-to-right loop, usually closer.
 float bp_sum_f32(const float *x, ptrdiff_t n);
