@@ -229,7 +229,13 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
     TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
                         ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
                         ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
-        ptrdiff_t kcMax = BP_MIN((ptrdiff_t)(KC), K);                          \
+        /* K blocks of equal depth (a multiple of 8 up to KC): 784 → 4 × 200  \
+           instead of 3 × 256 + 16, so no block is too short to pay for its   \
+           pass over C. Depends only on K, not on how threads split C. */     \
+        ptrdiff_t kBlocks = (K + (KC) - 1) / (KC);                             \
+        ptrdiff_t kcStep = BP_MIN((ptrdiff_t)(KC),                             \
+                                  ((K + kBlocks - 1) / kBlocks + 7) & ~(ptrdiff_t)7); \
+        ptrdiff_t kcMax = BP_MIN(kcStep, K);                                   \
         ptrdiff_t mcMax = BP_MIN((ptrdiff_t)(MC), (M + MR - 1) / MR * MR);     \
         ptrdiff_t ncMax = BP_MIN((ptrdiff_t)(NC), (N + NR - 1) / NR * NR);     \
         bp_buffers *bufs = bp_thread_buffers(                                  \
@@ -240,8 +246,8 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
         T *packB = (T *)bufs->b.ptr;                                           \
         for (ptrdiff_t jc = 0; jc < N; jc += NC) {                             \
             ptrdiff_t nc = BP_MIN((ptrdiff_t)(NC), N - jc);                    \
-            for (ptrdiff_t pc = 0; pc < K; pc += KC) {                         \
-                ptrdiff_t kc = BP_MIN((ptrdiff_t)(KC), K - pc);                \
+            for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                     \
+                ptrdiff_t kc = BP_MIN(kcStep, K - pc);                         \
                 int beta = pc > 0 || accumulate;                               \
                 const T *Bp = transB ? B + jc * ldb + pc : B + pc * ldb + jc;  \
                 PACKB(transB, kc, nc, Bp, ldb, packB);                         \
@@ -470,8 +476,100 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
 #define A2D_NR 8
 DEFINE_STORE_EDGE(a2s_store_edge, float, A2S_MR, A2S_NR)
 DEFINE_STORE_EDGE(a2d_store_edge, double, A2D_MR, A2D_NR)
-DEFINE_PACK_A(a2s_pack_a, float, A2S_MR, AVX2)
-DEFINE_PACK_B(a2s_pack_b, float, A2S_NR, AVX2)
+DEFINE_PACK_A(a2s_pack_a_generic, float, A2S_MR, AVX2)
+DEFINE_PACK_B(a2s_pack_b_generic, float, A2S_NR, AVX2)
+
+// Transposes eight rows of eight floats in registers: afterwards r[j] holds
+// element j of every input row (r[j][i] = old r[i][j]).
+AVX2 static inline void a2s_transpose8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// Same contract as DEFINE_PACK_A. A as stored (x in x·Wᵀ, G in G·W) has
+// each micro-panel's six rows contiguous along k, so the pack is a transpose:
+// eight k at a time, six rows (plus two zero rows) through an 8 × 8 register
+// transpose, instead of six strided scalar loads per k.
+//
+//     dst[k*6 + r] = A[(i + r)*lda + k]
+AVX2 static void a2s_pack_a(int transA, ptrdiff_t mc, ptrdiff_t kc, const float *restrict A,
+                            ptrdiff_t lda, float *restrict dst) {
+    if (transA) {
+        a2s_pack_a_generic(transA, mc, kc, A, lda, dst);
+        return;
+    }
+    for (ptrdiff_t i = 0; i < mc; i += A2S_MR, dst += kc * A2S_MR) {
+        const float *src = A + i * lda;
+        if (mc - i < A2S_MR) {
+            a2s_pack_a_generic(0, mc - i, kc, src, lda, dst);
+            continue;
+        }
+        ptrdiff_t k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            __m256 r[8];
+            for (int q = 0; q < A2S_MR; q++) r[q] = _mm256_loadu_ps(src + q * lda + k);
+            r[6] = r[7] = _mm256_setzero_ps();
+            a2s_transpose8(r);
+            float *d = dst + k * A2S_MR;
+            // Eight overlapping 8-wide stores of 6 useful lanes; the last one is
+            // split (4 + 2) so nothing past this group is written.
+            for (int j = 0; j < 7; j++) _mm256_storeu_ps(d + j * A2S_MR, r[j]);
+            _mm_storeu_ps(d + 7 * A2S_MR, _mm256_castps256_ps128(r[7]));
+            _mm_storel_pi((__m64 *)(d + 7 * A2S_MR + 4), _mm256_extractf128_ps(r[7], 1));
+        }
+        for (; k < kc; k++)
+            for (int q = 0; q < A2S_MR; q++) dst[k * A2S_MR + q] = src[q * lda + k];
+    }
+}
+
+// Same contract as DEFINE_PACK_B. op(B) = Bᵀ (W in x·Wᵀ) has each
+// micro-panel's sixteen columns stored as rows contiguous along k: two 8 × 8
+// register transposes per eight k.
+//
+//     dst[k*16 + c] = B[(j + c)*ldb + k]
+AVX2 static void a2s_pack_b(int transB, ptrdiff_t kc, ptrdiff_t nc, const float *restrict B,
+                            ptrdiff_t ldb, float *restrict dst) {
+    if (!transB) {
+        a2s_pack_b_generic(transB, kc, nc, B, ldb, dst);
+        return;
+    }
+    for (ptrdiff_t j = 0; j < nc; j += A2S_NR, dst += kc * A2S_NR) {
+        const float *src = B + j * ldb;
+        if (nc - j < A2S_NR) {
+            a2s_pack_b_generic(1, kc, nc - j, src, ldb, dst);
+            continue;
+        }
+        ptrdiff_t k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            for (int h = 0; h < A2S_NR; h += 8) {
+                __m256 r[8];
+                for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(src + (h + q) * ldb + k);
+                a2s_transpose8(r);
+                for (int q = 0; q < 8; q++) _mm256_storeu_ps(dst + (k + q) * A2S_NR + h, r[q]);
+            }
+        }
+        for (; k < kc; k++)
+            for (int c = 0; c < A2S_NR; c++) dst[k * A2S_NR + c] = src[c * ldb + k];
+    }
+}
 DEFINE_PACK_A(a2d_pack_a, double, A2D_MR, AVX2)
 DEFINE_PACK_B(a2d_pack_b, double, A2D_NR, AVX2)
 DEFINE_UKERNEL_SIMD(a2s_ukernel, float, __m256, 8, A2S_MR, 2, _mm256_load_ps, _mm256_loadu_ps,
