@@ -715,6 +715,16 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
     }
 }
 
+ptrdiff_t bp_gemm_col_block(int isDouble) {
+    switch (bp_active_kernel()) {
+#if BP_X86
+    case BP_KERNEL_AVX512: return isDouble ? A5D_NR : A5S_NR;
+    case BP_KERNEL_AVX2: return isDouble ? A2D_NR : A2S_NR;
+#endif
+    default: return P_NR;
+    }
+}
+
 ptrdiff_t bp_gemm_parallel_threshold(int isDouble) {
     // ~100 µs of one core at the kernel's typical speed (AVX2 ≈ 18 G float
     // multiply-adds/s measured; AVX-512 with two FMA pipes ≈ 4× that).

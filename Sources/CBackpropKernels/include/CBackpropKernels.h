@@ -78,6 +78,10 @@ int bp_gemm_force_kernel(int kernel);
 /// across threads at multiples of this keeps every tile full.
 ptrdiff_t bp_gemm_row_block(int isDouble);
 
+/// Column-tile width (micro-kernel NR) of the active kernel: splitting C's
+/// columns across threads at multiples of this keeps every tile full.
+ptrdiff_t bp_gemm_col_block(int isDouble);
+
 /// Multiply-adds (m·n·k) below which splitting one product across threads
 /// does not pay for the active kernel: about 100 µs of single-core work.
 ptrdiff_t bp_gemm_parallel_threshold(int isDouble);
