@@ -224,17 +224,21 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
 
 // MARK: - Blocked driver (generic over micro-kernel)
 
+// Depth of the K blocks: equal blocks, a multiple of 8, at most KC (784 → 4 ×
+// 200 instead of 3 × 256 + 16, so no block is too short to pay for its pass
+// over C). Depends only on K, never on how threads split C, so every element
+// of C sums its K blocks in the same order whatever the split.
+static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
+    ptrdiff_t kBlocks = (K + KC - 1) / KC;
+    return BP_MIN(KC, ((K + kBlocks - 1) / kBlocks + 7) & ~(ptrdiff_t)7);
+}
+
 // UKERNEL(kc, a, b, c, ldc, beta, mr, nr): c[mr × nr] (+)= a-panel · b-panel.
 #define DEFINE_DRIVER(NAME, T, MR, NR, MC, KC, NC, PACKA, PACKB, UKERNEL, TGT) \
     TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
                         ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
                         ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
-        /* K blocks of equal depth (a multiple of 8 up to KC): 784 → 4 × 200  \
-           instead of 3 × 256 + 16, so no block is too short to pay for its   \
-           pass over C. Depends only on K, not on how threads split C. */     \
-        ptrdiff_t kBlocks = (K + (KC) - 1) / (KC);                             \
-        ptrdiff_t kcStep = BP_MIN((ptrdiff_t)(KC),                             \
-                                  ((K + kBlocks - 1) / kBlocks + 7) & ~(ptrdiff_t)7); \
+        ptrdiff_t kcStep = bp_kc_step(K, (KC));                                \
         ptrdiff_t kcMax = BP_MIN(kcStep, K);                                   \
         ptrdiff_t mcMax = BP_MIN((ptrdiff_t)(MC), (M + MR - 1) / MR * MR);     \
         ptrdiff_t ncMax = BP_MIN((ptrdiff_t)(NC), (N + NR - 1) / NR * NR);     \
@@ -264,6 +268,123 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
                             UKERNEL(kc, packA + ir * kc, bp,                   \
                                     C + (ic + ir) * ldc + jc + jr, ldc, beta,  \
                                     mr, nr);                                   \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            }                                                                  \
+        }                                                                      \
+        return 1;                                                              \
+    }
+
+// MARK: - Shared driver (one product, several threads, pieces claimed on the fly)
+
+// Every participating thread calls NAME with the same arguments and the same
+// counter `*next` (starting at 0). C is cut into pieces of `chunk` columns
+// (byRows = 0) or `chunk` rows (byRows = 1); a thread claims pieces with an
+// atomic increment until none are left, so a thread that starts late (a busy
+// core) just takes fewer pieces, and no thread ever waits for another.
+//
+//     byRows = 0:  pack all of op(A) once per thread (M′ × K), then per claimed
+//                  column piece pack its op(B) slice and run the micro-kernels
+//     byRows = 1:  pack all of op(B) once per thread (K × N′), then per claimed
+//                  row piece pack its op(A) slice
+//
+// The shared operand is packed only after a thread's first successful claim.
+// Each C element sees the same K blocks (bp_kc_step), added in the same order,
+// through the same micro-kernel as in the single-thread driver, so the result is
+// bit-for-bit that of one thread. Returns 0 only if a packing buffer could not
+// be allocated (the claimed pieces are then computed unpacked by `SMALL`).
+#define DEFINE_DRIVER_SHARED(NAME, T, MR, NR, MC, KC, PACKA, PACKB, UKERNEL,   \
+                             SMALL, TGT)                                       \
+    TGT static int NAME(int byRows, ptrdiff_t chunk, ptrdiff_t *next,          \
+                        int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
+                        ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
+                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
+        ptrdiff_t extent = byRows ? M : N;                                     \
+        ptrdiff_t pieces = (extent + chunk - 1) / chunk;                       \
+        ptrdiff_t p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);           \
+        if (p >= pieces) return 1;                                             \
+        ptrdiff_t kcStep = bp_kc_step(K, (KC));                                \
+        ptrdiff_t kcMax = BP_MIN(kcStep, K);                                   \
+        ptrdiff_t Mp = (M + MR - 1) / MR * MR, Np = (N + NR - 1) / NR * NR;    \
+        ptrdiff_t chunkRows = BP_MIN((ptrdiff_t)(MC), (chunk + MR - 1) / MR * MR); \
+        ptrdiff_t chunkCols = (chunk + NR - 1) / NR * NR;                      \
+        size_t abytes = (size_t)(byRows ? chunkRows * kcMax : Mp * K) * sizeof(T) + 64; \
+        size_t bbytes = (size_t)(byRows ? Np * K : kcMax * chunkCols) * sizeof(T) + 64; \
+        bp_buffers *bufs = bp_thread_buffers(abytes, bbytes);                  \
+        if (!bufs) {                                                           \
+            for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
+                ptrdiff_t lo = p * chunk, len = BP_MIN(chunk, extent - lo);    \
+                if (byRows)                                                    \
+                    SMALL(transA, transB, len, N, K,                           \
+                          transA ? A + lo : A + lo * lda, lda, B, ldb,         \
+                          C + lo * ldc, ldc, accumulate);                      \
+                else                                                           \
+                    SMALL(transA, transB, M, len, K, A, lda,                   \
+                          transB ? B + lo * ldb : B + lo, ldb, C + lo, ldc,    \
+                          accumulate);                                         \
+            }                                                                  \
+            return 0;                                                          \
+        }                                                                      \
+        T *packA = (T *)bufs->a.ptr;                                           \
+        T *packB = (T *)bufs->b.ptr;                                           \
+        if (!byRows) {                                                         \
+            /* All of op(A), K block by K block: block pc at packA + pc·M′. */ \
+            for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                     \
+                ptrdiff_t kc = BP_MIN(kcStep, K - pc);                         \
+                PACKA(transA, M, kc, transA ? A + pc * lda : A + pc, lda,      \
+                      packA + pc * Mp);                                        \
+            }                                                                  \
+            for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
+                ptrdiff_t j0 = p * chunk, nc = BP_MIN(chunk, N - j0);          \
+                for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                 \
+                    ptrdiff_t kc = BP_MIN(kcStep, K - pc);                     \
+                    int beta = pc > 0 || accumulate;                           \
+                    PACKB(transB, kc, nc,                                      \
+                          transB ? B + j0 * ldb + pc : B + pc * ldb + j0,      \
+                          ldb, packB);                                         \
+                    const T *pa = packA + pc * Mp;                             \
+                    for (ptrdiff_t ic = 0; ic < M; ic += MC) {                 \
+                        ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), M - ic);        \
+                        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {            \
+                            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), nc - jr);   \
+                            for (ptrdiff_t ir = 0; ir < mc; ir += MR) {        \
+                                ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir); \
+                                UKERNEL(kc, pa + (ic + ir) * kc, packB + jr * kc, \
+                                        C + (ic + ir) * ldc + j0 + jr, ldc,    \
+                                        beta, mr, nr);                         \
+                            }                                                  \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            }                                                                  \
+        } else {                                                               \
+            /* All of op(B), K block by K block: block pc at packB + pc·N′. */ \
+            for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                     \
+                ptrdiff_t kc = BP_MIN(kcStep, K - pc);                         \
+                PACKB(transB, kc, N, transB ? B + pc : B + pc * ldb, ldb,      \
+                      packB + pc * Np);                                        \
+            }                                                                  \
+            for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
+                ptrdiff_t i0 = p * chunk, rows = BP_MIN(chunk, M - i0);        \
+                for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                 \
+                    ptrdiff_t kc = BP_MIN(kcStep, K - pc);                     \
+                    int beta = pc > 0 || accumulate;                           \
+                    const T *pb = packB + pc * Np;                             \
+                    for (ptrdiff_t ic = 0; ic < rows; ic += chunkRows) {       \
+                        ptrdiff_t mc = BP_MIN(chunkRows, rows - ic);           \
+                        PACKA(transA, mc, kc,                                  \
+                              transA ? A + pc * lda + i0 + ic                  \
+                                     : A + (i0 + ic) * lda + pc,               \
+                              lda, packA);                                     \
+                        for (ptrdiff_t jr = 0; jr < N; jr += NR) {             \
+                            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), N - jr);    \
+                            for (ptrdiff_t ir = 0; ir < mc; ir += MR) {        \
+                                ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir); \
+                                UKERNEL(kc, packA + ir * kc, pb + jr * kc,     \
+                                        C + (i0 + ic + ir) * ldc + jr, ldc,    \
+                                        beta, mr, nr);                         \
+                            }                                                  \
                         }                                                      \
                     }                                                          \
                 }                                                              \
@@ -309,6 +430,8 @@ DEFINE_UKERNEL_C(ps_ukernel, float, P_MR, P_NR, ps_store_edge)
 DEFINE_UKERNEL_C(pd_ukernel, double, P_MR, P_NR, pd_store_edge)
 DEFINE_DRIVER(ps_gemm, float, P_MR, P_NR, 128, 256, 2048, ps_pack_a, ps_pack_b, ps_ukernel, )
 DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, pd_ukernel, )
+DEFINE_DRIVER_SHARED(ps_gemm_shared, float, P_MR, P_NR, 128, 256, ps_pack_a, ps_pack_b, ps_ukernel, sgemm_small, )
+DEFINE_DRIVER_SHARED(pd_gemm_shared, double, P_MR, P_NR, 64, 256, pd_pack_a, pd_pack_b, pd_ukernel, dgemm_small, )
 
 // MARK: - Matrix-vector products (M == 1 or N == 1)
 
@@ -590,6 +713,8 @@ DEFINE_UKERNEL_SIMD(a2d_ukernel, double, __m256d, 4, A2D_MR, 2, _mm256_load_pd, 
 #endif
 DEFINE_DRIVER(a2s_gemm, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, A2S_NC, a2s_pack_a, a2s_pack_b, a2s_ukernel, AVX2)
 DEFINE_DRIVER(a2d_gemm, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, A2D_NC, a2d_pack_a, a2d_pack_b, a2d_ukernel, AVX2)
+DEFINE_DRIVER_SHARED(a2s_gemm_shared, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, a2s_pack_a, a2s_pack_b, a2s_ukernel, sgemm_small, AVX2)
+DEFINE_DRIVER_SHARED(a2d_gemm_shared, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, a2d_pack_a, a2d_pack_b, a2d_ukernel, dgemm_small, AVX2)
 
 // AVX-512F: 12 × 32 floats / 12 × 16 doubles = 24 zmm accumulators (enough
 // independent chains for two 512-bit FMA pipes). KC = 256 keeps the B
@@ -616,6 +741,8 @@ DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, 
                     _mm512_setzero_pd, a5d_store_edge, AVX512)
 DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 256, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
 DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 256, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
+DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, 144, 256, a5s_pack_a, a5s_pack_b, a5s_ukernel, sgemm_small, AVX512)
+DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, 96, 256, a5d_pack_a, a5d_pack_b, a5d_ukernel, dgemm_small, AVX512)
 
 // SIMD dot: four vector accumulators, then a scalar tail.
 #define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
@@ -801,6 +928,54 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
               double *C, ptrdiff_t ldc, int accumulate) {
     GEMM_ENTRY(double, dgemm_small, pd_gemm, A2D, A5D, pd_gemv, V2D, V5D)
+}
+
+// Shared-driver entry: small, empty or vector-shaped products are done whole by
+// the thread that claims piece 0 (the others return at once).
+#define GEMM_SHARED_ENTRY(T, ENTRY, PORT, K2, K5)                               \
+    if (chunk < 1) chunk = 1;                                                  \
+    if (M <= 1 || N <= 1 || K <= 0 ||                                          \
+        (M <= BP_SMALL_MNK && N <= BP_SMALL_MNK && K <= BP_SMALL_MNK && M * N * K <= BP_SMALL_MNK)) { \
+        if (__atomic_fetch_add(next, 1, __ATOMIC_RELAXED) == 0)                \
+            ENTRY(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate); \
+        return;                                                                \
+    }                                                                          \
+    switch (bp_active_kernel()) {                                              \
+    case BP_KERNEL_AVX512:                                                     \
+        K5(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,    \
+           ldc, accumulate);                                                   \
+        break;                                                                 \
+    case BP_KERNEL_AVX2:                                                       \
+        K2(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,    \
+           ldc, accumulate);                                                   \
+        break;                                                                 \
+    default:                                                                   \
+        PORT(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,  \
+             ldc, accumulate);                                                 \
+    }
+
+#if BP_X86
+#define A2SS a2s_gemm_shared
+#define A2DS a2d_gemm_shared
+#define A5SS a5s_gemm_shared
+#define A5DS a5d_gemm_shared
+#else
+#define A2SS ps_gemm_shared
+#define A2DS pd_gemm_shared
+#define A5SS ps_gemm_shared
+#define A5DS pd_gemm_shared
+#endif
+
+void bp_sgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                     ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
+                     const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_SHARED_ENTRY(float, bp_sgemm, ps_gemm_shared, A2SS, A5SS)
+}
+
+void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                     ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
+                     const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_SHARED_ENTRY(double, bp_dgemm, pd_gemm_shared, A2DS, A5DS)
 }
 
 void bp_sgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,

@@ -86,13 +86,15 @@ enum GEMM {
     }
 
     /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below the threshold.
+    /// `alwaysSplit` (for tests) splits even products below the threshold, and
+    /// `staticSplit` (for tests and benchmarks) uses fixed pieces, one per thread,
+    /// instead of the shared driver.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil,
-        alwaysSplit: Bool = false
+        alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
         let t = tiling(isDouble: false)
@@ -102,12 +104,26 @@ enum GEMM {
             return
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
-                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit)
+                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
+                        allowShared: !staticSplit)
         guard plan.chunks > 1 else {
             bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        if plan.shared {
+            let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            next.initialize(to: 0)
+            defer { next.deallocate() }
+            let un = UInt(bitPattern: next)
+            let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
+            DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
+                bp_sgemm_shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
+                                UnsafePointer<Float>(bitPattern: ua)!, lda, UnsafePointer<Float>(bitPattern: ub)!, ldb,
+                                UnsafeMutablePointer<Float>(bitPattern: uc)!, ldc, acc)
+            }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
             let a = UnsafePointer<Float>(bitPattern: ua)!
             let b = UnsafePointer<Float>(bitPattern: ub)!
@@ -122,13 +138,15 @@ enum GEMM {
     }
 
     /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below the threshold.
+    /// `alwaysSplit` (for tests) splits even products below the threshold, and
+    /// `staticSplit` (for tests and benchmarks) uses fixed pieces, one per thread,
+    /// instead of the shared driver.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil,
-        alwaysSplit: Bool = false
+        alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
         let t = tiling(isDouble: true)
@@ -138,12 +156,26 @@ enum GEMM {
             return
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
-                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit)
+                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
+                        allowShared: !staticSplit)
         guard plan.chunks > 1 else {
             bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        if plan.shared {
+            let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            next.initialize(to: 0)
+            defer { next.deallocate() }
+            let un = UInt(bitPattern: next)
+            let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
+            DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
+                bp_dgemm_shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
+                                UnsafePointer<Double>(bitPattern: ua)!, lda, UnsafePointer<Double>(bitPattern: ub)!, ldb,
+                                UnsafeMutablePointer<Double>(bitPattern: uc)!, ldc, acc)
+            }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
             let a = UnsafePointer<Double>(bitPattern: ua)!
             let b = UnsafePointer<Double>(bitPattern: ub)!
@@ -160,6 +192,17 @@ enum GEMM {
     /// How one product is split over threads: `chunks` contiguous ranges of
     /// C's rows (or columns), each a multiple of the kernel's tile size except
     /// the last.
+    ///
+    /// Two ways to run the pieces:
+    /// * **shared** (the default when the shared operand fits `sharedLimit`
+    ///   elements): `workers` threads call `bp_sgemm_shared`, each packs the operand
+    ///   every piece needs (op(A) for column pieces, op(B) for row pieces) once and
+    ///   then claims pieces from an atomic counter, so a thread that starts late on
+    ///   a busy core takes fewer pieces instead of holding everyone up. Pieces are
+    ///   small (several per thread, each worth about `threshold / 4`).
+    /// * **static**: one piece per thread, each an independent `bp_sgemm` call.
+    ///
+    /// Either way each element of C is computed exactly as by one thread.
     @usableFromInline
     struct Plan: Sendable {
         /// Number of pieces (1 = run on the calling thread).
@@ -170,13 +213,22 @@ enum GEMM {
         var step: Int
         /// Total rows (splitRows) or columns being split.
         var extent: Int
+        /// True: run through the shared driver (pieces claimed on the fly).
+        var shared = false
+        /// Threads to start (shared: at most `threads`; static: `chunks`).
+        var workers = 1
+
+        /// Most elements of the operand each thread packs whole in the shared driver
+        /// (2²⁰: 4 MiB of floats per thread).
+        static let sharedLimit = 1 << 20
 
         /// Splits C's rows in multiples of `rowBlock` (MR) or its columns in multiples
         /// of `colBlock` (NR), into at most `threads` pieces of nearly equal tile counts,
-        /// each worth at least `threshold / 2` of `cost`.
+        /// each worth at least `threshold / 2` of `cost`; with `allowShared`, into
+        /// smaller pieces for the shared driver when its packed operand fits.
         @usableFromInline
         init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, colBlock: Int = 32, threshold: Int,
-             alwaysSplit: Bool = false) {
+             alwaysSplit: Bool = false, allowShared: Bool = false) {
             chunks = 1
             splitRows = true
             step = max(m, 1)
@@ -204,6 +256,20 @@ enum GEMM {
             let parts = min(wanted, tiles)
             step = (tiles + parts - 1) / parts * unit
             chunks = (extent + step - 1) / step
+            workers = chunks
+            // Shared driver: pieces of about a quarter of the threshold (at most 8 per
+            // thread), when the operand every thread packs whole is small enough.
+            let sharedElements = byRows ? k * (colTiles * cb) : (rowTiles * rb) * k
+            guard allowShared, chunks > 1, m > 1, n > 1, k > 0, sharedElements <= Plan.sharedLimit else { return }
+            let tileWork = max(1, work / Double(tiles))
+            let target = alwaysSplit ? 1 : max(Double(threshold) / 4, work / Double(threads * 8))
+            let tilesPerPiece = min(tiles, max(1, Int((target / tileWork).rounded(.up))))
+            let pieces = (tiles + tilesPerPiece - 1) / tilesPerPiece
+            guard pieces > 1 else { return }
+            shared = true
+            step = tilesPerPiece * unit
+            chunks = (extent + step - 1) / step
+            workers = min(threads, chunks)
         }
 
         /// Estimated cost of one product in multiply-adds: the micro-kernel runs whole
