@@ -636,7 +636,20 @@ AVX2 static inline void a2s_transpose8(__m256 r[8]) {
 AVX2 static void a2s_pack_a(int transA, ptrdiff_t mc, ptrdiff_t kc, const float *restrict A,
                             ptrdiff_t lda, float *restrict dst) {
     if (transA) {
-        a2s_pack_a_generic(transA, mc, kc, A, lda, dst);
+        // op(A) = Aᵀ (Gᵀ in Gᵀ·x): each k is six contiguous floats, copied as 4 + 2.
+        for (ptrdiff_t i = 0; i < mc; i += A2S_MR, dst += kc * A2S_MR) {
+            const float *src = A + i;
+            if (mc - i < A2S_MR) {
+                a2s_pack_a_generic(1, mc - i, kc, src, lda, dst);
+                continue;
+            }
+            for (ptrdiff_t k = 0; k < kc; k++) {
+                const float *s = src + k * lda;
+                float *d = dst + k * A2S_MR;
+                _mm_storeu_ps(d, _mm_loadu_ps(s));
+                _mm_storel_pi((__m64 *)(d + 4), _mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(s + 4)));
+            }
+        }
         return;
     }
     for (ptrdiff_t i = 0; i < mc; i += A2S_MR, dst += kc * A2S_MR) {
@@ -671,7 +684,18 @@ AVX2 static void a2s_pack_a(int transA, ptrdiff_t mc, ptrdiff_t kc, const float 
 AVX2 static void a2s_pack_b(int transB, ptrdiff_t kc, ptrdiff_t nc, const float *restrict B,
                             ptrdiff_t ldb, float *restrict dst) {
     if (!transB) {
-        a2s_pack_b_generic(transB, kc, nc, B, ldb, dst);
+        // op(B) = B (x in Gᵀ·x, W in G·W): each k is sixteen contiguous floats.
+        for (ptrdiff_t j = 0; j < nc; j += A2S_NR, dst += kc * A2S_NR) {
+            const float *src = B + j;
+            if (nc - j < A2S_NR) {
+                a2s_pack_b_generic(0, kc, nc - j, src, ldb, dst);
+                continue;
+            }
+            for (ptrdiff_t k = 0; k < kc; k++) {
+                _mm256_storeu_ps(dst + k * A2S_NR, _mm256_loadu_ps(src + k * ldb));
+                _mm256_storeu_ps(dst + k * A2S_NR + 8, _mm256_loadu_ps(src + k * ldb + 8));
+            }
+        }
         return;
     }
     for (ptrdiff_t j = 0; j < nc; j += A2S_NR, dst += kc * A2S_NR) {
