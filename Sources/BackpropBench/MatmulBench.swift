@@ -35,7 +35,16 @@ func runMatmulBench(arguments: [String]) {
         case "--threads", "-t": threadCounts = list(value).compactMap { Int($0) }; i += 1
         case "--repeats", "-r": repeats = Int(value); i += 1
         case "--shapes", "-s":
-            shapes = value == "mlp" ? MatmulShape.mlp : list(value).compactMap(MatmulShape.init(parsing:))
+            if value == "mlp" {
+                shapes = MatmulShape.mlp
+            } else {
+                let parsed = list(value).map { ($0, MatmulShape(parsing: $0)) }
+                if let bad = parsed.first(where: { $0.1 == nil }) {
+                    FileHandle.standardError.write(Data("matmul: cannot read shape '\(bad.0)' (MxNxK or MxNxK:TN, or mlp)\n".utf8))
+                    exit(2)
+                }
+                shapes = parsed.compactMap { $0.1 }
+            }
             i += 1
         default:
             FileHandle.standardError.write(Data(
