@@ -867,6 +867,7 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
 }
 
 ptrdiff_t bp_gemm_col_block(int isDouble) {
+    (void)isDouble;  // the portable kernel uses 8 for both
     switch (bp_active_kernel()) {
 #if BP_X86
     case BP_KERNEL_AVX512: return isDouble ? A5D_NR : A5S_NR;
