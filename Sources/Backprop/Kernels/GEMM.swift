@@ -71,8 +71,8 @@ enum GEMM {
     /// The threshold is about 100 µs of single-core work for the active kernel
     /// (waking a Dispatch worker costs ~20 µs), so it scales with kernel speed:
     /// AVX2 float 2^21 (128³ is split, 96³ is not), AVX-512 float 2^23 (a
-    /// 64×784·784×128 layer step, 6.4 M, stays on one thread), doubles half of
-    /// that. Measurements: Docs/Performance.md.
+    /// 64×784·784×128 layer step, cost 8.6 M with its 12 × 32 tiles, is just
+    /// above it), doubles half of that. Measurements: Docs/Performance.md.
     @usableFromInline
     static func parallelThreshold(isDouble: Bool) -> Int {
         bp_gemm_parallel_threshold(isDouble ? 1 : 0)
