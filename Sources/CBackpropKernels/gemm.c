@@ -3,7 +3,8 @@
 // CPU feature (never by compiler flags). See Docs/Performance.md.
 //
 // Structure of one call (single thread; the Swift side splits C by rows or
-// columns across threads):
+// columns across threads, either as independent calls or through the shared
+// driver bp_sgemm_shared / bp_dgemm_shared, where threads claim pieces of C):
 //
 //   for jc in 0..<N step NC          B panel  (KC × NC)  lives in L3
 //     for pc in 0..<K step KC        pack op(B)[pc.., jc..] into NR-wide micro-panels
