@@ -283,9 +283,14 @@ struct GEMMTests {
         let o = GEMM.Plan(m: 256, n: 10, k: 512, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
         #expect(o.chunks >= 2 && o.splitRows && o.step % 6 == 0)
         #expect(GEMM.Plan(m: 64, n: 10, k: 128, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true).chunks == 1)
-        // The shared operand must fit: 4096×4096 packs 16 M elements, so static pieces.
-        let big = GEMM.Plan(m: 4096, n: 4096, k: 4096, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
+        // The shared operand must fit: 1024×1024 packs 1 M elements, so static pieces.
+        let big = GEMM.Plan(m: 1024, n: 1024, k: 1024, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
         #expect(!big.shared && big.chunks == 2)
+        // Every training-step product fits (the largest shared operand: 256×784 for 784-512-512-10).
+        for s in mlpShapes where s.m * s.n * s.k > 1_000_000 {
+            let p = GEMM.Plan(m: s.m, n: s.n, k: s.k, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
+            #expect(p.shared && p.workers == 2 && p.chunks >= 2, "\(s)")
+        }
         // The cost model: padded tiles, packing and the pass over C.
         #expect(GEMM.Plan.cost(m: 6, n: 16, k: 1, rowBlock: 6, colBlock: 16) == 96 + 8 * 22 + 16 * 96)
     }
