@@ -3,7 +3,8 @@
 // CPU feature (never by compiler flags). See Docs/Performance.md.
 //
 // Structure of one call (single thread; the Swift side splits C by rows or
-// columns across threads):
+// columns across threads, either as independent calls or through the shared
+// driver bp_sgemm_shared / bp_dgemm_shared, where threads claim pieces of C):
 //
 //   for jc in 0..<N step NC          B panel  (KC × NC)  lives in L3
 //     for pc in 0..<K step KC        pack op(B)[pc.., jc..] into NR-wide micro-panels
@@ -224,12 +225,22 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
 
 // MARK: - Blocked driver (generic over micro-kernel)
 
+// Depth of the K blocks: equal blocks, a multiple of 8, at most KC (784 → 4 ×
+// 200 instead of 3 × 256 + 16, so no block is too short to pay for its pass
+// over C). Depends only on K, never on how threads split C, so every element
+// of C sums its K blocks in the same order whatever the split.
+static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
+    ptrdiff_t kBlocks = (K + KC - 1) / KC;
+    return BP_MIN(KC, ((K + kBlocks - 1) / kBlocks + 7) & ~(ptrdiff_t)7);
+}
+
 // UKERNEL(kc, a, b, c, ldc, beta, mr, nr): c[mr × nr] (+)= a-panel · b-panel.
 #define DEFINE_DRIVER(NAME, T, MR, NR, MC, KC, NC, PACKA, PACKB, UKERNEL, TGT) \
     TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
                         ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
                         ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
-        ptrdiff_t kcMax = BP_MIN((ptrdiff_t)(KC), K);                          \
+        ptrdiff_t kcStep = bp_kc_step(K, (KC));                                \
+        ptrdiff_t kcMax = BP_MIN(kcStep, K);                                   \
         ptrdiff_t mcMax = BP_MIN((ptrdiff_t)(MC), (M + MR - 1) / MR * MR);     \
         ptrdiff_t ncMax = BP_MIN((ptrdiff_t)(NC), (N + NR - 1) / NR * NR);     \
         bp_buffers *bufs = bp_thread_buffers(                                  \
@@ -240,8 +251,8 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
         T *packB = (T *)bufs->b.ptr;                                           \
         for (ptrdiff_t jc = 0; jc < N; jc += NC) {                             \
             ptrdiff_t nc = BP_MIN((ptrdiff_t)(NC), N - jc);                    \
-            for (ptrdiff_t pc = 0; pc < K; pc += KC) {                         \
-                ptrdiff_t kc = BP_MIN((ptrdiff_t)(KC), K - pc);                \
+            for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                     \
+                ptrdiff_t kc = BP_MIN(kcStep, K - pc);                         \
                 int beta = pc > 0 || accumulate;                               \
                 const T *Bp = transB ? B + jc * ldb + pc : B + pc * ldb + jc;  \
                 PACKB(transB, kc, nc, Bp, ldb, packB);                         \
@@ -258,6 +269,123 @@ static void dgemm_small(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
                             UKERNEL(kc, packA + ir * kc, bp,                   \
                                     C + (ic + ir) * ldc + jc + jr, ldc, beta,  \
                                     mr, nr);                                   \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            }                                                                  \
+        }                                                                      \
+        return 1;                                                              \
+    }
+
+// MARK: - Shared driver (one product, several threads, pieces claimed on the fly)
+
+// Every participating thread calls NAME with the same arguments and the same
+// counter `*next` (starting at 0). C is cut into pieces of `chunk` columns
+// (byRows = 0) or `chunk` rows (byRows = 1); a thread claims pieces with an
+// atomic increment until none are left, so a thread that starts late (a busy
+// core) just takes fewer pieces, and no thread ever waits for another.
+//
+//     byRows = 0:  pack all of op(A) once per thread (M′ × K), then per claimed
+//                  column piece pack its op(B) slice and run the micro-kernels
+//     byRows = 1:  pack all of op(B) once per thread (K × N′), then per claimed
+//                  row piece pack its op(A) slice
+//
+// The shared operand is packed only after a thread's first successful claim.
+// Each C element sees the same K blocks (bp_kc_step), added in the same order,
+// through the same micro-kernel as in the single-thread driver, so the result is
+// bit-for-bit that of one thread. Returns 0 only if a packing buffer could not
+// be allocated (the claimed pieces are then computed unpacked by `SMALL`).
+#define DEFINE_DRIVER_SHARED(NAME, T, MR, NR, MC, KC, PACKA, PACKB, UKERNEL,   \
+                             SMALL, TGT)                                       \
+    TGT static int NAME(int byRows, ptrdiff_t chunk, ptrdiff_t *next,          \
+                        int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
+                        ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
+                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
+        ptrdiff_t extent = byRows ? M : N;                                     \
+        ptrdiff_t pieces = (extent + chunk - 1) / chunk;                       \
+        ptrdiff_t p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);           \
+        if (p >= pieces) return 1;                                             \
+        ptrdiff_t kcStep = bp_kc_step(K, (KC));                                \
+        ptrdiff_t kcMax = BP_MIN(kcStep, K);                                   \
+        ptrdiff_t Mp = (M + MR - 1) / MR * MR, Np = (N + NR - 1) / NR * NR;    \
+        ptrdiff_t chunkRows = BP_MIN((ptrdiff_t)(MC), (chunk + MR - 1) / MR * MR); \
+        ptrdiff_t chunkCols = (chunk + NR - 1) / NR * NR;                      \
+        size_t abytes = (size_t)(byRows ? chunkRows * kcMax : Mp * K) * sizeof(T) + 64; \
+        size_t bbytes = (size_t)(byRows ? Np * K : kcMax * chunkCols) * sizeof(T) + 64; \
+        bp_buffers *bufs = bp_thread_buffers(abytes, bbytes);                  \
+        if (!bufs) {                                                           \
+            for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
+                ptrdiff_t lo = p * chunk, len = BP_MIN(chunk, extent - lo);    \
+                if (byRows)                                                    \
+                    SMALL(transA, transB, len, N, K,                           \
+                          transA ? A + lo : A + lo * lda, lda, B, ldb,         \
+                          C + lo * ldc, ldc, accumulate);                      \
+                else                                                           \
+                    SMALL(transA, transB, M, len, K, A, lda,                   \
+                          transB ? B + lo * ldb : B + lo, ldb, C + lo, ldc,    \
+                          accumulate);                                         \
+            }                                                                  \
+            return 0;                                                          \
+        }                                                                      \
+        T *packA = (T *)bufs->a.ptr;                                           \
+        T *packB = (T *)bufs->b.ptr;                                           \
+        if (!byRows) {                                                         \
+            /* All of op(A), K block by K block: block pc at packA + pc·M′. */ \
+            for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                     \
+                ptrdiff_t kc = BP_MIN(kcStep, K - pc);                         \
+                PACKA(transA, M, kc, transA ? A + pc * lda : A + pc, lda,      \
+                      packA + pc * Mp);                                        \
+            }                                                                  \
+            for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
+                ptrdiff_t j0 = p * chunk, nc = BP_MIN(chunk, N - j0);          \
+                for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                 \
+                    ptrdiff_t kc = BP_MIN(kcStep, K - pc);                     \
+                    int beta = pc > 0 || accumulate;                           \
+                    PACKB(transB, kc, nc,                                      \
+                          transB ? B + j0 * ldb + pc : B + pc * ldb + j0,      \
+                          ldb, packB);                                         \
+                    const T *pa = packA + pc * Mp;                             \
+                    for (ptrdiff_t ic = 0; ic < M; ic += MC) {                 \
+                        ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), M - ic);        \
+                        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {            \
+                            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), nc - jr);   \
+                            for (ptrdiff_t ir = 0; ir < mc; ir += MR) {        \
+                                ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir); \
+                                UKERNEL(kc, pa + (ic + ir) * kc, packB + jr * kc, \
+                                        C + (ic + ir) * ldc + j0 + jr, ldc,    \
+                                        beta, mr, nr);                         \
+                            }                                                  \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            }                                                                  \
+        } else {                                                               \
+            /* All of op(B), K block by K block: block pc at packB + pc·N′. */ \
+            for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                     \
+                ptrdiff_t kc = BP_MIN(kcStep, K - pc);                         \
+                PACKB(transB, kc, N, transB ? B + pc : B + pc * ldb, ldb,      \
+                      packB + pc * Np);                                        \
+            }                                                                  \
+            for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
+                ptrdiff_t i0 = p * chunk, rows = BP_MIN(chunk, M - i0);        \
+                for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                 \
+                    ptrdiff_t kc = BP_MIN(kcStep, K - pc);                     \
+                    int beta = pc > 0 || accumulate;                           \
+                    const T *pb = packB + pc * Np;                             \
+                    for (ptrdiff_t ic = 0; ic < rows; ic += chunkRows) {       \
+                        ptrdiff_t mc = BP_MIN(chunkRows, rows - ic);           \
+                        PACKA(transA, mc, kc,                                  \
+                              transA ? A + pc * lda + i0 + ic                  \
+                                     : A + (i0 + ic) * lda + pc,               \
+                              lda, packA);                                     \
+                        for (ptrdiff_t jr = 0; jr < N; jr += NR) {             \
+                            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), N - jr);    \
+                            for (ptrdiff_t ir = 0; ir < mc; ir += MR) {        \
+                                ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir); \
+                                UKERNEL(kc, packA + ir * kc, pb + jr * kc,     \
+                                        C + (i0 + ic + ir) * ldc + jr, ldc,    \
+                                        beta, mr, nr);                         \
+                            }                                                  \
                         }                                                      \
                     }                                                          \
                 }                                                              \
@@ -303,6 +431,8 @@ DEFINE_UKERNEL_C(ps_ukernel, float, P_MR, P_NR, ps_store_edge)
 DEFINE_UKERNEL_C(pd_ukernel, double, P_MR, P_NR, pd_store_edge)
 DEFINE_DRIVER(ps_gemm, float, P_MR, P_NR, 128, 256, 2048, ps_pack_a, ps_pack_b, ps_ukernel, )
 DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, pd_ukernel, )
+DEFINE_DRIVER_SHARED(ps_gemm_shared, float, P_MR, P_NR, 128, 256, ps_pack_a, ps_pack_b, ps_ukernel, sgemm_small, )
+DEFINE_DRIVER_SHARED(pd_gemm_shared, double, P_MR, P_NR, 64, 256, pd_pack_a, pd_pack_b, pd_ukernel, dgemm_small, )
 
 // MARK: - Matrix-vector products (M == 1 or N == 1)
 
@@ -470,8 +600,124 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
 #define A2D_NR 8
 DEFINE_STORE_EDGE(a2s_store_edge, float, A2S_MR, A2S_NR)
 DEFINE_STORE_EDGE(a2d_store_edge, double, A2D_MR, A2D_NR)
-DEFINE_PACK_A(a2s_pack_a, float, A2S_MR, AVX2)
-DEFINE_PACK_B(a2s_pack_b, float, A2S_NR, AVX2)
+DEFINE_PACK_A(a2s_pack_a_generic, float, A2S_MR, AVX2)
+DEFINE_PACK_B(a2s_pack_b_generic, float, A2S_NR, AVX2)
+
+// Transposes eight rows of eight floats in registers: afterwards r[j] holds
+// element j of every input row (r[j][i] = old r[i][j]).
+AVX2 static inline void a2s_transpose8(__m256 r[8]) {
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// Same contract as DEFINE_PACK_A. A as stored (x in x·Wᵀ, G in G·W) has
+// each micro-panel's six rows contiguous along k, so the pack is a transpose:
+// eight k at a time, six rows (plus two zero rows) through an 8 × 8 register
+// transpose, instead of six strided scalar loads per k.
+//
+//     dst[k*6 + r] = A[(i + r)*lda + k]
+AVX2 static void a2s_pack_a(int transA, ptrdiff_t mc, ptrdiff_t kc, const float *restrict A,
+                            ptrdiff_t lda, float *restrict dst) {
+    if (transA) {
+        // op(A) = Aᵀ (Gᵀ in Gᵀ·x): each k is six contiguous floats, copied as 4 + 2.
+        for (ptrdiff_t i = 0; i < mc; i += A2S_MR, dst += kc * A2S_MR) {
+            const float *src = A + i;
+            if (mc - i < A2S_MR) {
+                a2s_pack_a_generic(1, mc - i, kc, src, lda, dst);
+                continue;
+            }
+            for (ptrdiff_t k = 0; k < kc; k++) {
+                const float *s = src + k * lda;
+                float *d = dst + k * A2S_MR;
+                _mm_storeu_ps(d, _mm_loadu_ps(s));
+                _mm_storel_pi((__m64 *)(d + 4), _mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(s + 4)));
+            }
+        }
+        return;
+    }
+    for (ptrdiff_t i = 0; i < mc; i += A2S_MR, dst += kc * A2S_MR) {
+        const float *src = A + i * lda;
+        if (mc - i < A2S_MR) {
+            a2s_pack_a_generic(0, mc - i, kc, src, lda, dst);
+            continue;
+        }
+        ptrdiff_t k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            __m256 r[8];
+            for (int q = 0; q < A2S_MR; q++) r[q] = _mm256_loadu_ps(src + q * lda + k);
+            r[6] = r[7] = _mm256_setzero_ps();
+            a2s_transpose8(r);
+            float *d = dst + k * A2S_MR;
+            // Eight overlapping 8-wide stores of 6 useful lanes; the last one is
+            // split (4 + 2) so nothing past this group is written.
+            for (int j = 0; j < 7; j++) _mm256_storeu_ps(d + j * A2S_MR, r[j]);
+            _mm_storeu_ps(d + 7 * A2S_MR, _mm256_castps256_ps128(r[7]));
+            _mm_storel_pi((__m64 *)(d + 7 * A2S_MR + 4), _mm256_extractf128_ps(r[7], 1));
+        }
+        for (; k < kc; k++)
+            for (int q = 0; q < A2S_MR; q++) dst[k * A2S_MR + q] = src[q * lda + k];
+    }
+}
+
+// Same contract as DEFINE_PACK_B. op(B) = Bᵀ (W in x·Wᵀ) has each
+// micro-panel's sixteen columns stored as rows contiguous along k: two 8 × 8
+// register transposes per eight k.
+//
+//     dst[k*16 + c] = B[(j + c)*ldb + k]
+AVX2 static void a2s_pack_b(int transB, ptrdiff_t kc, ptrdiff_t nc, const float *restrict B,
+                            ptrdiff_t ldb, float *restrict dst) {
+    if (!transB) {
+        // op(B) = B (x in Gᵀ·x, W in G·W): each k is sixteen contiguous floats.
+        for (ptrdiff_t j = 0; j < nc; j += A2S_NR, dst += kc * A2S_NR) {
+            const float *src = B + j;
+            if (nc - j < A2S_NR) {
+                a2s_pack_b_generic(0, kc, nc - j, src, ldb, dst);
+                continue;
+            }
+            for (ptrdiff_t k = 0; k < kc; k++) {
+                _mm256_storeu_ps(dst + k * A2S_NR, _mm256_loadu_ps(src + k * ldb));
+                _mm256_storeu_ps(dst + k * A2S_NR + 8, _mm256_loadu_ps(src + k * ldb + 8));
+            }
+        }
+        return;
+    }
+    for (ptrdiff_t j = 0; j < nc; j += A2S_NR, dst += kc * A2S_NR) {
+        const float *src = B + j * ldb;
+        if (nc - j < A2S_NR) {
+            a2s_pack_b_generic(1, kc, nc - j, src, ldb, dst);
+            continue;
+        }
+        ptrdiff_t k = 0;
+        for (; k + 8 <= kc; k += 8) {
+            for (int h = 0; h < A2S_NR; h += 8) {
+                __m256 r[8];
+                for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(src + (h + q) * ldb + k);
+                a2s_transpose8(r);
+                for (int q = 0; q < 8; q++) _mm256_storeu_ps(dst + (k + q) * A2S_NR + h, r[q]);
+            }
+        }
+        for (; k < kc; k++)
+            for (int c = 0; c < A2S_NR; c++) dst[k * A2S_NR + c] = src[c * ldb + k];
+    }
+}
 DEFINE_PACK_A(a2d_pack_a, double, A2D_MR, AVX2)
 DEFINE_PACK_B(a2d_pack_b, double, A2D_NR, AVX2)
 DEFINE_UKERNEL_SIMD(a2s_ukernel, float, __m256, 8, A2S_MR, 2, _mm256_load_ps, _mm256_loadu_ps,
@@ -492,6 +738,8 @@ DEFINE_UKERNEL_SIMD(a2d_ukernel, double, __m256d, 4, A2D_MR, 2, _mm256_load_pd, 
 #endif
 DEFINE_DRIVER(a2s_gemm, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, A2S_NC, a2s_pack_a, a2s_pack_b, a2s_ukernel, AVX2)
 DEFINE_DRIVER(a2d_gemm, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, A2D_NC, a2d_pack_a, a2d_pack_b, a2d_ukernel, AVX2)
+DEFINE_DRIVER_SHARED(a2s_gemm_shared, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, a2s_pack_a, a2s_pack_b, a2s_ukernel, sgemm_small, AVX2)
+DEFINE_DRIVER_SHARED(a2d_gemm_shared, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, a2d_pack_a, a2d_pack_b, a2d_ukernel, dgemm_small, AVX2)
 
 // AVX-512F: 12 × 32 floats / 12 × 16 doubles = 24 zmm accumulators (enough
 // independent chains for two 512-bit FMA pipes). KC = 256 keeps the B
@@ -518,6 +766,8 @@ DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, 
                     _mm512_setzero_pd, a5d_store_edge, AVX512)
 DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 256, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
 DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 256, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
+DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, 144, 256, a5s_pack_a, a5s_pack_b, a5s_ukernel, sgemm_small, AVX512)
+DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, 96, 256, a5d_pack_a, a5d_pack_b, a5d_ukernel, dgemm_small, AVX512)
 
 // SIMD dot: four vector accumulators, then a scalar tail.
 #define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
@@ -617,6 +867,17 @@ ptrdiff_t bp_gemm_row_block(int isDouble) {
     }
 }
 
+ptrdiff_t bp_gemm_col_block(int isDouble) {
+    (void)isDouble;  // the portable kernel uses 8 for both
+    switch (bp_active_kernel()) {
+#if BP_X86
+    case BP_KERNEL_AVX512: return isDouble ? A5D_NR : A5S_NR;
+    case BP_KERNEL_AVX2: return isDouble ? A2D_NR : A2S_NR;
+#endif
+    default: return P_NR;
+    }
+}
+
 ptrdiff_t bp_gemm_parallel_threshold(int isDouble) {
     // ~100 µs of one core at the kernel's typical speed (AVX2 ≈ 18 G float
     // multiply-adds/s measured; AVX-512 with two FMA pipes ≈ 4× that).
@@ -693,6 +954,54 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
               double *C, ptrdiff_t ldc, int accumulate) {
     GEMM_ENTRY(double, dgemm_small, pd_gemm, A2D, A5D, pd_gemv, V2D, V5D)
+}
+
+// Shared-driver entry: small, empty or vector-shaped products are done whole by
+// the thread that claims piece 0 (the others return at once).
+#define GEMM_SHARED_ENTRY(T, ENTRY, PORT, K2, K5)                               \
+    if (chunk < 1) chunk = 1;                                                  \
+    if (M <= 1 || N <= 1 || K <= 0 ||                                          \
+        (M <= BP_SMALL_MNK && N <= BP_SMALL_MNK && K <= BP_SMALL_MNK && M * N * K <= BP_SMALL_MNK)) { \
+        if (__atomic_fetch_add(next, 1, __ATOMIC_RELAXED) == 0)                \
+            ENTRY(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate); \
+        return;                                                                \
+    }                                                                          \
+    switch (bp_active_kernel()) {                                              \
+    case BP_KERNEL_AVX512:                                                     \
+        K5(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,    \
+           ldc, accumulate);                                                   \
+        break;                                                                 \
+    case BP_KERNEL_AVX2:                                                       \
+        K2(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,    \
+           ldc, accumulate);                                                   \
+        break;                                                                 \
+    default:                                                                   \
+        PORT(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,  \
+             ldc, accumulate);                                                 \
+    }
+
+#if BP_X86
+#define A2SS a2s_gemm_shared
+#define A2DS a2d_gemm_shared
+#define A5SS a5s_gemm_shared
+#define A5DS a5d_gemm_shared
+#else
+#define A2SS ps_gemm_shared
+#define A2DS pd_gemm_shared
+#define A5SS ps_gemm_shared
+#define A5DS pd_gemm_shared
+#endif
+
+void bp_sgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                     ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
+                     const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_SHARED_ENTRY(float, bp_sgemm, ps_gemm_shared, A2SS, A5SS)
+}
+
+void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                     ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
+                     const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate) {
+    GEMM_SHARED_ENTRY(double, bp_dgemm, pd_gemm_shared, A2DS, A5DS)
 }
 
 void bp_sgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,

@@ -10,7 +10,8 @@ private protocol GEMMScalar: BinaryFloatingPoint {
     static func toDoubles(_ xs: [Self]) -> [Double]
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
-                     c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool)
+                     c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool,
+                     staticSplit: Bool)
 }
 
 extension Float: GEMMScalar {
@@ -29,9 +30,11 @@ extension Float: GEMMScalar {
     }
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool,
+                     staticSplit: Bool) {
         GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit)
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit,
+                      staticSplit: staticSplit)
     }
 }
 
@@ -41,9 +44,11 @@ extension Double: GEMMScalar {
     static func toDoubles(_ xs: [Double]) -> [Double] { xs }
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-                     c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool) {
+                     c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int, alwaysSplit: Bool,
+                     staticSplit: Bool) {
         GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit)
+                      c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit,
+                      staticSplit: staticSplit)
     }
 }
 
@@ -65,10 +70,12 @@ private struct LCG {
 /// Checks one (m, n, k) shape in every transpose combination, with and without
 /// accumulate, on 1 and 2 threads, with padded strides. Returns the number of failures.
 /// Two threads always split C here (`alwaysSplit`), whatever the size, so the
-/// row and column splits are exercised on every shape.
+/// row and column splits are exercised on every shape: through the shared driver
+/// (one-tile pieces claimed on the fly) unless `staticSplit`. Through the shared
+/// driver every thread count must give the one-thread result bit for bit.
 @discardableResult
 private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt64,
-                                  threadCounts: [Int]? = nil) -> Int {
+                                  threadCounts: [Int]? = nil, staticSplit: Bool = false) -> Int {
     let threadCounts = threadCounts ?? [1, 2]
     var rng = LCG(state: seed &+ UInt64(m * 1_000_003 + n * 1009 + k))
     var failures = 0
@@ -107,6 +114,7 @@ private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt6
             }
 
             for accumulate in [false, true] {
+                var first: [T]?
                 for threads in threadCounts {
                     var c = accumulate ? c0 : c0n
                     a.withUnsafeBufferPointer { pa in
@@ -115,9 +123,19 @@ private func check<T: GEMMScalar>(_: T.Type, m: Int, n: Int, k: Int, seed: UInt6
                                 T.gemm(transA: transA, transB: transB, m: m, n: n, k: k,
                                        a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
                                        c: pc.baseAddress!, ldc: ldc, accumulate: accumulate, threads: threads,
-                                       alwaysSplit: true)
+                                       alwaysSplit: true, staticSplit: staticSplit)
                             }
                         }
+                    }
+                    // (Static pieces are separate calls, and a thin last piece may take the
+                    // small or matrix-vector path, so only the shared driver, which takes
+                    // m, n ≥ 2, is bit-exact here.)
+                    if let first, !staticSplit, m > 1, n > 1 {
+                        let same = first.withUnsafeBytes { x in c.withUnsafeBytes { y in x.elementsEqual(y) } }
+                        #expect(same, "\(T.self) m=\(m) n=\(n) k=\(k) transA=\(transA) transB=\(transB) accumulate=\(accumulate): \(threads) threads differ from \(threadCounts[0]) (static split: \(staticSplit))")
+                        if !same { failures += 1 }
+                    } else {
+                        first = c
                     }
                     let cd = T.toDoubles(c)
                     var worst = 0.0
@@ -163,6 +181,17 @@ private let forcedShapes: [(m: Int, n: Int, k: Int)] = [
     (1, 1, 1), (17, 33, 65), (6, 16, 64), (13, 33, 129), (150, 20, 270), (7, 2100, 3), (66, 65, 64), (1, 77, 90), (90, 1, 77),
 ]
 
+/// The GEMM calls of one training step of 784-128-10 (batch 64) and
+/// 784-512-512-10 (batch 256), as `backprop-bench matmul --shapes mlp` times them:
+/// forward x·Wᵀ (NT), ∂W = Gᵀ·x (TN), ∂x = G·W (NN).
+private let mlpShapes: [(m: Int, n: Int, k: Int, transA: Bool, transB: Bool)] = [
+    (64, 128, 784, false, true), (64, 10, 128, false, true), (10, 128, 64, true, false),
+    (64, 128, 10, false, false), (128, 784, 64, true, false),
+    (256, 512, 784, false, true), (256, 512, 512, false, true), (256, 10, 512, false, true),
+    (10, 512, 256, true, false), (256, 512, 10, false, false), (512, 512, 256, true, false),
+    (256, 512, 512, false, false), (512, 784, 256, true, false),
+]
+
 /// The suite is serialized because the forced-kernel tests change a process-wide
 /// setting (any setting gives correct results, but the test checks the name).
 @Suite(.serialized)
@@ -184,10 +213,86 @@ struct GEMMTests {
             bp_gemm_force_kernel(kernel)
             #expect(MatrixMultiplyKernel.name == expected)
             for (i, s) in forcedShapes.enumerated() {
-                check(Float.self, m: s.m, n: s.n, k: s.k, seed: UInt64(200 + i), threadCounts: [1])
-                check(Double.self, m: s.m, n: s.n, k: s.k, seed: UInt64(300 + i), threadCounts: [1])
+                check(Float.self, m: s.m, n: s.n, k: s.k, seed: UInt64(200 + i))
+                check(Double.self, m: s.m, n: s.n, k: s.k, seed: UInt64(300 + i))
             }
         }
+    }
+
+    @Test func staticSplitMatchesNaiveProduct() {
+        for (i, s) in shapes.enumerated() {
+            check(Float.self, m: s.m, n: s.n, k: s.k, seed: UInt64(400 + i), staticSplit: true)
+            check(Double.self, m: s.m, n: s.n, k: s.k, seed: UInt64(500 + i), staticSplit: true)
+        }
+    }
+
+    /// The training-step shapes, exactly as the layers call them (dense strides), on
+    /// one thread, two threads as planned, two threads through the shared driver with
+    /// one-tile pieces, and two static pieces: all bit-identical to one thread and
+    /// within rounding of the naive reference.
+    @Test func mlpShapesMatchReferenceOnEveryThreadCount() {
+        var rng = LCG(state: 77)
+        for s in mlpShapes {
+            let lda = s.transA ? s.m : s.k, ldb = s.transB ? s.k : s.n
+            let a = Float.fromDoubles(rng.array(s.m * s.k)), b = Float.fromDoubles(rng.array(s.k * s.n))
+            var ref = [Float](repeating: 0, count: s.m * s.n)
+            bp_sgemm_reference(s.transA ? 1 : 0, s.transB ? 1 : 0, s.m, s.n, s.k, a, lda, b, ldb, &ref, s.n, 0)
+            func run(threads: Int, alwaysSplit: Bool, staticSplit: Bool) -> [Float] {
+                var c = [Float](repeating: .nan, count: s.m * s.n)
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            GEMM.multiply(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                          c: pc.baseAddress!, ldc: s.n, accumulate: false, threads: threads,
+                                          alwaysSplit: alwaysSplit, staticSplit: staticSplit)
+                        }
+                    }
+                }
+                return c
+            }
+            let one = run(threads: 1, alwaysSplit: false, staticSplit: false)
+            var worst = 0.0
+            for i in 0..<one.count {
+                let want = Double(ref[i])
+                worst = one[i].isNaN ? .infinity : max(worst, abs(Double(one[i]) - want) / max(1, abs(want)))
+            }
+            #expect(worst <= 1e-5 * Double(s.k + 1), "\(s): error \(worst)")
+            // Static pieces of these shapes are all packed products, so they are bit-exact too.
+            for (alwaysSplit, staticSplit) in [(false, false), (true, false), (false, true), (true, true)] {
+                let two = run(threads: 2, alwaysSplit: alwaysSplit, staticSplit: staticSplit)
+                #expect(two == one, "\(s): 2 threads (alwaysSplit \(alwaysSplit), static \(staticSplit)) differ from 1")
+            }
+        }
+    }
+
+    @Test func sharedPlanForTrainingShapes() {
+        let t = 1 << 21
+        // 64×784 · 784×128 (forward, 784-128-10): column pieces of whole 16-wide tiles, shared driver.
+        let f = GEMM.Plan(m: 64, n: 128, k: 784, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
+        #expect(f.shared && !f.splitRows && f.step % 16 == 0 && f.chunks >= 2 && f.workers == 2)
+        #expect(f.range(f.chunks - 1).1 == 128)
+        // Without the shared driver: two static pieces of 64 columns.
+        let g = GEMM.Plan(m: 64, n: 128, k: 784, threads: 2, rowBlock: 6, colBlock: 16, threshold: t)
+        #expect(!g.shared && g.chunks == 2 && g.workers == 2 && g.step == 64)
+        // 128×64 · 64×784 (∂W): 784 columns split at multiples of 16, not 32 (400 + 384).
+        let w = GEMM.Plan(m: 128, n: 784, k: 64, threads: 2, rowBlock: 6, colBlock: 16, threshold: t)
+        #expect(w.chunks == 2 && !w.splitRows && w.step == 400)
+        // The 10-wide output layer of batch 256 is split (cost counts the padded tile),
+        // the batch-64 one is not.
+        let o = GEMM.Plan(m: 256, n: 10, k: 512, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
+        #expect(o.chunks >= 2 && o.splitRows && o.step % 6 == 0)
+        #expect(GEMM.Plan(m: 64, n: 10, k: 128, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true).chunks == 1)
+        // The shared operand must fit: 1024×1024 packs 1 M elements, so static pieces.
+        let big = GEMM.Plan(m: 1024, n: 1024, k: 1024, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
+        #expect(!big.shared && big.chunks == 2)
+        // Every training-step product fits (the largest shared operand: 256×784 for 784-512-512-10).
+        for s in mlpShapes where s.m * s.n * s.k > 1_000_000 {
+            let p = GEMM.Plan(m: s.m, n: s.n, k: s.k, threads: 2, rowBlock: 6, colBlock: 16, threshold: t, allowShared: true)
+            #expect(p.shared && p.workers == 2 && p.chunks >= 2, "\(s)")
+        }
+        // The cost model: padded tiles, packing and the pass over C.
+        #expect(GEMM.Plan.cost(m: 6, n: 16, k: 1, rowBlock: 6, colBlock: 16) == 96 + 8 * 22 + 16 * 96)
     }
 
     @Test func kernelNameIsKnown() {

@@ -57,47 +57,73 @@ public enum ComputeThreads {
 ///
 /// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
 /// at run time) is single-threaded; this type splits C into row blocks (or,
-/// when C is wider than tall, column blocks) and runs them with
-/// `DispatchQueue.concurrentPerform`. Products smaller than
-/// `parallelThreshold(isDouble:)` multiply-adds run on the calling thread.
+/// when C is wider than tall, column blocks) of whole micro-kernel tiles and runs
+/// them with `DispatchQueue.concurrentPerform`. Products whose estimated cost
+/// (`Plan.cost`) is below `parallelThreshold(isDouble:)` run on the calling thread.
+/// Every element of C is computed by the same code in the same order however C is
+/// split, so results do not depend on the thread count.
 @usableFromInline
 enum GEMM {
-    /// Below this many multiply-adds (m·n·k) a product runs on the calling thread
-    /// with no Dispatch call; above it each thread gets at least half of it.
+    /// Below this estimated cost (multiply-adds, see `Plan.cost`) a product runs on
+    /// the calling thread with no Dispatch call; above it each thread gets at least
+    /// half of it.
     ///
     /// The threshold is about 100 µs of single-core work for the active kernel
     /// (waking a Dispatch worker costs ~20 µs), so it scales with kernel speed:
     /// AVX2 float 2^21 (128³ is split, 96³ is not), AVX-512 float 2^23 (a
-    /// 64×784·784×128 layer step, 6.4 M, stays on one thread), doubles half of
-    /// that. Measurements: Docs/Performance.md.
+    /// 64×784·784×128 layer step, cost 8.6 M with its 12 × 32 tiles, is just
+    /// above it), doubles half of that. Measurements: Docs/Performance.md.
     @usableFromInline
     static func parallelThreshold(isDouble: Bool) -> Int {
         bp_gemm_parallel_threshold(isDouble ? 1 : 0)
     }
 
+    /// The active kernel's tile (MR × NR) and threshold, asked of the C side once per call.
+    @inline(__always)
+    static func tiling(isDouble: Bool) -> (rowBlock: Int, colBlock: Int, threshold: Int) {
+        let d: Int32 = isDouble ? 1 : 0
+        return (bp_gemm_row_block(d), bp_gemm_col_block(d), bp_gemm_parallel_threshold(d))
+    }
+
     /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below the threshold.
+    /// `alwaysSplit` (for tests) splits even products below the threshold, and
+    /// `staticSplit` (for tests and benchmarks) uses fixed pieces, one per thread,
+    /// instead of the shared driver.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil,
-        alwaysSplit: Bool = false
+        alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        let t = tiling(isDouble: false)
         // Small-product fast path: straight to the kernel, no planning.
-        let threshold = parallelThreshold(isDouble: false)
-        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k, threshold: threshold) {
+        if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
             bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
-        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
-                        rowBlock: bp_gemm_row_block(0), threshold: threshold, alwaysSplit: alwaysSplit)
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
+                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
+                        allowShared: !staticSplit)
         guard plan.chunks > 1 else {
             bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        if plan.shared {
+            let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            next.initialize(to: 0)
+            defer { next.deallocate() }
+            let un = UInt(bitPattern: next)
+            let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
+            DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
+                bp_sgemm_shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
+                                UnsafePointer<Float>(bitPattern: ua)!, lda, UnsafePointer<Float>(bitPattern: ub)!, ldb,
+                                UnsafeMutablePointer<Float>(bitPattern: uc)!, ldc, acc)
+            }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
             let a = UnsafePointer<Float>(bitPattern: ua)!
             let b = UnsafePointer<Float>(bitPattern: ub)!
@@ -112,28 +138,44 @@ enum GEMM {
     }
 
     /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below the threshold.
+    /// `alwaysSplit` (for tests) splits even products below the threshold, and
+    /// `staticSplit` (for tests and benchmarks) uses fixed pieces, one per thread,
+    /// instead of the shared driver.
     @usableFromInline
     static func multiply(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil,
-        alwaysSplit: Bool = false
+        alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        let t = tiling(isDouble: true)
         // Small-product fast path: straight to the kernel, no planning.
-        let threshold = parallelThreshold(isDouble: true)
-        if !alwaysSplit && Plan.isSmall(m: m, n: n, k: k, threshold: threshold) {
+        if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
             bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
-        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count,
-                        rowBlock: bp_gemm_row_block(1), threshold: threshold, alwaysSplit: alwaysSplit)
+        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
+                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
+                        allowShared: !staticSplit)
         guard plan.chunks > 1 else {
             bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        if plan.shared {
+            let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+            next.initialize(to: 0)
+            defer { next.deallocate() }
+            let un = UInt(bitPattern: next)
+            let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
+            DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
+                bp_dgemm_shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
+                                UnsafePointer<Double>(bitPattern: ua)!, lda, UnsafePointer<Double>(bitPattern: ub)!, ldb,
+                                UnsafeMutablePointer<Double>(bitPattern: uc)!, ldc, acc)
+            }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
             let a = UnsafePointer<Double>(bitPattern: ua)!
             let b = UnsafePointer<Double>(bitPattern: ub)!
@@ -150,6 +192,17 @@ enum GEMM {
     /// How one product is split over threads: `chunks` contiguous ranges of
     /// C's rows (or columns), each a multiple of the kernel's tile size except
     /// the last.
+    ///
+    /// Two ways to run the pieces:
+    /// * **shared** (the default when the shared operand fits `sharedLimit`
+    ///   elements): `workers` threads call `bp_sgemm_shared`, each packs the operand
+    ///   every piece needs (op(A) for column pieces, op(B) for row pieces) once and
+    ///   then claims pieces from an atomic counter, so a thread that starts late on
+    ///   a busy core takes fewer pieces instead of holding everyone up. Pieces are
+    ///   small (several per thread, each worth about `threshold / 4`).
+    /// * **static**: one piece per thread, each an independent `bp_sgemm` call.
+    ///
+    /// Either way each element of C is computed exactly as by one thread.
     @usableFromInline
     struct Plan: Sendable {
         /// Number of pieces (1 = run on the calling thread).
@@ -160,51 +213,86 @@ enum GEMM {
         var step: Int
         /// Total rows (splitRows) or columns being split.
         var extent: Int
+        /// True: run through the shared driver (pieces claimed on the fly).
+        var shared = false
+        /// Threads to start (shared: at most `threads`; static: `chunks`).
+        var workers = 1
 
+        /// Most elements of the operand each thread packs whole in the shared driver:
+        /// 2¹⁸ (1 MiB of floats per thread), so both threads' copies stay in the L3
+        /// cache next to A, B and C. Every training-step product qualifies (the largest
+        /// shared operand, 256×784 for 784-512-512-10, has 202 K); a square 1024³
+        /// product (1 M) keeps the static split, where the shared driver measured 8 %
+        /// slower on one core.
+        static let sharedLimit = 1 << 18
+
+        /// Splits C's rows in multiples of `rowBlock` (MR) or its columns in multiples
+        /// of `colBlock` (NR), into at most `threads` pieces of nearly equal tile counts,
+        /// each worth at least `threshold / 2` of `cost`; with `allowShared`, into
+        /// smaller pieces for the shared driver when its packed operand fits.
         @usableFromInline
-        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, threshold: Int, alwaysSplit: Bool = false) {
+        init(m: Int, n: Int, k: Int, threads: Int, rowBlock: Int, colBlock: Int = 32, threshold: Int,
+             alwaysSplit: Bool = false, allowShared: Bool = false) {
             chunks = 1
             splitRows = true
             step = max(m, 1)
             extent = m
-            let work = Double(m) * Double(n) * Double(max(k, 1))  // no overflow
+            let rb = max(1, rowBlock), cb = max(1, colBlock)
+            let work = Plan.cost(m: m, n: n, k: k, rowBlock: rb, colBlock: cb)
             guard threads > 1, m > 0, n > 0, alwaysSplit || work >= Double(threshold) else { return }
             let perThread = Double(max(1, threshold / 2))
             let wanted = alwaysSplit ? threads : min(threads, max(1, Int(min(work / perThread, 1e9))))
-            let rb = max(1, rowBlock)
-            let colBlock = 32  // a multiple of every kernel's NR (8, 16, 32)
             // Each thread packs its own slice of one operand and all of the other:
             // a row split repacks op(B) (k×n) per thread, a column split repacks
             // op(A) (m×k). Split the larger dimension of C so the smaller operand
             // is the one repacked, as long as it yields enough whole tiles.
             let rowTiles = (m + rb - 1) / rb
-            let colTiles = (n + colBlock - 1) / colBlock
+            let colTiles = (n + cb - 1) / cb
             let byRows: Bool
             if n > m {
                 byRows = colTiles < wanted && rowTiles > colTiles
             } else {
                 byRows = rowTiles >= wanted || rowTiles >= colTiles
             }
-            if byRows {
-                splitRows = true
-                extent = m
-                let parts = min(wanted, rowTiles)
-                step = (rowTiles + parts - 1) / parts * rb
-            } else {
-                splitRows = false
-                extent = n
-                let parts = min(wanted, colTiles)
-                step = (colTiles + parts - 1) / parts * colBlock
-            }
+            let tiles = byRows ? rowTiles : colTiles, unit = byRows ? rb : cb
+            splitRows = byRows
+            extent = byRows ? m : n
+            let parts = min(wanted, tiles)
+            step = (tiles + parts - 1) / parts * unit
             chunks = (extent + step - 1) / step
+            workers = chunks
+            // Shared driver: pieces of about a quarter of the threshold (at most 8 per
+            // thread), when the operand every thread packs whole is small enough.
+            let sharedElements = byRows ? k * (colTiles * cb) : (rowTiles * rb) * k
+            guard allowShared, chunks > 1, m > 1, n > 1, k > 0, sharedElements <= Plan.sharedLimit else { return }
+            let tileWork = max(1, work / Double(tiles))
+            let target = alwaysSplit ? 1 : max(Double(threshold) / 4, work / Double(threads * 8))
+            let tilesPerPiece = min(tiles, max(1, Int((target / tileWork).rounded(.up))))
+            let pieces = (tiles + tilesPerPiece - 1) / tilesPerPiece
+            guard pieces > 1 else { return }
+            shared = true
+            step = tilesPerPiece * unit
+            chunks = (extent + step - 1) / step
+            workers = min(threads, chunks)
         }
 
-        /// True when m·n·k is below `threshold` (overflow-safe).
+        /// Estimated cost of one product in multiply-adds: the micro-kernel runs whole
+        /// MR × NR tiles (edge tiles are padded), each operand is packed once per
+        /// micro-panel row or column, and every tile of C is read or written once.
+        ///
+        /// ```
+        /// cost = m′·n′·k + 8·k·(m′ + n′) + 16·m′·n′      m′ = ⌈m/MR⌉·MR,  n′ = ⌈n/NR⌉·NR
+        /// ```
+        ///
+        /// So skinny products whose padding or packing dominates (256×10·10×512, a
+        /// 10-wide output layer) count for what they cost, not just for m·n·k.
         @usableFromInline @inline(__always)
-        static func isSmall(m: Int, n: Int, k: Int, threshold: Int) -> Bool {
-            let (mn, o1) = m.multipliedReportingOverflow(by: n)
-            let (mnk, o2) = mn.multipliedReportingOverflow(by: max(k, 1))
-            return !o1 && !o2 && mnk < threshold
+        static func cost(m: Int, n: Int, k: Int, rowBlock: Int, colBlock: Int) -> Double {
+            let rb = Double(max(1, rowBlock)), cb = Double(max(1, colBlock))
+            let mp = (Double(max(m, 0)) / rb).rounded(.up) * rb
+            let np = (Double(max(n, 0)) / cb).rounded(.up) * cb
+            let kk = Double(max(k, 0))
+            return mp * np * kk + 8 * kk * (mp + np) + 16 * mp * np
         }
 
         /// The half-open range of rows or columns of piece `i`.

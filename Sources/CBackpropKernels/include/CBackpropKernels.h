@@ -67,6 +67,23 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
               const double *A, ptrdiff_t lda, const double *B, ptrdiff_t ldb,
               double *C, ptrdiff_t ldc, int accumulate);
 
+/// One product computed by several threads together: every thread calls this
+/// with the same arguments and the same counter `*next` (0 before the first
+/// call). C is cut into pieces of `chunk` columns (byRows = 0) or rows
+/// (byRows = 1), claimed with an atomic increment of `*next`; each thread packs
+/// the operand all pieces share (op(A) for column pieces, op(B) for row pieces)
+/// once. Same result, bit for bit, as one `bp_sgemm` call.
+///
+///     C[M×N] = op(A)[M×K] · op(B)[K×N] + (accumulate ? C : 0)
+void bp_sgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                     ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
+                     const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate);
+
+/// Double-precision twin of `bp_sgemm_shared`.
+void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                     ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
+                     const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
+
 /// Which matmul kernel the running CPU gets: "avx512", "avx2", or "portable".
 const char *bp_gemm_kernel_name(void);
 
@@ -78,6 +95,10 @@ int bp_gemm_force_kernel(int kernel);
 /// Row-tile height (micro-kernel MR) of the active kernel: splitting C's rows
 /// across threads at multiples of this keeps every tile full.
 ptrdiff_t bp_gemm_row_block(int isDouble);
+
+/// Column-tile width (micro-kernel NR) of the active kernel: splitting C's
+/// columns across threads at multiples of this keeps every tile full.
+ptrdiff_t bp_gemm_col_block(int isDouble);
 
 /// Multiply-adds (m·n·k) below which splitting one product across threads
 /// does not pay for the active kernel: about 100 µs of single-core work.
