@@ -65,8 +65,12 @@ extension Tensor {
             let n = w[0]
             out.withUnsafeMutableBufferPointer { o in
                 bias.storage.withUnsafeBufferPointer { b in
-                    for start in stride(from: 0, to: o.count, by: n) {
-                        for j in 0..<n { o[start + j] += b[j] }
+                    // Raw pointers and wrapping offsets: no overflow checks in the inner
+                    // loop, so it vectorises.
+                    guard let out = o.baseAddress, let bias = b.baseAddress else { return }
+                    for row in 0..<(o.count / n) {
+                        let r = out + row &* n
+                        for j in 0..<n { r[j] += bias[j] }
                     }
                 }
             }
