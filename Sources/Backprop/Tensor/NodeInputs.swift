@@ -15,15 +15,15 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection {
     var third: Tensor<Scalar>?
     /// All inputs when there are more than three (empty otherwise).
     var more: [Tensor<Scalar>]
-    /// The number of inputs.
-    private(set) var count: Int
+    /// The number of inputs (set together with the inputs it counts).
+    var count: Int
 
     /// No inputs (a leaf).
     init() { more = []; count = 0 }
     /// One input.
-    init(_ a: Tensor<Scalar>) { first = a; more = []; count = 1 }
+    @inline(__always) init(_ a: Tensor<Scalar>) { first = a; more = []; count = 1 }
     /// Two inputs.
-    init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) { first = a; second = b; more = []; count = 2 }
+    @inline(__always) init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) { first = a; second = b; more = []; count = 2 }
     /// Three inputs.
     init(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ c: Tensor<Scalar>) {
         first = a; second = b; third = c; more = []; count = 3

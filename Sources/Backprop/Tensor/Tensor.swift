@@ -218,7 +218,7 @@ public struct Tensor<Scalar: TensorScalar> {
         guard a.node != nil && isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
         let op = op()
         return Tensor(storage: storage, shape: shape,
-                      node: TensorNode(op: op, a, nil, shape: shape, output: op.savesOutput ? storage : nil))
+                      node: TensorNode(op: op, a, shape: shape, output: op.savesOutput ? storage : nil))
     }
 
     /// `result` for a binary op, without building an input array for constants.

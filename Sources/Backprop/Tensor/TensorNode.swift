@@ -70,11 +70,27 @@ final class TensorNode<Scalar: TensorScalar> {
         output = nil
     }
 
-    /// An op node with one or two inputs, built in place (no intermediate copy).
-    init(op: TensorOp<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>?, shape: [Int], output: TensorStorage<Scalar>?) {
+    /// An op node with one input, built in place (no intermediate copy).
+    init(op: TensorOp<Scalar>, _ a: Tensor<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
         self.storedOp = op
         self.isLeafNode = false
-        self.inputs = b.map { NodeInputs(a, $0) } ?? NodeInputs(a)
+        // Field by field into the node: building a `NodeInputs` value first and then
+        // storing it costs a generic copy and destroy of the whole value.
+        self.inputs = NodeInputs()
+        self.inputs.first = a
+        self.inputs.count = 1
+        self.shape = shape
+        self.output = output
+    }
+
+    /// An op node with two inputs, built in place (no intermediate copy).
+    init(op: TensorOp<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
+        self.storedOp = op
+        self.isLeafNode = false
+        self.inputs = NodeInputs()
+        self.inputs.first = a
+        self.inputs.second = b
+        self.inputs.count = 2
         self.shape = shape
         self.output = output
     }
