@@ -158,7 +158,12 @@ final class TensorNode<Scalar: TensorScalar> {
             var a = node.inputs.first.unsafelyUnwrapped.node
             var b = node.inputs.second?.node
             var c = node.inputs.third?.node
-            node.inputs.removeAll()
+            // Field by field (a mutating method on the stored value costs a generic
+            // destroy of the whole value).
+            node.inputs.first = nil
+            node.inputs.second = nil
+            node.inputs.third = nil
+            node.inputs.count = 0
             // An input used twice (x ⊙ x) is referenced twice here: drop the repeats
             // first so that the last reference can be recognised as unique.
             if c != nil && (c === a || c === b) { c = nil }
