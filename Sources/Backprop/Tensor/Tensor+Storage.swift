@@ -23,4 +23,21 @@ extension Tensor {
     ) rethrows -> R {
         try storage.withUnsafeMutableBufferPointer(body)
     }
+
+    /// Rewrites every element from the current values in one pass, keeping the shape and
+    /// the graph identity (optimisers use it). `body` reads `old` and must write every
+    /// element of `new`. If no other tensor (or recorded graph) shares the data, `old`
+    /// and `new` are the same memory; otherwise `new` is fresh storage and the shared
+    /// values are read without being copied first (one pass instead of a copy and an
+    /// update), so whoever shares them keeps seeing the old values.
+    ///
+    /// ```
+    /// new[i] = f(old[i], …)      e.g.  new[i] = old[i] − α·g[i]
+    /// ```
+    @inlinable
+    public mutating func updateElements(
+        _ body: (_ old: UnsafeBufferPointer<Scalar>, _ new: UnsafeMutableBufferPointer<Scalar>) throws -> Void
+    ) rethrows {
+        try storage.update(body)
+    }
 }

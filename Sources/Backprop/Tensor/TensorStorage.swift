@@ -155,6 +155,33 @@ struct TensorStorage<Scalar: TensorScalar>: RandomAccessCollection, MutableColle
         return try withExtendedLifetime(buffer) { try body(&b) }
     }
 
+    /// Rewrites every element from the current values in one pass: `body` reads `old`
+    /// and must write every element of `new`. When the buffer is not shared the two are
+    /// the same memory (an in-place update); when it is, `new` is a fresh buffer and the
+    /// shared one is only read, not copied first.
+    ///
+    /// ```
+    /// new[i] = f(old[i], …)
+    /// ```
+    @inlinable
+    mutating func update(
+        _ body: (_ old: UnsafeBufferPointer<Scalar>, _ new: UnsafeMutableBufferPointer<Scalar>) throws -> Void
+    ) rethrows {
+        let n = count
+        if isKnownUniquelyReferenced(&buffer) {
+            let p = base
+            try withExtendedLifetime(buffer) {
+                try body(UnsafeBufferPointer(start: p, count: n), UnsafeMutableBufferPointer(start: p, count: n))
+            }
+            return
+        }
+        let old = self
+        self = try TensorStorage(unsafeUninitializedCapacity: n) { new, initialized in
+            try old.withUnsafeBufferPointer { try body($0, new) }
+            initialized = n
+        }
+    }
+
     /// Gives this value its own copy of the elements if the buffer is shared.
     @inlinable
     mutating func makeUnique() {

@@ -33,6 +33,19 @@ public final class Parameter<Scalar: TensorScalar> {
         tensor.withUnsafeMutableBufferPointer(body)
     }
 
+    /// Rewrites the values from the old ones in one pass, keeping the parameter's
+    /// identity: `body` reads `old` and must write every element of `new`. While the last
+    /// step's graph still holds the old values, `new` is fresh storage and the old values
+    /// are read, not copied first; otherwise the update is in place.
+    ///
+    /// ```
+    /// new[i] = f(old[i], …)      SGD: new[i] = old[i] − α·g[i]
+    /// ```
+    @inlinable
+    public func update(_ body: (_ old: UnsafeBufferPointer<Scalar>, _ new: UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        tensor.updateElements(body)
+    }
+
     /// The gradient accumulated by backward passes, or nil before the first one.
     @inlinable
     public var gradient: Tensor<Scalar>? { tensor.gradient }

@@ -48,7 +48,8 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
         velocity = momentum == 0 ? [] : parameters.map { Array(repeating: 0, count: $0.value.count) }
     }
 
-    /// w ← w − α·(μ·v + g), in place.
+    /// w ← w − α·(μ·v + g): in place, or in one pass into new storage while the last
+    /// step's graph still holds the old weights.
     @inlinable
     public mutating func step() {
         let alpha = Scalar(learningRate), mu = Scalar(momentum)
@@ -57,13 +58,15 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
             guard let g = p.gradient else { continue }
             g.withUnsafeBufferPointer { g in
                 if momentum == 0 {
-                    p.update { w in for i in 0..<w.count { w[i] = w[i] - alpha * g[i] } }
+                    p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+                        for i in 0..<out.count { out[i] = w[i] - alpha * g[i] }
+                    }
                 } else {
                     velocity[k].withUnsafeMutableBufferPointer { v in
-                        p.update { w in
-                            for i in 0..<w.count {
+                        p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+                            for i in 0..<out.count {
                                 v[i] = mu * v[i] + g[i]
-                                w[i] = w[i] - alpha * v[i]
+                                out[i] = w[i] - alpha * v[i]
                             }
                         }
                     }
@@ -120,12 +123,12 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
             g.withUnsafeBufferPointer { g in
                 m[k].withUnsafeMutableBufferPointer { m in
                     v[k].withUnsafeMutableBufferPointer { v in
-                        p.update { w in
-                            for i in 0..<w.count {
+                        p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+                            for i in 0..<out.count {
                                 m[i] = b1 * m[i] + (1 - b1) * g[i]
                                 v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
                                 let mHat = m[i] / c1, vHat = v[i] / c2
-                                w[i] = w[i] - alpha * mHat / (vHat.squareRoot() + eps)
+                                out[i] = w[i] - alpha * mHat / (vHat.squareRoot() + eps)
                             }
                         }
                     }
