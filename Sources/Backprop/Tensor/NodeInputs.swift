@@ -50,12 +50,6 @@ struct NodeInputs<Scalar: TensorScalar>: RandomAccessCollection {
         return i == 0 ? first.unsafelyUnwrapped : i == 1 ? second.unsafelyUnwrapped : third.unsafelyUnwrapped
     }
 
-    /// The graph node of input `i` (nil for a constant).
-    func node(at i: Int) -> TensorNode<Scalar>? {
-        if count > 3 { return more[i].node }
-        return i == 0 ? first?.node : i == 1 ? second?.node : third?.node
-    }
-
     /// Whether some input requires gradients (has a graph node).
     var anyRequiresGradient: Bool {
         if count > 3 { return more.contains { $0.node != nil } }

@@ -220,11 +220,11 @@ extension Tensor {
         // A trailing block repeated along leading axes (a bias row added to a batch):
         // one kernel call per block, nothing allocated but the result.
         if other.count > 1 && other.count <= count && Tensor.isSuffix(other.shape, of: shape) {
-            return Tensor.result(blockwise(other, function, count, otherIsRight: true), shape, op(), self, other,
+            return Tensor.result(combinedWithRepeatedBlock(other, function, count, otherIsRight: true), shape, op(), self, other,
                                  file: file, line: line)
         }
         if count > 1 && count <= other.count && Tensor.isSuffix(shape, of: other.shape) {
-            return Tensor.result(other.blockwise(self, function, other.count, otherIsRight: false), other.shape, op(),
+            return Tensor.result(other.combinedWithRepeatedBlock(self, function, other.count, otherIsRight: false), other.shape, op(),
                                  self, other, file: file, line: line)
         }
         let outShape: [Int]
@@ -274,7 +274,9 @@ extension Tensor {
     /// ```
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func blockwise(_ other: Tensor, _ function: BinaryFunction, _ n: Int, otherIsRight: Bool) -> TensorStorage<Scalar> {
+    func combinedWithRepeatedBlock(
+        _ other: Tensor, _ function: BinaryFunction, _ n: Int, otherIsRight: Bool
+    ) -> TensorStorage<Scalar> {
         let block = other.count
         return Tensor.makeStorage(n) { o in
             storage.withUnsafeBufferPointer { a in

@@ -95,14 +95,6 @@ struct TensorStorage<Scalar: TensorScalar>: RandomAccessCollection, MutableColle
         }
     }
 
-    /// A copy of any sequence of elements.
-    ///
-    /// ```
-    /// storage[i] = elements[i]
-    /// ```
-    @inlinable
-    init<S: Sequence>(_ elements: S) where S.Element == Scalar { self.init(Array(elements)) }
-
     /// The elements as a Swift array (a copy).
     ///
     /// ```
