@@ -23,6 +23,9 @@ func runMLPBench(arguments: [String]) {
     func option(_ name: String) -> Int? {
         arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
     }
+    /// `--engine eager|compiled` runs one engine (both by default, eager first).
+    var engines = ["eager", "compiled"]
+    if let i = arguments.firstIndex(of: "--engine"), i + 1 < arguments.count { engines = [arguments[i + 1]] }
     for c in selected {
         let steps = option("--steps") ?? c.steps, sampleCount = option("--samples") ?? 7
         var rng = SeededGenerator(seed: 1)
@@ -33,7 +36,9 @@ func runMLPBench(arguments: [String]) {
         let model = MLP<Float>(c.sizes, activation: c.activation,
                                outputActivation: c.objective == .halfSumOfSquares ? c.activation : .identity, seed: 1)
         var sgd = SGD(parameters: model.parameters, learningRate: 0.01)
-        func step() {
+        // The eager step records a graph; the compiled one runs forward and backward as
+        // one traced program (labels as one-hot targets there, an input of the program).
+        func eagerStep() {
             sgd.zeroGradients()
             let out = model(x)
             let loss = c.objective == .softmaxCrossEntropy
@@ -41,15 +46,33 @@ func runMLPBench(arguments: [String]) {
             loss.backward()
             sgd.step()
         }
-        for _ in 0..<Swift.max(3, steps / 10) { step() }     // warm up
-        var samples: [Double] = []
-        for _ in 0..<sampleCount {
-            let t0 = Bench.now()
-            for _ in 0..<steps { step() }
-            samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
+        var oneHot = [Float](repeating: 0, count: c.batch * outputs)
+        for (i, label) in labels.enumerated() { oneHot[i * outputs + label] = 1 }
+        let target = c.objective == .softmaxCrossEntropy ? Tensor<Float>(shape: [c.batch, outputs], scalars: oneHot) : y
+        let compiled = CompiledTrainingStep(model: model) { out, target in
+            c.objective == .softmaxCrossEntropy
+                ? Loss.softmaxCrossEntropy(logits: out, oneHotTargets: target) : Loss.halfSumOfSquares(out, target)
         }
-        Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
-                    ("threads", threads), ("us_per_step", Bench.median(samples))])
+        func compiledStep() {
+            sgd.zeroGradients()
+            do { try compiled(x, target) } catch { fatalError("\(error)") }
+            sgd.step()
+        }
+        if arguments.contains("--listing"), let p = try? compiled.program(input: x, target: target) {
+            print(p, "\n\(p.instructionCount) instructions, \(p.fallbackCount) run eagerly, \(p.bufferBytes) bytes")
+        }
+        for engine in engines {
+            let step = engine == "compiled" ? compiledStep : eagerStep
+            for _ in 0..<Swift.max(3, steps / 10) { step() }     // warm up
+            var samples: [Double] = []
+            for _ in 0..<sampleCount {
+                let t0 = Bench.now()
+                for _ in 0..<steps { step() }
+                samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
+            }
+            Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
+                        ("engine", engine), ("threads", threads), ("us_per_step", Bench.median(samples))])
+        }
     }
 }
 

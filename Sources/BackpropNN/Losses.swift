@@ -89,6 +89,23 @@ public enum Loss {
         return -logp.gathered(atClassIndices: labels).sum() / S(labels.count)
     }
 
+    /// Softmax cross-entropy with one-hot (or any probability-row) targets, through
+    /// logSoftmax. Equal to ``softmaxCrossEntropy(logits:labels:file:line:)`` for one-hot
+    /// rows; the targets are a tensor, so a compiled training step takes them as an input.
+    ///
+    /// ```
+    /// E = −(1/m) Σᵢ Σ_c y_ic · log softmax(zᵢ)_c      ∂E/∂zᵢ = (softmax(zᵢ)·Σ_c y_ic − yᵢ) / m
+    /// ```
+    /// Preconditions: `logits` is `[m, classes]` and `targets` has the same shape.
+    public static func softmaxCrossEntropy<S: TensorScalar>(logits: Tensor<S>, oneHotTargets targets: Tensor<S>,
+                                                            file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+        guard logits.rank == 2 else {
+            lossError("softmaxCrossEntropy: logits of shape \(logits.shape) need to be [examples, classes]", file: file, line: line)
+        }
+        requireSameShape("softmaxCrossEntropy", logits, targets, file: file, line: line)
+        return -(targets * logits.logSoftmax(alongAxis: 1)).sum() / S(rows(logits))
+    }
+
     /// Binary cross-entropy on logits, stable for any z (never evaluates log 0).
     ///
     /// ```

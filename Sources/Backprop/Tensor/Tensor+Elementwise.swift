@@ -563,6 +563,9 @@ extension Tensor {
             }
             outShape = r
         }
+        if let tracer = GraphTracer<Scalar>.current, mask.node != nil || tracer.isTraced(mask.storage) {
+            tracer.noteFrozen("where: the mask is computed from traced values, and a program would replay the mask of its first call")
+        }
         let m = withoutGradients { mask.detached().broadcasted(to: outShape) }
         let notM = Tensor(storage: m.storage.map { $0 == 0 ? 1 : 0 }, shape: outShape, node: nil)
         let out = withoutGradients {

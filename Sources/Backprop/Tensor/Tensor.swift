@@ -139,6 +139,27 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     public func zeroGradients() { node?.gradient = nil }
 
+    /// Adds a gradient computed elsewhere (by a `TensorProgram`, say) to this parameter's
+    /// accumulated gradient, exactly as a backward pass would.
+    ///
+    /// ```
+    /// gradient ← gradient + g      (g when there is none yet)
+    /// ```
+    /// Precondition: this tensor is a parameter (a leaf that requires gradients), and
+    /// `g` has its shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func accumulateGradient(_ g: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line) {
+        guard let node, node.isLeafNode else {
+            tensorError("accumulateGradient: the tensor is not a parameter (a leaf that requires gradients)", file: file, line: line)
+        }
+        if g.shape != shape {
+            tensorError("accumulateGradient: gradient has shape \(g.shape), the parameter has shape \(shape)", file: file, line: line)
+        }
+        let constant = g.detached()
+        node.gradient = node.gradient.map { $0 + constant } ?? constant
+    }
+
     /// The same values as a constant: no graph node, gradients do not flow through it.
     ///
     /// ```
@@ -180,6 +201,9 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
+        if let tracer = GraphTracer<Scalar>.current {
+            return recordedWhileTracing(storage, shape, op(), inputs, tracer)
+        }
         if let recorder = AnomalyRecorder.current {
             return recordedWithAnomalyCheck(storage, shape, op(), inputs, recorder, file: file, line: line)
         }
@@ -214,7 +238,9 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        if bp_anomaly_recorder() != nil { return record(storage, shape, op(), NodeInputs(a), file: file, line: line) }
+        if bp_anomaly_recorder() != nil || bp_tracer() != nil {
+            return record(storage, shape, op(), NodeInputs(a), file: file, line: line)
+        }
         guard a.node != nil && isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
         let op = op()
         return Tensor(storage: storage, shape: shape,
@@ -229,7 +255,9 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
         _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        if bp_anomaly_recorder() != nil { return record(storage, shape, op(), NodeInputs(a, b), file: file, line: line) }
+        if bp_anomaly_recorder() != nil || bp_tracer() != nil {
+            return record(storage, shape, op(), NodeInputs(a, b), file: file, line: line)
+        }
         guard (a.node != nil || b.node != nil) && isRecordingGradients else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }

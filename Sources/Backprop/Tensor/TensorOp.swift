@@ -188,7 +188,9 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .squareRoot:
             return NodeGradients(g * 0.5 / y)
         case .absolute:
-            return NodeGradients(g * x[0].signs())
+            // sign(x) = [x > 0] − [−x > 0], recorded (zero derivative) so that a traced
+            // program recomputes it from its inputs.
+            return NodeGradients(g * (x[0].step(threshold: 0) - (-x[0]).step(threshold: 0)))
         case .sine:
             return NodeGradients(g * x[0].cos())
         case .cosine:
@@ -200,11 +202,11 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .relu:
             return NodeGradients(g * x[0].step(threshold: 0))
         case .leakyRelu(let alpha):
-            return NodeGradients(g * (x[0].step(threshold: 0) * (1 - alpha) + alpha).detached())
+            return NodeGradients(g * (x[0].step(threshold: 0) * (1 - alpha) + alpha))
         case .step:
             return NodeGradients(nil)
         case .clamp(let lower, let upper):
-            return NodeGradients(g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)).detached())
+            return NodeGradients(g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)))
         case .matmul(let tA, let tB):
             // C = op(A)·op(B):  ∂L/∂A = G·op(B)ᵀ (or its transpose when A was transposed),
             // ∂L/∂B = op(A)ᵀ·G (or its transpose); GEMM applies every transpose in place.
@@ -244,10 +246,14 @@ public enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
                 .broadcasted(to: x[0].shape) / Scalar(n))
         case .max(let axes, let keep), .min(let axes, let keep):
-            // Ties share the gradient evenly: mask / (number of maximal elements).
-            let yKeep = restoreReducedAxes(y.detached(), axes: axes, keep: keep, inputShape: x[0].shape)
-            let mask = x[0].detached().elementwiseEqual(yKeep)
-            let share = withoutGradients { mask / mask.sum(alongAxes: axes, keepingDimensions: true) }
+            // Ties share the gradient evenly: mask / (number of extremal elements). The
+            // mask [x = y] is 1 − [y − x > 0] for a maximum (1 − [x − y > 0] for a minimum):
+            // recorded steps (zero derivative), not constants, so that a traced program
+            // recomputes it from its inputs.
+            let yKeep = restoreReducedAxes(y, axes: axes, keep: keep, inputShape: x[0].shape)
+            let isMax: Bool = if case .max = self { true } else { false }
+            let mask = 1 - (isMax ? yKeep - x[0] : x[0] - yKeep).step(threshold: 0)
+            let share = mask / mask.sum(alongAxes: axes, keepingDimensions: true)
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share)
         case .softmax(let axis):
             return NodeGradients(y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true)))
@@ -294,6 +300,61 @@ public enum TensorOp<Scalar: TensorScalar> {
                 }
             }
             return NodeGradients(result)
+        }
+    }
+}
+
+extension TensorOp {
+    /// The op's forward computation on constant inputs, giving a result of `shape`: how a
+    /// `TensorProgram` replays an op that has no dedicated kernel there. Beside the rule
+    /// table, and just as exhaustive: a new case does not compile without it.
+    ///
+    /// ```
+    /// y = op(x₁, …, xₙ)
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func evaluate(_ x: [Tensor<Scalar>], shape: [Int]) -> Tensor<Scalar> {
+        switch self {
+        case .add: x[0] + x[1]
+        case .subtract: x[0] - x[1]
+        case .multiply: x[0] * x[1]
+        case .divide: x[0] / x[1]
+        case .power: x[0].raised(toPower: x[1])
+        case .negate: -x[0]
+        case .exp: x[0].exp()
+        case .log: x[0].log()
+        case .squareRoot: x[0].squareRoot()
+        case .absolute: x[0].abs()
+        case .sine: x[0].sin()
+        case .cosine: x[0].cos()
+        case .tanh: x[0].tanh()
+        case .sigmoid: x[0].sigmoid()
+        case .relu: x[0].relu()
+        case .leakyRelu(let alpha): x[0].leakyRelu(alpha: alpha)
+        case .step(let threshold): x[0].step(threshold: threshold)
+        case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
+        case .matmul(let tA, let tB): x[0].matmul(x[1], transposingSelf: tA, transposingOther: tB)
+        case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
+        case .permute(let axes): x[0].permuted(axes)
+        case .reshape: x[0].reshaped(to: shape)
+        case .broadcast: x[0].broadcasted(to: shape)
+        case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
+        case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
+        case .max(let axes, let keep): x[0].max(alongAxes: axes, keepingDimensions: keep)
+        case .min(let axes, let keep): x[0].min(alongAxes: axes, keepingDimensions: keep)
+        case .softmax(let axis): x[0].softmax(alongAxis: axis)
+        case .logSoftmax(let axis): x[0].logSoftmax(alongAxis: axis)
+        case .logSumExp(let axis, let keep): x[0].logSumExp(alongAxis: axis, keepingDimensions: keep)
+        case .slice(let lower): x[0].sliced(zip(lower, shape).map { $0..<($0 + $1) })
+        case .pad(let lower): x[0].padded(to: shape, at: lower)
+        case .selectRows(let indices): x[0].selectingRows(indices)
+        case .scatterRows(let indices): x[0].scatteredRows(at: indices, rowCount: shape[0])
+        case .gather(let classIndices): x[0].gathered(atClassIndices: classIndices)
+        case .scatterClasses(let classIndices): x[0].scattered(toClassIndices: classIndices, classCount: shape[1])
+        case .concatenate(let axis): Tensor.concatenated(x, alongAxis: axis)
+        case .select(let mask): Tensor.where(mask, x[0], x[1])
+        case .custom(let function): function.forward(x)
         }
     }
 }

@@ -38,6 +38,21 @@ static inline void *bp_set_anomaly_recorder(void *recorder) {
     return previous;
 }
 
+// MARK: - Graph tracing (per thread)
+
+/// The active graph tracer of the calling thread (an unmanaged Swift object), or NULL
+/// outside `TensorProgram` tracing.
+extern _Thread_local void *bp_tls_tracer __attribute__((tls_model("initial-exec")));
+
+/// The calling thread's tracer, NULL when no program is being traced.
+static inline void *bp_tracer(void) { return bp_tls_tracer; }
+/// Installs `tracer` (NULL ends tracing) and returns the previous one.
+static inline void *bp_set_tracer(void *tracer) {
+    void *previous = bp_tls_tracer;
+    bp_tls_tracer = tracer;
+    return previous;
+}
+
 // MARK: - Large graph storage
 
 /// Allocates at least `bytes` for a large tape (transparent huge pages where the OS

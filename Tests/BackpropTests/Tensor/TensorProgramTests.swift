@@ -1,0 +1,45 @@
+import Testing
+@testable import Backprop
+
+/// Compiled programs against the eager engine (itself checked against finite
+/// differences): the program is traced at one point and run at another, so a value
+/// frozen at trace time shows up as a mismatch.
+@Suite struct TensorProgramTests {
+    /// The inputs scaled elementwise by factors in [0.8, 1.2] (signs kept, so domains
+    /// such as log's and sqrt's are kept too).
+    static func perturbed(_ x: [Tensor<Double>], _ rng: inout SeededGenerator) -> [Tensor<Double>] {
+        x.map { t in Tensor(shape: t.shape, scalars: t.scalars.map { $0 * (0.8 + 0.4 * rng.nextUnitInterval()) }) }
+    }
+
+    static func close(_ a: Tensor<Double>, _ b: Tensor<Double>, tolerance: Double = 1e-10) -> Bool {
+        a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
+    }
+
+    /// L = Σ w ⊙ op(x): every output element gets its own weight, so every entry of the
+    /// vector–Jacobian product is checked.
+    @Test(arguments: TensorOpKind.allCases)
+    func valueAndGradientsMatchEagerAtNewInputs(kind: TensorOpKind) throws {
+        var data = TensorOpTestData(rng: SeededGenerator(seed: 31 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
+        var rng = SeededGenerator(seed: 5)
+        for trial in 0..<3 {
+            let instance = data.instance(kind)
+            guard let probe = applyTensorOp(kind, instance, instance.inputs) else { continue }
+            let weights = Tensor<Double>(shape: probe.shape, scalars: (0..<probe.count).map { _ in rng.nextNormal() })
+            let loss: ([Tensor<Double>]) -> Tensor<Double> = { x in (applyTensorOp(kind, instance, x)! * weights).sum() }
+            let program = try TensorProgram(valueAndGradientsOf: loss, at: instance.inputs,
+                                            withRespectTo: Array(instance.inputs.indices))
+            for _ in 0..<2 {
+                let x = TensorProgramTests.perturbed(instance.inputs, &rng)
+                let outputs = program(x)
+                let params = x.map { $0.requiringGradient() }
+                let eager = loss(params)
+                let eagerGradients = gradients(of: eager, withRespectTo: params)
+                #expect(TensorProgramTests.close(outputs[0], eager.detached()), "\(kind) trial \(trial) value \(instance)")
+                for i in params.indices {
+                    #expect(TensorProgramTests.close(outputs[i + 1], eagerGradients[i]),
+                            "\(kind) trial \(trial) gradient \(i) \(instance)\nprogram \(outputs[i + 1])\neager \(eagerGradients[i])\n\(program)")
+                }
+            }
+        }
+    }
+}
