@@ -27,7 +27,7 @@ public struct Tensor<Scalar: TensorScalar> {
     @usableFromInline var storage: TensorStorage<Scalar>
 
     /// The graph node: nil for constants, a leaf node for parameters, an op node for results.
-    var node: TensorNode<Scalar>?
+    @usableFromInline var node: TensorNode<Scalar>?
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -128,16 +128,14 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     /// gradient += ∂L/∂self  at every backward()
     /// ```
-    public var gradient: Tensor<Scalar>? { node?.gradient }
+    @inlinable public var gradient: Tensor<Scalar>? { node?.gradient }
 
     /// Clears the accumulated gradient of this parameter (a no-op for constants).
     ///
     /// ```
     /// gradient ← nil   (reads as zero: the next backward starts from 0)
     /// ```
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func zeroGradients() { node?.gradient = nil }
+    @inlinable public func zeroGradients() { node?.gradient = nil }
 
     /// Adds a gradient computed elsewhere (by a `TensorProgram`, say) to this parameter's
     /// accumulated gradient, exactly as a backward pass would.

@@ -8,6 +8,7 @@
 /// The mutable fields opt out of Swift's run-time exclusivity checks: a node is only
 /// touched by the thread that owns its graph (graphs are not shared across threads),
 /// and the checks cost more than the rest of recording a small op.
+@usableFromInline
 final class TensorNode<Scalar: TensorScalar> {
     /// The op that produced this node's tensor; nil for a leaf (parameter).
     var op: TensorOp<Scalar>? { isLeafNode ? nil : storedOp }
@@ -23,7 +24,7 @@ final class TensorNode<Scalar: TensorScalar> {
     /// The result values, kept for ops whose rule is written in terms of the output.
     let output: TensorStorage<Scalar>?
     /// Accumulated gradient (leaves only).
-    @exclusivity(unchecked) var gradient: Tensor<Scalar>?
+    @usableFromInline @exclusivity(unchecked) var gradient: Tensor<Scalar>?
     /// Gradient being accumulated during a backward pass.
     @exclusivity(unchecked) var pending: Tensor<Scalar>?
     /// Where the op was called (`File.swift:line`), kept only under anomaly detection.

@@ -88,11 +88,13 @@ public final class TensorProgram<Scalar: TensorScalar> {
     let instructionOps: [TensorOpKind]
     /// Per slot: the values (inputs are bound per call, constants fixed, results
     /// written in place) and their base address.
-    @exclusivity(unchecked) var storages: [TensorStorage<Scalar>]
+    /// (Raw memory rather than arrays: an array element written in place pays a
+    /// uniqueness check of the whole array first.)
+    let storages: UnsafeMutablePointer<TensorStorage<Scalar>>
     /// Whether each input is bound for the next run.
-    @exclusivity(unchecked) var isBound: [Bool]
+    let isBound: UnsafeMutablePointer<Bool>
     /// The results of the last run.
-    @exclusivity(unchecked) var outputs: [TensorStorage<Scalar>]
+    let outputs: UnsafeMutablePointer<TensorStorage<Scalar>>
     let pointers: UnsafeMutablePointer<UnsafeMutablePointer<Scalar>>
     let slotCount: Int
     /// Slots the outputs are read from.
@@ -102,7 +104,14 @@ public final class TensorProgram<Scalar: TensorScalar> {
     /// Slots of the constants (for `description`).
     let constantSlots: Set<Int>
 
-    deinit { pointers.deallocate() }
+    deinit {
+        pointers.deallocate()
+        storages.deinitialize(count: slotCount)
+        storages.deallocate()
+        isBound.deallocate()
+        outputs.deinitialize(count: outputSlots.count)
+        outputs.deallocate()
+    }
 
     /// Traces `function` on copies of `examples` and compiles it.
     ///
@@ -144,13 +153,16 @@ public final class TensorProgram<Scalar: TensorScalar> {
         operands = builder.operands
         fallbacks = builder.fallbacks
         instructionOps = builder.ops
-        storages = builder.storages
         slotCount = builder.storages.count
+        storages = .allocate(capacity: Swift.max(1, slotCount))
+        storages.initialize(from: builder.storages, count: slotCount)
         constantSlots = builder.constantSlots
         outputSlots = resultSlots
         handedOutSlots = Array(Set(resultSlots.filter { builder.inPlace.contains($0) })).sorted()
-        isBound = Array(repeating: false, count: examples.count)
-        self.outputs = Array(repeating: TensorStorage(), count: resultSlots.count)
+        isBound = .allocate(capacity: Swift.max(1, examples.count))
+        isBound.initialize(repeating: false, count: examples.count)
+        outputs = .allocate(capacity: Swift.max(1, resultSlots.count))
+        outputs.initialize(repeating: TensorStorage(), count: resultSlots.count)
         pointers = .allocate(capacity: Swift.max(1, slotCount))
         for s in 0..<slotCount { pointers[s] = storages[s].base }
     }
@@ -212,13 +224,13 @@ public final class TensorProgram<Scalar: TensorScalar> {
         }
         // Results of the last run still held by the caller keep their buffers; the
         // program writes new ones.
-        for k in 0..<outputs.count { outputs[k] = TensorStorage() }
+        for k in 0..<outputSlots.count { outputs[k] = TensorStorage() }
         for s in handedOutSlots where !isKnownUniquelyReferenced(&storages[s].buffer) {
             storages[s] = TensorStorage(repeating: 0, count: storages[s].count)
             pointers[s] = storages[s].base
         }
         execute()
-        for k in 0..<outputs.count { outputs[k] = storages[outputSlots[k]] }
+        for k in 0..<outputSlots.count { outputs[k] = storages[outputSlots[k]] }
         for i in 0..<inputShapes.count {
             storages[i] = TensorStorage()
             isBound[i] = false

@@ -51,7 +51,7 @@ public final class Parameter<Scalar: TensorScalar> {
     public var gradient: Tensor<Scalar>? { tensor.gradient }
 
     /// Clears the accumulated gradient.
-    public func zeroGradients() { tensor.zeroGradients() }
+    @inlinable public func zeroGradients() { tensor.zeroGradients() }
 
     /// Shape of the tensor.
     public var shape: [Int] { tensor.shape }
@@ -81,7 +81,7 @@ extension Layer {
     }
 
     /// Clears every parameter's gradient.
-    public func zeroGradients() { for p in parameters { p.zeroGradients() } }
+    @inlinable public func zeroGradients() { for p in parameters { p.zeroGradients() } }
 
     /// Total number of scalar parameters.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }

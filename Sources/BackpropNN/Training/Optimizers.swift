@@ -12,7 +12,7 @@ public protocol Optimizer<Scalar> {
 
 extension Optimizer {
     /// Clears the gradients of every parameter.
-    public func zeroGradients() { for p in parameters { p.zeroGradients() } }
+    @inlinable public func zeroGradients() { for p in parameters { p.zeroGradients() } }
 }
 
 /// Checks a learning rate: finite and positive.
