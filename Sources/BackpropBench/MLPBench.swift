@@ -54,9 +54,7 @@ func runMLPBench(arguments: [String]) {
                 ? Loss.softmaxCrossEntropy(logits: out, oneHotTargets: target) : Loss.halfSumOfSquares(out, target)
         }
         func compiledStep() {
-            sgd.zeroGradients()
-            do { try compiled(x, target) } catch { fatalError("\(error)") }
-            sgd.step()
+            do { try compiled(x, target, updating: &sgd) } catch { fatalError("\(error)") }
         }
         if arguments.contains("--listing"), let p = try? compiled.program(input: x, target: target) {
             print(p, "\n\(p.instructionCount) instructions, \(p.fallbackCount) run eagerly, \(p.bufferBytes) bytes")

@@ -14,17 +14,17 @@ func runSmallOpsBench(arguments: [String]) {
 
     /// Median ns per call of `body` over 7 samples of `iterations` calls.
     let only = arguments.firstIndex(of: "--op").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
-    func measure(_ name: String, recorded: Bool, _ body: () -> Void) {
+    func measure(_ name: String, recorded: Bool, engine: String = "eager", opsPerCall: Int = 1, _ body: () -> Void) {
         if let only, only != name { return }
         for _ in 0..<1000 { body() }
         var samples: [Double] = []
         for _ in 0..<7 {
             let t0 = Bench.now()
             for _ in 0..<iterations { body() }
-            samples.append(Double(Bench.now() - t0) / Double(iterations))
+            samples.append(Double(Bench.now() - t0) / Double(iterations * opsPerCall))
         }
         Bench.emit([("bench", "small-op"), ("op", name), ("shape", "2x2"), ("dtype", "float32"),
-                    ("recorded", recorded), ("ns_per_op", Bench.median(samples))])
+                    ("recorded", recorded), ("engine", engine), ("ns_per_op", Bench.median(samples))])
     }
     var sink: Float = 0
     measure("add", recorded: false) { sink += (a + b).scalars[0] }
@@ -51,6 +51,28 @@ func runSmallOpsBench(arguments: [String]) {
         loss.backward()
         sink += loss.scalar
     }
+    // Compiled: a chain of 100 ops of one kind traced into a `TensorProgram`, timed per op.
+    func compiledChain(_ name: String, _ op: @escaping (Tensor<Float>) -> Tensor<Float>) {
+        if let only, only != name { return }
+        let program: TensorProgram<Float>
+        do {
+            program = try TensorProgram(inputs: [a]) { x in
+                var y = x[0]
+                for _ in 0..<100 { y = op(y) }
+                return [y]
+            }
+        } catch { fatalError("\(error)") }
+        measure(name, recorded: false, engine: "compiled", opsPerCall: 100) {
+            program.setInput(a, at: 0)
+            program.run()
+            sink += program.output(at: 0).scalars[0]
+        }
+    }
+    compiledChain("add") { $0 + b }
+    compiledChain("add-row-broadcast") { $0 + row }
+    compiledChain("multiply-scalar") { $0 * 0.5 }
+    compiledChain("sigmoid") { $0.sigmoid() }
+    compiledChain("matmul") { $0.matmul(b) }
     p.zeroGradients()
     q.zeroGradients()
     if sink == .infinity { print(sink) }

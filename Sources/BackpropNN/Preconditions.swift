@@ -12,3 +12,10 @@ func nnPrecondition(
 ) {
     if !condition() { fatalError(message(), file: file, line: line) }
 }
+
+/// Stops with `message` (and the caller's file and line): a failed precondition found
+/// inside inlinable code.
+@usableFromInline
+func nnFailure(_ message: String, file: StaticString = #fileID, line: UInt = #line) -> Never {
+    fatalError(message, file: file, line: line)
+}

@@ -354,6 +354,31 @@ enum TensorKernels {
         default: return false
         }
         guard n > 0, let xp = x.baseAddress, let op = out.baseAddress else { return true }
+        if n < 4096 {
+            // Small maps: straight to the kernel (no thread planning, no closure).
+            if T.self == Float.self {
+                let (xf, of) = (UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
+                                UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self))
+                switch function {
+                case .exp: bp_exp_f32(xf, of, n)
+                case .log: bp_log_f32(xf, of, n)
+                case .tanh: bp_tanh_f32(xf, of, n)
+                default: bp_sigmoid_f32(xf, of, n)
+                }
+                return true
+            }
+            if T.self == Double.self {
+                let (xd, od) = (UnsafeRawPointer(xp).assumingMemoryBound(to: Double.self),
+                                UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self))
+                switch function {
+                case .exp: bp_exp_f64(xd, od, n)
+                case .log: bp_log_f64(xd, od, n)
+                case .tanh: bp_tanh_f64(xd, od, n)
+                default: bp_sigmoid_f64(xd, od, n)
+                }
+                return true
+            }
+        }
         let (ux, uo) = (UInt(bitPattern: xp), UInt(bitPattern: op))
         if T.self == Float.self {
             let kernel: @Sendable (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void

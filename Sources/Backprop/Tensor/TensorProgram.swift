@@ -94,11 +94,14 @@ public final class TensorProgram<Scalar: TensorScalar> {
     /// Whether each input is bound for the next run.
     let isBound: UnsafeMutablePointer<Bool>
     /// The results of the last run.
-    let outputs: UnsafeMutablePointer<TensorStorage<Scalar>>
-    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<Scalar>>
+    @usableFromInline let outputs: UnsafeMutablePointer<TensorStorage<Scalar>>
+    @usableFromInline let pointers: UnsafeMutablePointer<UnsafeMutablePointer<Scalar>>
     let slotCount: Int
-    /// Slots the outputs are read from.
-    let outputSlots: [Int]
+    /// Slots the outputs are read from, and their element counts.
+    @usableFromInline let outputSlots: [Int]
+    @usableFromInline let outputCounts: [Int]
+    /// Outputs that are inputs (kept in `outputs` after the run lets go of its inputs).
+    let inputOutputs: [Int]
     /// Output slots written in place, whose buffers may be held by the caller after a call.
     let handedOutSlots: [Int]
     /// Slots of the constants (for `description`).
@@ -158,6 +161,8 @@ public final class TensorProgram<Scalar: TensorScalar> {
         storages.initialize(from: builder.storages, count: slotCount)
         constantSlots = builder.constantSlots
         outputSlots = resultSlots
+        outputCounts = results.map(\.count)
+        inputOutputs = resultSlots.indices.filter { resultSlots[$0] < examples.count }
         handedOutSlots = Array(Set(resultSlots.filter { builder.inPlace.contains($0) })).sorted()
         isBound = .allocate(capacity: Swift.max(1, examples.count))
         isBound.initialize(repeating: false, count: examples.count)
@@ -224,13 +229,13 @@ public final class TensorProgram<Scalar: TensorScalar> {
         }
         // Results of the last run still held by the caller keep their buffers; the
         // program writes new ones.
-        for k in 0..<outputSlots.count { outputs[k] = TensorStorage() }
+        for k in inputOutputs { outputs[k] = TensorStorage() }
         for s in handedOutSlots where !isKnownUniquelyReferenced(&storages[s].buffer) {
             storages[s] = TensorStorage(repeating: 0, count: storages[s].count)
             pointers[s] = storages[s].base
         }
         execute()
-        for k in 0..<outputSlots.count { outputs[k] = storages[outputSlots[k]] }
+        for k in inputOutputs { outputs[k] = storages[outputSlots[k]] }
         for i in 0..<inputShapes.count {
             storages[i] = TensorStorage()
             isBound[i] = false
@@ -246,7 +251,22 @@ public final class TensorProgram<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func output(at k: Int) -> Tensor<Scalar> {
-        Tensor(storage: outputs[k], shape: outputShapes[k], node: nil)
+        let s = outputSlots[k]
+        return Tensor(storage: s < inputShapes.count ? outputs[k] : storages[s], shape: outputShapes[k], node: nil)
+    }
+
+    /// The elements of result `k` of the last run, without copying or retaining them:
+    /// valid until the next run (or until the program is freed).
+    ///
+    /// ```
+    /// buffer[i] = yₖ[i]
+    /// ```
+    /// Precondition: `0 ≤ k < outputShapes.count`, after a run.
+    @inlinable
+    public func unsafeOutputBuffer(at k: Int) -> UnsafeBufferPointer<Scalar> {
+        let s = outputSlots[k]
+        if s < inputShapes.count { return UnsafeBufferPointer(start: outputs[k].base, count: outputs[k].count) }
+        return UnsafeBufferPointer(start: pointers[s], count: outputCounts[k])
     }
 
     /// Runs the program on the given inputs.
@@ -288,21 +308,9 @@ public final class TensorProgram<Scalar: TensorScalar> {
                     case .map(let function, let p0, let p1):
                         Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
                     case .combine(let function):
-                        Scalar._combine(function, input(o.a, o.aCount), nil, input(o.b, o.bCount), nil, out)
-                    case .combineRepeated(let function, let blockOnRight):
-                        let (full, block) = blockOnRight ? (o.a, o.b) : (o.b, o.a)
-                        let m = blockOnRight ? o.bCount : o.aCount
-                        var start = 0
-                        while start < o.outCount {
-                            let part = UnsafeMutableBufferPointer(start: out.baseAddress! + start, count: m)
-                            let f = UnsafeBufferPointer(start: p[full] + start, count: m)
-                            if blockOnRight {
-                                Scalar._combine(function, f, nil, input(block, m), nil, part)
-                            } else {
-                                Scalar._combine(function, input(block, m), nil, f, nil, part)
-                            }
-                            start += m
-                        }
+                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+                    case .combineRepeated(let function, _):
+                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
                     case .gemm(let tA, let tB, let batch, let m, let n, let k):
                         for b in 0..<batch {
                             TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
@@ -357,6 +365,54 @@ public final class TensorProgram<Scalar: TensorScalar> {
         pointers[out] = result.base
     }
 
+    /// out = a ∘ b where each operand has `n` elements, one element, or a block repeated
+    /// along leading axes (a bias row): out[i] = a[i mod aCount] ∘ b[i mod bCount].
+    @inline(__always)
+    static func combine(
+        _ function: BinaryFunction, _ a: UnsafeMutablePointer<Scalar>, _ aCount: Int,
+        _ b: UnsafeMutablePointer<Scalar>, _ bCount: Int, _ c: UnsafeMutablePointer<Scalar>, _ n: Int
+    ) {
+        switch function {
+        case .add: combine(AddFunction.self, a, aCount, b, bCount, c, n)
+        case .subtract: combine(SubtractFunction.self, a, aCount, b, bCount, c, n)
+        case .multiply: combine(MultiplyFunction.self, a, aCount, b, bCount, c, n)
+        case .divide: combine(DivideFunction.self, a, aCount, b, bCount, c, n)
+        case .power: combine(PowerFunction.self, a, aCount, b, bCount, c, n)
+        case .equal: combine(EqualFunction.self, a, aCount, b, bCount, c, n)
+        case .select: combine(SelectFunction.self, a, aCount, b, bCount, c, n)
+        }
+    }
+
+    @inline(__always)
+    static func combine<F: BinaryScalarFunction>(
+        _: F.Type, _ a: UnsafeMutablePointer<Scalar>, _ aCount: Int,
+        _ b: UnsafeMutablePointer<Scalar>, _ bCount: Int, _ c: UnsafeMutablePointer<Scalar>, _ n: Int
+    ) {
+        if aCount == n && bCount == n {
+            for i in 0..<n { c[i] = F.apply(a[i], b[i]) }
+        } else if bCount == 1 {
+            let y = b[0]
+            for i in 0..<n { c[i] = F.apply(a[i], y) }
+        } else if aCount == 1 {
+            let x = a[0]
+            for i in 0..<n { c[i] = F.apply(x, b[i]) }
+        } else if aCount == n {
+            var start = 0
+            while start < n {
+                let (x, z) = (a + start, c + start)
+                for j in 0..<bCount { z[j] = F.apply(x[j], b[j]) }
+                start &+= bCount
+            }
+        } else {
+            var start = 0
+            while start < n {
+                let (y, z) = (b + start, c + start)
+                for j in 0..<aCount { z[j] = F.apply(a[j], y[j]) }
+                start &+= aCount
+            }
+        }
+    }
+
     /// C = op(A)·op(B) for row-major matrices; small products in a plain loop (GEMM's
     /// packing costs more than they do).
     @inline(__always)
@@ -369,13 +425,16 @@ public final class TensorProgram<Scalar: TensorScalar> {
             return
         }
         if m * n * k <= 4096 {
+            // Element (i, p) of op(A) and (p, j) of op(B) through strides: no branch in the loop.
+            let (ai, ap) = tA ? (1, m) : (k, 1), (bp, bj) = tB ? (1, k) : (n, 1)
             for i in 0..<m {
                 for j in 0..<n {
                     var s: Scalar = 0
-                    for p in 0..<k {
-                        let x = tA ? a[p &* m &+ i] : a[i &* k &+ p]
-                        let y = tB ? b[j &* k &+ p] : b[p &* n &+ j]
-                        s += x * y
+                    var x = a + i &* ai, y = b + j &* bj
+                    for _ in 0..<k {
+                        s += x.pointee * y.pointee
+                        x += ap
+                        y += bp
                     }
                     c[i &* n &+ j] = s
                 }

@@ -10,6 +10,8 @@ import Backprop
 /// optimizer.zeroGradients()
 /// let loss = try step(x, y)        // forward + backward, no graph recorded
 /// optimizer.step()
+///
+/// try step(x, y, updating: &optimizer)   // the same in one call, gradients not stored
 /// ```
 ///
 /// ```
@@ -32,7 +34,12 @@ public final class CompiledTrainingStep<Model: Layer> {
     /// Compiled programs by input and target shape.
     @usableFromInline var programs: [[[Int]]: TensorProgram<Scalar>] = [:]
     /// The program of the last call and its shapes (looked up without hashing).
-    @exclusivity(unchecked) @usableFromInline var last: (input: [Int], target: [Int], program: TensorProgram<Scalar>)?
+    @exclusivity(unchecked) @usableFromInline var lastProgram: TensorProgram<Scalar>?
+    @exclusivity(unchecked) @usableFromInline var lastInputShape: [Int] = []
+    @exclusivity(unchecked) @usableFromInline var lastTargetShape: [Int] = []
+    /// The last optimiser's parameters, and where their gradients are among the outputs.
+    @exclusivity(unchecked) @usableFromInline var cachedOptimizerParameters: [Parameter<Scalar>] = []
+    @exclusivity(unchecked) @usableFromInline var cachedOutputIndices: [Int] = []
 
     /// A step for `model` minimising `loss(prediction, target)`.
     public init(model: Model, loss: @escaping (_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>) -> Tensor<Scalar>) {
@@ -74,19 +81,69 @@ public final class CompiledTrainingStep<Model: Layer> {
     @inlinable
     @discardableResult
     public func callAsFunction(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> Scalar {
+        let program = try run(input, target)
+        for k in 0..<parameters.count { parameters[k].tensor.accumulateGradient(program.output(at: k + 1)) }
+        return program.output(at: 0).scalar
+    }
+
+    /// One whole training step: forward, backward, and the optimiser's update from the
+    /// gradients just computed, which go straight to `optimizer.step(gradients:)`
+    /// (the parameters' accumulated gradients are neither read nor changed, so there
+    /// is nothing to zero). Returns the loss before the update.
+    ///
+    /// ```
+    /// E = loss(model(input), target);   p ← update(p, ∂E/∂p)
+    /// ```
+    /// Parameters of the optimiser that the model does not have are skipped. Throws when
+    /// the model or the loss cannot be traced (see `TensorProgram`).
+    @inlinable
+    @discardableResult
+    public func callAsFunction<Opt: Optimizer>(
+        _ input: Tensor<Scalar>, _ target: Tensor<Scalar>, updating optimizer: inout Opt
+    ) throws -> Scalar where Opt.Scalar == Scalar {
+        let program = try run(input, target)
+        let loss = program.output(at: 0).scalar
+        let map = outputIndices(of: optimizer)
+        // The optimiser reads the gradients in the program's own buffers (valid until
+        // the next run): nothing is copied or stored.
+        optimizer.step(gradients: { k in
+            let o = map[k]
+            return o < 0 ? nil : program.unsafeOutputBuffer(at: o)
+        })
+        return loss
+    }
+
+    /// Binds the parameters and the batch, and runs the program for their shapes.
+    @inlinable
+    func run(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
         let program: TensorProgram<Scalar>
-        if let last, last.input == input.shape, last.target == target.shape {
-            program = last.program
+        if let p = lastProgram, lastInputShape == input.shape, lastTargetShape == target.shape {
+            program = p
         } else {
             program = try self.program(input: input, target: target)
-            last = (input.shape, target.shape, program)
+            lastProgram = program
+            lastInputShape = input.shape
+            lastTargetShape = target.shape
         }
         let count = parameters.count
         for k in 0..<count { program.setInput(parameters[k].tensor, at: k) }
         program.setInput(input, at: count)
         program.setInput(target, at: count + 1)
         program.run()
-        for k in 0..<count { parameters[k].tensor.accumulateGradient(program.output(at: k + 1)) }
-        return program.output(at: 0).scalar
+        return program
+    }
+
+    /// For each of the optimiser's parameters, the program output holding its gradient
+    /// (−1: not a parameter of this model). Cached for the last optimiser's parameter list.
+    @inlinable
+    func outputIndices<Opt: Optimizer>(of optimizer: Opt) -> [Int] where Opt.Scalar == Scalar {
+        let theirs = optimizer.parameters
+        if theirs.count == cachedOptimizerParameters.count
+            && zip(theirs, cachedOptimizerParameters).allSatisfy({ $0 === $1 }) {
+            return cachedOutputIndices
+        }
+        cachedOptimizerParameters = theirs
+        cachedOutputIndices = theirs.map { p in (parameters.firstIndex { $0 === p }).map { $0 + 1 } ?? -1 }
+        return cachedOutputIndices
     }
 }

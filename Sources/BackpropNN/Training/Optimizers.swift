@@ -8,11 +8,50 @@ public protocol Optimizer<Scalar> {
     var parameters: [Parameter<Scalar>] { get }
     /// One update from the current gradients (parameters without a gradient are skipped).
     mutating func step()
+    /// One update from gradients handed over as buffers: `gradient(k)` for
+    /// `parameters[k]` (nil skips it; a buffer holds the parameter's elements in order and
+    /// stays valid during the call). The parameters' accumulated gradients are neither
+    /// read nor changed. A compiled training step calls this with its results, straight
+    /// from its own buffers.
+    ///
+    /// ```
+    /// pₖ ← update(pₖ, gradient(k))
+    /// ```
+    mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?)
 }
 
 extension Optimizer {
     /// Clears the gradients of every parameter.
     @inlinable public func zeroGradients() { for p in parameters { p.zeroGradients() } }
+
+    /// The default for optimisers that only implement `step()`: the given gradients
+    /// stand in for the accumulated ones during `step()`, which are then put back.
+    ///
+    /// ```
+    /// pₖ ← update(pₖ, gradient(k))
+    /// ```
+    public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
+        let saved = parameters.map(\.gradient)
+        for (k, p) in parameters.enumerated() {
+            p.zeroGradients()
+            if let g = gradient(k) {
+                nnPrecondition(g.count == p.value.count,
+                               "step(gradients:): gradient \(k) has \(g.count) elements, the parameter has \(p.value.count)")
+                p.value.accumulateGradient(Tensor(shape: p.shape, scalars: Array(g)))
+            }
+        }
+        step()
+        for (p, g) in zip(parameters, saved) {
+            p.zeroGradients()
+            if let g { p.value.accumulateGradient(g) }
+        }
+    }
+}
+
+/// Stops unless a gradient buffer has as many elements as its parameter.
+@inlinable
+func requireGradientCount(_ g: Int, _ p: Int, _ k: Int) {
+    if g != p { nnFailure("step(gradients:): gradient \(k) has \(g) elements, the parameter has \(p)") }
 }
 
 /// Checks a learning rate: finite and positive.
@@ -52,23 +91,37 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     /// step's graph still holds the old weights.
     @inlinable
     public mutating func step() {
-        let alpha = Scalar(learningRate), mu = Scalar(momentum)
         for k in parameters.indices {
-            let p = parameters[k]
-            guard let g = p.gradient else { continue }
-            g.withUnsafeBufferPointer { g in
-                if momentum == 0 {
-                    p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
-                        for i in 0..<out.count { out[i] = w[i] - alpha * g[i] }
-                    }
-                } else {
-                    velocity[k].withUnsafeMutableBufferPointer { v in
-                        p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
-                            for i in 0..<out.count {
-                                v[i] = mu * v[i] + g[i]
-                                out[i] = w[i] - alpha * v[i]
-                            }
-                        }
+            guard let g = parameters[k].gradient else { continue }
+            g.withUnsafeBufferPointer { update(k, $0) }
+        }
+    }
+
+    /// w ← w − α·(μ·v + g) with the given gradients.
+    @inlinable
+    public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
+        for k in parameters.indices {
+            if let g = gradient(k) { update(k, g) }
+        }
+    }
+
+    /// Updates parameter `k` from its gradient.
+    @inlinable
+    mutating func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
+        let alpha = Scalar(learningRate), mu = Scalar(momentum)
+        let p = parameters[k]
+        if momentum == 0 {
+            p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+                requireGradientCount(g.count, out.count, k)
+                for i in 0..<out.count { out[i] = w[i] - alpha * g[i] }
+            }
+        } else {
+            velocity[k].withUnsafeMutableBufferPointer { v in
+                p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+                    requireGradientCount(g.count, out.count, k)
+                    for i in 0..<out.count {
+                        v[i] = mu * v[i] + g[i]
+                        out[i] = w[i] - alpha * v[i]
                     }
                 }
             }
@@ -114,23 +167,37 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     @inlinable
     public mutating func step() {
         t += 1
+        for k in parameters.indices {
+            guard let g = parameters[k].gradient else { continue }
+            g.withUnsafeBufferPointer { update(k, $0) }
+        }
+    }
+
+    /// One Adam step with the given gradients, in place.
+    @inlinable
+    public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
+        t += 1
+        for k in parameters.indices {
+            if let g = gradient(k) { update(k, g) }
+        }
+    }
+
+    /// Updates parameter `k` from its gradient (at step `t`).
+    @inlinable
+    mutating func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
         let c1 = Scalar(1 - Double.power(beta1, t)), c2 = Scalar(1 - Double.power(beta2, t))
         let alpha = Scalar(learningRate)
-        for k in parameters.indices {
-            let p = parameters[k]
-            guard let g = p.gradient else { continue }
-            g.withUnsafeBufferPointer { g in
-                m[k].withUnsafeMutableBufferPointer { m in
-                    v[k].withUnsafeMutableBufferPointer { v in
-                        p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
-                            for i in 0..<out.count {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let mHat = m[i] / c1, vHat = v[i] / c2
-                                out[i] = w[i] - alpha * mHat / (vHat.squareRoot() + eps)
-                            }
-                        }
+        let p = parameters[k]
+        m[k].withUnsafeMutableBufferPointer { m in
+            v[k].withUnsafeMutableBufferPointer { v in
+                p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+                    requireGradientCount(g.count, out.count, k)
+                    for i in 0..<out.count {
+                        m[i] = b1 * m[i] + (1 - b1) * g[i]
+                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                        let mHat = m[i] / c1, vHat = v[i] / c2
+                        out[i] = w[i] - alpha * mHat / (vHat.squareRoot() + eps)
                     }
                 }
             }
