@@ -34,7 +34,7 @@ extension TensorFunction {
     /// y = forward(inputs)
     /// ```
     public func callAsFunction(_ inputs: [Tensor<Scalar>]) -> Tensor<Scalar> {
-        let out = withoutGradients { forward(inputs.map { $0.detached() }) }
+        let out = withTracingPaused { withoutGradients { forward(inputs.map { $0.detached() }) } }
         return Tensor.result(out.storage, out.shape, .custom(self), inputs)
     }
 

@@ -9,9 +9,11 @@ class AnyGraphTracer {}
 /// be traced back to it) and every value that tracing cannot follow.
 ///
 /// While a tracer is installed on a thread, every recorded node keeps its result
-/// values, and an op that computes a constant from traced values (inside
-/// `withoutGradients`) is noted as a problem: a program replaying the trace would
-/// otherwise reuse the value computed at trace time, a silent wrong answer.
+/// values; an op combining detached copies of traced values with constants gets a
+/// bookkeeping node (found by its result's buffer, not part of any gradient path); and
+/// an op that computes a constant from traced values inside `withoutGradients` is
+/// noted as a problem: a program replaying the trace would otherwise reuse the value
+/// computed at trace time, a silent wrong answer.
 final class GraphTracer<Scalar: TensorScalar>: AnyGraphTracer {
     /// Every node recorded during the trace, by the identity of its result's buffer.
     var nodeByBuffer: [ObjectIdentifier: TensorNode<Scalar>] = [:]
@@ -48,27 +50,48 @@ final class GraphTracer<Scalar: TensorScalar>: AnyGraphTracer {
 
 extension Tensor {
     /// `record` while a program is being traced: every node keeps its result (so that
-    /// detached copies can be traced back to it), and a constant computed from traced
-    /// values inside `withoutGradients` is reported instead of silently frozen.
+    /// detached copies can be traced back to it), values computed from detached copies
+    /// get bookkeeping nodes, and a constant computed from traced values inside
+    /// `withoutGradients` is reported instead of silently frozen.
     static func recordedWhileTracing(
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         _ tracer: GraphTracer<Scalar>
     ) -> Tensor<Scalar> {
         let hasNode = inputs.anyRequiresGradient
-        guard isRecordingGradients, hasNode else {
-            // Inside `withoutGradients`, an input with a node is a traced value whose
-            // result would be frozen. Outside it, a detached copy of a traced value
-            // combined only with constants is frozen the same way. (The ops' own
-            // forward computations run on detached copies inside `withoutGradients`
-            // and are recorded as one node afterwards: those are fine.)
-            if hasNode || (isRecordingGradients && inputs.contains { tracer.isTraced($0.storage) }) {
+        if !hasNode {
+            let traced = inputs.contains(where: { tracer.isTraced($0.storage) })
+            if traced && isRecordingGradients {
+                // A detached copy of a traced value combined with constants: no gradient
+                // flows here, but the value depends on the inputs. A bookkeeping node,
+                // known to the tracer by the result's buffer only, lets the program
+                // recompute it; the result itself stays a constant.
+                tracer.register(TensorNode(op: op, inputs: inputs, shape: shape, output: storage), storage)
+            } else if traced {
                 tracer.noteFrozen(
-                    "\(op.kind) computed a constant from traced values (inside withoutGradients, or from a detached copy combined only with constants); a program would replay the value of its first call")
+                    "\(op.kind) computed a constant from traced values inside withoutGradients; a program would replay the value of its first call")
             }
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
+        guard isRecordingGradients else {
+            // Inside `withoutGradients`, an input with a node is a traced value whose
+            // result would be frozen. (Ops whose own forward computation runs on detached
+            // copies, such as `where` and custom ops, pause tracing for it.)
+            tracer.noteFrozen(
+                "\(op.kind) computed a constant from traced values inside withoutGradients; a program would replay the value of its first call")
             return Tensor(storage: storage, shape: shape, node: nil)
         }
         let node = TensorNode(op: op, inputs: inputs, shape: shape, output: storage)
         tracer.register(node, storage)
         return Tensor(storage: storage, shape: shape, node: node)
     }
+}
+
+/// Runs `body` with tracing paused on this thread: for an op's own forward computation
+/// on detached copies, which is then recorded as one node of the trace.
+@inline(__always)
+func withTracingPaused<R>(_ body: () throws -> R) rethrows -> R {
+    guard let tracer = bp_tracer() else { return try body() }
+    _ = bp_set_tracer(nil)
+    defer { _ = bp_set_tracer(tracer) }
+    return try body()
 }

@@ -78,12 +78,19 @@ public func gradients<Scalar>(
         tensorError("gradients(of:): upstream has shape \(seed.shape), the output has shape \(output.shape)",
                     file: file, line: line)
     }
+    let found = reachedGradients(root: root, seed: seed, inputs: inputs, createGraph: createGraph)
+    return inputs.indices.map { found[$0] ?? Tensor.zeros(shape: inputs[$0].shape) }
+}
+
+/// The gradients arriving at `inputs` from `root` (nil for an input the root does not depend on).
+func reachedGradients<Scalar>(
+    root: TensorNode<Scalar>, seed: Tensor<Scalar>, inputs: [Tensor<Scalar>], createGraph: Bool
+) -> [Tensor<Scalar>?] {
     var targets: [ObjectIdentifier: [Int]] = [:]
     for (i, x) in inputs.enumerated() {
         if let n = x.node { targets[ObjectIdentifier(n), default: []].append(i) }
     }
-    let found = runBackward(root: root, upstream: seed, createGraph: createGraph, targets: targets, count: inputs.count)
-    return inputs.indices.map { found[$0] ?? Tensor.zeros(shape: inputs[$0].shape) }
+    return runBackward(root: root, upstream: seed, createGraph: createGraph, targets: targets, count: inputs.count)
 }
 
 /// The nodes reachable from `root`, every node before all of its inputs (reverse

@@ -192,10 +192,6 @@ extension Tensor {
         return Tensor(storage: out, shape: g.shape, node: nil)
     }
 
-    /// The sign of each element as a constant (−1, 0 or 1; no graph node).
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func signs() -> Tensor { Tensor(storage: mapped(.sign), shape: shape, node: nil) }
 
     // MARK: Binary ops with broadcasting
 
@@ -208,8 +204,9 @@ extension Tensor {
         // Fast paths, without allocating a shape or an index: equal shapes, and an
         // operand with one element that does not add axes (a scalar).
         if (shape == other.shape) || (other.count == 1 && other.rank <= rank) || (count == 1 && rank <= other.rank) {
-            let outShape = (other.count == 1 && other.rank <= rank) ? shape : other.shape
-            let n = Swift.max(count, other.count)
+            let otherIsScalar = other.count == 1 && other.rank <= rank
+            let outShape = otherIsScalar ? shape : other.shape
+            let n = otherIsScalar ? count : other.count  // (not the larger count: [0, 3] · scalar is empty)
             let out = Tensor.makeStorage(n) { o in
                 storage.withUnsafeBufferPointer { a in
                     other.storage.withUnsafeBufferPointer { b in Scalar._combine(function, a, nil, b, nil, o) }
@@ -535,13 +532,6 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public static func / (s: Scalar, b: Tensor) -> Tensor { Tensor(s) / b }
 
-    /// 1 where the elements are equal, else 0, as a constant (no graph node).
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    func elementwiseEqual(_ other: Tensor) -> Tensor {
-        withoutGradients { binary(other, .equal, .add, "equal", file: #fileID, line: #line) }
-    }
-
     /// Chooses elementwise between two tensors: `a` where `mask` is non-zero, else `b`.
     /// The three shapes broadcast together. The mask is a constant (no gradient).
     ///
@@ -566,13 +556,13 @@ extension Tensor {
         if let tracer = GraphTracer<Scalar>.current, mask.node != nil || tracer.isTraced(mask.storage) {
             tracer.noteFrozen("where: the mask is computed from traced values, and a program would replay the mask of its first call")
         }
-        let m = withoutGradients { mask.detached().broadcasted(to: outShape) }
+        let m = withTracingPaused { withoutGradients { mask.detached().broadcasted(to: outShape) } }
         let notM = Tensor(storage: m.storage.map { $0 == 0 ? 1 : 0 }, shape: outShape, node: nil)
-        let out = withoutGradients {
+        let out = withTracingPaused { withoutGradients {
             let chosenA = m.binary(a.detached(), .select, .add, "where", file: file, line: line)
             let chosenB = notM.binary(b.detached(), .select, .add, "where", file: file, line: line)
             return chosenA + chosenB
-        }
+        } }
         return Tensor.result(out.storage, outShape, .select(mask: m), a, b)
     }
 }

@@ -30,10 +30,13 @@ public struct TensorProgramError: Error, CustomStringConvertible, Sendable {
 ///   changes between calls as an input (labels as one-hot tensors).
 /// - A tensor that requires gradients but is not an input (a captured parameter) is an
 ///   error: a program cannot see its later values. Pass parameters as inputs.
-/// - An op that computes a constant from traced values (inside `withoutGradients`, or
-///   from a detached copy combined only with constants) is an error, since the
-///   program would silently replay the first call's value. `detached()` copies used
-///   in recorded ops are fine: they are traced back to their source.
+/// - An op that computes a constant from traced values inside `withoutGradients` is an
+///   error, since the program would silently replay the first call's value.
+///   `detached()` copies are fine: the program recomputes them from their source
+///   (gradients do not flow through them, as in eager mode).
+/// - `Tensor.where` with a mask computed from the inputs is an error (the mask is an
+///   op parameter, not an input of the op).
+/// - Programs run no anomaly detection; debug a model eagerly.
 ///
 /// A program is not thread-safe: use one per thread (compiling is cheap).
 public final class TensorProgram<Scalar: TensorScalar> {
@@ -80,6 +83,15 @@ public final class TensorProgram<Scalar: TensorScalar> {
     public let inputShapes: [[Int]]
     /// Shapes of the outputs, in order.
     public let outputShapes: [[Int]]
+    /// For a program made by `init(valueAndGradientsOf:at:withRespectTo:)`: the inputs
+    /// (among those differentiated) that the value does not depend on at all. Their
+    /// gradient outputs are zeros; an eager `backward()` would leave such a parameter's
+    /// gradient nil, and optimisers skip it.
+    ///
+    /// ```
+    /// i ∈ independentInputs  ⇔  no path from input i to the value
+    /// ```
+    public internal(set) var independentInputs: Set<Int> = []
 
     let kernels: [Kernel]
     let operands: [Operands]
@@ -485,16 +497,23 @@ extension TensorProgram {
         for i in indices where i < 0 || i >= examples.count {
             throw TensorProgramError(description: "TensorProgram: gradient index \(i) is out of range for \(examples.count) inputs")
         }
+        var independent: Set<Int> = []
         try self.init(inputs: examples) { inputs in
             let value = try function(inputs)
             if value.count != 1 {
                 throw TensorProgramError(description: "TensorProgram: the function returns shape \(value.shape), not a single element")
             }
-            guard value.requiresGradient else {
+            guard let root = value.node else {
+                independent = Set(indices)
                 return [value] + indices.map { Tensor.zeros(shape: inputs[$0].shape) }
             }
-            return [value] + gradients(of: value, withRespectTo: indices.map { inputs[$0] }, createGraph: true)
+            let targets = indices.map { inputs[$0] }
+            let found = reachedGradients(root: root, seed: Tensor(storage: [1], shape: value.shape, node: nil),
+                                         inputs: targets, createGraph: true)
+            for (k, g) in found.enumerated() where g == nil { independent.insert(indices[k]) }
+            return [value] + targets.indices.map { found[$0] ?? Tensor.zeros(shape: targets[$0].shape) }
         }
+        independentInputs = independent
     }
 }
 

@@ -82,7 +82,9 @@ public final class CompiledTrainingStep<Model: Layer> {
     @discardableResult
     public func callAsFunction(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> Scalar {
         let program = try run(input, target)
-        for k in 0..<parameters.count { parameters[k].tensor.accumulateGradient(program.output(at: k + 1)) }
+        for k in 0..<parameters.count where !program.independentInputs.contains(k) {
+            parameters[k].tensor.accumulateGradient(program.output(at: k + 1))
+        }
         return program.output(at: 0).scalar
     }
 
@@ -122,6 +124,7 @@ public final class CompiledTrainingStep<Model: Layer> {
         } else {
             program = try self.program(input: input, target: target)
             lastProgram = program
+            cachedOptimizerParameters = []  // the gradient map is per program
             lastInputShape = input.shape
             lastTargetShape = target.shape
         }
@@ -143,7 +146,13 @@ public final class CompiledTrainingStep<Model: Layer> {
             return cachedOutputIndices
         }
         cachedOptimizerParameters = theirs
-        cachedOutputIndices = theirs.map { p in (parameters.firstIndex { $0 === p }).map { $0 + 1 } ?? -1 }
+        // Parameters the loss does not depend on get no gradient (skipped, as after an
+        // eager backward pass), not a zero one: momentum and Adam would still move them.
+        let independent = lastProgram?.independentInputs ?? []
+        cachedOutputIndices = theirs.map { p in
+            guard let k = parameters.firstIndex(where: { $0 === p }), !independent.contains(k) else { return -1 }
+            return k + 1
+        }
         return cachedOutputIndices
     }
 }
