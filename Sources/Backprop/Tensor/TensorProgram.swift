@@ -50,6 +50,9 @@ public final class TensorProgram<Scalar: TensorScalar> {
         case combine(BinaryFunction)
         /// A full operand combined with a block repeated along leading axes (a bias row).
         case combineRepeated(BinaryFunction, blockOnRight: Bool)
+        /// A full operand combined with one whose trailing axes have extent 1 (a column),
+        /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
+        case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
         /// C = op(A)·op(B), `batch` times.
         case gemm(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
         /// y = x·Wᵀ (+ b).
@@ -323,6 +326,8 @@ public final class TensorProgram<Scalar: TensorScalar> {
                         TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
                     case .combineRepeated(let function, _):
                         TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+                    case .combineExpanded(let function, let inner, let onRight):
+                        TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
                     case .gemm(let tA, let tB, let batch, let m, let n, let k):
                         for b in 0..<batch {
                             TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
@@ -422,6 +427,38 @@ public final class TensorProgram<Scalar: TensorScalar> {
                 for j in 0..<aCount { z[j] = F.apply(a[j], y[j]) }
                 start &+= aCount
             }
+        }
+    }
+
+    /// out[i] = a[i] ∘ b[i / inner] (or b[i / inner] ∘ a[i] when the expanded operand is
+    /// on the left, passed as `b`).
+    @inline(__always)
+    static func combineExpanded(
+        _ function: BinaryFunction, _ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>,
+        _ c: UnsafeMutablePointer<Scalar>, _ n: Int, _ inner: Int, _ expandedOnRight: Bool
+    ) {
+        @inline(__always) func run<F: BinaryScalarFunction>(_: F.Type) {
+            let (full, small) = expandedOnRight ? (a, b) : (b, a)
+            var r = 0, start = 0
+            while start < n {
+                let y = small[r], x = full + start, z = c + start
+                if expandedOnRight {
+                    for j in 0..<inner { z[j] = F.apply(x[j], y) }
+                } else {
+                    for j in 0..<inner { z[j] = F.apply(y, x[j]) }
+                }
+                r &+= 1
+                start &+= inner
+            }
+        }
+        switch function {
+        case .add: run(AddFunction.self)
+        case .subtract: run(SubtractFunction.self)
+        case .multiply: run(MultiplyFunction.self)
+        case .divide: run(DivideFunction.self)
+        case .power: run(PowerFunction.self)
+        case .equal: run(EqualFunction.self)
+        case .select: run(SelectFunction.self)
         }
     }
 
@@ -633,6 +670,20 @@ struct Builder<Scalar: TensorScalar> {
             }
             if counts[0] > 1 && x[1] == shape && Tensor<Scalar>.isSuffix(x[0], of: shape) {
                 return .combineRepeated(f, blockOnRight: false)
+            }
+            /// The extent repeated when `small` is `shape` with trailing axes of extent 1.
+            func expansion(_ small: [Int]) -> Int? {
+                guard small.count == shape.count, small != shape else { return nil }
+                var j = small.count
+                while j > 0 && small[j - 1] == 1 { j -= 1 }
+                guard Array(small[..<j]) == Array(shape[..<j]) else { return nil }
+                return shape[j...].reduce(1, *)
+            }
+            if x[0] == shape, let inner = expansion(x[1]), inner > 0 {
+                return .combineExpanded(f, inner: inner, expandedOnRight: true)
+            }
+            if x[1] == shape, let inner = expansion(x[0]), inner > 0 {
+                return .combineExpanded(f, inner: inner, expandedOnRight: false)
             }
             return nil
         }
