@@ -144,6 +144,11 @@ func runBackward<Scalar>(
     root: TensorNode<Scalar>, upstream: Tensor<Scalar>, createGraph: Bool,
     targets: [ObjectIdentifier: [Int]]?, count: Int = 0
 ) -> [Tensor<Scalar>?] {
+    if !createGraph, let tracer = GraphTracer<Scalar>.current {
+        // Unrecorded, the gradients would be constants of the trace: the first call's.
+        tracer.noteFrozen(
+            "a backward pass without createGraph computes gradients a program cannot recompute; use gradients(of:withRespectTo:createGraph: true), or TensorProgram(valueAndGradientsOf:at:withRespectTo:)")
+    }
     let first = reverseTopologicalOrder(root)
     var results = [Tensor<Scalar>?](repeating: nil, count: count)
     @_specialize(where Scalar == Float)

@@ -124,6 +124,24 @@ struct TensorProgramErrorTests {
         #expect(text?.contains("add") == true, "the op is named: \(text ?? "")")
     }
 
+    /// A first-order backward pass inside the trace would freeze the gradients of the
+    /// first call (its rules run unrecorded): an error, for backward() and gradients(of:).
+    @Test func backwardWithoutCreateGraphIsAnError() {
+        for useBackward in [true, false] {
+            let text = Self.message {
+                _ = try TensorProgram(inputs: [Tensor<Double>([[1, 2]]), Tensor<Double>([[0.5, -1], [2, 1]])]) { x in
+                    let loss = x[0].linear(weight: x[1]).sigmoid().sum()
+                    if useBackward {
+                        loss.backward()
+                        return [loss, x[1].gradient!]
+                    }
+                    return [loss] + gradients(of: loss, withRespectTo: [x[1]])
+                }
+            }
+            #expect(text?.contains("createGraph") == true, "\(text ?? "nothing thrown")")
+        }
+    }
+
     @Test func whereWithATracedMaskIsAnError() {
         let text = Self.message {
             _ = try TensorProgram(inputs: [Tensor<Double>([1, -2])]) { x in [Tensor.where(x[0].step(), x[0], -x[0])] }
