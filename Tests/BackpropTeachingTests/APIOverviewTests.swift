@@ -74,4 +74,18 @@ struct APIOverviewTests {
         let page = StepPage(of: loss, title: "one sigmoid unit").html
         #expect(page.contains("<html") && !page.contains("<script src") && !page.contains("<link "), "self-contained")
     }
+
+    @Test("compiled programs")
+    func compiledPrograms() throws {
+        let program = try TensorProgram(valueAndGradientsOf: { t in (t[0].matmul(t[1]).tanh()).sum() },
+                                        at: [Tensor<Double>.zeros(shape: [2, 3]), .zeros(shape: [3, 2])],
+                                        withRespectTo: [0, 1])
+        let out = program(Tensor<Double>.ones(shape: [2, 3]), Tensor<Double>.ones(shape: [3, 2]))
+        // Every entry of the product is 3: value 4·tanh 3, ∂/∂t₀ = Σ_j (1 − tanh² 3)·1 = 2(1 − tanh² 3).
+        let t = Foundation.tanh(3.0)
+        #expect(Swift.abs(out[0].scalar - 4 * t) < 1e-12)
+        #expect(out[1].scalars.allSatisfy { Swift.abs($0 - 2 * (1 - t * t)) < 1e-12 })
+        #expect(out[2].shape == [3, 2] && out[2].scalars.allSatisfy { Swift.abs($0 - 2 * (1 - t * t)) < 1e-12 })
+        #expect(program.description.contains("matmul"))
+    }
 }
