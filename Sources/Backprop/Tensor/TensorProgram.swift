@@ -474,16 +474,33 @@ public final class TensorProgram<Scalar: TensorScalar> {
             return
         }
         if m * n * k <= 4096 {
-            // Element (i, p) of op(A) and (p, j) of op(B) through strides: no branch in the loop.
-            let (ai, ap) = tA ? (1, m) : (k, 1), (bp, bj) = tB ? (1, k) : (n, 1)
+            // Small products in plain loops over contiguous rows where the layout allows.
+            if !tB {
+                // c[i, ·] = Σ_p op(A)[i, p] · B[p, ·]   (rows of B are contiguous)
+                let (ai, ap) = tA ? (1, m) : (k, 1)
+                for i in 0..<m {
+                    let row = c + i &* n
+                    let x0 = a[i &* ai]
+                    for j in 0..<n { row[j] = x0 * b[j] }
+                    var p = 1
+                    while p < k {
+                        let x = a[i &* ai &+ p &* ap], bp = b + p &* n
+                        for j in 0..<n { row[j] += x * bp[j] }
+                        p &+= 1
+                    }
+                }
+                return
+            }
+            // Bᵀ: column j of op(B) is row j of B; dot products (strided in A when transposed).
+            let (ai, ap) = tA ? (1, m) : (k, 1)
             for i in 0..<m {
                 for j in 0..<n {
                     var s: Scalar = 0
-                    var x = a + i &* ai, y = b + j &* bj
-                    for _ in 0..<k {
-                        s += x.pointee * y.pointee
+                    let y = b + j &* k
+                    var x = a + i &* ai
+                    for p in 0..<k {
+                        s += x.pointee * y[p]
                         x += ap
-                        y += bp
                     }
                     c[i &* n &+ j] = s
                 }
