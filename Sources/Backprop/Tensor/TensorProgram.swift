@@ -581,6 +581,8 @@ struct Builder<Scalar: TensorScalar> {
     var ops: [TensorOpKind] = []
     var storages: [TensorStorage<Scalar>]
     var slotByNode: [ObjectIdentifier: Int] = [:]
+    /// Emitted ops by op, input slots and shapes (common subexpressions).
+    var slotByKey: [String: Int] = [:]
     var constantByBuffer: [ObjectIdentifier: Int] = [:]
     var constantSlots: Set<Int> = []
     var inPlace: Set<Int> = []
@@ -654,10 +656,23 @@ struct Builder<Scalar: TensorScalar> {
             slotByNode[ObjectIdentifier(node)] = slots[0]
             return
         }
+        // The same op on the same slots and shapes was emitted already (the backward
+        // pass of x ⊙ x computes ḡ ⊙ x twice): reuse its result. Custom ops (which may not
+        // be pure) and `where` (whose mask is not part of the key) are left alone.
+        var key: String? = nil
+        switch op {
+        case .custom, .select: break
+        default: key = "\(op)|\(slots)|\(inputs.map(\.shape))|\(node.shape)"
+        }
+        if let key, let s = slotByKey[key] {
+            slotByNode[ObjectIdentifier(node)] = s
+            return
+        }
         let count = node.shape.reduce(1, *)
         storages.append(TensorStorage(repeating: 0, count: count))
         let out = storages.count - 1
         slotByNode[ObjectIdentifier(node)] = out
+        if let key { slotByKey[key] = out }
         var o = TensorProgram<Scalar>.Operands()
         o.out = out
         o.outCount = count
