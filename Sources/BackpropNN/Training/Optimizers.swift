@@ -51,6 +51,8 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     /// w ← w − α·(μ·v + g): in place, or in one pass into new storage while the last
     /// step's graph still holds the old weights.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func step() {
         let alpha = Scalar(learningRate), mu = Scalar(momentum)
         for k in parameters.indices {
@@ -112,6 +114,8 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
 
     /// One Adam step, in place.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func step() {
         t += 1
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
