@@ -141,6 +141,16 @@ struct CompiledTrainingTests {
         }
     }
 
+    @Test("softmax cross-entropy with more outputs than classes (as labels allow): same histories")
+    func widerLogits() {
+        let r = trainBoth(Datasets.xor(), options: TrainingOptions(epochs: 50, seed: 1, progress: .silent),
+                          makeModel: { MLP<Double>([2, 4, 3], activation: .tanh, seed: 1) },
+                          makeOptimizer: { SGD(parameters: $0.parameters, learningRate: 0.5) })
+        #expect(r.compiled.engine == .compiled)
+        let d = maxRelativeDifference(r.eager.losses, r.compiled.losses)
+        #expect(d < 1e-9, "losses differ by \(d)")
+    }
+
     @Test("a model that cannot be traced is trained eagerly, and the history says why")
     func fallback() {
         let data = Datasets.xor()

@@ -55,12 +55,15 @@ public enum Objective: Sendable {
         Objective.targetTensor(data, rows, as: S.self)
     }
 
-    /// Regression targets, or one-hot labels for a classification set.
-    static func targetTensor<S: TensorScalar>(_ data: Dataset, _ rows: [Int], as type: S.Type) -> Tensor<S> {
+    /// Regression targets, or one-hot labels for a classification set (`classes` columns,
+    /// by default the set's class count; at least that many).
+    static func targetTensor<S: TensorScalar>(_ data: Dataset, _ rows: [Int], as type: S.Type,
+                                              classes: Int? = nil) -> Tensor<S> {
         if data.isClassification {
-            var v = [S](repeating: 0, count: rows.count * data.classCount)
-            for (i, r) in rows.enumerated() { v[i * data.classCount + data.labels[r]] = 1 }
-            return Tensor(shape: [rows.count, data.classCount], scalars: v)
+            let width = Swift.max(classes ?? data.classCount, data.classCount)
+            var v = [S](repeating: 0, count: rows.count * width)
+            for (i, r) in rows.enumerated() { v[i * width + data.labels[r]] = 1 }
+            return Tensor(shape: [rows.count, width], scalars: v)
         }
         return data.targetTensor(rows: rows)
     }

@@ -120,6 +120,18 @@ public func train<Model: Layer, Opt: Optimizer>(
         compiled = CompiledTrainingStep(model: model) { objective.loss($0, targets: $1) }
     }
     history.engine = options.engine
+    func fallBack(_ reason: String) {
+        compiled = nil
+        history.engine = .eager
+        history.engineFallback = reason
+        progress.note("\(label)train: the model cannot be compiled, training eagerly instead: \(reason)")
+    }
+    // Softmax cross-entropy with labels accepts logits with more columns than the set has
+    // classes: the one-hot targets get as many columns as the model has outputs (found by
+    // a forward pass on the first batch). Fewer outputs than classes: the eager loss
+    // reports the label out of range.
+    var classes: Int?
+    var probed = !(objective == .softmaxCrossEntropy && data.isClassification)
     for epoch in 1...options.epochs {
         let order = options.shuffle && batchSize < data.count ? shuffledIndices(data.count, using: &rng) : Array(0..<data.count)
         var lossSum = 0.0, batches = 0
@@ -131,15 +143,27 @@ public func train<Model: Layer, Opt: Optimizer>(
             optimizer.zeroGradients()
             let x = data.featureTensor(rows: rows, as: Model.Scalar.self)
             var loss: Model.Scalar?
+            if compiled != nil, !probed {
+                probed = true
+                let probe = withoutGradients { model(x) }
+                if probe.rank == 2, probe.shape[1] >= data.classCount {
+                    classes = probe.shape[1]
+                } else {
+                    fallBack("the model's output of shape \(probe.shape) cannot hold one-hot targets for \(data.classCount) classes")
+                }
+            }
             if let step = compiled {
+                let targets: Tensor<Model.Scalar>
+                if let classes {
+                    targets = Objective.targetTensor(data, rows, as: Model.Scalar.self, classes: classes)
+                } else {
+                    targets = objective.targets(data, rows: rows, as: Model.Scalar.self)
+                }
                 do {
-                    loss = try step(x, objective.targets(data, rows: rows, as: Model.Scalar.self))
+                    loss = try step(x, targets)
                 } catch {
                     // Nothing was accumulated: the trace failed before the program ran.
-                    compiled = nil
-                    history.engine = .eager
-                    history.engineFallback = "\(error)"
-                    progress.note("\(label)train: the model cannot be compiled, training eagerly instead: \(error)")
+                    fallBack("\(error)")
                 }
             }
             if loss == nil {
