@@ -96,6 +96,8 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     public let beta1: Double, beta2: Double, epsilon: Double
     @usableFromInline var m: [[Scalar]], v: [[Scalar]]
     @usableFromInline var t = 0
+    /// β₁ᵗ and β₂ᵗ, one multiplication per step (the same products as multiplying t times).
+    @usableFromInline var beta1Power = 1.0, beta2Power = 1.0
 
     /// An optimiser for `parameters` with the usual defaults.
     public init(parameters: [Parameter<Scalar>], learningRate: Double = 1e-3,
@@ -118,8 +120,10 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public mutating func step() {
         t += 1
+        beta1Power *= beta1
+        beta2Power *= beta2
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
-        let c1 = Scalar(1 - Double.power(beta1, t)), c2 = Scalar(1 - Double.power(beta2, t))
+        let c1 = Scalar(1 - beta1Power), c2 = Scalar(1 - beta2Power)
         let alpha = Scalar(learningRate)
         for k in parameters.indices {
             let p = parameters[k]
@@ -139,15 +143,5 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
                 }
             }
         }
-    }
-}
-
-extension Double {
-    /// xⁿ for a non-negative integer n.
-    @usableFromInline
-    static func power(_ x: Double, _ n: Int) -> Double {
-        var r = 1.0
-        for _ in 0..<n { r *= x }
-        return r
     }
 }
