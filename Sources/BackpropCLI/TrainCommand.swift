@@ -3,7 +3,8 @@ import BackpropNN
 import Foundation
 
 /// `backprop train xor|moons|spirals|digits` and
-/// `backprop train csv PATH --label COLUMN [--hidden 16,16] [--epochs N] [--lr α] [--batch B] [--regression]`.
+/// `backprop train csv PATH --label COLUMN [--hidden 16,16] [--epochs N] [--lr α] [--batch B] [--regression]`,
+/// each with `[--engine eager|compiled]`.
 enum TrainCommand {
     static let usage = """
         usage: backprop train xor|moons|spirals|digits [options]
@@ -17,6 +18,9 @@ enum TrainCommand {
           --seed S           seed for initialisation, shuffling and the split
           --save FILE        write the trained parameters to FILE (safetensors, atomic)
           --load FILE        start from the parameters in FILE (safetensors)
+          --engine compiled|eager
+                             compiled (default): each batch shape is traced once and
+                             replayed as kernel calls; eager: a graph recorded per batch
         """
 
     struct Failure: Error { let message: String }
@@ -81,10 +85,12 @@ enum TrainCommand {
         var optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
         let history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer,
-                                       options: TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed))
+                                       options: TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed,
+                                                                engine: options.engine))
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "final loss %.6f after %d epochs (%.2f s, %@)", history.finalLoss, history.losses.count,
-                     seconds, history.stopReason.rawValue))
+        let engine = history.engine == options.engine ? "\(history.engine) engine" : "\(history.engine) engine after \(options.engine) failed"
+        print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
+                     seconds, engine, history.stopReason.rawValue))
         if data.isClassification {
             print(String(format: "train accuracy %.2f %%", 100 * accuracy(of: model, on: train)))
             if let test { print(String(format: "test accuracy %.2f %%", 100 * accuracy(of: model, on: test))) }
@@ -112,6 +118,7 @@ enum TrainCommand {
         var seed: UInt64 = 1
         var save: String?
         var load: String?
+        var engine: TrainingEngine = .compiled
 
         init(_ args: [String]) throws {
             var i = 0
@@ -152,6 +159,10 @@ enum TrainCommand {
                 case "--save": save = try value(a)
                 case "--load": load = try value(a)
                 case "--regression": regression = true
+                case "--engine":
+                    let v = try value(a)
+                    guard let e = TrainingEngine(rawValue: v) else { throw Failure(message: "--engine '\(v)': use compiled or eager") }
+                    engine = e
                 case "--seed":
                     let v = try value(a)
                     guard let s = UInt64(v) else { throw Failure(message: "--seed '\(v)': expected a non-negative integer") }

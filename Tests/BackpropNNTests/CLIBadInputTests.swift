@@ -53,6 +53,8 @@ struct CLIBadInputTests {
         (["train", "xor", "--activation", "swish"], "backprop: --activation 'swish': use relu, tanh, sigmoid or leaky-relu"),
         (["train", "xor", "--seed", "-1"], "backprop: --seed '-1': expected a non-negative integer"),
         (["train", "xor", "--frobnicate"], "backprop: unknown option --frobnicate"),
+        (["train", "xor", "--engine", "jit"], "backprop: --engine 'jit': use compiled or eager"),
+        (["train", "xor", "--engine"], "backprop: --engine needs a value"),
         (["train", "csv"], "backprop: train csv needs a PATH"),
         (["train", "csv", "/nonexistent/x.csv"], "backprop: train csv needs --label COLUMN"),
         (["train", "csv", "/nonexistent/x.csv", "--label", "y"], "backprop: /nonexistent/x.csv: cannot read the file (missing or not readable)"),
@@ -85,5 +87,38 @@ struct CLIBadInputTests {
         let r = try backprop(["train", "xor", "--hidden", "3", "--epochs", "1", "--load", path])
         #expect(r.status == 2)
         #expect(r.err.contains("backprop: \(path): tensor '0.W' has shape [4, 2], the model's parameter has shape [3, 2]"), "\(r.err)")
+    }
+}
+
+/// `backprop train --engine`: both engines train, the summary line names the engine, and
+/// the usage lists the flag.
+@Suite("The backprop command: train --engine",
+       .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path),
+                "skipped: .build/debug/backprop does not exist; run `swift build` first"))
+struct CLITrainEngineTests {
+    /// The "final loss …" line of a run.
+    private func summary(_ out: String) -> Substring? {
+        out.split(separator: "\n").first { $0.hasPrefix("final loss ") }
+    }
+
+    @Test("compiled (the default) and eager give the same final loss and name the engine")
+    func engines() throws {
+        let byDefault = try backprop(["train", "xor", "--epochs", "40"])
+        let compiled = try backprop(["train", "xor", "--epochs", "40", "--engine", "compiled"])
+        let eager = try backprop(["train", "xor", "--epochs", "40", "--engine", "eager"])
+        for r in [byDefault, compiled, eager] { #expect(r.status == 0, "\(r.err)") }
+        let lines = [byDefault, compiled, eager].map { summary($0.out) }
+        #expect(lines[0]?.contains(", compiled engine, ") == true, "\(lines[0] ?? "no summary")")
+        #expect(lines[1]?.contains(", compiled engine, ") == true, "\(lines[1] ?? "no summary")")
+        #expect(lines[2]?.contains(", eager engine, ") == true, "\(lines[2] ?? "no summary")")
+        // "final loss 0.123456 after …": the runs agree to rounding (Float).
+        let losses = lines.compactMap { $0?.split(separator: " ").dropFirst(2).first.flatMap { Double($0) } }
+        #expect(losses.count == 3 && losses.allSatisfy { Swift.abs($0 - losses[0]) <= 1e-5 }, "\(lines)")
+    }
+
+    @Test("the usage lists --engine")
+    func usage() throws {
+        let r = try backprop(["train", "xor", "--engine"])
+        #expect(r.err.contains("--engine compiled|eager"), "\(r.err)")
     }
 }

@@ -53,6 +53,7 @@ struct APIOverviewTests {
                                        options: TrainingOptions(epochs: 100, batchSize: 32, progress: .silent))
         #expect(accuracy(of: model, on: test) >= 0.97)
         #expect(history.losses.count == 100 && history.losses.last! < history.losses.first!)
+        #expect(history.engine == .compiled)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("moons-\(getpid()).safetensors").path
         try model.save(to: path)
         try model.load(from: path)

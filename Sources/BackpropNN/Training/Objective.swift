@@ -22,12 +22,48 @@ public enum Objective: Sendable {
         }
     }
 
+    /// The loss of `output` against tensor targets (from ``targets(_:rows:as:)``): the same
+    /// loss as ``loss(_:_:rows:)``, with class labels as one-hot rows, so a compiled
+    /// training step can take the targets as an input. Softmax cross-entropy goes through
+    /// ``Loss/softmaxCrossEntropy(logits:oneHotTargets:file:line:)``, which equals the
+    /// label form to rounding.
+    ///
+    /// ```
+    /// loss(output, targets: targets(data, rows: rows, as: S.self)) ≈ loss(output, data, rows: rows)
+    /// ```
+    public func loss<S: TensorScalar>(_ output: Tensor<S>, targets: Tensor<S>) -> Tensor<S> {
+        switch self {
+        case .softmaxCrossEntropy: return Loss.softmaxCrossEntropy(logits: output, oneHotTargets: targets)
+        case .meanSquaredError: return Loss.meanSquaredError(output, targets)
+        case .halfSumOfSquares: return Loss.halfSumOfSquares(output, targets)
+        }
+    }
+
+    /// The targets of rows `rows` of `data` as a tensor, for ``loss(_:targets:)``: one-hot
+    /// rows `[rows.count, classes]` for a classification set, the regression targets otherwise.
+    ///
+    /// Precondition: softmax cross-entropy needs a data set with class labels.
+    public func targets<S: TensorScalar>(_ data: Dataset, rows: [Int], as type: S.Type = S.self) -> Tensor<S> {
+        if case .softmaxCrossEntropy = self {
+            nnPrecondition(data.isClassification, "softmaxCrossEntropy needs a data set with class labels")
+        }
+        return Objective.targetTensor(data, rows, as: type)
+    }
+
     /// Regression targets, or one-hot labels for a classification set.
     func targets<S: TensorScalar>(_ data: Dataset, _ rows: [Int], like output: Tensor<S>) -> Tensor<S> {
+        Objective.targetTensor(data, rows, as: S.self)
+    }
+
+    /// Regression targets, or one-hot labels for a classification set (`classes` columns,
+    /// by default the set's class count; at least that many).
+    static func targetTensor<S: TensorScalar>(_ data: Dataset, _ rows: [Int], as type: S.Type,
+                                              classes: Int? = nil) -> Tensor<S> {
         if data.isClassification {
-            var v = [S](repeating: 0, count: rows.count * data.classCount)
-            for (i, r) in rows.enumerated() { v[i * data.classCount + data.labels[r]] = 1 }
-            return Tensor(shape: [rows.count, data.classCount], scalars: v)
+            let width = Swift.max(classes ?? data.classCount, data.classCount)
+            var v = [S](repeating: 0, count: rows.count * width)
+            for (i, r) in rows.enumerated() { v[i * width + data.labels[r]] = 1 }
+            return Tensor(shape: [rows.count, width], scalars: v)
         }
         return data.targetTensor(rows: rows)
     }

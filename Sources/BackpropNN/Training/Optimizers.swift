@@ -90,6 +90,8 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
     /// w ← w − α·(μ·v + g): in place, or in one pass into new storage while the last
     /// step's graph still holds the old weights.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func step() {
         for k in parameters.indices {
             guard let g = parameters[k].gradient else { continue }
@@ -99,6 +101,8 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
 
     /// w ← w − α·(μ·v + g) with the given gradients.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
         for k in parameters.indices {
             if let g = gradient(k) { update(k, g) }
@@ -147,6 +151,8 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     public let beta1: Double, beta2: Double, epsilon: Double
     @usableFromInline var m: [[Scalar]], v: [[Scalar]]
     @usableFromInline var t = 0
+    /// β₁ᵗ and β₂ᵗ, one multiplication per step (the same products as multiplying t times).
+    @usableFromInline var beta1Power = 1.0, beta2Power = 1.0
 
     /// An optimiser for `parameters` with the usual defaults.
     public init(parameters: [Parameter<Scalar>], learningRate: Double = 1e-3,
@@ -165,8 +171,12 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
 
     /// One Adam step, in place.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func step() {
         t += 1
+        beta1Power *= beta1
+        beta2Power *= beta2
         for k in parameters.indices {
             guard let g = parameters[k].gradient else { continue }
             g.withUnsafeBufferPointer { update(k, $0) }
@@ -175,8 +185,12 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
 
     /// One Adam step with the given gradients, in place.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
         t += 1
+        beta1Power *= beta1
+        beta2Power *= beta2
         for k in parameters.indices {
             if let g = gradient(k) { update(k, g) }
         }
@@ -186,7 +200,7 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
     @inlinable
     mutating func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
         let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
-        let c1 = Scalar(1 - Double.power(beta1, t)), c2 = Scalar(1 - Double.power(beta2, t))
+        let c1 = Scalar(1 - beta1Power), c2 = Scalar(1 - beta2Power)
         let alpha = Scalar(learningRate)
         let p = parameters[k]
         m[k].withUnsafeMutableBufferPointer { m in
@@ -202,15 +216,5 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
                 }
             }
         }
-    }
-}
-
-extension Double {
-    /// xⁿ for a non-negative integer n.
-    @usableFromInline
-    static func power(_ x: Double, _ n: Int) -> Double {
-        var r = 1.0
-        for _ in 0..<n { r *= x }
-        return r
     }
 }

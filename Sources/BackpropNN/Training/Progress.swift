@@ -54,6 +54,13 @@ struct ProgressReporter {
         }
     }
 
+    /// Writes a one-line notice on standard error in every style, `.silent` included (a
+    /// change of behaviour is not progress): a live bar is ended first.
+    mutating func note(_ message: String) {
+        write((style == .bar && lastDraw != .distantPast ? "\n" : "") + message + "\n")
+        lastDraw = .distantPast
+    }
+
     func finish() {
         if style == .bar { write("\n") }
     }

@@ -17,11 +17,14 @@ public struct TrainingOptions: Sendable {
     public var gradientTolerance: Double?
     /// How progress is shown.
     public var progress: ProgressStyle
+    /// How each batch's forward and backward pass runs (compiled by default).
+    public var engine: TrainingEngine
 
-    /// Creates options; by default 100 full-batch epochs, no tolerance stops, automatic progress.
+    /// Creates options; by default 100 full-batch epochs, no tolerance stops, automatic
+    /// progress, compiled steps.
     public init(epochs: Int = 100, batchSize: Int? = nil, shuffle: Bool = true, seed: UInt64 = 0,
                 lossChangeTolerance: Double? = nil, gradientTolerance: Double? = nil,
-                progress: ProgressStyle = .automatic) {
+                progress: ProgressStyle = .automatic, engine: TrainingEngine = .compiled) {
         nnPrecondition(epochs > 0, "TrainingOptions: epochs must be positive, got \(epochs)")
         nnPrecondition(batchSize.map { $0 > 0 } ?? true, "TrainingOptions: batch size must be positive, got \(batchSize!)")
         self.epochs = epochs
@@ -31,7 +34,23 @@ public struct TrainingOptions: Sendable {
         self.lossChangeTolerance = lossChangeTolerance
         self.gradientTolerance = gradientTolerance
         self.progress = progress
+        self.engine = engine
     }
+}
+
+/// How `train` computes each batch's loss and gradients. Both use the same gradient
+/// rules and agree to rounding (the compiled engine takes class labels as one-hot
+/// targets, so softmax cross-entropy is summed differently).
+public enum TrainingEngine: String, Sendable, CaseIterable {
+    /// Records a graph for every batch and calls `backward()`: works for any layer.
+    case eager
+    /// Runs every batch through a ``CompiledTrainingStep``: forward, loss and backward are
+    /// traced once per batch shape and replayed as kernel calls, with no graph recorded.
+    /// A model that cannot be traced (the trace throws) is trained eagerly instead, with a
+    /// notice on standard error. A layer whose output depends on values it reads out with
+    /// `scalars`, or on random numbers drawn per call, would be frozen at trace time
+    /// without an error (see `TensorProgram`): train such layers with `.eager`.
+    case compiled
 }
 
 /// Why a run stopped.
@@ -66,12 +85,19 @@ public struct TrainingHistory: Sendable {
     public var gradientNorms: [Double] = []
     /// Why it stopped.
     public var stopReason: StopReason = .maximumEpochs
+    /// The engine that trained the model: `.eager` when `.compiled` was asked for but
+    /// the model could not be traced (see ``engineFallback``).
+    public var engine: TrainingEngine = .eager
+    /// Why the compiled engine fell back to eager training, or nil.
+    public var engineFallback: String?
     /// The last epoch's loss.
     public var finalLoss: Double { losses.last ?? .nan }
 }
 
 /// Trains `model` on `data` with `optimizer`: for each epoch, for each (shuffled) batch,
-/// forward, loss, backward, update. Every gradient comes from the graph.
+/// forward, loss, backward, update. Every gradient comes from the graph's rules: recorded
+/// and run backward per batch (`.eager`), or traced once per batch shape and replayed
+/// (`.compiled`, the default; see ``TrainingEngine``).
 ///
 /// - Parameter callback: Called after each epoch; return false to stop.
 @discardableResult
@@ -88,6 +114,24 @@ public func train<Model: Layer, Opt: Optimizer>(
     let parameters = model.parameters
     var seen = 0
     defer { progress.finish() }
+    // The compiled step (nil for the eager engine, or after a trace failed).
+    var compiled: CompiledTrainingStep<Model>?
+    if options.engine == .compiled {
+        compiled = CompiledTrainingStep(model: model) { objective.loss($0, targets: $1) }
+    }
+    history.engine = options.engine
+    func fallBack(_ reason: String) {
+        compiled = nil
+        history.engine = .eager
+        history.engineFallback = reason
+        progress.note("\(label)train: the model cannot be compiled, training eagerly instead: \(reason)")
+    }
+    // Softmax cross-entropy with labels accepts logits with more columns than the set has
+    // classes: the one-hot targets get as many columns as the model has outputs (found by
+    // a forward pass on the first batch). Fewer outputs than classes: the eager loss
+    // reports the label out of range.
+    var classes: Int?
+    var probed = !(objective == .softmaxCrossEntropy && data.isClassification)
     for epoch in 1...options.epochs {
         let order = options.shuffle && batchSize < data.count ? shuffledIndices(data.count, using: &rng) : Array(0..<data.count)
         var lossSum = 0.0, batches = 0
@@ -97,13 +141,41 @@ public func train<Model: Layer, Opt: Optimizer>(
             let rows = Array(order[start..<Swift.min(start + batchSize, data.count)])
             start += batchSize
             optimizer.zeroGradients()
-            let loss = objective.loss(model(data.featureTensor(rows: rows, as: Model.Scalar.self)), data, rows: rows)
-            loss.backward()
+            let x = data.featureTensor(rows: rows, as: Model.Scalar.self)
+            var loss: Model.Scalar?
+            if compiled != nil, !probed {
+                probed = true
+                let probe = withoutGradients { model(x) }
+                if probe.rank == 2, probe.shape[1] >= data.classCount {
+                    classes = probe.shape[1]
+                } else {
+                    fallBack("the model's output of shape \(probe.shape) cannot hold one-hot targets for \(data.classCount) classes")
+                }
+            }
+            if let step = compiled {
+                let targets: Tensor<Model.Scalar>
+                if let classes {
+                    targets = Objective.targetTensor(data, rows, as: Model.Scalar.self, classes: classes)
+                } else {
+                    targets = objective.targets(data, rows: rows, as: Model.Scalar.self)
+                }
+                do {
+                    loss = try step(x, targets)
+                } catch {
+                    // Nothing was accumulated: the trace failed before the program ran.
+                    fallBack("\(error)")
+                }
+            }
+            if loss == nil {
+                let e = objective.loss(model(x), data, rows: rows)
+                e.backward()
+                loss = e.scalar
+            }
             for (k, p) in parameters.enumerated() {
                 if let g = p.gradient { gradientSum[k] = gradientSum[k].map { $0 + g } ?? g }
             }
             optimizer.step()
-            lossSum += Double(loss.scalar)
+            lossSum += Double(loss!)
             batches += 1
             seen += rows.count
         }
