@@ -100,7 +100,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
     let operands: [Operands]
     let fallbacks: [Fallback]
     /// The op of each instruction, for `description`.
-    let instructionOps: [TensorOpKind]
+    let instructionOps: [String]
     /// Per slot: the values (inputs are bound per call, constants fixed, results
     /// written in place) and their base address.
     /// (Raw memory rather than arrays: an array element written in place pays a
@@ -512,14 +512,22 @@ public final class TensorProgram<Scalar: TensorScalar> {
 }
 
 extension TensorProgram: CustomStringConvertible {
-    /// A listing of the program: one line per instruction, slots as %n, inputs as in n.
+    /// A listing of the program: one line per instruction, slots as %n, inputs as inN,
+    /// constants as constN, each with its result's shape; `(eager)` marks ops run by the
+    /// eager forward computation.
     ///
     /// ```
-    /// %7 = linear(in0, in1, in2)   [1, 2]
+    /// %6 = linear(in4, in0, in1) → [1, 2]
+    /// %28 = matmul[Aᵀ·B](%21, %7) → [2, 2]
     /// ```
     public var description: String {
         func name(_ s: Int) -> String {
-            s < inputShapes.count ? "in\(s)" : constantSlots.contains(s) ? "const\(s)" : "%\(s)"
+            if s < inputShapes.count { return "in\(s)" }
+            if constantSlots.contains(s) {
+                // One-element constants read best as their value.
+                return storages[s].count == 1 ? "\(storages[s][0])" : "const\(s)\(storages[s].count == 0 ? "(empty)" : "")"
+            }
+            return "%\(s)"
         }
         var lines = ["program(" + inputShapes.enumerated().map { "in\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"]
         for i in 0..<kernels.count {
@@ -528,7 +536,11 @@ extension TensorProgram: CustomStringConvertible {
             var args2 = args
             if case .generic(let f) = kernels[i] { args2 = fallbacks[f].slots.map(name) }
             let how: String = if case .generic = kernels[i] { "  (eager)" } else { "" }
-            lines.append("  \(name(o.out)) = \(instructionOps[i].rawValue)(\(args2.joined(separator: ", ")))\(how)")
+            let (opName, shape) = { (t: String) -> (String, String) in
+                guard let r = t.range(of: " → ") else { return (t, "") }
+                return (String(t[..<r.lowerBound]), String(t[r.lowerBound...]))
+            }(instructionOps[i])
+            lines.append("  \(name(o.out)) = \(opName)(\(args2.joined(separator: ", ")))\(shape)\(how)")
         }
         lines.append("  return " + outputSlots.map(name).joined(separator: ", "))
         return lines.joined(separator: "\n")
@@ -578,7 +590,7 @@ struct Builder<Scalar: TensorScalar> {
     var kernels: [TensorProgram<Scalar>.Kernel] = []
     var operands: [TensorProgram<Scalar>.Operands] = []
     var fallbacks: [TensorProgram<Scalar>.Fallback] = []
-    var ops: [TensorOpKind] = []
+    var ops: [String] = []
     var storages: [TensorStorage<Scalar>]
     var slotByNode: [ObjectIdentifier: Int] = [:]
     /// Emitted ops by op, input slots and shapes (common subexpressions).
@@ -687,7 +699,24 @@ struct Builder<Scalar: TensorScalar> {
             fallbacks.append(.init(op: op, inputShapes: inputs.map(\.shape), shape: node.shape, slots: slots, out: out))
         }
         operands.append(o)
-        ops.append(op.kind)
+        ops.append(Builder.listingName(op) + " → \(node.shape)")
+    }
+
+    /// The op's name in a listing, with the parameters that change its meaning.
+    static func listingName(_ op: TensorOp<Scalar>) -> String {
+        switch op {
+        case .matmul(let tA, let tB):
+            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
+        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
+            return "\(op.kind.rawValue)[axes \(axes)]"
+        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
+            return "\(op.kind.rawValue)[axis \(axis)]"
+        case .step(let threshold): return "step[> \(threshold)]"
+        case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
+        case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
+        case .permute(let axes): return "permute\(axes)"
+        default: return op.kind.rawValue
+        }
     }
 
     /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
