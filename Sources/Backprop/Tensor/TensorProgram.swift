@@ -165,6 +165,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
         }
         var builder = Builder(tracer: tracer, inputCount: examples.count)
         let resultSlots = try results.map { try builder.slot(for: $0) }
+        builder.shareDeadBuffers(keeping: Set(resultSlots))
         inputShapes = examples.map(\.shape)
         outputShapes = results.map(\.shape)
         kernels = builder.kernels
@@ -299,9 +300,15 @@ public final class TensorProgram<Scalar: TensorScalar> {
     /// The number of instructions run by the eager op instead of a kernel of the program.
     public var fallbackCount: Int { fallbacks.count }
 
-    /// Bytes of the buffers the program owns (results and constants).
+    /// Bytes of the buffers the program owns (results and constants; a buffer shared by
+    /// results whose lifetimes do not overlap counts once).
     public var bufferBytes: Int {
-        (inputShapes.count..<slotCount).reduce(0) { $0 + storages[$1].count * MemoryLayout<Scalar>.stride }
+        var seen: Set<ObjectIdentifier> = []
+        var bytes = 0
+        for s in inputShapes.count..<slotCount where seen.insert(ObjectIdentifier(storages[s].buffer)).inserted {
+            bytes += storages[s].count * MemoryLayout<Scalar>.stride
+        }
+        return bytes
     }
 
     /// Runs every instruction in order.
@@ -602,6 +609,39 @@ struct Builder<Scalar: TensorScalar> {
     init(tracer: GraphTracer<Scalar>, inputCount: Int) {
         self.tracer = tracer
         storages = Array(repeating: TensorStorage(), count: inputCount)
+    }
+
+    /// Lets results whose lifetimes do not overlap share a buffer (of the same element
+    /// count): a slot written by a kernel takes the buffer of a slot read for the last
+    /// time by an earlier instruction. Outputs (handed to the caller), inputs, constants
+    /// and slots written by eager fallbacks (their storage is replaced every run) keep
+    /// their own.
+    ///
+    /// ```
+    /// slot s lives from the instruction writing it to the last one reading it
+    /// ```
+    mutating func shareDeadBuffers(keeping kept: Set<Int>) {
+        var lastUse: [Int: Int] = [:]
+        var fallbackWritten: Set<Int> = []
+        for (i, o) in operands.enumerated() {
+            if case .generic(let f) = kernels[i] {
+                for s in fallbacks[f].slots { lastUse[s] = i }
+                fallbackWritten.insert(o.out)
+            } else {
+                for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = i }
+            }
+        }
+        func poolable(_ s: Int) -> Bool { inPlace.contains(s) && !kept.contains(s) && !fallbackWritten.contains(s) }
+        // Slots whose last read is at instruction i, freed after it.
+        var dying: [Int: [Int]] = [:]
+        for (s, i) in lastUse where poolable(s) { dying[i, default: []].append(s) }
+        var free: [Int: [TensorStorage<Scalar>]] = [:]
+        for (i, o) in operands.enumerated() {
+            if poolable(o.out), lastUse[o.out] != nil, let buffer = free[o.outCount]?.popLast() {
+                storages[o.out] = buffer
+            }
+            for s in dying[i] ?? [] { free[storages[s].count, default: []].append(storages[s]) }
+        }
     }
 
     /// The op node a tensor's value comes from: its own, or (for a detached copy of a
