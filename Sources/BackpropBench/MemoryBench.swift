@@ -21,6 +21,10 @@ func runMemoryBench(arguments: [String]) {
     var order = shuffledIndices(data.count, using: &rng)
     var cursor = 0
     let batch = 32
+    // `--engine compiled`: the same training through a CompiledTrainingStep (one-hot targets).
+    let engine = arguments.firstIndex(of: "--engine").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "eager"
+    let compiled = engine == "compiled"
+        ? CompiledTrainingStep(model: model) { Loss.softmaxCrossEntropy(logits: $0, oneHotTargets: $1) } : nil
     var early = 0.0, firstLoss = Float.nan, lastLoss = Float.nan
     let t0 = Bench.now()
     for step in 1...total {
@@ -30,23 +34,33 @@ func runMemoryBench(arguments: [String]) {
         }
         let rows = Array(order[cursor..<(cursor + batch)])
         cursor += batch
-        adam.zeroGradients()
-        let loss = Loss.softmaxCrossEntropy(logits: model(data.featureTensor(rows: rows, as: Float.self)),
-                                            labels: rows.map { data.labels[$0] })
-        loss.backward()
-        adam.step()
-        if step == 1 { firstLoss = loss.scalar }
-        lastLoss = loss.scalar
+        let x = data.featureTensor(rows: rows, as: Float.self)
+        let loss: Float
+        if let compiled {
+            var oneHot = [Float](repeating: 0, count: batch * data.classCount)
+            for (i, r) in rows.enumerated() { oneHot[i * data.classCount + data.labels[r]] = 1 }
+            do {
+                loss = try compiled(x, Tensor(shape: [batch, data.classCount], scalars: oneHot), updating: &adam)
+            } catch { fatalError("\(error)") }
+        } else {
+            adam.zeroGradients()
+            let e = Loss.softmaxCrossEntropy(logits: model(x), labels: rows.map { data.labels[$0] })
+            e.backward()
+            adam.step()
+            loss = e.scalar
+        }
+        if step == 1 { firstLoss = loss }
+        lastLoss = loss
         if step == 100 {
             early = Bench.peakRSSMegabytes() ?? .nan
-            Bench.emit([("bench", "memory"), ("steps", 100), ("peak_rss_mb", early)])
+            Bench.emit([("bench", "memory"), ("engine", engine), ("steps", 100), ("peak_rss_mb", early)])
         }
     }
     let seconds = Double(Bench.now() - t0) * 1e-9
     let late = Bench.peakRSSMegabytes() ?? .nan
     let growth = late - early
     let flat = growth <= Swift.max(2, 0.05 * early)
-    Bench.emit([("bench", "memory"), ("steps", total), ("peak_rss_mb", late), ("growth_mb", growth),
+    Bench.emit([("bench", "memory"), ("engine", engine), ("steps", total), ("peak_rss_mb", late), ("growth_mb", growth),
                 ("flat", flat), ("net", "64-32-10"), ("batch", batch), ("first_loss", Double(firstLoss)),
                 ("last_loss", Double(lastLoss)), ("seconds", seconds)])
     print(flat ? "memory: flat (peak RSS grew \(String(format: "%.2f", growth)) MB from step 100 to step \(total))"

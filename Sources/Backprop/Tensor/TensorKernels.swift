@@ -185,6 +185,27 @@ enum TensorKernels {
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
         _ out: UnsafeMutableBufferPointer<T>
     ) {
+        if function == .sum, let xp = x.baseAddress, let op = out.baseAddress {
+            // Raw pointers and wrapping offsets (no overflow checks), so the loops
+            // vectorise; the order of the additions is the same as below.
+            if inner == 1 {
+                for o in 0..<outer {
+                    let row = xp + o &* count
+                    var s = op[o]
+                    for k in 0..<count { s += row[k] }
+                    op[o] = s
+                }
+                return
+            }
+            for o in 0..<outer {
+                let dst = op + o &* inner
+                for k in 0..<count {
+                    let src = xp + (o &* count &+ k) &* inner
+                    for i in 0..<inner { dst[i] += src[i] }
+                }
+            }
+            return
+        }
         for o in 0..<outer {
             let ob = o * inner
             for k in 0..<count {
