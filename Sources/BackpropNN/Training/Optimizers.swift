@@ -117,7 +117,12 @@ public struct SGD<Scalar: TensorScalar>: Optimizer {
         if momentum == 0 {
             p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
                 requireGradientCount(g.count, out.count, k)
-                for i in 0..<out.count { out[i] = w[i] - alpha * g[i] }
+                guard let gp = g.baseAddress, let wp = w.baseAddress, let op = out.baseAddress else { return }
+                if UnsafePointer(op) == wp {
+                    for i in 0..<out.count { op[i] = op[i] - alpha * gp[i] }
+                } else {
+                    for i in 0..<out.count { op[i] = wp[i] - alpha * gp[i] }
+                }
             }
         } else {
             velocity[k].withUnsafeMutableBufferPointer { v in
