@@ -212,12 +212,12 @@ public struct Adam<Scalar: TensorScalar>: Optimizer {
             v[k].withUnsafeMutableBufferPointer { v in
                 p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
                     requireGradientCount(g.count, out.count, k)
-                    for i in 0..<out.count {
-                        m[i] = b1 * m[i] + (1 - b1) * g[i]
-                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                        let mHat = m[i] / c1, vHat = v[i] / c2
-                        out[i] = w[i] - alpha * mHat / (vHat.squareRoot() + eps)
-                    }
+                    guard let wp = w.baseAddress, let op = out.baseAddress, let gp = g.baseAddress,
+                          let mp = m.baseAddress, let vp = v.baseAddress else { return }
+                    // m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − α·m̂/(√v̂ + ε), vectorised.
+                    UpdateKernels.adam(old: wp, new: op, gradient: gp, m: mp, v: vp, count: out.count,
+                                       beta1: b1, beta2: b2, correction1: c1, correction2: c2,
+                                       learningRate: alpha, epsilon: eps)
                 }
             }
         }
