@@ -19,6 +19,22 @@ struct DataTests {
         #expect(reg.targets == [2.5, 3.5] && !reg.isClassification)
     }
 
+    @Test("CSV: blanks around cells are trimmed (tabs and Unicode spaces, as Foundation's .whitespaces), not inside")
+    func blanks() throws {
+        // U+00A0 no-break space and U+2003 em space are space separators (Zs); a blank line
+        // of blanks only is skipped.
+        let csv = " a\t, b ,label\n\t1 ,\u{00A0}2\u{2003},\t3 \n \t \n4,5, 1\n"
+        let d = try CSVLoader.parse(csv, labelColumn: "label")
+        #expect(d.featureNames == ["a", "b"])
+        #expect(d.features == [1, 2, 4, 5])
+        #expect(d.classNames == ["1", "3"] && d.labels == [1, 0])
+        // The reference: Foundation's trimming, cell by cell.
+        for cell in [" a\t", "\u{00A0}2\u{2003}", "\t \t", "x y", "\u{3000}z\u{3000}"] {
+            #expect(String(trimmedCell(Substring(cell))) == cell.trimmingCharacters(in: .whitespaces), "\(cell.debugDescription)")
+        }
+        #expect(throws: DataError.self) { try CSVLoader.parse("a,label\n1 2,0\n", labelColumn: "label") }
+    }
+
     @Test("CSV errors name the file, line and column", arguments: [
         ("a,b,label\n1,2,0\n3,4\n", "data.csv:3: 2 fields, but the header has 3"),
         ("a,b,label\n1,x,0\n", "data.csv:2: column 'b' (2): 'x' is not a number"),

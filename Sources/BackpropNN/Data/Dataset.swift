@@ -135,10 +135,29 @@ public struct Dataset: Sendable {
     /// Rows `rows` of a row-major table of `width` columns, as a `[rows, width]` tensor.
     @inlinable
     static func gatheredRows<Scalar: TensorScalar>(_ table: [Double], width: Int, rows: [Int]) -> Tensor<Scalar> {
-        var values: [Scalar] = []
-        values.reserveCapacity(rows.count * width)
-        for r in rows {
-            for j in 0..<width { values.append(Scalar(table[r * width + j])) }
+        /// The rows converted by `convert`, in a loop over concrete types (called from
+        /// generic code, such as `train`, a per-element generic conversion and append
+        /// cost more than the rest of a small training step).
+        func gather<T>(_ convert: (Double) -> T) -> [T] {
+            [T](unsafeUninitializedCapacity: rows.count * width) { out, initialized in
+                table.withUnsafeBufferPointer { t in
+                    var k = 0
+                    for r in rows {
+                        let row = r * width
+                        for j in 0..<width { (out.baseAddress! + k + j).initialize(to: convert(t[row + j])) }
+                        k += width
+                    }
+                }
+                initialized = rows.count * width
+            }
+        }
+        let values: [Scalar]
+        if Scalar.self == Float.self {
+            values = unsafeBitCast(gather { Float($0) }, to: [Scalar].self)
+        } else if Scalar.self == Double.self {
+            values = unsafeBitCast(gather { $0 }, to: [Scalar].self)
+        } else {
+            values = gather { Scalar($0) }
         }
         return Tensor(shape: [rows.count, width], scalars: values)
     }
