@@ -135,29 +135,37 @@ public struct Dataset: Sendable {
     /// Rows `rows` of a row-major table of `width` columns, as a `[rows, width]` tensor.
     @inlinable
     static func gatheredRows<Scalar: TensorScalar>(_ table: [Double], width: Int, rows: [Int]) -> Tensor<Scalar> {
-        /// The rows converted by `convert`, in a loop over concrete types (called from
-        /// generic code, such as `train`, a per-element generic conversion and append
-        /// cost more than the rest of a small training step).
-        func gather<T>(_ convert: (Double) -> T) -> [T] {
-            [T](unsafeUninitializedCapacity: rows.count * width) { out, initialized in
+        // Called from generic code (such as `train`), a per-element generic conversion and
+        // append cost more than the rest of a small training step: the two element types
+        // get loops over concrete types.
+        let n = rows.count * width
+        let values: [Scalar]
+        if Scalar.self == Float.self {
+            let floats = [Float](unsafeUninitializedCapacity: n) { out, initialized in
                 table.withUnsafeBufferPointer { t in
                     var k = 0
                     for r in rows {
-                        let row = r * width
-                        for j in 0..<width { (out.baseAddress! + k + j).initialize(to: convert(t[row + j])) }
+                        for j in 0..<width { out[k + j] = Float(t[r * width + j]) }
                         k += width
                     }
                 }
-                initialized = rows.count * width
+                initialized = n
             }
-        }
-        let values: [Scalar]
-        if Scalar.self == Float.self {
-            values = unsafeBitCast(gather { Float($0) }, to: [Scalar].self)
+            values = unsafeBitCast(floats, to: [Scalar].self)
         } else if Scalar.self == Double.self {
-            values = unsafeBitCast(gather { $0 }, to: [Scalar].self)
+            let doubles = [Double](unsafeUninitializedCapacity: n) { out, initialized in
+                table.withUnsafeBufferPointer { t in
+                    var k = 0
+                    for r in rows {
+                        for j in 0..<width { out[k + j] = t[r * width + j] }
+                        k += width
+                    }
+                }
+                initialized = n
+            }
+            values = unsafeBitCast(doubles, to: [Scalar].self)
         } else {
-            values = gather { Scalar($0) }
+            values = rows.flatMap { r in (0..<width).map { Scalar(table[r * width + $0]) } }
         }
         return Tensor(shape: [rows.count, width], scalars: values)
     }
