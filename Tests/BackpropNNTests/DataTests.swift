@@ -35,6 +35,26 @@ struct DataTests {
         #expect(throws: DataError.self) { try CSVLoader.parse("a,label\n1 2,0\n", labelColumn: "label") }
     }
 
+    @Test("CSV: ASCII text (split byte by byte) and other text (character by character) give the same records")
+    func asciiAndUnicodePaths() throws {
+        let ascii = "a, b ,label\n\n1,\t2,x\n  \n3 ,4,y\n5,6,\n"
+        let unicode = ascii.replacingOccurrences(of: "x", with: "\u{00E9}")   // é forces the general path
+        let fast = CSVLoader.records(ascii), general = CSVLoader.records(unicode)
+        #expect(fast.map(\.number) == [1, 3, 5, 6] && general.map(\.number) == [1, 3, 5, 6])
+        #expect(fast.map(\.cells) == [["a", "b", "label"], ["1", "2", "x"], ["3", "4", "y"], ["5", "6", ""]])
+        #expect(general.map(\.cells) == [["a", "b", "label"], ["1", "2", "\u{00E9}"], ["3", "4", "y"], ["5", "6", ""]])
+        // Windows line ends.
+        let d = try CSVLoader.parse("a,label\r\n1,0\r\n2,1\r\n", labelColumn: "label")
+        #expect(d.features == [1, 2] && d.labels == [0, 1])
+        // The empty label on line 6 is reported with its line number on both paths.
+        for text in [ascii, unicode] {
+            #expect(throws: DataError.self) { try CSVLoader.parse(text, source: "t.csv", labelColumn: "label") }
+            do { _ = try CSVLoader.parse(text, source: "t.csv", labelColumn: "label") } catch let e as DataError {
+                #expect(e.message == "t.csv:6: empty label in column 'label'", "\(e.message)")
+            }
+        }
+    }
+
     @Test("CSV errors name the file, line and column", arguments: [
         ("a,b,label\n1,2,0\n3,4\n", "data.csv:3: 2 fields, but the header has 3"),
         ("a,b,label\n1,x,0\n", "data.csv:2: column 'b' (2): 'x' is not a number"),

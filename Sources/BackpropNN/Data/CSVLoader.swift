@@ -34,15 +34,58 @@ public enum CSVLoader {
         return try parse(text, source: path, labelColumn: labelColumn, regression: regression)
     }
 
+    /// The non-blank lines of `text`, numbered from 1, split at commas into cells without
+    /// leading and trailing blanks. ASCII text (the usual case) is split byte by byte;
+    /// other text character by character, with the same result.
+    static func records(_ text: String) -> [(number: Int, cells: [String])] {
+        var text = text
+        let ascii = text.withUTF8 { bytes -> [(number: Int, cells: [String])]? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+            var result: [(number: Int, cells: [String])] = []
+            var lineStart = 0, number = 1
+            while true {
+                var end = lineStart
+                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+                var lineEnd = end
+                if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if bytes[lineStart..<lineEnd].contains(where: { !isBlank($0) }) {
+                    var cells: [String] = []
+                    var cellStart = lineStart, k = lineStart
+                    while true {
+                        if k == lineEnd || bytes[k] == 0x2C {
+                            var a = cellStart, b = k
+                            while a < b && isBlank(bytes[a]) { a += 1 }
+                            while b > a && isBlank(bytes[b - 1]) { b -= 1 }
+                            cells.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self))
+                            if k == lineEnd { break }
+                            cellStart = k + 1
+                        }
+                        k += 1
+                    }
+                    result.append((number, cells))
+                }
+                if end >= bytes.count { break }
+                lineStart = end + 1
+                number += 1
+            }
+            return result
+        }
+        if let ascii { return ascii }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { (number: $0.offset + 1, text: $0.element.hasSuffix("\r") ? $0.element.dropLast() : $0.element) }
+            .filter { !trimmedCell($0.text).isEmpty }
+            .map { line in
+                (line.number, line.text.split(separator: ",", omittingEmptySubsequences: false).map { String(trimmedCell($0)) })
+            }
+    }
+
     /// Parses CSV text (see ``load(_:labelColumn:regression:)``); `source` names it in errors.
     public static func parse(_ text: String, source: String = "CSV", labelColumn: String,
                              regression: Bool = false) throws -> Dataset {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            .map { (number: $0.offset + 1, text: $0.element.hasSuffix("\r") ? $0.element.dropLast() : $0.element) }
-        lines.removeAll { trimmedCell($0.text).isEmpty }
+        let lines = records(text)
         guard let header = lines.first else { throw DataError(message: "\(source): the file is empty (no header line)") }
-        let names = header.text.split(separator: ",", omittingEmptySubsequences: false)
-            .map { String(trimmedCell($0)) }
+        let names = header.cells
         guard let labelIndex = names.firstIndex(of: labelColumn) else {
             throw DataError(message: "\(source):\(header.number): no column named '\(labelColumn)' (columns: \(names.joined(separator: ", ")))")
         }
@@ -55,7 +98,7 @@ public enum CSVLoader {
         features.reserveCapacity(rows.count * (names.count - 1))
         var rawLabels: [String] = []
         for row in rows {
-            let cells = row.text.split(separator: ",", omittingEmptySubsequences: false).map(trimmedCell)
+            let cells = row.cells
             guard cells.count == names.count else {
                 throw DataError(message: "\(source):\(row.number): \(cells.count) fields, but the header has \(names.count)")
             }
