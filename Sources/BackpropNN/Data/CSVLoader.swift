@@ -72,7 +72,8 @@ public enum CSVLoader {
             return result
         }
         if let ascii { return ascii }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        // "\r\n" is one `Character` in Swift, so it is a separator of its own.
+        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
             .map { (number: $0.offset + 1, text: $0.element.hasSuffix("\r") ? $0.element.dropLast() : $0.element) }
             .filter { !trimmedCell($0.text).isEmpty }
             .map { line in
