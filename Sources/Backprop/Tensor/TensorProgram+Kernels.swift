@@ -1,0 +1,252 @@
+// The instructions of a `TensorProgram` and the loops that run them.
+import CBackpropKernels
+
+extension TensorProgram {
+    /// How one instruction computes its result.
+    enum Kernel {
+        /// The op's eager forward computation (`TensorOp.evaluate`), for ops without a kernel here.
+        case generic(Int)
+        /// out[i] = f(x[i]).
+        case map(ElementwiseFunction, Scalar, Scalar)
+        /// out[i] = a[i] ∘ b[i], either operand possibly a single element.
+        case combine(BinaryFunction)
+        /// A full operand combined with a block repeated along leading axes (a bias row).
+        case combineRepeated(BinaryFunction, blockOnRight: Bool)
+        /// A full operand combined with one whose trailing axes have extent 1 (a column),
+        /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
+        case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
+        /// C = op(A)·op(B), `batch` times.
+        case gemm(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
+        /// y = x·Wᵀ (+ b).
+        case linear(m: Int, n: Int, k: Int, bias: Bool)
+        /// Sum (or mean, scaled) over the middle axis of [outer, count, inner].
+        case reduceMiddle(outer: Int, count: Int, inner: Int, scale: Scalar)
+        /// One element repeated.
+        case fill
+        /// A block repeated along leading axes.
+        case repeatBlock
+        /// Softmax, log-softmax or log-sum-exp over the middle axis of [outer, count, inner].
+        case softmax(SoftmaxFunction, outer: Int, count: Int, inner: Int)
+    }
+
+    /// Slots read and written by one instruction (−1: none), with element counts.
+    struct Operands {
+        var a = -1, b = -1, c = -1, out = -1
+        var aCount = 0, bCount = 0, cCount = 0, outCount = 0
+    }
+
+    /// What an instruction run by the eager op needs.
+    struct Fallback {
+        let op: TensorOp<Scalar>
+        let inputShapes: [[Int]]
+        let shape: [Int]
+        let slots: [Int]
+        let out: Int
+    }
+
+    /// Runs every instruction in order.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func execute() {
+        let p = pointers
+        kernels.withUnsafeBufferPointer { kernels in
+            operands.withUnsafeBufferPointer { operands in
+                for i in 0..<kernels.count {
+                    let o = operands[i]
+                    @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
+                        UnsafeBufferPointer(start: p[s], count: n)
+                    }
+                    let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
+                    switch kernels[i] {
+                    case .generic(let f):
+                        runFallback(f)
+                    case .map(let function, let p0, let p1):
+                        Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
+                    case .combine(let function):
+                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+                    case .combineRepeated(let function, _):
+                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+                    case .combineExpanded(let function, let inner, let onRight):
+                        TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
+                    case .gemm(let tA, let tB, let batch, let m, let n, let k):
+                        for b in 0..<batch {
+                            TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
+                        }
+                    case .linear(let m, let n, let k, let bias):
+                        TensorProgram.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
+                        if bias {
+                            let c = p[o.out], b = p[o.c]
+                            for row in 0..<m {
+                                let r = c + row &* n
+                                for j in 0..<n { r[j] += b[j] }
+                            }
+                        }
+                    case .reduceMiddle(let outer, let count, let inner, let scale):
+                        out.update(repeating: 0)
+                        if outer == 1 && inner == 1 {
+                            Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
+                        } else {
+                            Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+                        }
+                        if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
+                    case .fill:
+                        out.update(repeating: p[o.a][0])
+                    case .repeatBlock:
+                        let m = o.aCount, x = p[o.a]
+                        var start = 0
+                        while start < o.outCount {
+                            (out.baseAddress! + start).update(from: x, count: m)
+                            start += m
+                        }
+                    case .softmax(let function, let outer, let count, let inner):
+                        Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs instruction `f` through the op's eager forward computation.
+    func runFallback(_ f: Int) {
+        let fallback = fallbacks[f]
+        let inputs = fallback.slots.indices.map {
+            Tensor(storage: storages[fallback.slots[$0]], shape: fallback.inputShapes[$0], node: nil)
+        }
+        var result = withoutGradients { fallback.op.evaluate(inputs, shape: fallback.shape) }.storage
+        let out = fallback.out
+        // Never share a buffer with another slot: slots are written in place later.
+        if fallback.slots.contains(where: { storages[$0].buffer === result.buffer }) {
+            result = TensorStorage(result.array)
+        }
+        storages[out] = result
+        pointers[out] = result.base
+    }
+
+    /// out = a ∘ b where each operand has `n` elements, one element, or a block repeated
+    /// along leading axes (a bias row): out[i] = a[i mod aCount] ∘ b[i mod bCount].
+    @inline(__always)
+    static func combine(
+        _ function: BinaryFunction, _ a: UnsafeMutablePointer<Scalar>, _ aCount: Int,
+        _ b: UnsafeMutablePointer<Scalar>, _ bCount: Int, _ c: UnsafeMutablePointer<Scalar>, _ n: Int
+    ) {
+        switch function {
+        case .add: combine(AddFunction.self, a, aCount, b, bCount, c, n)
+        case .subtract: combine(SubtractFunction.self, a, aCount, b, bCount, c, n)
+        case .multiply: combine(MultiplyFunction.self, a, aCount, b, bCount, c, n)
+        case .divide: combine(DivideFunction.self, a, aCount, b, bCount, c, n)
+        case .power: combine(PowerFunction.self, a, aCount, b, bCount, c, n)
+        case .equal: combine(EqualFunction.self, a, aCount, b, bCount, c, n)
+        case .select: combine(SelectFunction.self, a, aCount, b, bCount, c, n)
+        }
+    }
+
+    @inline(__always)
+    static func combine<F: BinaryScalarFunction>(
+        _: F.Type, _ a: UnsafeMutablePointer<Scalar>, _ aCount: Int,
+        _ b: UnsafeMutablePointer<Scalar>, _ bCount: Int, _ c: UnsafeMutablePointer<Scalar>, _ n: Int
+    ) {
+        if aCount == n && bCount == n {
+            for i in 0..<n { c[i] = F.apply(a[i], b[i]) }
+        } else if bCount == 1 {
+            let y = b[0]
+            for i in 0..<n { c[i] = F.apply(a[i], y) }
+        } else if aCount == 1 {
+            let x = a[0]
+            for i in 0..<n { c[i] = F.apply(x, b[i]) }
+        } else if aCount == n {
+            var start = 0
+            while start < n {
+                let (x, z) = (a + start, c + start)
+                for j in 0..<bCount { z[j] = F.apply(x[j], b[j]) }
+                start &+= bCount
+            }
+        } else {
+            var start = 0
+            while start < n {
+                let (y, z) = (b + start, c + start)
+                for j in 0..<aCount { z[j] = F.apply(a[j], y[j]) }
+                start &+= aCount
+            }
+        }
+    }
+
+    /// out[i] = a[i] ∘ b[i / inner] (or b[i / inner] ∘ a[i] when the expanded operand is
+    /// on the left, passed as `b`).
+    @inline(__always)
+    static func combineExpanded(
+        _ function: BinaryFunction, _ a: UnsafeMutablePointer<Scalar>, _ b: UnsafeMutablePointer<Scalar>,
+        _ c: UnsafeMutablePointer<Scalar>, _ n: Int, _ inner: Int, _ expandedOnRight: Bool
+    ) {
+        @inline(__always) func run<F: BinaryScalarFunction>(_: F.Type) {
+            let (full, small) = expandedOnRight ? (a, b) : (b, a)
+            var r = 0, start = 0
+            while start < n {
+                let y = small[r], x = full + start, z = c + start
+                if expandedOnRight {
+                    for j in 0..<inner { z[j] = F.apply(x[j], y) }
+                } else {
+                    for j in 0..<inner { z[j] = F.apply(y, x[j]) }
+                }
+                r &+= 1
+                start &+= inner
+            }
+        }
+        switch function {
+        case .add: run(AddFunction.self)
+        case .subtract: run(SubtractFunction.self)
+        case .multiply: run(MultiplyFunction.self)
+        case .divide: run(DivideFunction.self)
+        case .power: run(PowerFunction.self)
+        case .equal: run(EqualFunction.self)
+        case .select: run(SelectFunction.self)
+        }
+    }
+
+    /// C = op(A)·op(B) for row-major matrices; small products in a plain loop (GEMM's
+    /// packing costs more than they do).
+    @inline(__always)
+    static func multiply(
+        _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>
+    ) {
+        if k == 0 {
+            c.update(repeating: 0, count: m * n)
+            return
+        }
+        if m * n * k <= 4096 {
+            // Small products in plain loops over contiguous rows where the layout allows.
+            if !tB {
+                // c[i, ·] = Σ_p op(A)[i, p] · B[p, ·]   (rows of B are contiguous)
+                let (ai, ap) = tA ? (1, m) : (k, 1)
+                for i in 0..<m {
+                    let row = c + i &* n
+                    let x0 = a[i &* ai]
+                    for j in 0..<n { row[j] = x0 * b[j] }
+                    var p = 1
+                    while p < k {
+                        let x = a[i &* ai &+ p &* ap], bp = b + p &* n
+                        for j in 0..<n { row[j] += x * bp[j] }
+                        p &+= 1
+                    }
+                }
+                return
+            }
+            // Bᵀ: column j of op(B) is row j of B; dot products (strided in A when transposed).
+            let (ai, ap) = tA ? (1, m) : (k, 1)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Scalar = 0
+                    let y = b + j &* k
+                    var x = a + i &* ai
+                    for p in 0..<k {
+                        s += x.pointee * y[p]
+                        x += ap
+                    }
+                    c[i &* n &+ j] = s
+                }
+            }
+            return
+        }
+        Scalar._gemm(transA: tA, transB: tB, m: m, n: n, k: k, a: a, lda: tA ? m : k, b: b, ldb: tB ? k : n, c: c, ldc: n)
+    }
+}

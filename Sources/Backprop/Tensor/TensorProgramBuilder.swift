@@ -1,0 +1,223 @@
+// Compiling a finished trace into a `TensorProgram`.
+
+/// Builds a program from a finished trace: orders the nodes needed by the outputs
+/// (dead ops are dropped), assigns a slot to each value, and picks a kernel per op.
+struct TensorProgramBuilder<Scalar: TensorScalar> {
+    let tracer: GraphTracer<Scalar>
+    var kernels: [TensorProgram<Scalar>.Kernel] = []
+    var operands: [TensorProgram<Scalar>.Operands] = []
+    var fallbacks: [TensorProgram<Scalar>.Fallback] = []
+    var ops: [String] = []
+    var storages: [TensorStorage<Scalar>]
+    var slotByNode: [ObjectIdentifier: Int] = [:]
+    /// Emitted ops by op, input slots and shapes (common subexpressions).
+    var slotByKey: [String: Int] = [:]
+    var constantByBuffer: [ObjectIdentifier: Int] = [:]
+    var constantSlots: Set<Int> = []
+    var inPlace: Set<Int> = []
+
+    init(tracer: GraphTracer<Scalar>, inputCount: Int) {
+        self.tracer = tracer
+        storages = Array(repeating: TensorStorage(), count: inputCount)
+    }
+
+    /// Lets results whose lifetimes do not overlap share a buffer (of the same element
+    /// count): a slot written by a kernel takes the buffer of a slot read for the last
+    /// time by an earlier instruction. Outputs (handed to the caller), inputs, constants
+    /// and slots written by eager fallbacks (their storage is replaced every run) keep
+    /// their own.
+    ///
+    /// ```
+    /// slot s lives from the instruction writing it to the last one reading it
+    /// ```
+    mutating func shareDeadBuffers(keeping kept: Set<Int>) {
+        var lastUse: [Int: Int] = [:]
+        var fallbackWritten: Set<Int> = []
+        for (i, o) in operands.enumerated() {
+            if case .generic(let f) = kernels[i] {
+                for s in fallbacks[f].slots { lastUse[s] = i }
+                fallbackWritten.insert(o.out)
+            } else {
+                for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = i }
+            }
+        }
+        func poolable(_ s: Int) -> Bool { inPlace.contains(s) && !kept.contains(s) && !fallbackWritten.contains(s) }
+        // Slots whose last read is at instruction i, freed after it.
+        var dying: [Int: [Int]] = [:]
+        for (s, i) in lastUse where poolable(s) { dying[i, default: []].append(s) }
+        var free: [Int: [TensorStorage<Scalar>]] = [:]
+        for (i, o) in operands.enumerated() {
+            if poolable(o.out), lastUse[o.out] != nil, let buffer = free[o.outCount]?.popLast() {
+                storages[o.out] = buffer
+            }
+            for s in dying[i] ?? [] { free[storages[s].count, default: []].append(storages[s]) }
+        }
+    }
+
+    /// The op node a tensor's value comes from: its own, or (for a detached copy of a
+    /// traced value) the node whose result buffer it shares.
+    func source(of t: Tensor<Scalar>) -> TensorNode<Scalar>? {
+        if let n = t.node { return n.isLeafNode ? nil : n }
+        guard t.count > 0 else { return nil }
+        return tracer.nodeByBuffer[ObjectIdentifier(t.storage.buffer)]
+    }
+
+    /// The slot holding `t`'s values, compiling the ops it depends on first.
+    mutating func slot(for t: Tensor<Scalar>) throws -> Int {
+        if let n = t.node, n.isLeafNode {
+            guard let i = tracer.inputByNode[ObjectIdentifier(n)] else {
+                throw TensorProgramError(description:
+                    "TensorProgram: the function uses a tensor of shape \(t.shape) that requires gradients but is not one of its inputs (a captured parameter); pass it as an input, or detach it to freeze its value")
+            }
+            return i
+        }
+        if let n = source(of: t) {
+            try compile(n)
+            return slotByNode[ObjectIdentifier(n)]!
+        }
+        if t.count > 0, let i = tracer.inputByBuffer[ObjectIdentifier(t.storage.buffer)] { return i }
+        // A constant (deduplicated by buffer).
+        let id = ObjectIdentifier(t.storage.buffer)
+        if t.count > 0, let s = constantByBuffer[id] { return s }
+        storages.append(t.storage)
+        let s = storages.count - 1
+        constantSlots.insert(s)
+        if t.count > 0 { constantByBuffer[id] = s }
+        return s
+    }
+
+    /// Compiles `root` and every op it depends on, inputs first (an explicit stack: no
+    /// recursion on graph depth).
+    mutating func compile(_ root: TensorNode<Scalar>) throws {
+        if slotByNode[ObjectIdentifier(root)] != nil { return }
+        var stack: [(node: TensorNode<Scalar>, next: Int)] = [(root, 0)]
+        var onStack: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        while let (node, next) = stack.last {
+            if next < node.inputs.count {
+                stack[stack.count - 1].next += 1
+                if let dep = source(of: node.inputs[next]), slotByNode[ObjectIdentifier(dep)] == nil,
+                   !onStack.contains(ObjectIdentifier(dep)) {
+                    onStack.insert(ObjectIdentifier(dep))
+                    stack.append((dep, 0))
+                }
+                continue
+            }
+            stack.removeLast()
+            try emit(node)
+        }
+    }
+
+    /// Appends the instruction for `node` (its inputs already have slots).
+    mutating func emit(_ node: TensorNode<Scalar>) throws {
+        let op = node.storedOp
+        let inputs = Array(node.inputs)
+        var slots: [Int] = []
+        for x in inputs { slots.append(try slot(for: x)) }
+        if case .reshape = op {
+            // Same elements: the result shares its input's slot.
+            slotByNode[ObjectIdentifier(node)] = slots[0]
+            return
+        }
+        // The same op on the same slots and shapes was emitted already (the backward
+        // pass of x ⊙ x computes ḡ ⊙ x twice): reuse its result. Custom ops (which may not
+        // be pure) and `where` (whose mask is not part of the key) are left alone.
+        var key: String? = nil
+        switch op {
+        case .custom, .select: break
+        default: key = "\(op)|\(slots)|\(inputs.map(\.shape))|\(node.shape)"
+        }
+        if let key, let s = slotByKey[key] {
+            slotByNode[ObjectIdentifier(node)] = s
+            return
+        }
+        let count = node.shape.reduce(1, *)
+        storages.append(TensorStorage(repeating: 0, count: count))
+        let out = storages.count - 1
+        slotByNode[ObjectIdentifier(node)] = out
+        if let key { slotByKey[key] = out }
+        var o = TensorProgram<Scalar>.Operands()
+        o.out = out
+        o.outCount = count
+        if slots.count > 0 { o.a = slots[0]; o.aCount = inputs[0].count }
+        if slots.count > 1 { o.b = slots[1]; o.bCount = inputs[1].count }
+        if slots.count > 2 { o.c = slots[2]; o.cCount = inputs[2].count }
+        if let kernel = TensorProgramBuilder.kernel(for: op, inputs: inputs.map(\.shape), shape: node.shape) {
+            kernels.append(kernel)
+            inPlace.insert(out)
+        } else {
+            kernels.append(.generic(fallbacks.count))
+            fallbacks.append(.init(op: op, inputShapes: inputs.map(\.shape), shape: node.shape, slots: slots, out: out))
+        }
+        operands.append(o)
+        ops.append(TensorProgramBuilder.listingName(op) + " → \(node.shape)")
+    }
+
+    /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
+    static func kernel(for op: TensorOp<Scalar>, inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        typealias K = TensorProgram<Scalar>.Kernel
+        let counts = x.map { $0.reduce(1, *) }
+        func binary(_ f: BinaryFunction) -> K? {
+            if x[0] == x[1] || (counts[1] == 1 && x[1].count <= x[0].count && x[0] == shape)
+                || (counts[0] == 1 && x[0].count <= x[1].count && x[1] == shape) { return .combine(f) }
+            if counts[1] > 1 && x[0] == shape && Tensor<Scalar>.isSuffix(x[1], of: shape) {
+                return .combineRepeated(f, blockOnRight: true)
+            }
+            if counts[0] > 1 && x[1] == shape && Tensor<Scalar>.isSuffix(x[0], of: shape) {
+                return .combineRepeated(f, blockOnRight: false)
+            }
+            /// The extent repeated when `small` is `shape` with trailing axes of extent 1.
+            func expansion(_ small: [Int]) -> Int? {
+                guard small.count == shape.count, small != shape else { return nil }
+                var j = small.count
+                while j > 0 && small[j - 1] == 1 { j -= 1 }
+                guard Array(small[..<j]) == Array(shape[..<j]) else { return nil }
+                return shape[j...].reduce(1, *)
+            }
+            if x[0] == shape, let inner = expansion(x[1]), inner > 0 {
+                return .combineExpanded(f, inner: inner, expandedOnRight: true)
+            }
+            if x[1] == shape, let inner = expansion(x[0]), inner > 0 {
+                return .combineExpanded(f, inner: inner, expandedOnRight: false)
+            }
+            return nil
+        }
+        /// [outer, count, inner] for a contiguous run of axes.
+        func middle(_ axes: [Int], _ input: [Int]) -> (Int, Int, Int)? {
+            guard let first = axes.first, let last = axes.last, last - first == axes.count - 1 else { return nil }
+            let outer = input[..<first].reduce(1, *), inner = input[(last + 1)...].reduce(1, *)
+            return (outer, input[first...last].reduce(1, *), inner)
+        }
+        if let (function, p0, p1) = op.elementwiseFunction { return .map(function, p0, p1) }
+        switch op {
+        case .add: return binary(.add)
+        case .subtract: return binary(.subtract)
+        case .multiply: return binary(.multiply)
+        case .divide: return binary(.divide)
+        case .step(let threshold): return .map(.step, threshold, 0)
+        case .matmul(let tA, let tB):
+            let r = x[0].count
+            guard r == x[1].count, r == 2 || r == 3 else { return nil }
+            let (ar, ac) = (x[0][r - 2], x[0][r - 1]), (br, bc) = (x[1][r - 2], x[1][r - 1])
+            return .gemm(transA: tA, transB: tB, batch: r == 3 ? x[0][0] : 1, m: tA ? ac : ar, n: tB ? br : bc, k: tA ? ar : ac)
+        case .linear:
+            return .linear(m: x[0][0], n: x[1][0], k: x[0][1], bias: x.count == 3)
+        case .broadcast:
+            if counts[0] == 1 { return .fill }
+            let core = Array(x[0].drop(while: { $0 == 1 }))
+            if counts[0] > 0 && Tensor<Scalar>.isSuffix(core, of: shape) { return .repeatBlock }
+            return nil
+        case .sum(let axes, _):
+            guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]) else { return nil }
+            return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1)
+        case .mean(let axes, _):
+            guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]), count > 0 else { return nil }
+            return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1 / Scalar(count))
+        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
+            guard counts[0] > 0, let (outer, count, inner) = middle([axis], x[0]) else { return nil }
+            let function: SoftmaxFunction = if case .softmax = op { .softmax } else if case .logSoftmax = op { .logSoftmax } else { .logSumExp }
+            return .softmax(function, outer: outer, count: count, inner: inner)
+        default:
+            return nil
+        }
+    }
+}
