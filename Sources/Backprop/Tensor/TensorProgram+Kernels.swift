@@ -8,10 +8,9 @@ extension TensorProgram {
         case generic(Int)
         /// out[i] = f(x[i]).
         case map(ElementwiseFunction, Scalar, Scalar)
-        /// out[i] = a[i] ∘ b[i], either operand possibly a single element.
+        /// out[i] = a[i mod aCount] ∘ b[i mod bCount]: equal shapes, a single element on
+        /// either side, or a block repeated along leading axes (a bias row).
         case combine(BinaryFunction)
-        /// A full operand combined with a block repeated along leading axes (a bias row).
-        case combineRepeated(BinaryFunction, blockOnRight: Bool)
         /// A full operand combined with one whose trailing axes have extent 1 (a column),
         /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
         case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
@@ -63,8 +62,6 @@ extension TensorProgram {
                     case .map(let function, let p0, let p1):
                         Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
                     case .combine(let function):
-                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
-                    case .combineRepeated(let function, _):
                         TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
                     case .combineExpanded(let function, let inner, let onRight):
                         TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)

@@ -159,12 +159,9 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         func binary(_ f: BinaryFunction) -> K? {
             if x[0] == x[1] || (counts[1] == 1 && x[1].count <= x[0].count && x[0] == shape)
                 || (counts[0] == 1 && x[0].count <= x[1].count && x[1] == shape) { return .combine(f) }
-            if counts[1] > 1 && x[0] == shape && Tensor<Scalar>.isSuffix(x[1], of: shape) {
-                return .combineRepeated(f, blockOnRight: true)
-            }
-            if counts[0] > 1 && x[1] == shape && Tensor<Scalar>.isSuffix(x[0], of: shape) {
-                return .combineRepeated(f, blockOnRight: false)
-            }
+            // A trailing block repeated along leading axes (a bias row), on either side.
+            if counts[1] > 1 && x[0] == shape && Tensor<Scalar>.isSuffix(x[1], of: shape) { return .combine(f) }
+            if counts[0] > 1 && x[1] == shape && Tensor<Scalar>.isSuffix(x[0], of: shape) { return .combine(f) }
             /// The extent repeated when `small` is `shape` with trailing axes of extent 1.
             func expansion(_ small: [Int]) -> Int? {
                 guard small.count == shape.count, small != shape else { return nil }
