@@ -21,15 +21,13 @@ extension TensorProgram: CustomStringConvertible {
         var lines = ["program(" + inputShapes.enumerated().map { "in\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"]
         for i in 0..<kernels.count {
             let o = operands[i]
-            let args = [o.a, o.b, o.c].filter { $0 >= 0 }.map(name)
-            var args2 = args
-            if case .generic(let f) = kernels[i] { args2 = fallbacks[f].slots.map(name) }
-            let how: String = if case .generic = kernels[i] { "  (eager)" } else { "" }
-            let (opName, shape) = { (t: String) -> (String, String) in
-                guard let r = t.range(of: " → ") else { return (t, "") }
-                return (String(t[..<r.lowerBound]), String(t[r.lowerBound...]))
-            }(instructionOps[i])
-            lines.append("  \(name(o.out)) = \(opName)(\(args2.joined(separator: ", ")))\(shape)\(how)")
+            var args = [o.a, o.b, o.c].filter { $0 >= 0 }
+            var how = ""
+            if case .generic(let f) = kernels[i] {
+                args = fallbacks[f].slots  // (any number of inputs)
+                how = "  (eager)"
+            }
+            lines.append("  \(name(o.out)) = \(instructionNames[i])(\(args.map(name).joined(separator: ", "))) → \(instructionShapes[i])\(how)")
         }
         lines.append("  return " + outputSlots.map(name).joined(separator: ", "))
         return lines.joined(separator: "\n")

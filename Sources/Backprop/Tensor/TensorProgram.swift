@@ -57,8 +57,10 @@ public final class TensorProgram<Scalar: TensorScalar> {
     let kernels: [Kernel]
     let operands: [Operands]
     let fallbacks: [Fallback]
-    /// The op of each instruction, for `description`.
-    let instructionOps: [String]
+    /// Each instruction's op (with the parameters that change its meaning) and result
+    /// shape, for `description`.
+    let instructionNames: [String]
+    let instructionShapes: [[Int]]
     /// Per slot: the values (inputs are bound per call, constants fixed, results
     /// written in place) and their base address.
     /// (Raw memory rather than arrays: an array element written in place pays a
@@ -129,7 +131,8 @@ public final class TensorProgram<Scalar: TensorScalar> {
         kernels = builder.kernels
         operands = builder.operands
         fallbacks = builder.fallbacks
-        instructionOps = builder.ops
+        instructionNames = builder.names
+        instructionShapes = builder.shapes
         slotCount = builder.storages.count
         storages = .allocate(capacity: Swift.max(1, slotCount))
         storages.initialize(from: builder.storages, count: slotCount)

@@ -7,7 +7,9 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
     var kernels: [TensorProgram<Scalar>.Kernel] = []
     var operands: [TensorProgram<Scalar>.Operands] = []
     var fallbacks: [TensorProgram<Scalar>.Fallback] = []
-    var ops: [String] = []
+    /// Each instruction's op name and result shape (for the listing).
+    var names: [String] = []
+    var shapes: [[Int]] = []
     var storages: [TensorStorage<Scalar>]
     var slotByNode: [ObjectIdentifier: Int] = [:]
     /// Emitted ops by op, input slots and shapes (common subexpressions).
@@ -149,7 +151,8 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             fallbacks.append(.init(op: op, inputShapes: inputs.map(\.shape), shape: node.shape, slots: slots, out: out))
         }
         operands.append(o)
-        ops.append(TensorProgramBuilder.listingName(op) + " → \(node.shape)")
+        names.append(TensorProgramBuilder.listingName(op))
+        shapes.append(node.shape)
     }
 
     /// The program's own kernel for an op on these shapes, or nil (the eager op runs).

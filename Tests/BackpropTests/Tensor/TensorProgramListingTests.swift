@@ -1,0 +1,66 @@
+import Testing
+@testable import Backprop
+
+/// What a compiled program contains: its listing, its eager fallbacks, dead ops dropped,
+/// common subexpressions merged and buffers shared, checked against hand counts.
+@Suite struct TensorProgramListingTests {
+    @Test func listingNamesOpsArgumentsAndShapes() throws {
+        let program = try TensorProgram(inputs: [Tensor<Double>.zeros(shape: [2, 3]), .zeros(shape: [4, 3])]) { x in
+            [x[0].matmul(x[1], transposingOther: true).sigmoid().sum() * 0.5]
+        }
+        let lines = program.description.split(separator: "\n").map(String.init)
+        #expect(lines == [
+            "program(in0: [2, 3], in1: [4, 3])",
+            "  %2 = matmul[A·Bᵀ](in0, in1) → [2, 4]",
+            "  %3 = sigmoid(%2) → [2, 4]",
+            "  %4 = sum[axes [0, 1]](%3) → []",
+            "  %6 = multiply(%4, 0.5) → []",
+            "  return %6",
+        ], "\(program)")
+        #expect(program.instructionCount == 4 && program.fallbackCount == 0)
+    }
+
+    @Test func opsWithoutAKernelRunEagerlyAndAreMarked() throws {
+        let program = try TensorProgram(inputs: [Tensor<Double>([[1, 2, 3], [4, 5, 6]])]) { x in
+            [x[0].permuted([1, 0]).tanh()]
+        }
+        #expect(program.fallbackCount == 1)
+        #expect(program.description.contains("permute[1, 0](in0) → [3, 2]  (eager)"), "\(program)")
+        let out = program(Tensor<Double>([[0.5, -1, 2], [0, 1, -2]]))[0]
+        // (The tanh kernel is within about 1 ulp of the C library's.)
+        #expect(zip(out.scalars, [0.5, 0, -1, 1, 2, -2].map { Foundation.tanh($0) }).allSatisfy { Swift.abs($0 - $1) < 1e-15 })
+    }
+
+    /// ∂/∂W of Σ σ(x·Wᵀ) only: the gradient with respect to x (a matmul) is never run, and
+    /// the two equal products of x ⊙ x's backward pass are one instruction.
+    @Test func deadOpsAreDroppedAndRepeatsMerged() throws {
+        let f: ([Tensor<Double>]) -> Tensor<Double> = { p in p[0].linear(weight: p[1]).sigmoid().sum() }
+        let program = try TensorProgram(valueAndGradientsOf: f, at: [.zeros(shape: [1, 2]), .zeros(shape: [3, 2])],
+                                        withRespectTo: [1])
+        let matmuls = program.description.split(separator: "\n").filter { $0.contains("matmul") }
+        #expect(matmuls.count == 1, "only ∂/∂W = Ḡᵀx: \(program)")
+        let square = try TensorProgram<Double>(valueAndGradientsOf: { p in (p[0] * p[0]).sum() }, at: [.zeros(shape: [3])],
+                                       withRespectTo: [0])
+        // x ⊙ x, its sum, then ḡ ⊙ x once and the sum of the two equal terms.
+        #expect(square.description.split(separator: "\n").filter { $0.contains(" = multiply(") }.count == 2, "\(square)")
+        #expect(square(Tensor<Double>([1, -2, 3]))[1].scalars == [2, -4, 6])
+    }
+
+    /// A chain y = tanh(tanh(tanh(tanh(x)))) needs at most two result buffers alive at a
+    /// time, so its four intermediate results share: fewer bytes than one buffer each.
+    @Test func resultsWithDisjointLifetimesShareBuffers() throws {
+        let n = 1000
+        let program = try TensorProgram(inputs: [Tensor<Double>.zeros(shape: [n])]) { x in
+            [x[0].tanh().tanh().tanh().tanh().sum()]
+        }
+        #expect(program.instructionCount == 5)
+        let perResult = n * MemoryLayout<Double>.stride
+        #expect(program.bufferBytes < 4 * perResult, "\(program.bufferBytes) bytes")
+        #expect(program.bufferBytes >= 2 * perResult)
+        let x = Tensor<Double>((0..<n).map { Double($0) / 500 - 1 })
+        let expected = x.scalars.map { Foundation.tanh(Foundation.tanh(Foundation.tanh(Foundation.tanh($0)))) }.reduce(0, +)
+        #expect(Swift.abs(program(x)[0].scalar - expected) < 1e-9)
+    }
+}
+
+import Foundation
