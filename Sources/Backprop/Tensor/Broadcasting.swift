@@ -105,7 +105,7 @@ extension Tensor {
     public func broadcasted(
         to shape: [Int], file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
-        if shape == self.shape { return self }
+        if shape == self.shape { return unchangedView(file: file, line: line) }
         if count == 1 && self.rank <= shape.count && !shape.contains(where: { $0 < 0 }) {
             // One element goes to any shape of at least its rank.
             let n = shape.reduce(1, *)

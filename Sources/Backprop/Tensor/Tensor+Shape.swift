@@ -34,7 +34,7 @@ extension Tensor {
             tensorError("reshape: cannot reshape \(self.shape) (\(count) elements) to \(newShape) (\(newShape.reduce(1, *)) elements)",
                         file: file, line: line)
         }
-        if shape == self.shape { return self }
+        if shape == self.shape { return unchangedView(file: file, line: line) }
         return Tensor.result(storage, shape, .reshape, self)
     }
 
@@ -50,7 +50,7 @@ extension Tensor {
         if axes.sorted() != Array(0..<rank) {
             tensorError("permuted: \(axes) is not a permutation of the axes of shape \(shape)", file: file, line: line)
         }
-        if axes == Array(0..<rank) { return self }
+        if axes == Array(0..<rank) { return unchangedView(file: file, line: line) }
         let strides = contiguousStrides(shape)
         let outShape = axes.map { shape[$0] }
         let index = stridedIndex(outShape, axes.map { strides[$0] })
@@ -89,7 +89,7 @@ extension Tensor {
         }
         let full = ranges + shape[ranges.count...].map { 0..<$0 }
         let outShape = full.map(\.count)
-        if outShape == shape { return self }
+        if outShape == shape { return unchangedView(file: file, line: line) }
         let strides = contiguousStrides(shape)
         let offset = zip(full, strides).reduce(0) { $0 + $1.0.lowerBound * $1.1 }
         let index = stridedIndex(outShape, strides, offset: offset)
@@ -112,7 +112,7 @@ extension Tensor {
             tensorError("padded: a tensor of shape \(self.shape) at offsets \(lower) does not fit in \(shape)",
                         file: file, line: line)
         }
-        if shape == self.shape { return self }
+        if shape == self.shape { return unchangedView(file: file, line: line) }
         let strides = contiguousStrides(shape)
         let offset = zip(lower, strides).reduce(0) { $0 + $1.0 * $1.1 }
         let index = stridedIndex(self.shape, strides, offset: offset)
@@ -271,5 +271,20 @@ extension Tensor {
         var shape = first.shape
         shape.insert(1, at: axis)
         return concatenated(tensors.map { $0.reshaped(to: shape) }, alongAxis: axis, file: file, line: line)
+    }
+}
+
+extension Tensor {
+    /// The same tensor as a new result of an identity op (a reshape to its own shape),
+    /// for view ops that change nothing: the result is a node of its own, so asking for
+    /// the gradient with respect to it gives the gradient through it alone, not through
+    /// every other use of this tensor. Constants are returned as they are.
+    ///
+    /// ```
+    /// y = x,   ∂L/∂y = ḡ (the gradient reaching y only)
+    /// ```
+    @inline(__always)
+    func unchangedView(file: StaticString, line: UInt) -> Tensor {
+        node == nil ? self : Tensor.result(storage, shape, .reshape, self, file: file, line: line)
     }
 }

@@ -42,11 +42,16 @@ public struct Tensor<Scalar: TensorScalar> {
         self.init(storage: TensorStorage(elements), shape: shape, node: node)
     }
 
-    /// The elements in row-major order. Setting them keeps the shape and the graph
-    /// identity (use it for in-place parameter updates); the count must not change.
+    /// The elements in row-major order; the count must not change when they are set.
+    ///
+    /// Setting them on a constant or a parameter replaces the values in place and keeps
+    /// the graph identity (how an optimiser updates a parameter). On the result of a
+    /// recorded op the write is recorded too, so gradients stay right: the new values are
+    /// constants, and nothing flows back through the values they replaced.
     ///
     /// ```
     /// scalars[i] = x[i₀, …, iₙ₋₁],  i = Σ iₖ·strideₖ
+    /// y.scalars = v   on a recorded y:   y ← where(1, v, y),   ∂y/∂(old y) = 0
     /// ```
     public var scalars: [Scalar] {
         get { storage.array }
@@ -54,6 +59,10 @@ public struct Tensor<Scalar: TensorScalar> {
             if newValue.count != storage.count {
                 tensorError("scalars: \(newValue.count) values for a tensor of shape \(shape)",
                             file: #fileID, line: #line)
+            }
+            if let node, !node.isLeafNode {
+                self = overwritten(with: TensorStorage(newValue), mask: TensorStorage(repeating: 1, count: storage.count))
+                return
             }
             storage = TensorStorage(newValue)
         }
@@ -85,12 +94,39 @@ public struct Tensor<Scalar: TensorScalar> {
 
     /// The element at a multi-index (one index per axis).
     ///
+    /// Writing an element of a constant or a parameter changes it in place. Writing an
+    /// element of the result of a recorded op is recorded (as PyTorch records an
+    /// in-place write), so the written element no longer passes gradients back:
+    ///
     /// ```
     /// x[i₀, …, iₙ₋₁] = scalars[Σ iₖ·strideₖ]   precondition: 0 ≤ iₖ < shape[k]
+    /// y[i] = v   on a recorded y:   y ← where(eᵢ, v, y),   ∂y/∂(old y) = 1 − eᵢ
     /// ```
     public subscript(indices: Int...) -> Scalar {
         get { storage[flatIndex(indices)] }
-        set { storage[flatIndex(indices)] = newValue }
+        set {
+            let flat = flatIndex(indices)
+            if let node, !node.isLeafNode {
+                var values = storage
+                values[flat] = newValue
+                var mask = TensorStorage<Scalar>(repeating: 0, count: storage.count)
+                mask[flat] = 1
+                self = overwritten(with: values, mask: mask)
+                return
+            }
+            storage[flat] = newValue
+        }
+    }
+
+    /// This recorded result with the elements where `mask` is 1 replaced by `values`
+    /// (constants), recorded as a `where` so that the replaced elements pass no gradient
+    /// back.
+    ///
+    /// ```
+    /// y = where(mask, values, self)
+    /// ```
+    func overwritten(with values: TensorStorage<Scalar>, mask: TensorStorage<Scalar>) -> Tensor<Scalar> {
+        Tensor.where(Tensor(storage: mask, shape: shape, node: nil), Tensor(storage: values, shape: shape, node: nil), self)
     }
 
     @_specialize(where Scalar == Float)

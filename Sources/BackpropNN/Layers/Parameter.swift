@@ -72,8 +72,18 @@ public protocol Layer<Scalar> {
 }
 
 extension Layer {
-    /// The parameters, in order.
-    public var parameters: [Parameter<Scalar>] { namedParameters.map(\.parameter) }
+    /// The distinct parameters, in order of first appearance: a parameter the model
+    /// uses in two places (tied weights, a layer applied twice) is listed once, as in
+    /// PyTorch's `parameters()`, so an optimiser updates it once per step with the sum of
+    /// the gradients of both uses.
+    ///
+    /// ```
+    /// parameters = unique(namedParameters.map(\.parameter))   (by identity)
+    /// ```
+    public var parameters: [Parameter<Scalar>] {
+        var seen = Set<ObjectIdentifier>()
+        return namedParameters.compactMap { seen.insert(ObjectIdentifier($0.parameter)).inserted ? $0.parameter : nil }
+    }
 
     /// The parameter called `name`, or nil.
     public func parameter(named name: String) -> Parameter<Scalar>? {
