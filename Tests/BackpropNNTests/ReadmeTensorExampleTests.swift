@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+import BackpropTestSupport
 @testable import BackpropNN
 
 /// The README's tensor example, as written there (progress silenced for the test log).
