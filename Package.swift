@@ -36,5 +36,10 @@ let package = Package(
         .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport"]),
         .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop", "BackpropTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "BackpropNN", "Backprop", "BackpropTestSupport"]),
+        // Every ```swift block of README.md and Docs/*.md, extracted into a test by the plugin.
+        .executableTarget(name: "DocExampleExtractor"),
+        .plugin(name: "DocExamples", capability: .buildTool(), dependencies: ["DocExampleExtractor"]),
+        .testTarget(name: "DocExampleTests", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"],
+                    plugins: ["DocExamples"]),
     ]
 )
