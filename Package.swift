@@ -8,6 +8,8 @@
 //   → BackpropTeaching  (explanations, walkthroughs of the lecture examples)
 //   → BackpropCommand   (the command, as a library)     backprop-bench (benchmarks)
 //   → backprop          (the command's thin main)
+// Tests: one target per module, BackpropTestSupport (helpers shared by them), and
+// DocExampleTests (the ```swift blocks of README.md and Docs/*.md, via the DocExamples plugin).
 import PackageDescription
 
 let package = Package(
