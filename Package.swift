@@ -6,7 +6,10 @@
 //   → Backprop          (graph engine: Value, Tensor, op rules, backward, gradient checking)
 //   → BackpropNN        (layers, losses, optimisers, training, data)
 //   → BackpropTeaching  (explanations, walkthroughs of the lecture examples)
-//   → backprop          (the command)     backprop-bench (benchmarks)
+//   → BackpropCommand   (the command, as a library)     backprop-bench (benchmarks)
+//   → backprop          (the command's thin main)
+// Tests: one target per module, BackpropTestSupport (helpers shared by them), and
+// DocExampleTests (the ```swift blocks of README.md and Docs/*.md, via the DocExamples plugin).
 import PackageDescription
 
 let package = Package(
@@ -26,10 +29,19 @@ let package = Package(
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv")]),
         .target(name: "BackpropTeaching", dependencies: ["Backprop", "BackpropNN"]),
-        .executableTarget(name: "BackpropCLI", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"]),
+        .target(name: "BackpropCommand", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"]),
+        .executableTarget(name: "BackpropCLI", dependencies: ["BackpropCommand"]),
         .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN"]),
-        .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
-        .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop"], exclude: ["Fixtures"]),
-        .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "BackpropNN", "Backprop"]),
+        // Shared by the test targets only: approximate equality, the in-process command runner.
+        .target(name: "BackpropTestSupport", dependencies: ["Backprop", "BackpropNN", "BackpropCommand"],
+                path: "Tests/BackpropTestSupport"),
+        .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport"]),
+        .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop", "BackpropTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "BackpropNN", "Backprop", "BackpropTestSupport"]),
+        // Every ```swift block of README.md and Docs/*.md, extracted into a test by the plugin.
+        .executableTarget(name: "DocExampleExtractor"),
+        .plugin(name: "DocExamples", capability: .buildTool(), dependencies: ["DocExampleExtractor"]),
+        .testTarget(name: "DocExampleTests", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"],
+                    plugins: ["DocExamples"]),
     ]
 )

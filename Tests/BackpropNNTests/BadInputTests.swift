@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+import BackpropTestSupport
 @testable import BackpropNN
 
 /// Every public entry point of BackpropNN that can receive bad input, with its message.

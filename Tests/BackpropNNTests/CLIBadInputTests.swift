@@ -1,25 +1,6 @@
 import Foundation
 import Testing
-
-/// The `backprop` executable built by `swift build` (the suite is skipped, with this
-/// note, when it does not exist: run `swift build` before `swift test`).
-private let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/backprop")
-
-/// Runs the command; returns its exit status, standard output and standard error.
-private func backprop(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors, as: UTF8.self))
-}
+import BackpropTestSupport
 
 private func writeTemporary(_ name: String, _ text: String) throws -> String {
     let path = temporaryPath(name)
@@ -29,9 +10,7 @@ private func writeTemporary(_ name: String, _ text: String) throws -> String {
 
 /// Every argument error of the command exits with status 2 and a message on standard
 /// error that names the problem (and nothing on standard output: no half-run).
-@Suite("Bad input: the backprop command",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path),
-                "skipped: .build/debug/backprop does not exist; run `swift build` first"))
+@Suite("Bad input: the backprop command")
 struct CLIBadInputTests {
     @Test("argument errors exit 2 with a message", arguments: [
         (["frobnicate"], "backprop: unknown command 'frobnicate'"),
@@ -63,7 +42,7 @@ struct CLIBadInputTests {
         (["inspect", "/nonexistent/m.safetensors"], "backprop: invalid safetensors file: /nonexistent/m.safetensors"),
     ])
     func argumentErrors(_ arguments: [String], _ message: String) throws {
-        let r = try backprop(arguments)
+        let r = runBackprop(arguments)
         #expect(r.status == 2, "\(arguments): status \(r.status)")
         #expect(r.err.contains(message), "\(arguments): \(r.err)")
         #expect(!r.out.contains("final loss"), "nothing was trained")
@@ -72,19 +51,19 @@ struct CLIBadInputTests {
     @Test("bad CSV files: a ragged row and a NaN are named by file, line and column")
     func badCSV() throws {
         let ragged = try writeTemporary("ragged.csv", "a,b,y\n1,2,0\n3,4\n")
-        let r1 = try backprop(["train", "csv", ragged, "--label", "y"])
+        let r1 = runBackprop(["train", "csv", ragged, "--label", "y"])
         #expect(r1.status == 2 && r1.err.contains("backprop: \(ragged):3: 2 fields, but the header has 3"), "\(r1.err)")
         let nan = try writeTemporary("nan.csv", "a,b,y\n1,2,0\n3,nan,1\n")
-        let r2 = try backprop(["train", "csv", nan, "--label", "y"])
+        let r2 = runBackprop(["train", "csv", nan, "--label", "y"])
         #expect(r2.status == 2 && r2.err.contains("backprop: \(nan):3: column 'b' (2): 'nan' is not finite"), "\(r2.err)")
     }
 
     @Test("a model file for another network is refused by name and shape")
     func mismatchedModel() throws {
         let path = temporaryPath("xor.safetensors")
-        let saved = try backprop(["train", "xor", "--epochs", "2", "--save", path])
+        let saved = runBackprop(["train", "xor", "--epochs", "2", "--save", path])
         #expect(saved.status == 0, "\(saved.err)")
-        let r = try backprop(["train", "xor", "--hidden", "3", "--epochs", "1", "--load", path])
+        let r = runBackprop(["train", "xor", "--hidden", "3", "--epochs", "1", "--load", path])
         #expect(r.status == 2)
         #expect(r.err.contains("backprop: \(path): tensor '0.W' has shape [4, 2], the model's parameter has shape [3, 2]"), "\(r.err)")
     }
@@ -92,9 +71,7 @@ struct CLIBadInputTests {
 
 /// `backprop train --engine`: both engines train, the summary line names the engine, and
 /// the usage lists the flag.
-@Suite("The backprop command: train --engine",
-       .enabled(if: FileManager.default.isExecutableFile(atPath: executable.path),
-                "skipped: .build/debug/backprop does not exist; run `swift build` first"))
+@Suite("The backprop command: train --engine")
 struct CLITrainEngineTests {
     /// The "final loss …" line of a run.
     private func summary(_ out: String) -> Substring? {
@@ -103,9 +80,9 @@ struct CLITrainEngineTests {
 
     @Test("compiled (the default) and eager give the same final loss and name the engine")
     func engines() throws {
-        let byDefault = try backprop(["train", "xor", "--epochs", "40"])
-        let compiled = try backprop(["train", "xor", "--epochs", "40", "--engine", "compiled"])
-        let eager = try backprop(["train", "xor", "--epochs", "40", "--engine", "eager"])
+        let byDefault = runBackprop(["train", "xor", "--epochs", "40"])
+        let compiled = runBackprop(["train", "xor", "--epochs", "40", "--engine", "compiled"])
+        let eager = runBackprop(["train", "xor", "--epochs", "40", "--engine", "eager"])
         for r in [byDefault, compiled, eager] { #expect(r.status == 0, "\(r.err)") }
         let lines = [byDefault, compiled, eager].map { summary($0.out) }
         #expect(lines[0]?.contains(", compiled engine, ") == true, "\(lines[0] ?? "no summary")")
@@ -118,7 +95,7 @@ struct CLITrainEngineTests {
 
     @Test("the usage lists --engine")
     func usage() throws {
-        let r = try backprop(["train", "xor", "--engine"])
+        let r = runBackprop(["train", "xor", "--engine"])
         #expect(r.err.contains("--engine compiled|eager"), "\(r.err)")
     }
 }

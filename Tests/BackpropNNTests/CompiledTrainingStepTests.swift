@@ -1,4 +1,5 @@
 import Testing
+import BackpropTestSupport
 import Foundation
 import Backprop
 @testable import BackpropNN
@@ -14,18 +15,6 @@ struct CompiledTrainingStepTests {
     static func oneHot(_ labels: [Int], classes: Int) -> Tensor<Double> {
         Tensor(shape: [labels.count, classes],
                scalars: labels.flatMap { l in (0..<classes).map { $0 == l ? 1.0 : 0.0 } })
-    }
-
-    static func relativelyClose(_ a: [Double], _ b: [Double], tolerance: Double) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
-    }
-
-    /// The parameters of two models agree (values, or gradients).
-    static func same(_ a: [Parameter<Double>], _ b: [Parameter<Double>], gradients: Bool, tolerance: Double) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { p, q in
-            let (x, y) = gradients ? (p.gradient?.scalars ?? [], q.gradient?.scalars ?? []) : (p.value.scalars, q.value.scalars)
-            return !x.isEmpty && relativelyClose(x, y, tolerance: tolerance)
-        }
     }
 
     enum LossKind: CaseIterable, Sendable { case halfSSE, mse, crossEntropy }
@@ -55,9 +44,9 @@ struct CompiledTrainingStepTests {
             let eagerLoss = kind == .crossEntropy
                 ? Loss.softmaxCrossEntropy(logits: eagerModel(x), labels: labels) : lossFunction(eagerModel(x), y)
             eagerLoss.backward()
-            #expect(Self.relativelyClose([compiledLoss], [eagerLoss.scalar], tolerance: 1e-12), "\(kind) \(activation) trial \(trial)")
+            #expect(isClose([compiledLoss], [eagerLoss.scalar], tolerance: 1e-12), "\(kind) \(activation) trial \(trial)")
             for (p, q) in zip(compiledModel.namedParameters, eagerModel.namedParameters) {
-                #expect(Self.relativelyClose(p.parameter.gradient?.scalars ?? [], q.parameter.gradient?.scalars ?? [-1], tolerance: 1e-12),
+                #expect(isClose(p.parameter.gradient?.scalars ?? [], q.parameter.gradient?.scalars ?? [-1], tolerance: 1e-12),
                         "\(kind) \(activation) trial \(trial) \(p.name): \(String(describing: p.parameter.gradient)) vs \(String(describing: q.parameter.gradient))")
             }
             // Move the weights (both models alike): the next call must read the new values.
@@ -81,7 +70,7 @@ struct CompiledTrainingStepTests {
         try step(x2, y2)
         Loss.halfSumOfSquares(twin(x1), y1).backward()
         Loss.halfSumOfSquares(twin(x2), y2).backward()
-        #expect(Self.same(model.parameters, twin.parameters, gradients: true, tolerance: 1e-13))
+        #expect(isClose(model.parameters, twin.parameters, gradients: true, tolerance: 1e-13))
     }
 
     // MARK: training runs
@@ -106,8 +95,8 @@ struct CompiledTrainingStepTests {
             sgdE.step()
             lossesE.append(loss.scalar)
         }
-        #expect(Self.same(compiled.parameters, eager.parameters, gradients: false, tolerance: 1e-10))
-        #expect(Self.relativelyClose(lossesC, lossesE, tolerance: 1e-10))
+        #expect(isClose(compiled.parameters, eager.parameters, gradients: false, tolerance: 1e-10))
+        #expect(isClose(lossesC, lossesE, tolerance: 1e-10))
         #expect(lossesC.last! < 0.05 * lossesC.first!, "it learns XOR: \(lossesC.first!) → \(lossesC.last!)")
     }
 
@@ -125,7 +114,7 @@ struct CompiledTrainingStepTests {
             Loss.meanSquaredError(eager(Self.xorInputs), Self.xorTargets).backward()
             adamE.step()
         }
-        #expect(Self.same(compiled.parameters, eager.parameters, gradients: false, tolerance: 1e-10))
+        #expect(isClose(compiled.parameters, eager.parameters, gradients: false, tolerance: 1e-10))
     }
 
     @Test func smallerLastBatchCompilesASecondProgram() throws {
@@ -148,10 +137,10 @@ struct CompiledTrainingStepTests {
                 let le = Loss.softmaxCrossEntropy(logits: eager(xb), labels: batchLabels)
                 le.backward()
                 sgdE.step()
-                #expect(Self.relativelyClose([lc], [le.scalar], tolerance: 1e-12), "batch at \(start)")
+                #expect(isClose([lc], [le.scalar], tolerance: 1e-12), "batch at \(start)")
             }
         }
-        #expect(Self.same(compiled.parameters, eager.parameters, gradients: false, tolerance: 1e-12))
+        #expect(isClose(compiled.parameters, eager.parameters, gradients: false, tolerance: 1e-12))
         #expect(step.programs.count == 2)
         let p4 = try step.program(input: Self.random([4, 4], &rng), target: Self.oneHot([0, 1, 2, 0], classes: 3))
         let p2 = try step.program(input: Self.random([2, 4], &rng), target: Self.oneHot([0, 1], classes: 3))
@@ -169,7 +158,7 @@ struct CompiledTrainingStepTests {
         let b = Tensor(shape: z.shape, scalars: z.scalars, requiresGradient: true)
         let oneHot = Loss.softmaxCrossEntropy(logits: a, oneHotTargets: Self.oneHot(labels, classes: classes))
         let byLabel = Loss.softmaxCrossEntropy(logits: b, labels: labels)
-        #expect(Self.relativelyClose([oneHot.scalar], [byLabel.scalar], tolerance: 1e-14))
+        #expect(isClose([oneHot.scalar], [byLabel.scalar], tolerance: 1e-14))
         oneHot.backward()
         byLabel.backward()
         // Closed forms: E = −(1/m) Σ log softmax(zᵢ)[yᵢ],  ∂E/∂z = (softmax(z) − y)/m.
@@ -182,9 +171,9 @@ struct CompiledTrainingStepTests {
             energy -= log(e[labels[i]] / s) / Double(m)
             expected += (0..<classes).map { (e[$0] / s - ($0 == labels[i] ? 1 : 0)) / Double(m) }
         }
-        #expect(Self.relativelyClose([oneHot.scalar], [energy], tolerance: 1e-13))
-        #expect(Self.relativelyClose(a.gradient!.scalars, expected, tolerance: 1e-13), "\(a.gradient!.scalars) vs \(expected)")
-        #expect(Self.relativelyClose(b.gradient!.scalars, expected, tolerance: 1e-13))
+        #expect(isClose([oneHot.scalar], [energy], tolerance: 1e-13))
+        #expect(isClose(a.gradient!.scalars, expected, tolerance: 1e-13), "\(a.gradient!.scalars) vs \(expected)")
+        #expect(isClose(b.gradient!.scalars, expected, tolerance: 1e-13))
     }
 
     // MARK: untraceable models

@@ -1,16 +1,11 @@
 import Testing
+import BackpropTestSupport
 import Backprop
 @testable import BackpropNN
 
 /// `CompiledTrainingStep(x, y, updating: &optimizer)` and `Optimizer.step(gradients:)`
 /// against eager training (`zeroGradients`, `backward`, `step`) on twin models.
 @Suite struct CompiledUpdateTests {
-    static func close(_ a: [Parameter<Double>], _ b: [Parameter<Double>], tolerance: Double) -> Bool {
-        zip(a, b).allSatisfy { p, q in
-            zip(p.value.scalars, q.value.scalars).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
-        }
-    }
-
     static var xor: (x: Tensor<Double>, y: Tensor<Double>) { (Tensor<Double>([[0, 0], [0, 1], [1, 0], [1, 1]]), y: Tensor<Double>([[0], [1], [1], [0]])) }
 
     /// Trains twins for `steps` steps: eager with `makeOptimizer`, compiled with the fused call.
@@ -36,7 +31,7 @@ import Backprop
 
     @Test func fusedSGDWithMomentumMatchesEager() throws {
         let run = try Self.trainTwins(steps: 200) { SGD(parameters: $0, learningRate: 0.5, momentum: 0.9) }
-        #expect(Self.close(run.compiled.parameters, run.eager.parameters, tolerance: 1e-10))
+        #expect(isClose(run.compiled.parameters, run.eager.parameters, tolerance: 1e-10))
         #expect(run.losses.allSatisfy { Swift.abs($0.0 - $0.1) <= 1e-10 * Swift.max(1, $0.0) })
         // The losses moved: the comparison is not between two untrained models.
         #expect(run.losses.last!.0 < 0.5 * run.losses.first!.0)
@@ -46,7 +41,7 @@ import Backprop
 
     @Test func fusedAdamMatchesEager() throws {
         let run = try Self.trainTwins(steps: 150) { Adam(parameters: $0, learningRate: 0.05) }
-        #expect(Self.close(run.compiled.parameters, run.eager.parameters, tolerance: 1e-10))
+        #expect(isClose(run.compiled.parameters, run.eager.parameters, tolerance: 1e-10))
     }
 
     /// An optimiser that only implements `step()` gets `step(gradients:)` from the protocol:
@@ -63,7 +58,7 @@ import Backprop
 
     @Test func customOptimizerThroughTheDefaultStepWithGradients() throws {
         let run = try Self.trainTwins(steps: 50) { HalvingDescent(parameters: $0) }
-        #expect(Self.close(run.compiled.parameters, run.eager.parameters, tolerance: 1e-10))
+        #expect(isClose(run.compiled.parameters, run.eager.parameters, tolerance: 1e-10))
     }
 
     @Test func defaultStepWithGradientsPutsAccumulatedGradientsBack() {

@@ -1,6 +1,7 @@
 import Backprop
 import Foundation
 import Testing
+import BackpropTestSupport
 @testable import BackpropNN
 
 @Suite("Losses")
@@ -10,7 +11,7 @@ struct LossTests {
     func t(_ m: [[Double]], grad: Bool = false) -> Tensor<Double> {
         Tensor(shape: [m.count, m[0].count], scalars: m.flatMap { $0 }, requiresGradient: grad)
     }
-    func close(_ a: Double, _ b: Double) -> Bool { Swift.abs(a - b) <= 1e-12 * Swift.max(1, Swift.abs(b)) }
+    func close(_ a: Double, _ b: Double) -> Bool { isClose(a, b, tolerance: 1e-12) }
 
     @Test("values equal their closed forms")
     func closedForms() {

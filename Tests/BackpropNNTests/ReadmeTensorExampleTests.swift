@@ -1,9 +1,13 @@
 import Backprop
 import Foundation
 import Testing
+import BackpropTestSupport
 @testable import BackpropNN
 
-/// The README's tensor example, as written there (progress silenced for the test log).
+/// The claims of the README's tensor example (test accuracy ≈ 0.97; saved parameters load
+/// back). The example itself is compiled from README.md by DocExampleTests (compile-only:
+/// it prints progress and writes into the current directory); this runs the same training
+/// with progress silenced and a temporary file.
 @Suite("README: tensors and layers")
 struct ReadmeTensorExampleTests {
     @Test("digits in a dozen lines, saved and loaded back")

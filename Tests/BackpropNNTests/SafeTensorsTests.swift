@@ -1,17 +1,12 @@
 import Backprop
 import Foundation
 import Testing
+import BackpropTestSupport
 @testable import BackpropNN
 
 /// Paths of the fixtures written by Python's `safetensors` (Scripts/make-safetensors-fixtures.py).
 func fixture(_ name: String) -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)").path
-}
-
-func temporaryPath(_ name: String) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent(name).path
 }
 
 @Suite("safetensors")

@@ -2,6 +2,7 @@ import Backprop
 @testable import BackpropTeaching
 import Foundation
 import Testing
+import BackpropTestSupport
 
 @Suite("Step-through page")
 struct StepPageTests {
@@ -28,7 +29,7 @@ struct StepPageTests {
         graph.backward()
         let order = graph.topologicalOrder()
         #expect(nodes.count == order.count && steps.count == 2 * order.count)
-        let close = { (a: Double, b: Double) in Swift.abs(a - b) <= 1e-12 * Swift.max(1, Swift.abs(b)) }
+        let close = { (a: Double, b: Double) in isClose(a, b, tolerance: 1e-12) }
         // Forward: every node once, each after its inputs (a topological order).
         let forward = steps.prefix(order.count).map { $0["node"] as! Int }
         #expect(Set(forward) == Set(0..<order.count))

@@ -1,4 +1,5 @@
 import Testing
+import BackpropTestSupport
 import Foundation
 import Backprop
 
@@ -9,17 +10,6 @@ enum ProgramReference {
     /// A tensor of the given shape with seeded normal entries times `scale`, plus `offset`.
     static func random(_ shape: [Int], _ rng: inout SeededGenerator, scale: Double = 1, offset: Double = 0) -> Tensor<Double> {
         Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in offset + scale * rng.nextNormal() })
-    }
-
-    /// Same shape, and every element within `tolerance` (relative to max(1, |reference|)).
-    static func close(_ a: Tensor<Double>, _ reference: Tensor<Double>, tolerance: Double = 1e-10) -> Bool {
-        a.shape == reference.shape
-            && zip(a.scalars, reference.scalars).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
-    }
-
-    static func close(_ a: [Double], _ reference: [Double], tolerance: Double) -> Bool {
-        a.count == reference.count
-            && zip(a, reference).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
     }
 
     /// The eager value of `f` and its gradients with respect to the inputs at `indices`
@@ -307,11 +297,11 @@ struct TensorProgramBehaviourTests {
             let xs = Self.mlpInputs(&rng)
             let outputs = program(xs)
             let (value, grads) = R.eager(Self.mlpLoss, at: xs, withRespectTo: wrt)
-            #expect(R.close(outputs[0], value, tolerance: 1e-12), "trial \(trial): \(outputs[0]) vs \(value)")
+            #expect(isClose(outputs[0], value, tolerance: 1e-12), "trial \(trial): \(outputs[0]) vs \(value)")
             for (k, i) in wrt.enumerated() {
-                #expect(R.close(outputs[k + 1], grads[k], tolerance: 1e-12), "trial \(trial) gradient \(i)")
+                #expect(isClose(outputs[k + 1], grads[k], tolerance: 1e-12), "trial \(trial) gradient \(i)")
                 let numeric = R.centralDifferences(Self.mlpLoss, at: xs, input: i)
-                #expect(R.close(outputs[k + 1], numeric, tolerance: 1e-6), "trial \(trial) input \(i): \(outputs[k + 1]) vs \(numeric)")
+                #expect(isClose(outputs[k + 1], numeric, tolerance: 1e-6), "trial \(trial) input \(i): \(outputs[k + 1]) vs \(numeric)")
             }
         }
         // The eager function itself passes the checker at the last point (the reference is sound).
@@ -330,7 +320,7 @@ struct TensorProgramBehaviourTests {
         for _ in 0..<3 {
             let xs = Self.mlpInputs(&rng)
             let got = program(xs), want = f(xs)
-            for k in 0..<3 { #expect(R.close(got[k], want[k], tolerance: 1e-13)) }
+            for k in 0..<3 { #expect(isClose(got[k], want[k], tolerance: 1e-13)) }
         }
     }
 
@@ -355,9 +345,9 @@ struct TensorProgramBehaviourTests {
             let closed = zip(x.scalars, v.scalars).map { xi, vi in
                 (-xi * xi * sin(xi) + 4 * xi * cos(xi) + 2 * sin(xi)) * vi + 2 * total
             }
-            #expect(R.close(got.scalars, closed, tolerance: 1e-12), "trial \(trial): \(got.scalars) vs \(closed)")
+            #expect(isClose(got.scalars, closed, tolerance: 1e-12), "trial \(trial): \(got.scalars) vs \(closed)")
             let eager = hvp([Tensor(shape: x.shape, scalars: x.scalars, requiresGradient: true), v])[0]
-            #expect(R.close(got, eager.detached(), tolerance: 1e-13), "trial \(trial)")
+            #expect(isClose(got, eager.detached(), tolerance: 1e-13), "trial \(trial)")
         }
     }
 
@@ -374,13 +364,13 @@ struct TensorProgramBehaviourTests {
             let xs = Self.mlpInputs(&rng)
             let got = program(xs)
             let eager = f(xs.map { Tensor(shape: $0.shape, scalars: $0.scalars, requiresGradient: true) })
-            for k in 0..<3 { #expect(R.close(got[k], eager[k].detached(), tolerance: 1e-11), "trial \(trial) output \(k)") }
+            for k in 0..<3 { #expect(isClose(got[k], eager[k].detached(), tolerance: 1e-11), "trial \(trial) output \(k)") }
             // And the last output against central differences of h in W₂.
             let hOnly: ([Tensor<Double>]) -> Tensor<Double> = { p in
                 let q = p.map { Tensor(shape: $0.shape, scalars: $0.scalars, requiresGradient: true) }
                 return f(q)[0].detached()
             }
-            #expect(R.close(got[2], R.centralDifferences(hOnly, at: xs, input: 2), tolerance: 1e-6), "trial \(trial)")
+            #expect(isClose(got[2], R.centralDifferences(hOnly, at: xs, input: 2), tolerance: 1e-6), "trial \(trial)")
         }
     }
 
@@ -398,10 +388,10 @@ struct TensorProgramBehaviourTests {
         // A new shape needs its own program; same function, traced at [3].
         let program3 = try TensorProgram(inputs: [Tensor<Double>([0, 0, 0])], f)
         let out = program3(Tensor<Double>(x))
-        #expect(R.close(out[0].scalars, x.map { 4 * $0 * $0 * $0 + exp($0) }, tolerance: 1e-13))
-        #expect(R.close(out[1].scalars, x.map { 12 * $0 * $0 + exp($0) }, tolerance: 1e-13))
-        #expect(R.close(out[2].scalars, x.map { 24 * $0 + exp($0) }, tolerance: 1e-13))
-        #expect(R.close(program(Tensor<Double>([3, 1]))[2].scalars, [72 + exp(3), 24 + exp(1)], tolerance: 1e-13))
+        #expect(isClose(out[0].scalars, x.map { 4 * $0 * $0 * $0 + exp($0) }, tolerance: 1e-13))
+        #expect(isClose(out[1].scalars, x.map { 12 * $0 * $0 + exp($0) }, tolerance: 1e-13))
+        #expect(isClose(out[2].scalars, x.map { 24 * $0 + exp($0) }, tolerance: 1e-13))
+        #expect(isClose(program(Tensor<Double>([3, 1]))[2].scalars, [72 + exp(3), 24 + exp(1)], tolerance: 1e-13))
     }
 
     // MARK: detached copies, shapes, reductions
@@ -429,12 +419,12 @@ struct TensorProgramBehaviourTests {
         let x: [Double] = [-1.2, 0.4, 2]
         let y = x.map { tanh($0) }
         let eager = R.eager(f, at: [Tensor<Double>(x)], withRespectTo: [0])
-        #expect(R.close(eager.gradients[0].scalars, y.map { (1 - $0 * $0) * $0 }, tolerance: 1e-14), "the eager reference")
+        #expect(isClose(eager.gradients[0].scalars, y.map { (1 - $0 * $0) * $0 }, tolerance: 1e-14), "the eager reference")
         do {
             let program = try TensorProgram(valueAndGradientsOf: f, at: [Tensor<Double>([0.1, 0.2, 0.3])], withRespectTo: [0])
             let out = program(Tensor<Double>(x))
-            #expect(R.close(out[0].scalars, [y.map { $0 * $0 }.reduce(0, +)], tolerance: 1e-14))
-            #expect(R.close(out[1], eager.gradients[0], tolerance: 1e-14), "\(out[1].scalars)")
+            #expect(isClose(out[0].scalars, [y.map { $0 * $0 }.reduce(0, +)], tolerance: 1e-14))
+            #expect(isClose(out[1], eager.gradients[0], tolerance: 1e-14), "\(out[1].scalars)")
         }
     }
 
@@ -448,9 +438,9 @@ struct TensorProgramBehaviourTests {
         for x: [Double] in [[-0.5, 4, 7], [0.25, -1, 2]] {
             let out = program(Tensor<Double>(x))
             let s = x.map { $0 * $0 }.reduce(0, +)
-            #expect(R.close(out[0].scalars, [s * s], tolerance: 1e-14))
-            #expect(R.close(out[1].scalars, x.map { 2 * s * $0 }, tolerance: 1e-14), "\(out[1].scalars)")
-            #expect(R.close(out[1], R.eager(f, at: [Tensor<Double>(x)], withRespectTo: [0]).gradients[0], tolerance: 1e-14))
+            #expect(isClose(out[0].scalars, [s * s], tolerance: 1e-14))
+            #expect(isClose(out[1].scalars, x.map { 2 * s * $0 }, tolerance: 1e-14), "\(out[1].scalars)")
+            #expect(isClose(out[1], R.eager(f, at: [Tensor<Double>(x)], withRespectTo: [0]).gradients[0], tolerance: 1e-14))
         }
         // Through an intermediate and a reshape: t = reshape(tanh x), f = (Σ t ⊙ stop(t))².
         let g: ([Tensor<Double>]) -> Tensor<Double> = { p in
@@ -461,7 +451,7 @@ struct TensorProgramBehaviourTests {
         let program2 = try TensorProgram(valueAndGradientsOf: g, at: [Tensor<Double>([1, 2, 3])], withRespectTo: [0])
         let x: [Double] = [0.3, -0.8, 1.1]
         let t = x.map { tanh($0) }, s = t.map { $0 * $0 }.reduce(0, +)
-        #expect(R.close(program2(Tensor<Double>(x))[1].scalars, t.map { 2 * s * (1 - $0 * $0) * $0 }, tolerance: 1e-14))
+        #expect(isClose(program2(Tensor<Double>(x))[1].scalars, t.map { 2 * s * (1 - $0 * $0) * $0 }, tolerance: 1e-14))
     }
 
     @Test func detachedCopiesInAForwardProgramFollowNewInputs() throws {
@@ -479,7 +469,7 @@ struct TensorProgramBehaviourTests {
         for trial in 0..<3 {
             let xs = [R.random([2, 3], &rng), R.random([2, 3], &rng)]
             let got = program(xs), want = f(xs)
-            for k in want.indices { #expect(R.close(got[k], want[k], tolerance: 1e-14), "trial \(trial) output \(k)") }
+            for k in want.indices { #expect(isClose(got[k], want[k], tolerance: 1e-14), "trial \(trial) output \(k)") }
         }
     }
 
@@ -507,8 +497,8 @@ struct TensorProgramBehaviourTests {
         let x = Tensor<Double>([0.5, -1.5])
         let out = program(x, x)
         let (value, grads) = R.eager(f, at: [x, x], withRespectTo: [0, 1])
-        #expect(R.close(out[0], value, tolerance: 1e-15))
-        #expect(R.close(out[1], grads[0], tolerance: 1e-15) && R.close(out[2], grads[1], tolerance: 1e-15))
+        #expect(isClose(out[0], value, tolerance: 1e-15))
+        #expect(isClose(out[1], grads[0], tolerance: 1e-15) && isClose(out[2], grads[1], tolerance: 1e-15))
     }
 
     /// Σ w ⊙ g(x) for several shape paths, value and gradients against eager at new inputs.
@@ -564,12 +554,12 @@ struct TensorProgramBehaviourTests {
             let xs = shapes.map { R.random($0, &rng) }
             let out = program(xs)
             let (value, grads) = R.eager(f, at: xs, withRespectTo: wrt)
-            #expect(R.close(out[0], value, tolerance: 1e-12), "\(name) trial \(trial) value")
+            #expect(isClose(out[0], value, tolerance: 1e-12), "\(name) trial \(trial) value")
             for k in wrt {
-                #expect(R.close(out[k + 1], grads[k], tolerance: 1e-12),
+                #expect(isClose(out[k + 1], grads[k], tolerance: 1e-12),
                         "\(name) trial \(trial) gradient \(k)\nprogram \(out[k + 1])\neager \(grads[k])\n\(program)")
             }
-            #expect(R.close(forward(xs)[0], g(xs), tolerance: 1e-13), "\(name) trial \(trial) forward")
+            #expect(isClose(forward(xs)[0], g(xs), tolerance: 1e-13), "\(name) trial \(trial) forward")
         }
     }
 
@@ -627,16 +617,16 @@ struct TensorProgramBehaviourTests {
         let x: [Double] = [-1.5, 2], w: [Double] = [0.5, -3]
         let out = program(Tensor<Double>(x), Tensor<Double>(w))
         let softplus = x.map { log(1 + exp($0)) }
-        #expect(R.close(out[0].scalars, [zip(softplus, w).map(*).reduce(0, +)], tolerance: 1e-14))
-        #expect(R.close(out[1].scalars, zip(x, w).map { $1 / (1 + exp(-$0)) }, tolerance: 1e-14))
-        #expect(R.close(out[2].scalars, softplus, tolerance: 1e-14))
+        #expect(isClose(out[0].scalars, [zip(softplus, w).map(*).reduce(0, +)], tolerance: 1e-14))
+        #expect(isClose(out[1].scalars, zip(x, w).map { $1 / (1 + exp(-$0)) }, tolerance: 1e-14))
+        #expect(isClose(out[2].scalars, softplus, tolerance: 1e-14))
         // Second order through the custom rule: ∂²/∂x² Σ softplus = σ(x)(1 − σ(x)).
         let second = try TensorProgram(inputs: [Tensor<Double>([0, 0])]) { p in
             let g = gradients(of: Softplus()(p[0]).sum(), withRespectTo: [p[0]], createGraph: true)[0]
             return gradients(of: g.sum(), withRespectTo: [p[0]], createGraph: true)
         }
         let s = x.map { 1 / (1 + exp(-$0)) }
-        #expect(R.close(second(Tensor<Double>(x))[0].scalars, s.map { $0 * (1 - $0) }, tolerance: 1e-14))
+        #expect(isClose(second(Tensor<Double>(x))[0].scalars, s.map { $0 * (1 - $0) }, tolerance: 1e-14))
     }
 
     @Test func customOpWithADetachedOutputInItsRule() throws {
@@ -645,11 +635,11 @@ struct TensorProgramBehaviourTests {
         let f: ([Tensor<Double>]) -> Tensor<Double> = { p in (DetachedExp()(p[0]) * p[1]).sum() }
         let program = try TensorProgram(valueAndGradientsOf: f, at: [Tensor<Double>([0.1, 0.2]), Tensor<Double>([1, 1])], withRespectTo: [0])
         let x: [Double] = [-1.5, 2], w: [Double] = [0.5, -3]
-        #expect(R.close(program(Tensor<Double>(x), Tensor<Double>(w))[1].scalars, zip(x, w).map { exp($0) * $1 }, tolerance: 1e-14))
+        #expect(isClose(program(Tensor<Double>(x), Tensor<Double>(w))[1].scalars, zip(x, w).map { exp($0) * $1 }, tolerance: 1e-14))
         // With the constant seed as upstream, seed × detached output is recomputed from the input too.
         do {
             let plain = try TensorProgram(valueAndGradientsOf: { p in DetachedExp()(p[0]).sum() }, at: [Tensor<Double>([0.1, 0.2])], withRespectTo: [0])
-            #expect(R.close(plain(Tensor<Double>(x))[1].scalars, x.map { exp($0) }, tolerance: 1e-14))
+            #expect(isClose(plain(Tensor<Double>(x))[1].scalars, x.map { exp($0) }, tolerance: 1e-14))
         }
     }
 
@@ -670,7 +660,7 @@ struct TensorProgramBehaviourTests {
             let a = R.random([2, 2], &rng), b = R.random([2, 2], &rng)
             let out = program(a, b)
             let want = f([a, b])
-            for k in 0..<4 { #expect(R.close(out[k], want[k], tolerance: 1e-14)) }
+            for k in 0..<4 { #expect(isClose(out[k], want[k], tolerance: 1e-14)) }
             runs.append(out)
         }
         for k in 0..<4 { #expect(first[k].scalars == firstCopy[k].scalars, "output \(k) of run 1 was overwritten") }
@@ -686,7 +676,7 @@ struct TensorProgramBehaviourTests {
         program.setInput(a1, at: 1)
         program.run()
         #expect(held.scalars == firstCopy[0].scalars)
-        #expect(R.close(program.output(at: 0), f([b1, a1])[0], tolerance: 1e-14))
+        #expect(isClose(program.output(at: 0), f([b1, a1])[0], tolerance: 1e-14))
     }
 
     @Test func mutatingAHeldResultDoesNotCorruptTheProgram() throws {
@@ -726,7 +716,7 @@ struct TensorProgramBehaviourTests {
         for (n, h) in history.enumerated() {
             let scale = pow(0.5, Double(n + 1))
             let expected: [Double] = [2 - 2 * scale, 2 + 8 * scale]
-            #expect(R.close(h.scalars, expected, tolerance: 1e-15), "step \(n + 1): \(h.scalars)")
+            #expect(isClose(h.scalars, expected, tolerance: 1e-15), "step \(n + 1): \(h.scalars)")
         }
         // And through the lower-level API, the output handed straight back.
         program.setInput(Tensor<Double>([0, 10]), at: 0)
@@ -736,7 +726,7 @@ struct TensorProgramBehaviourTests {
             program.run()
         }
         let expected: [Double] = [2 - 2 / 64.0, 2 + 8 / 64.0]
-        #expect(R.close(program.output(at: 0).scalars, expected, tolerance: 1e-15))
+        #expect(isClose(program.output(at: 0).scalars, expected, tolerance: 1e-15))
     }
 
     // MARK: Float
@@ -762,9 +752,9 @@ struct TensorProgramBehaviourTests {
             // The reference at the Float-rounded inputs, in Double.
             let rounded = xs.map { Tensor(shape: $0.shape, scalars: $0.scalars.map { Double(Float($0)) }) }
             let (value, grads) = R.eager(lossD, at: rounded, withRespectTo: wrt)
-            #expect(R.close(out[0].scalars.map(Double.init), value.scalars, tolerance: 1e-5), "trial \(trial)")
+            #expect(isClose(out[0].scalars.map(Double.init), value.scalars, tolerance: 1e-5), "trial \(trial)")
             for k in wrt.indices {
-                #expect(R.close(out[k + 1].scalars.map(Double.init), grads[k].scalars, tolerance: 1e-5),
+                #expect(isClose(out[k + 1].scalars.map(Double.init), grads[k].scalars, tolerance: 1e-5),
                         "trial \(trial) gradient \(k): \(out[k + 1].scalars) vs \(grads[k].scalars)")
             }
         }
@@ -788,7 +778,7 @@ struct TensorProgramBehaviourTests {
         let x0: [Double] = [5, -1, 0.5]
         let an = pow(a, Double(n))
         let out = program(Tensor<Double>(x0))[0]
-        #expect(R.close(out.scalars, x0.map { 1 + ($0 - 1) * an }, tolerance: 1e-9), "\(out.scalars)")
+        #expect(isClose(out.scalars, x0.map { 1 + ($0 - 1) * an }, tolerance: 1e-9), "\(out.scalars)")
     }
 
     @Test func longChainGradientMatchesTheClosedForm() throws {
@@ -799,8 +789,8 @@ struct TensorProgramBehaviourTests {
         let x0: [Double] = [5, -1, 0.5]
         let an = pow(a, Double(n))
         let out = program(Tensor<Double>(x0))
-        #expect(R.close(out[0].scalars, [x0.map { 1 + ($0 - 1) * an }.reduce(0, +)], tolerance: 1e-9), "\(out[0].scalars)")
-        #expect(R.close(out[1].scalars, [an, an, an], tolerance: 1e-9), "\(out[1].scalars) vs \(an)")
+        #expect(isClose(out[0].scalars, [x0.map { 1 + ($0 - 1) * an }.reduce(0, +)], tolerance: 1e-9), "\(out[0].scalars)")
+        #expect(isClose(out[1].scalars, [an, an, an], tolerance: 1e-9), "\(out[1].scalars) vs \(an)")
     }
 
     // MARK: random graphs
@@ -820,8 +810,8 @@ struct TensorProgramBehaviourTests {
                 let value = graph(params).sum()
                 let grads: [Tensor<Double>] = value.requiresGradient
                     ? gradients(of: value, withRespectTo: params) : xs.map { Tensor.zeros(shape: $0.shape) }
-                var ok = R.close(out[0], value.detached(), tolerance: 1e-10)
-                for i in wrt { ok = ok && R.close(out[i + 1], grads[i], tolerance: 1e-10) }
+                var ok = isClose(out[0], value.detached(), tolerance: 1e-10)
+                for i in wrt { ok = ok && isClose(out[i + 1], grads[i], tolerance: 1e-10) }
                 if !ok {
                     failures += 1
                     if failures <= 3 {

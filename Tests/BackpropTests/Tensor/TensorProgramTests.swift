@@ -1,4 +1,5 @@
 import Testing
+import BackpropTestSupport
 @testable import Backprop
 
 /// Compiled programs against the eager engine (itself checked against finite
@@ -9,10 +10,6 @@ import Testing
     /// such as log's and sqrt's are kept too).
     static func perturbed(_ x: [Tensor<Double>], _ rng: inout SeededGenerator) -> [Tensor<Double>] {
         x.map { t in Tensor(shape: t.shape, scalars: t.scalars.map { $0 * (0.8 + 0.4 * rng.nextUnitInterval()) }) }
-    }
-
-    static func close(_ a: Tensor<Double>, _ b: Tensor<Double>, tolerance: Double = 1e-10) -> Bool {
-        a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
     }
 
     /// L = Σ w ⊙ op(x): every output element gets its own weight, so every entry of the
@@ -34,9 +31,9 @@ import Testing
                 let params = x.map { $0.requiringGradient() }
                 let eager = loss(params)
                 let eagerGradients = gradients(of: eager, withRespectTo: params)
-                #expect(TensorProgramTests.close(outputs[0], eager.detached()), "\(kind) trial \(trial) value \(instance)")
+                #expect(isClose(outputs[0], eager.detached()), "\(kind) trial \(trial) value \(instance)")
                 for i in params.indices {
-                    #expect(TensorProgramTests.close(outputs[i + 1], eagerGradients[i]),
+                    #expect(isClose(outputs[i + 1], eagerGradients[i]),
                             "\(kind) trial \(trial) gradient \(i) \(instance)\nprogram \(outputs[i + 1])\neager \(eagerGradients[i])\n\(program)")
                 }
             }

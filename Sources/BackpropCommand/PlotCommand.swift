@@ -14,25 +14,25 @@ enum PlotCommand {
           --output FILE   where to write (default: KIND.svg in the current directory)
         """
 
-    static func run(_ arguments: [String]) throws {
+    static func run(_ arguments: [String], console: Console) throws {
         var rest = arguments
         var output: String?
         var linear = false
         while let i = rest.firstIndex(where: { $0.hasPrefix("-") }) {
             switch rest[i] {
             case "--output", "-o":
-                guard i + 1 < rest.count else { throw TrainCommand.Failure(message: "--output needs a file name\n\n\(usage)") }
+                guard i + 1 < rest.count else { throw CommandFailure(message: "--output needs a file name\n\n\(usage)") }
                 output = rest[i + 1]
                 rest.removeSubrange(i...(i + 1))
             case "--linear":
                 linear = true
                 rest.remove(at: i)
             default:
-                throw TrainCommand.Failure(message: "unknown option '\(rest[i])'\n\n\(usage)")
+                throw CommandFailure(message: "unknown option '\(rest[i])'\n\n\(usage)")
             }
         }
         guard rest.count == 1, let kind = rest.first else {
-            throw TrainCommand.Failure(message: rest.isEmpty ? "plot needs a kind\n\n\(usage)" : "unexpected argument '\(rest[1])'\n\n\(usage)")
+            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind\n\n\(usage)" : "unexpected argument '\(rest[1])'\n\n\(usage)")
         }
         let svg: SVGDocument
         switch kind {
@@ -40,14 +40,14 @@ enum PlotCommand {
         case "landscape": svg = LandscapePlot().svg
         case "boundary-xor": svg = PlotExamples.boundary(PlotExamples.xor()).svg
         case "boundary-moons": svg = PlotExamples.boundary(PlotExamples.moons()).svg
-        default: throw TrainCommand.Failure(message: "unknown plot '\(kind)'\n\n\(usage)")
+        default: throw CommandFailure(message: "unknown plot '\(kind)'\n\n\(usage)")
         }
         let path = output ?? "\(kind).svg"
         do {
             try svg.rendered().write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw TrainCommand.Failure(message: "could not write \(path): \(error.localizedDescription)")
+            throw CommandFailure(message: "could not write \(path): \(error.localizedDescription)")
         }
-        print("wrote \(path)")
+        console.print("wrote \(path)")
     }
 }

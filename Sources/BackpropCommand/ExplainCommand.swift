@@ -11,31 +11,31 @@ enum ExplainCommand {
                       step with Next/Previous or ←/→; FILE#step=N opens step N)
         """
 
-    static func run(_ arguments: [String]) throws {
+    static func run(_ arguments: [String], console: Console) throws {
         var rest = arguments
-        guard let i = rest.firstIndex(of: "--html") else { throw TrainCommand.Failure(message: "explain needs --html FILE\n\n\(usage)") }
-        guard i + 1 < rest.count else { throw TrainCommand.Failure(message: "--html needs a file name\n\n\(usage)") }
+        guard let i = rest.firstIndex(of: "--html") else { throw CommandFailure(message: "explain needs --html FILE\n\n\(usage)") }
+        guard i + 1 < rest.count else { throw CommandFailure(message: "--html needs a file name\n\n\(usage)") }
         let path = rest[i + 1]
         rest.removeSubrange(i...(i + 1))
         if let unknown = rest.first(where: { $0.hasPrefix("-") }) {
-            throw TrainCommand.Failure(message: "unknown option '\(unknown)'\n\n\(usage)")
+            throw CommandFailure(message: "unknown option '\(unknown)'\n\n\(usage)")
         }
         guard rest.count == 1, let id = rest.first else {
-            throw TrainCommand.Failure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "\n\n\(usage)")
+            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "\n\n\(usage)")
         }
         guard let walkthrough = Walkthrough.named(id) else {
-            throw TrainCommand.Failure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
+            throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
         }
         guard let page = StepPage(walkthrough: walkthrough) else {
             let usable = Walkthrough.catalog.filter { StepPage(walkthrough: $0.make(.text)) != nil }.map(\.id)
-            throw TrainCommand.Failure(message: "walkthrough '\(id)' has no single, consistent loss graph to step through "
+            throw CommandFailure(message: "walkthrough '\(id)' has no single, consistent loss graph to step through "
                                        + "(its parameters change after the graph is recorded); use one of: \(usable.joined(separator: ", "))")
         }
         do {
             try page.html.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw TrainCommand.Failure(message: "could not write \(path): \(error.localizedDescription)")
+            throw CommandFailure(message: "could not write \(path): \(error.localizedDescription)")
         }
-        print("wrote \(path): \(page.steps.nodes.count) nodes, \(2 * page.steps.nodes.count) steps (forward, then backward)")
+        console.print("wrote \(path): \(page.steps.nodes.count) nodes, \(2 * page.steps.nodes.count) steps (forward, then backward)")
     }
 }

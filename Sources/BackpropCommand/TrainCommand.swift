@@ -23,10 +23,9 @@ enum TrainCommand {
                              replayed as kernel calls; eager: a graph recorded per batch
         """
 
-    struct Failure: Error { let message: String }
 
-    static func run(_ arguments: [String]) throws {
-        guard let set = arguments.first else { throw Failure(message: "train needs a data set\n\n\(usage)") }
+    static func run(_ arguments: [String], console: Console) throws {
+        guard let set = arguments.first else { throw CommandFailure(message: "train needs a data set\n\n\(usage)") }
         var options = try Options(Array(arguments.dropFirst()))
         let data: Dataset
         var defaults: (hidden: [Int], epochs: Int, lr: Double, batch: Int?, activation: Activation, test: Double)
@@ -41,19 +40,19 @@ enum TrainCommand {
             data = Datasets.spirals(countPerClass: 200, classes: 3, noise: 0.2, seed: options.seed)
             defaults = ([64, 64], 300, 0.01, 32, .relu, 0.25)
         case "digits":
-            do { data = try Datasets.digits() } catch let e as DataError { throw Failure(message: e.message) }
+            do { data = try Datasets.digits() } catch let e as DataError { throw CommandFailure(message: e.message) }
             defaults = ([64], 30, 0.003, 32, .relu, 0.2)
         case "csv":
-            guard let path = options.positional.first else { throw Failure(message: "train csv needs a PATH\n\n\(usage)") }
-            guard let label = options.label else { throw Failure(message: "train csv needs --label COLUMN\n\n\(usage)") }
+            guard let path = options.positional.first else { throw CommandFailure(message: "train csv needs a PATH\n\n\(usage)") }
+            guard let label = options.label else { throw CommandFailure(message: "train csv needs --label COLUMN\n\n\(usage)") }
             do {
                 data = try CSVLoader.load(path, labelColumn: label, regression: options.regression)
             } catch let e as DataError {
-                throw Failure(message: e.message)
+                throw CommandFailure(message: e.message)
             }
             defaults = ([16], 100, 0.01, 32, .relu, 0.2)
         default:
-            throw Failure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv\n\n\(usage)")
+            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv\n\n\(usage)")
         }
         options.positional.removeAll()
         let hidden = options.hidden ?? defaults.hidden
@@ -72,15 +71,15 @@ enum TrainCommand {
         let outputs = data.isClassification ? data.classCount : data.targetCount
         let sizes = [data.featureCount] + hidden + [outputs]
         let objective: Objective = data.isClassification ? .softmaxCrossEntropy : .meanSquaredError
-        print("data: \(set), \(data.count) examples, \(data.featureCount) features, "
+        console.print("data: \(set), \(data.count) examples, \(data.featureCount) features, "
               + (data.isClassification ? "\(data.classCount) classes" : "regression")
               + (test.map { "; \(train.count) train / \($0.count) test" } ?? ""))
-        print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), Adam α = \(lr), "
+        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), Adam α = \(lr), "
               + "batch \(batch.map(String.init) ?? "all"), \(epochs) epochs, seed \(options.seed)")
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
         if let load = options.load {
-            do { try model.load(from: load) } catch let e as SafeTensorsError { throw Failure(message: e.message) }
-            print("loaded parameters from \(load)")
+            do { try model.load(from: load) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            console.print("loaded parameters from \(load)")
         }
         var optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
@@ -89,20 +88,20 @@ enum TrainCommand {
                                                                 engine: options.engine))
         let seconds = Date().timeIntervalSince(start)
         let engine = history.engine == options.engine ? "\(history.engine) engine" : "\(history.engine) engine after \(options.engine) failed"
-        print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
+        console.print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
                      seconds, engine, history.stopReason.rawValue))
         if data.isClassification {
-            print(String(format: "train accuracy %.2f %%", 100 * accuracy(of: model, on: train)))
-            if let test { print(String(format: "test accuracy %.2f %%", 100 * accuracy(of: model, on: test))) }
+            console.print(String(format: "train accuracy %.2f %%", 100 * accuracy(of: model, on: train)))
+            if let test { console.print(String(format: "test accuracy %.2f %%", 100 * accuracy(of: model, on: test))) }
         } else {
-            print(String(format: "train MSE %.6f", meanSquaredError(of: model, on: train)))
-            if let test { print(String(format: "test MSE %.6f", meanSquaredError(of: model, on: test))) }
+            console.print(String(format: "train MSE %.6f", meanSquaredError(of: model, on: train)))
+            if let test { console.print(String(format: "test MSE %.6f", meanSquaredError(of: model, on: test))) }
         }
         if let save = options.save {
             let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
                             "activation": "\(activation)", "epochs": "\(history.losses.count)"]
-            do { try model.save(to: save, metadata: metadata) } catch let e as SafeTensorsError { throw Failure(message: e.message) }
-            print("saved \(model.parameterCount) parameters to \(save)")
+            do { try model.save(to: save, metadata: metadata) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            console.print("saved \(model.parameterCount) parameters to \(save)")
         }
     }
 
@@ -123,7 +122,7 @@ enum TrainCommand {
         init(_ args: [String]) throws {
             var i = 0
             func value(_ flag: String) throws -> String {
-                guard i + 1 < args.count else { throw Failure(message: "\(flag) needs a value\n\n\(TrainCommand.usage)") }
+                guard i + 1 < args.count else { throw CommandFailure(message: "\(flag) needs a value\n\n\(TrainCommand.usage)") }
                 i += 1
                 return args[i]
             }
@@ -134,26 +133,26 @@ enum TrainCommand {
                     let v = try value(a)
                     let sizes = v.split(separator: ",").map { Int($0) }
                     guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                        throw Failure(message: "--hidden '\(v)': expected positive widths like 16,16")
+                        throw CommandFailure(message: "--hidden '\(v)': expected positive widths like 16,16")
                     }
                     hidden = sizes.map { $0! }
                 case "--epochs":
                     let v = try value(a)
-                    guard let n = Int(v), n > 0 else { throw Failure(message: "--epochs '\(v)': expected a positive integer") }
+                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--epochs '\(v)': expected a positive integer") }
                     epochs = n
                 case "--lr":
                     let v = try value(a)
                     guard let x = Double(v), x.isFinite, x > 0 else {
-                        throw Failure(message: "--lr '\(v)': the learning rate must be a finite positive number")
+                        throw CommandFailure(message: "--lr '\(v)': the learning rate must be a finite positive number")
                     }
                     learningRate = x
                 case "--batch":
                     let v = try value(a)
-                    guard let n = Int(v), n > 0 else { throw Failure(message: "--batch '\(v)': expected a positive integer") }
+                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--batch '\(v)': expected a positive integer") }
                     batch = n
                 case "--activation":
                     let v = try value(a)
-                    guard let f = Activation(name: v) else { throw Failure(message: "--activation '\(v)': use relu, tanh, sigmoid or leaky-relu") }
+                    guard let f = Activation(name: v) else { throw CommandFailure(message: "--activation '\(v)': use relu, tanh, sigmoid or leaky-relu") }
                     activation = f
                 case "--label": label = try value(a)
                 case "--save": save = try value(a)
@@ -161,14 +160,14 @@ enum TrainCommand {
                 case "--regression": regression = true
                 case "--engine":
                     let v = try value(a)
-                    guard let e = TrainingEngine(rawValue: v) else { throw Failure(message: "--engine '\(v)': use compiled or eager") }
+                    guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(v)': use compiled or eager") }
                     engine = e
                 case "--seed":
                     let v = try value(a)
-                    guard let s = UInt64(v) else { throw Failure(message: "--seed '\(v)': expected a non-negative integer") }
+                    guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
                     seed = s
                 default:
-                    if a.hasPrefix("--") { throw Failure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
+                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
                     positional.append(a)
                 }
                 i += 1

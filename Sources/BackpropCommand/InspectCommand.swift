@@ -3,13 +3,13 @@ import Foundation
 
 /// `backprop inspect FILE`: the tensors of a safetensors file, or precisely why it is invalid.
 enum InspectCommand {
-    static func run(_ arguments: [String]) throws {
+    static func run(_ arguments: [String], console: Console) throws {
         guard arguments.count == 1, let path = arguments.first else {
-            throw TrainCommand.Failure(message: "usage: backprop inspect FILE")
+            throw CommandFailure(message: "usage: backprop inspect FILE")
         }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path) } catch let e as SafeTensorsError {
-            throw TrainCommand.Failure(message: "invalid safetensors file: \(e.message)")
+            throw CommandFailure(message: "invalid safetensors file: \(e.message)")
         }
         let rows = file.entries.map { [$0.name, $0.dtype.rawValue, "\($0.shape)", "\($0.range.count) bytes"] }
         let header = ["name", "dtype", "shape", "size"]
@@ -18,9 +18,9 @@ enum InspectCommand {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        print("\(path): \(file.entries.count) tensors, \(file.data.count) data bytes")
-        print(line(header))
-        for r in rows { print(line(r)) }
-        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(k) = \(v)") }
+        console.print("\(path): \(file.entries.count) tensors, \(file.data.count) data bytes")
+        console.print(line(header))
+        for r in rows { console.print(line(r)) }
+        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print("metadata \(k) = \(v)") }
     }
 }

@@ -1,0 +1,147 @@
+import Backprop
+import BackpropTeaching
+import Foundation
+
+/// The `backprop` command, as a library: `Sources/BackpropCLI/main.swift` only calls
+/// ``run(arguments:standardOutput:standardError:)`` and exits with its status, and the
+/// tests call it in-process with the output collected.
+///
+/// With no arguments it walks through the 2-2-2 sigmoid network of COMP417 Lecture 8:
+/// forward pass, error, every chain-rule factor, a numerical gradient check, one update,
+/// and an audit of the document's numbers.
+public enum BackpropCommand {
+    /// The top-level usage, printed by `backprop help` and after every usage error.
+    public static let usage = """
+        usage: backprop [--format text|markdown|latex]
+               backprop walkthrough                      list the walkthroughs
+               backprop walkthrough ID [--format text|markdown|latex] [--json] [--dot [--svg FILE]]
+               backprop train xor|moons|spirals|digits|csv … (backprop train for options)
+               backprop inspect FILE.safetensors
+               backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg]
+               backprop explain ID --html FILE          a step-through page of a walkthrough's graph
+               backprop help
+
+        With no arguments: the 2-2-2 sigmoid network of lecture 8 (shared/seeds/003_…),
+        step by step: forward pass, error, every chain-rule product, a numerical
+        gradient check, one gradient-descent update, and an audit of every number
+        the document prints (MATCH / ROUNDING / WRONG).
+
+        walkthrough ID     one worked example of the lecture notes, recomputed by the engine
+          --format F       text (default), markdown or latex
+          --json           one JSON object: id, source, parameters, forward, loss,
+                           gradients, updated, audit
+          --dot            the loss graph in Graphviz DOT (values, gradients, ops, labels)
+          --svg FILE       with --dot: also render FILE with Graphviz `dot`, if installed
+        """
+
+    /// Runs the command with `arguments` (without the program name) and returns its exit
+    /// status: 0 on success, 2 on a usage or input error, after `backprop: MESSAGE` and the
+    /// usage on standard error (nothing is half-run).
+    ///
+    /// - Parameters:
+    ///   - standardOutput: receives the output, one complete piece per call (default: the
+    ///     process's standard output).
+    ///   - standardError: receives errors and notes (default: the process's standard error).
+    public static func run(
+        arguments: [String],
+        standardOutput: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) },
+        standardError: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    ) -> Int32 {
+        let console = Console(standardOutput: standardOutput, standardError: standardError)
+        do {
+            try run(arguments, console: console)
+            return 0
+        } catch let failure as CommandFailure {
+            console.error("backprop: \(failure.message)\n\n\(usage)\n")
+            return 2
+        } catch {
+            console.error("backprop: \(error)\n")
+            return 1
+        }
+    }
+
+    /// Dispatches to the subcommands; throws ``CommandFailure`` on a usage error.
+    static func run(_ arguments: [String], console: Console) throws {
+        var arguments = arguments
+        // Subcommands that parse their own options (--lr, --save, --output, …) get the rest
+        // of the arguments before the walkthrough options below are looked for.
+        let rest = Array(arguments.dropFirst())
+        switch arguments.first {
+        case "train": return try TrainCommand.run(rest, console: console)
+        case "inspect": return try InspectCommand.run(rest, console: console)
+        case "plot": return try PlotCommand.run(rest, console: console)
+        case "explain": return try ExplainCommand.run(rest, console: console)
+        default: break
+        }
+        var format = ExplanationFormat.text
+        if let f = try option("--format", in: &arguments) {
+            guard let parsed = ExplanationFormat(rawValue: f) else {
+                throw CommandFailure(message: "unknown format '\(f)': use text, markdown or latex")
+            }
+            format = parsed
+        }
+        let wantsJSON = flag("--json", in: &arguments)
+        var wantsDOT = flag("--dot", in: &arguments)
+        let svgPath = try option("--svg", in: &arguments)
+        if svgPath != nil { wantsDOT = true }   // --svg implies --dot
+        if let unknown = arguments.first(where: { $0.hasPrefix("-") && !["-h", "--help"].contains($0) }) {
+            throw CommandFailure(message: "unknown option '\(unknown)'")
+        }
+
+        switch arguments.first {
+        case nil:
+            guard !wantsJSON && !wantsDOT else {
+                throw CommandFailure(message: "--json and --dot need a walkthrough: backprop walkthrough ID --json")
+            }
+            console.print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
+        case "help", "--help", "-h":
+            console.print(usage)
+        case "walkthrough":
+            guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(arguments[2])'") }
+            guard arguments.count == 2 else {
+                let width = Walkthrough.catalog.map(\.id.count).max() ?? 0
+                console.print("Walkthroughs (backprop walkthrough ID):")
+                for entry in Walkthrough.catalog {
+                    console.print("  " + entry.id + String(repeating: " ", count: width - entry.id.count) + "  " + entry.summary)
+                }
+                return
+            }
+            let id = arguments[1]
+            guard let walkthrough = Walkthrough.named(id, format: format) else {
+                throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
+            }
+            if wantsJSON {
+                console.print(walkthrough.json.encoded())
+            } else if wantsDOT {
+                guard let graph = walkthrough.graph else {
+                    throw CommandFailure(message: "walkthrough '\(id)' has no single loss graph to export")
+                }
+                let source = dot(graph, title: id)
+                console.print(source)
+                if let path = svgPath { renderSVG(source, to: path, console: console) }
+            } else {
+                console.print(walkthrough.rendered(format))
+            }
+        default:
+            throw CommandFailure(message: "unknown command '\(arguments[0])'")
+        }
+    }
+
+    /// Removes `--name VALUE` from `arguments` and returns VALUE.
+    static func option(_ name: String, in arguments: inout [String]) throws -> String? {
+        guard let i = arguments.firstIndex(of: name) else { return nil }
+        guard i + 1 < arguments.count, !arguments[i + 1].hasPrefix("--") else {
+            throw CommandFailure(message: "\(name) needs a value")
+        }
+        let value = arguments[i + 1]
+        arguments.removeSubrange(i...(i + 1))
+        return value
+    }
+
+    /// Removes the flag `name` from `arguments` and says whether it was there.
+    static func flag(_ name: String, in arguments: inout [String]) -> Bool {
+        guard let i = arguments.firstIndex(of: name) else { return false }
+        arguments.remove(at: i)
+        return true
+    }
+}
