@@ -103,4 +103,13 @@ struct ScalarGradientCheckTests {
         #expect(off.entries[0].status == .fail && off.entries[0].note.contains("steep"), "\(off)")
         #expect(!off.description.contains("kink"), "\(off)")
     }
+
+    @Test("a step ε below the floating-point spacing at the point fails with a note, not a wrong numeric")
+    func stepBelowSpacing() {
+        // ulp(1e12) ≈ 1.2e-4: x ± 1e-6 rounds back to x, so no difference can be taken.
+        let report = checkGradients(at: [1e12]) { x in x[0] * 0.5 }
+        #expect(!report.passed)
+        #expect(report.entries[0].note.contains("below the floating-point spacing"), "\(report)")
+        #expect(checkGradients(at: [1e12], options: .init(eps: 1e-2)) { x in x[0] * 0.5 }.passed)
+    }
 }

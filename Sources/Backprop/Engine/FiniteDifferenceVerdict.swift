@@ -145,7 +145,10 @@ struct FiniteDifferenceVerdict {
         let lo = Swift.min(first.left, first.right), hi = Swift.max(first.left, first.right)
         let s = slopeTolerance(first)
         let inside = a >= lo - s && a <= hi + s
-        let shape = last.gap >= first.gap * 10 ? "kink (a jump: the one-sided slopes grow as ε shrinks)"
+        let shape = levels.count == 1
+            ? "kink: the one-sided slopes differ, and ε cannot shrink below the floating-point spacing here"
+            : last.gap >= first.gap * 10
+            ? "kink (a jump: the one-sided slopes grow as ε shrinks, as at a discontinuity or under rounding noise)"
             : "kink: the one-sided slopes stay apart as ε shrinks to \(describe(last.step))"
         let slopes = "\(describe(first.left)) (left) and \(describe(first.right)) (right)"
         let note = inside
