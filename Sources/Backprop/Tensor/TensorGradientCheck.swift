@@ -4,7 +4,8 @@
 /// finite differences are too noisy for a trustworthy check).
 ///
 /// ```
-/// pass ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|   for every element
+/// pass ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|   for every smooth element
+///        (at a genuine kink: the analytic value lies between the one-sided slopes)
 /// ```
 public struct TensorGradientCheckOptions: Sendable {
     /// Finite-difference step (nil: type default).
