@@ -11,11 +11,18 @@ import Foundation
 /// pass      ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|
 /// ```
 ///
-/// When the one-sided differences `(f(x) − f(x − ε))/ε` and `(f(x + ε) − f(x))/ε`
-/// disagree, the function has a kink at x (relu at 0, |x| at 0, max on a tie): the
-/// central difference is then the average of two slopes and says nothing about
-/// correctness. Such an input is reported as ``GradientCheckStatus/kink`` (not a
-/// failure) when the analytic value lies between the two one-sided slopes.
+/// When the one-sided differences `(f(x) − f(x − h))/h` and `(f(x + h) − f(x))/h`
+/// disagree at h = ε, the step is shrunk to ε/10 and ε/100. A steep smooth function's
+/// slopes converge, and it is judged by the central difference at the first step where
+/// they agree (or by Richardson extrapolation). A genuine kink's slopes stay apart
+/// (relu at 0, |x| at 0, max on a tie): the central difference then averages two slopes
+/// and proves nothing, so the input is reported as ``GradientCheckStatus/kink`` when the
+/// analytic value lies between the slopes at ε (with tolerance), and fails otherwise:
+///
+/// ```
+/// kink pass ⇔ min(left, right) − s ≤ analytic ≤ max(left, right) + s
+/// s = atol + rtol·max(|left|, |right|)
+/// ```
 public struct GradientCheckOptions: Sendable {
     /// Step of the central difference. Default 1e-6, as PyTorch.
     public var eps: Double
@@ -36,11 +43,11 @@ public struct GradientCheckOptions: Sendable {
 public enum GradientCheckStatus: String, Sendable {
     /// Analytic and numeric gradients agree within tolerance.
     case pass
-    /// They disagree, and the function is smooth there (or the analytic value lies
-    /// outside the one-sided slopes of a kink).
+    /// They disagree where the function is smooth, or the analytic value lies outside
+    /// the one-sided slopes of a kink, or nothing finite could be compared.
     case fail
-    /// The function has a kink here; the analytic value is one of its one-sided
-    /// slopes or lies between them. Not a failure.
+    /// The function has a genuine kink here (its one-sided slopes stay apart as ε
+    /// shrinks) and the analytic value lies between them. Not a failure.
     case kink
 }
 
@@ -54,11 +61,14 @@ public struct GradientCheckEntry: Sendable {
     public var point: Double
     /// Gradient from reverse mode.
     public var analytic: Double
-    /// Central-difference estimate.
+    /// The numeric derivative the verdict used: the central difference at `step`
+    /// (Richardson-extrapolated for a steep input; at ε for a kink).
     public var numeric: Double
-    /// One-sided slope from the left, `(f(x) − f(x − ε))/ε`.
+    /// The step h of `numeric`: ε, or ε/10, ε/100 where the function is steep.
+    public var step: Double
+    /// One-sided slope from the left, `(f(x) − f(x − h))/h` (h = `step`).
     public var leftSlope: Double
-    /// One-sided slope from the right, `(f(x + ε) − f(x))/ε`.
+    /// One-sided slope from the right, `(f(x + h) − f(x))/h` (h = `step`).
     public var rightSlope: Double
     /// `|analytic − numeric|`.
     public var absoluteError: Double
@@ -142,47 +152,25 @@ public func checkGradients(
         withoutGradients { function(x.enumerated().map { Value($1, label: names[$0]) }).value }
     }
     let f0 = evaluate(point)
-    let eps = options.eps
     var entries: [GradientCheckEntry] = []
     for i in point.indices {
-        var plus = point, minus = point
-        plus[i] += eps
-        minus[i] -= eps
-        let fPlus = evaluate(plus), fMinus = evaluate(minus)
-        let numeric = (fPlus - fMinus) / (2 * eps)
-        let left = (f0 - fMinus) / eps
-        let right = (fPlus - f0) / eps
         let a = analytic[i]
-        let absErr = Swift.abs(a - numeric)
-        let relErr = absErr / Swift.max(Swift.abs(numeric), Double.leastNormalMagnitude)
-        let tolerance = options.atol + options.rtol * Swift.abs(numeric)
-        var status = GradientCheckStatus.pass
-        var note = ""
-        let slopeTolerance = options.atol + options.rtol * Swift.max(Swift.abs(left), Swift.abs(right))
-        if a.isNaN || numeric.isNaN {
-            status = .fail
-            note = a.isNaN ? "analytic gradient is NaN" : "function is not finite near this point (numeric NaN)"
-        } else if Swift.abs(left - right) > slopeTolerance {
-            // A kink: the central difference averages two slopes, so judge the analytic
-            // value against the interval they span instead.
-            let lo = Swift.min(left, right) - slopeTolerance, hi = Swift.max(left, right) + slopeTolerance
-            if a >= lo && a <= hi {
-                status = .kink
-                note = "kink: one-sided slopes \(format(left)) (left) and \(format(right)) (right) differ; "
-                    + "the analytic value \(format(a)) lies between them"
-            } else {
-                status = .fail
-                note = "kink: one-sided slopes \(format(left)) (left) and \(format(right)) (right) differ, "
-                    + "and the analytic value \(format(a)) is outside them"
-            }
-        } else if !(absErr <= tolerance) {
-            status = .fail
-            note = "analytic \(format(a)) vs numeric \(format(numeric)): error \(format(absErr)) > tolerance \(format(tolerance))"
-        }
+        let v = FiniteDifferenceVerdict.judge(
+            analytic: a, center: f0, epsilon: options.eps, absoluteTolerance: options.atol,
+            relativeTolerance: options.rtol,
+            evaluate: { delta in
+                var moved = point
+                moved[i] += delta
+                return (evaluate(moved), moved[i] - point[i])
+            },
+            describe: format)
+        let absErr = Swift.abs(a - v.numeric)
+        let relErr = absErr / Swift.max(Swift.abs(v.numeric), Double.leastNormalMagnitude)
+        let status: GradientCheckStatus = !v.passed ? .fail : (v.kind == .kink ? .kink : .pass)
         entries.append(GradientCheckEntry(
-            index: i, name: names[i], point: point[i], analytic: a, numeric: numeric,
-            leftSlope: left, rightSlope: right, absoluteError: absErr, relativeError: relErr,
-            status: status, note: note))
+            index: i, name: names[i], point: point[i], analytic: a, numeric: v.numeric, step: v.step,
+            leftSlope: v.leftSlope, rightSlope: v.rightSlope, absoluteError: absErr, relativeError: relErr,
+            status: status, note: v.note))
     }
     return GradientCheckReport(entries: entries, options: options)
 }

@@ -4,7 +4,8 @@
 /// finite differences are too noisy for a trustworthy check).
 ///
 /// ```
-/// pass ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|   for every element
+/// pass ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|   for every smooth element
+///        (at a genuine kink: the analytic value lies between the one-sided slopes)
 /// ```
 public struct TensorGradientCheckOptions: Sendable {
     /// Finite-difference step (nil: type default).
@@ -61,17 +62,24 @@ public struct TensorGradientReport: CustomStringConvertible, Sendable {
         public var index: [Int]
         /// The gradient from the backward pass (projected by the output weights).
         public var analytic: Double
-        /// The central finite difference.
+        /// The numeric derivative the verdict used: the central difference at ε, or at
+        /// ε/10, ε/100 (Richardson-extrapolated) where the loss is steep.
         public var numeric: Double
         /// |analytic − numeric|.
         public var absoluteError: Double
         /// absoluteError / |numeric| (|numeric| floored at 1e-12).
         public var relativeError: Double
-        /// Whether the element failed the tolerance.
+        /// Whether the element failed (see `checkTensorGradients` for the rule).
         public var failed: Bool
-        /// Whether left and right one-sided differences disagree (a kink, such as relu at 0):
-        /// then a mismatch is reported but does not fail the check.
+        /// Whether the element sits at a genuine kink (such as relu at 0: the one-sided
+        /// slopes stay apart as ε shrinks) that explains a mismatch with the central
+        /// difference, the analytic value lying between the slopes. Not a failure.
         public var isKink: Bool
+        /// One-sided slopes `(L(x) − L(x − h))/h` and `(L(x + h) − L(x))/h` at the step
+        /// the verdict used (NaN for a fast-mode projection).
+        public var leftSlope: Double, rightSlope: Double
+        /// Why, in words, for a failure, a kink or a steep element (empty otherwise).
+        public var note: String
     }
 
     /// Whether every element is within tolerance (kinks excepted) and, when checked,
@@ -79,9 +87,11 @@ public struct TensorGradientReport: CustomStringConvertible, Sendable {
     public var passed: Bool
     /// The worst elements by absolute error, worst first.
     public var worst: [Entry]
-    /// Every element outside tolerance that is not a kink.
+    /// Every element that failed: outside tolerance where the loss is smooth, or outside
+    /// the one-sided slopes of a kink.
     public var failures: [Entry]
-    /// Elements at a kink (mismatch explained by non-differentiability).
+    /// Elements at a genuine kink whose mismatch with the central difference is explained
+    /// by non-differentiability (the analytic value lies between the one-sided slopes).
     public var kinks: [Entry]
     /// Warnings (Float precision, fast-mode fallback, non-determinism, …).
     public var warnings: [String]
@@ -118,6 +128,7 @@ public struct TensorGradientReport: CustomStringConvertible, Sendable {
                 lines.append(r.indices.map { c in r[c] + String(repeating: " ", count: widths[c] - r[c].count) }
                     .joined(separator: "  "))
             }
+            for e in worst where !e.note.isEmpty { lines.append("\(e.input < 0 ? "all" : "\(e.input)") \(e.index): \(e.note)") }
         }
         return lines.joined(separator: "\n")
     }
@@ -136,14 +147,19 @@ func fmt(_ x: Double) -> String {
 /// Checks the backward pass of `f` against central finite differences at `inputs`.
 ///
 /// Every element of every input is perturbed by ±ε. A non-scalar output is reduced to
-/// a scalar with fixed random weights v (seeded), so the check compares vᵀJ. Where
-/// the check fails but the one-sided differences disagree (a kink, e.g. relu at 0)
-/// the element is reported as a kink instead of a failure. The inputs need not
-/// require gradients; fresh parameters are made from their values.
+/// a scalar with fixed random weights v (seeded), so the check compares vᵀJ. Each
+/// element gets the verdict of ``checkGradients(at:labels:options:of:)``: where the
+/// one-sided differences at ε agree it is judged by the central difference; where they
+/// disagree the step shrinks to ε/10 and ε/100 — a steep element's slopes converge and
+/// it is judged by the central difference at the finer step (or Richardson
+/// extrapolation), a genuine kink's (relu at 0) stay apart and the analytic value must
+/// lie between them. The inputs need not require gradients; fresh parameters are made
+/// from their values.
 ///
 /// ```
-/// numeric = (L(x + εeᵢ) − L(x − εeᵢ)) / 2ε,   L = Σ v ⊙ f(x)
-/// pass ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|
+/// numeric = (L(x + heᵢ) − L(x − heᵢ)) / 2h,   L = Σ v ⊙ f(x),  h = ε (ε/10, ε/100 if steep)
+/// smooth pass ⇔ |analytic − numeric| ≤ atol + rtol·|numeric|
+/// kink pass   ⇔ min(left, right) − s ≤ analytic ≤ max(left, right) + s,  s = atol + rtol·max(|left|, |right|)
 /// ```
 /// Precondition: `f` returns the same shape for every evaluation.
 public func checkTensorGradients<Scalar>(
@@ -188,10 +204,12 @@ public func checkTensorGradients<Scalar>(
         return xs
     }
     func within(_ a: Double, _ n: Double) -> Bool { Swift.abs(a - n) <= atol + rtol * Swift.abs(n) }
-    func entry(_ input: Int, _ index: [Int], _ a: Double, _ n: Double, failed: Bool, kink: Bool) -> TensorGradientReport.Entry {
+    func entry(_ input: Int, _ index: [Int], _ a: Double, _ n: Double, failed: Bool, kink: Bool,
+               left: Double = .nan, right: Double = .nan, note: String = "") -> TensorGradientReport.Entry {
         let absErr = a.isNaN || n.isNaN ? Double.infinity : Swift.abs(a - n)
         return .init(input: input, index: index, analytic: a, numeric: n, absoluteError: absErr,
-                     relativeError: absErr / Swift.max(Swift.abs(n), 1e-12), failed: failed, isKink: kink)
+                     relativeError: absErr / Swift.max(Swift.abs(n), 1e-12), failed: failed, isKink: kink,
+                     leftSlope: left, rightSlope: right, note: note)
     }
 
     let grads = analytic()
@@ -233,23 +251,25 @@ public func checkTensorGradients<Scalar>(
     var all: [TensorGradientReport.Entry] = []
     var failures: [TensorGradientReport.Entry] = []
     var kinks: [TensorGradientReport.Entry] = []
+    let center = loss(constants)
     for (i, x) in constants.enumerated() {
         let strides = contiguousStrides(x.shape)
         for j in 0..<x.count {
-            let plus = loss(perturbed(i, j, eps)), minus = loss(perturbed(i, j, -eps))
-            let n = (plus - minus) / (2 * eps)
             let a = grads[i][j]
+            let v = FiniteDifferenceVerdict.judge(
+                analytic: a, center: center, epsilon: eps, absoluteTolerance: atol, relativeTolerance: rtol,
+                evaluate: { delta in
+                    let xs = perturbed(i, j, delta)
+                    return (loss(xs), Double(xs[i].storage[j]) - Double(x.storage[j]))
+                },
+                describe: fmt)
             let index = strides.indices.map { (j / strides[$0]) % x.shape[$0] }
-            if within(a, n) {
-                all.append(entry(i, index, a, n, failed: false, kink: false))
-                continue
-            }
-            let center = loss(constants)
-            let left = (center - minus) / eps, right = (plus - center) / eps
-            let kink = Swift.abs(left - right) > atol + rtol * Swift.max(Swift.abs(left), Swift.abs(right))
-            let e = entry(i, index, a, n, failed: !kink, kink: kink)
+            // Listed as a kink only where the kink explains a mismatch with the central difference.
+            let kink = v.kind == .kink && v.passed && !v.centralAgreesAtEpsilon
+            let e = entry(i, index, a, v.numeric, failed: !v.passed, kink: kink,
+                          left: v.leftSlope, right: v.rightSlope, note: !v.passed || kink || v.step != eps ? v.note : "")
             all.append(e)
-            if kink { kinks.append(e) } else { failures.append(e) }
+            if !v.passed { failures.append(e) } else if kink { kinks.append(e) }
         }
     }
     let worst = all.sorted { $0.absoluteError > $1.absoluteError }.prefix(options.reportedCount)

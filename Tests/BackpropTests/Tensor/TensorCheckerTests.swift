@@ -9,6 +9,30 @@ struct TensorWrongSquare: TensorFunction {
     }
 }
 
+/// |x| with a chosen derivative: sign(x) away from 0, `atZero` at 0; or `everywhere` for
+/// every element when set (a wrong rule such as `upstream * 7`).
+struct TensorAbsolute: TensorFunction {
+    var atZero = 0.0
+    var everywhere: Double? = nil
+    func forward(_ inputs: [Tensor<Double>]) -> Tensor<Double> { inputs[0].abs() }
+    func backward(inputs: [Tensor<Double>], output: Tensor<Double>, upstream: Tensor<Double>) -> [Tensor<Double>?] {
+        if let everywhere { return [upstream * everywhere] }
+        let slope = inputs[0].scalars.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : atZero) }
+        return [upstream * Tensor<Double>(slope)]
+    }
+}
+
+/// tanh(k·x), a smooth function that is steep for large k, with its derivative scaled by
+/// `derivativeFactor` (1 is exact).
+struct TensorSteepTanh: TensorFunction {
+    var k: Double
+    var derivativeFactor = 1.0
+    func forward(_ inputs: [Tensor<Double>]) -> Tensor<Double> { (inputs[0] * k).tanh() }
+    func backward(inputs: [Tensor<Double>], output: Tensor<Double>, upstream: Tensor<Double>) -> [Tensor<Double>?] {
+        [upstream * (1 - output * output) * (k * derivativeFactor)]
+    }
+}
+
 @Suite("Tensor: gradient checker")
 struct TensorCheckerTests {
     @Test func detectsAWrongDerivativeAndNamesTheWorstElement() {
@@ -35,6 +59,61 @@ struct TensorCheckerTests {
         // Tied maxima share the gradient evenly (½ each), which is exactly the central difference.
         #expect(maxReport.passed && maxReport.kinks.isEmpty, "\(maxReport)")
         #expect(maxReport.worst.map(\.analytic).sorted() == [0, 0.5, 0.5])
+    }
+
+    @Test func aWrongDerivativeAtAKinkFails() {
+        // |x| whose backward is upstream·7: at 0 the one-sided slopes are −1 and 1.
+        let zero = Tensor<Double>([0])
+        let bad = checkTensorGradients(of: TensorAbsolute(everywhere: 7), at: [zero])
+        #expect(!bad.passed && bad.failures.count == 1 && bad.kinks.isEmpty, "\(bad)")
+        #expect(bad.failures.first?.index == [0] && bad.failures.first?.analytic == 7)
+        #expect("\(bad)".contains("analytic value 7.0 is outside the slopes -1.0 (left) and 1.0 (right): expected a value between them"),
+                "\(bad)")
+        #expect(!checkTensorGradients(of: TensorAbsolute(everywhere: 7), at: [zero], options: .init(fast: true)).passed)
+        // The sign rule, and any subgradient in [−1, 1] at 0, pass; the ones that differ from
+        // the central difference 0 are listed as kinks.
+        let x = Tensor<Double>([0, 1.5, -2])
+        for s in [-1.0, -0.5, 0, 0.3, 1] {
+            let good = checkTensorGradients(of: TensorAbsolute(atZero: s), at: [x])
+            #expect(good.passed && good.failures.isEmpty, "subgradient \(s):\n\(good)")
+            #expect(good.kinks.map(\.index) == (s == 0 ? [] : [[0]]), "subgradient \(s):\n\(good)")
+        }
+        // Just outside [−1, 1] (beyond the tolerance atol + rtol·1) fails.
+        #expect(!checkTensorGradients(of: TensorAbsolute(atZero: 1.01), at: [x]).passed)
+    }
+
+    /// Ops at their kinks (and a point away from them), with the engine's own rules.
+    static func atKinks(_ name: String) -> (f: ([Tensor<Double>]) -> Tensor<Double>, x: [Double]) {
+        switch name {
+        case "relu": ({ $0[0].relu().sum() }, [0, 0.7])
+        case "abs": ({ $0[0].abs().sum() }, [0, -0.7])
+        case "leakyRelu": ({ $0[0].leakyRelu(alpha: 0.1).sum() }, [0, 0.7])
+        case "clamped": ({ $0[0].clamped(lower: -1, upper: 1).sum() }, [-1, 1, 0.5])
+        case "max tie": ({ $0[0].max() }, [2, 2, 1])
+        default: ({ ($0[0] - 0.25).relu().sum() }, [0.25, 0.5])
+        }
+    }
+
+    @Test(arguments: ["relu", "abs", "leakyRelu", "clamped", "max tie", "relu of a shift"])
+    func correctRulesPassAtTheirKinks(_ name: String) {
+        let (f, x) = Self.atKinks(name)
+        let report = checkTensorGradients(of: f, at: [Tensor<Double>(x)])
+        #expect(report.passed && report.failures.isEmpty, "\(name):\n\(report)")
+        #expect(report.kinks.allSatisfy { $0.note.contains("kink") }, "\(name):\n\(report)")
+    }
+
+    @Test(arguments: [1e4, 1e5, 1e6])
+    func aSteepSmoothFunctionIsNotAKink(k: Double) {
+        // tanh(k·x) at k·x = ±0.3: at ε = 1e-6 the one-sided slopes differ by ε·|f″|, more than
+        // the tolerance, yet the function is smooth; a derivative 0.19 % off must fail
+        // (torch.autograd.gradcheck fails it too).
+        let x = Tensor<Double>([0.3 / k, -0.3 / k])
+        let exact = checkTensorGradients(of: TensorSteepTanh(k: k), at: [x])
+        #expect(exact.passed && exact.kinks.isEmpty, "\(exact)")
+        #expect(exact.worst.allSatisfy { !$0.isKink && !$0.note.contains("kink") && $0.note.contains("steep") }, "\(exact)")
+        let off = checkTensorGradients(of: TensorSteepTanh(k: k, derivativeFactor: 1.0019), at: [x])
+        #expect(!off.passed && off.failures.count == 2 && off.kinks.isEmpty, "\(off)")
+        #expect(off.failures.allSatisfy { !$0.isKink && !$0.note.contains("kink") && $0.note.contains("steep") }, "\(off)")
     }
 
     @Test func fastModePassesAndFallsBackToFullReportOnFailure() {
