@@ -27,7 +27,7 @@ let package = Package(
             resources: [.copy("Resources/digits.csv")]),
         .target(name: "BackpropTeaching", dependencies: ["Backprop", "BackpropNN"]),
         .executableTarget(name: "BackpropCLI", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"]),
-        .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN"]),
+        .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN", "CBackpropKernels"]),
         .testTarget(name: "BackpropTests", dependencies: ["Backprop"]),
         .testTarget(name: "BackpropNNTests", dependencies: ["BackpropNN", "Backprop"], exclude: ["Fixtures"]),
         .testTarget(name: "BackpropTeachingTests", dependencies: ["BackpropTeaching", "BackpropNN", "Backprop"]),

@@ -1,7 +1,5 @@
-import CBackpropKernels
-
 /// Fused parameter updates over raw buffers, for optimisers: vectorised C kernels for
-/// `Float` and `Double` (AVX when the CPU has it, chosen at run time), with the same
+/// `Float` and `Double` (`ScalarKernels.adam`: AVX when the CPU has it, chosen at run time), with the same
 /// arithmetic, element by element, as a plain loop (separate multiplies and adds, IEEE
 /// division and square root), so the result does not depend on the kernel.
 public enum UpdateKernels {
@@ -20,31 +18,7 @@ public enum UpdateKernels {
         m: UnsafeMutablePointer<Scalar>, v: UnsafeMutablePointer<Scalar>, count: Int,
         beta1: Scalar, beta2: Scalar, correction1: Scalar, correction2: Scalar, learningRate: Scalar, epsilon: Scalar
     ) {
-        if Scalar.self == Float.self {
-            func f(_ p: UnsafePointer<Scalar>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-            func f(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
-                UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-            }
-            func s(_ x: Scalar) -> Float { unsafeBitCast(x, to: Float.self) }
-            bp_adam_f32(f(old), f(new), f(gradient), f(m), f(v), count, s(beta1), s(beta2), s(correction1), s(correction2),
-                        s(learningRate), s(epsilon))
-            return
-        }
-        if Scalar.self == Double.self {
-            func d(_ p: UnsafePointer<Scalar>) -> UnsafePointer<Double> { UnsafeRawPointer(p).assumingMemoryBound(to: Double.self) }
-            func d(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Double> {
-                UnsafeMutableRawPointer(p).assumingMemoryBound(to: Double.self)
-            }
-            func s(_ x: Scalar) -> Double { unsafeBitCast(x, to: Double.self) }
-            bp_adam_f64(d(old), d(new), d(gradient), d(m), d(v), count, s(beta1), s(beta2), s(correction1), s(correction2),
-                        s(learningRate), s(epsilon))
-            return
-        }
-        for i in 0..<count {
-            let gi = gradient[i]
-            m[i] = beta1 * m[i] + (1 - beta1) * gi
-            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
-            new[i] = old[i] - learningRate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-        }
+        Scalar._kernels.adam(old, new, gradient, m, v, count, beta1, beta2, correction1, correction2,
+                             learningRate, epsilon)
     }
 }
