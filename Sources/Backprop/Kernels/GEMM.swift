@@ -257,9 +257,8 @@ enum GEMM {
     }
 }
 
-/// Public, low-level access to the matrix-multiply kernel on raw row-major
-/// buffers (the same code path `Tensor` matmul uses): for benchmarks and for
-/// callers that manage their own storage.
+/// The matrix-multiply kernel on raw row-major buffers (the same code path `Tensor`
+/// matmul uses). Its name is public; `multiply` is for the package's benchmarks.
 ///
 /// `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`, where op(X) is
 /// X or Xᵀ; `lda`, `ldb`, `ldc` are row strides as stored. Multithreaded per
@@ -271,7 +270,7 @@ public enum MatrixMultiplyKernel {
     /// A `Float` or `Double` product; see the type's documentation.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func multiply<Scalar: TensorScalar>(
+    package static func multiply<Scalar: TensorScalar>(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
         c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool = false, threads: Int? = nil

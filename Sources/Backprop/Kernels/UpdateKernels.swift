@@ -2,7 +2,8 @@
 /// `Float` and `Double` (`ScalarKernels.adam`: AVX when the CPU has it, chosen at run time), with the same
 /// arithmetic, element by element, as a plain loop (separate multiplies and adds, IEEE
 /// division and square root), so the result does not depend on the kernel.
-public enum UpdateKernels {
+@usableFromInline
+package enum UpdateKernels {
     /// One Adam step over `count` elements, in place when `new` is `old`.
     ///
     /// ```
@@ -11,9 +12,10 @@ public enum UpdateKernels {
     /// ```
     /// Preconditions: every buffer holds `count` elements; `new` is `old` or does not
     /// overlap it; the other buffers overlap nothing.
+    @usableFromInline
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public static func adam<Scalar: TensorScalar>(
+    package static func adam<Scalar: TensorScalar>(
         old: UnsafePointer<Scalar>, new: UnsafeMutablePointer<Scalar>, gradient: UnsafePointer<Scalar>,
         m: UnsafeMutablePointer<Scalar>, v: UnsafeMutablePointer<Scalar>, count: Int,
         beta1: Scalar, beta2: Scalar, correction1: Scalar, correction2: Scalar, learningRate: Scalar, epsilon: Scalar
