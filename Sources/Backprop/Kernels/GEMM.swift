@@ -85,8 +85,8 @@ enum GEMM {
         return (bp_gemm_row_block(d), bp_gemm_col_block(d), bp_gemm_parallel_threshold(d))
     }
 
-    /// Row-major GEMM for either element type, through `Scalar._kernels.gemm` (one
-    /// thread) or `Scalar._kernels.sharedGEMM` (several). `threads` overrides
+    /// Row-major GEMM for either element type, through `Scalar._cGEMM` (one
+    /// thread) or `Scalar._cSharedGEMM` (several). `threads` overrides
     /// `ComputeThreads.count` for this call; `alwaysSplit` (for tests) splits even
     /// products below the threshold, and `staticSplit` (for tests and benchmarks) uses
     /// fixed pieces, one per thread, instead of the shared driver.
@@ -100,18 +100,17 @@ enum GEMM {
         alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
-        let gemm = Scalar._kernels.gemm
         let t = tiling(isDouble: Scalar.self == Double.self)
         // Small-product fast path: straight to the kernel, no planning.
         if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
-            gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
                         colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
                         allowShared: !staticSplit)
         guard plan.chunks > 1 else {
-            gemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
@@ -121,11 +120,10 @@ enum GEMM {
             defer { next.deallocate() }
             let un = UInt(bitPattern: next)
             let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
-            let shared = Scalar._kernels.sharedGEMM
             DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
-                shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
-                       UnsafePointer<Scalar>(bitPattern: ua)!, lda, UnsafePointer<Scalar>(bitPattern: ub)!, ldb,
-                       UnsafeMutablePointer<Scalar>(bitPattern: uc)!, ldc, acc)
+                Scalar._cSharedGEMM(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
+                                    UnsafePointer<Scalar>(bitPattern: ua)!, lda, UnsafePointer<Scalar>(bitPattern: ub)!, ldb,
+                                    UnsafeMutablePointer<Scalar>(bitPattern: uc)!, ldc, acc)
             }
             return
         }
@@ -135,9 +133,9 @@ enum GEMM {
             let c = UnsafeMutablePointer<Scalar>(bitPattern: uc)!
             let (lo, hi) = plan.range(i)
             if plan.splitRows {
-                gemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
+                Scalar._cGEMM(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
             } else {
-                gemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
+                Scalar._cGEMM(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
             }
         }
     }

@@ -1,5 +1,5 @@
 /// Fused parameter updates over raw buffers, for optimisers: vectorised C kernels for
-/// `Float` and `Double` (`ScalarKernels.adam`: AVX when the CPU has it, chosen at run time), with the same
+/// `Float` and `Double` (`TensorScalar._cAdam`: AVX when the CPU has it, chosen at run time), with the same
 /// arithmetic, element by element, as a plain loop (separate multiplies and adds, IEEE
 /// division and square root), so the result does not depend on the kernel.
 @usableFromInline
@@ -20,7 +20,6 @@ package enum UpdateKernels {
         m: UnsafeMutablePointer<Scalar>, v: UnsafeMutablePointer<Scalar>, count: Int,
         beta1: Scalar, beta2: Scalar, correction1: Scalar, correction2: Scalar, learningRate: Scalar, epsilon: Scalar
     ) {
-        Scalar._kernels.adam(old, new, gradient, m, v, count, beta1, beta2, correction1, correction2,
-                             learningRate, epsilon)
+        Scalar._cAdam(old, new, gradient, m, v, count, beta1, beta2, correction1, correction2, learningRate, epsilon)
     }
 }

@@ -1,7 +1,7 @@
 // Loops over raw buffers. Every function here is generic, but it is only ever
 // called from the kernel hooks of `TensorScalar`, which the `Float` and `Double`
 // conformances specialise, so the optimiser specialises each loop: no per-element
-// dynamic dispatch, and the C functions of `T._kernels` are direct calls.
+// dynamic dispatch, and the C functions bound by `T` (`T._cExp`, …) are direct calls.
 //
 // exp, log, tanh, sigmoid, their backward loops and the full sum go to the
 // vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
@@ -356,7 +356,7 @@ enum TensorKernels {
         }
     }
 
-    /// Runs the vectorised C kernel (`T._kernels`) for exp, log, tanh or σ (true), or
+    /// Runs the vectorised C kernel (`T._cExp`, …) for exp, log, tanh or σ (true), or
     /// does nothing for other functions (false: the caller runs its Swift loop).
     /// `x` and `out` may be the same buffer. `threaded: false` keeps it on the calling thread.
     ///
@@ -374,24 +374,34 @@ enum TensorKernels {
         default: return false
         }
         guard n > 0, let xp = x.baseAddress, let op = out.baseAddress else { return true }
-        let kernels = T._kernels
-        let kernel = switch function {
-        case .exp: kernels.expBuffer
-        case .log: kernels.logBuffer
-        case .tanh: kernels.tanhBuffer
-        default: kernels.sigmoidBuffer
-        }
-        // Small maps: straight to the kernel (no thread planning).
+        // Small maps: straight to the kernel (no thread planning, no closure).
         if n < 4096 {
-            kernel(xp, op, n)
+            mapChunkInC(function, xp, op, n)
             return true
         }
         let (ux, uo) = (UInt(bitPattern: xp), UInt(bitPattern: op))
         let minimum = threaded ? parallelMinimum(function, isDouble: T.self == Double.self) : n
         forEachPiece(n, minimum: minimum) { start, count in
-            kernel(UnsafePointer<T>(bitPattern: ux)! + start, UnsafeMutablePointer<T>(bitPattern: uo)! + start, count)
+            mapChunkInC(function, UnsafePointer<T>(bitPattern: ux)! + start, UnsafeMutablePointer<T>(bitPattern: uo)! + start, count)
         }
         return true
+    }
+
+    /// One call of the C kernel of exp, log, tanh or σ (any other function runs σ).
+    ///
+    /// ```
+    /// out[i] = f(x[i])   0 ≤ i < n
+    /// ```
+    @inline(__always)
+    static func mapChunkInC<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ n: Int
+    ) {
+        switch function {
+        case .exp: T._cExp(x, out, n)
+        case .log: T._cLog(x, out, n)
+        case .tanh: T._cTanh(x, out, n)
+        default: T._cSigmoid(x, out, n)
+        }
     }
 
     /// Runs the C backward loop of tanh or σ (true), or does nothing for other functions (false).
@@ -407,8 +417,7 @@ enum TensorKernels {
         guard function == .tanh || function == .sigmoid else { return false }
         let n = g.count
         guard n > 0, let yp = y.baseAddress, let gp = g.baseAddress, let op = out.baseAddress else { return true }
-        let kernels = T._kernels
-        (function == .tanh ? kernels.tanhBackward : kernels.sigmoidBackward)(yp, gp, op, n)
+        if function == .tanh { T._cTanhBackward(yp, gp, op, n) } else { T._cSigmoidBackward(yp, gp, op, n) }
         return true
     }
 
@@ -423,7 +432,7 @@ enum TensorKernels {
     ) -> Bool {
         let n = g.count
         guard n > 0, let xp = x.baseAddress, let gp = g.baseAddress, let op = out.baseAddress else { return n == 0 }
-        T._kernels.reluBackward(xp, gp, op, n)
+        T._cReluBackward(xp, gp, op, n)
         return true
     }
 
@@ -436,6 +445,6 @@ enum TensorKernels {
     @inline(__always)
     static func sumInC<T: TensorScalar>(_ x: UnsafeBufferPointer<T>) -> T {
         guard let base = x.baseAddress, x.count > 0 else { return 0 }
-        return T._kernels.sum(base, x.count)
+        return T._cSum(base, x.count)
     }
 }

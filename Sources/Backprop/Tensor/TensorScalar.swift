@@ -10,27 +10,76 @@ import Musl
 
 /// The element types a `Tensor` can hold: `Float` and `Double`.
 ///
-/// A conforming type supplies one thing, `_kernels`: its C library and `CBackpropKernels`
-/// functions. Every loop over a buffer is written once, generically (`TensorKernels`,
-/// `GEMM`, `UpdateKernels`), and calls the C functions through that table.
-///
-/// The requirements whose names start with an underscore are implementation hooks:
-/// each one runs a whole kernel (a loop over a buffer). Their default implementations
-/// are specialised in the `Float` and `Double` conformances, so the loop body calls
-/// the C symbols directly and a tensor op pays one dynamic dispatch per op, never per
-/// element. Users never call them.
+/// The requirements whose names start with an underscore are implementation details
+/// users never call. A conformance binds the C functions of its type, one line each
+/// (`_exp` is `expf` or `exp`, `_cGEMM` is `bp_sgemm` or `bp_dgemm`, …); every loop over a
+/// buffer is written once, generically (`TensorKernels`, `GEMM`, `UpdateKernels`), and
+/// calls them through these requirements. The kernel hooks (`_map`, `_gemm`, …) each
+/// run a whole loop; their default implementations are specialised in the `Float` and
+/// `Double` conformances, so the loops call the C symbols directly and a tensor op pays
+/// one dynamic dispatch per op, never per element.
 ///
 /// ```
 /// Tensor<Float>, Tensor<Double>
 /// ```
 public protocol TensorScalar: BinaryFloatingPoint & Sendable & CustomStringConvertible
 where RawSignificand: FixedWidthInteger {
-    /// The C functions for this type (an implementation detail).
-    ///
-    /// ```
-    /// Float: expf, bp_exp_f32, bp_sgemm, …      Double: exp, bp_exp_f64, bp_dgemm, …
-    /// ```
-    static var _kernels: ScalarKernels<Self> { get }
+    // MARK: Bindings: one C function each, named once per element type in its conformance.
+
+    /// `y[i] = f(x[i])` over `n` elements (a vectorised C kernel).
+    typealias _BufferMap = @Sendable (UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int) -> Void
+    /// `out[i] = g[i]·f′(·[i])` over `n` elements (a vectorised C kernel).
+    typealias _BufferBackward = @Sendable (UnsafePointer<Self>?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int) -> Void
+    /// `bp_sgemm` / `bp_dgemm`: transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate.
+    typealias _GEMMKernel = @Sendable (
+        Int32, Int32, Int, Int, Int, UnsafePointer<Self>?, Int, UnsafePointer<Self>?, Int,
+        UnsafeMutablePointer<Self>?, Int, Int32) -> Void
+    /// `bp_sgemm_shared` / `bp_dgemm_shared`: byRows, chunk, next, then as `_GEMMKernel`.
+    typealias _SharedGEMMKernel = @Sendable (
+        Int32, Int, UnsafeMutablePointer<Int>?, Int32, Int32, Int, Int, Int, UnsafePointer<Self>?, Int,
+        UnsafePointer<Self>?, Int, UnsafeMutablePointer<Self>?, Int, Int32) -> Void
+    /// `bp_adam_f32` / `bp_adam_f64`: old, new, g, m, v, n, β₁, β₂, c₁, c₂, α, ε.
+    typealias _AdamKernel = @Sendable (
+        UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?,
+        UnsafeMutablePointer<Self>?, Int, Self, Self, Self, Self, Self, Self) -> Void
+
+    /// `exp(x)` from the C library.
+    static func _exp(_ x: Self) -> Self
+    /// Natural logarithm `log(x)` from the C library.
+    static func _log(_ x: Self) -> Self
+    /// `sin(x)` from the C library.
+    static func _sin(_ x: Self) -> Self
+    /// `cos(x)` from the C library.
+    static func _cos(_ x: Self) -> Self
+    /// `tanh(x)` from the C library.
+    static func _tanh(_ x: Self) -> Self
+    /// `pow(x, y)` from the C library.
+    static func _pow(_ x: Self, _ y: Self) -> Self
+    /// The vectorised eˣ over a buffer (`bp_exp_f32` / `bp_exp_f64`).
+    static var _cExp: _BufferMap { get }
+    /// The vectorised ln x over a buffer.
+    static var _cLog: _BufferMap { get }
+    /// The vectorised tanh x over a buffer.
+    static var _cTanh: _BufferMap { get }
+    /// The vectorised σ(x) over a buffer.
+    static var _cSigmoid: _BufferMap { get }
+    /// The backward loop of tanh from its output: `out = g·(1 − y²)`.
+    static var _cTanhBackward: _BufferBackward { get }
+    /// The backward loop of σ from its output: `out = g·y·(1 − y)`.
+    static var _cSigmoidBackward: _BufferBackward { get }
+    /// The backward loop of relu from its input: `out = x > 0 ? g : 0`.
+    static var _cReluBackward: _BufferBackward { get }
+    /// The vectorised sum of a buffer.
+    static var _cSum: @Sendable (UnsafePointer<Self>?, Int) -> Self { get }
+    /// The single-threaded matrix product.
+    static var _cGEMM: _GEMMKernel { get }
+    /// The matrix product shared by several threads.
+    static var _cSharedGEMM: _SharedGEMMKernel { get }
+    /// The fused Adam update.
+    static var _cAdam: _AdamKernel { get }
+
+    // MARK: Kernel hooks: whole loops, written once (default implementations below).
+
     /// Applies an elementwise function to a buffer (`out[i] = f(x[i])`).
     static func _map(
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>,
@@ -112,81 +161,7 @@ public enum SoftmaxFunction: Sendable {
     case softmax, logSoftmax, logSumExp
 }
 
-/// The C functions a `TensorScalar` binds: the C library's scalar functions and the
-/// vectorised kernels of `CBackpropKernels` for one element type. The generic loops
-/// call them through this table; in code specialised for `Float` or `Double` the
-/// table folds away and each call is a direct call of the C symbol. An implementation
-/// detail: users never build or read one.
-///
-/// ```
-/// Float._kernels.gemm = bp_sgemm      Double._kernels.gemm = bp_dgemm
-/// ```
-public struct ScalarKernels<Scalar: TensorScalar>: Sendable {
-    package typealias Scalar1 = @Sendable (Scalar) -> Scalar
-    package typealias Scalar2 = @Sendable (Scalar, Scalar) -> Scalar
-    package typealias Pointer = UnsafePointer<Scalar>?
-    package typealias MutablePointer = UnsafeMutablePointer<Scalar>?
-    /// `y[i] = f(x[i])` over `n` elements.
-    package typealias BufferMap = @Sendable (Pointer, MutablePointer, Int) -> Void
-    /// `out[i] = g[i]·f′(·[i])` over `n` elements.
-    package typealias BufferBackward = @Sendable (Pointer, Pointer, MutablePointer, Int) -> Void
-    /// `bp_sgemm` / `bp_dgemm`: transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate.
-    package typealias GEMMKernel = @Sendable (
-        Int32, Int32, Int, Int, Int, Pointer, Int, Pointer, Int, MutablePointer, Int, Int32) -> Void
-    /// `bp_sgemm_shared` / `bp_dgemm_shared`: byRows, chunk, next, then as `GEMMKernel`.
-    package typealias SharedGEMMKernel = @Sendable (
-        Int32, Int, UnsafeMutablePointer<Int>?, Int32, Int32, Int, Int, Int, Pointer, Int, Pointer, Int,
-        MutablePointer, Int, Int32) -> Void
-    /// `bp_adam_f32` / `bp_adam_f64`: old, new, g, m, v, n, β₁, β₂, c₁, c₂, α, ε.
-    package typealias AdamKernel = @Sendable (
-        Pointer, MutablePointer, Pointer, MutablePointer, MutablePointer, Int,
-        Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) -> Void
-
-    /// eˣ, ln x, sin x, cos x, tanh x, xʸ from the C library.
-    package let exp, log, sin, cos, tanh: Scalar1, pow: Scalar2
-    /// Vectorised maps (`bp_exp_f32`, …).
-    package let expBuffer, logBuffer, tanhBuffer, sigmoidBuffer: BufferMap
-    /// Vectorised backward loops: tanh and σ from the output y, relu from the input x.
-    package let tanhBackward, sigmoidBackward, reluBackward: BufferBackward
-    /// The sum of a buffer (`bp_sum_f32`, …).
-    package let sum: @Sendable (Pointer, Int) -> Scalar
-    /// Matrix products, one thread or shared by several.
-    package let gemm: GEMMKernel, sharedGEMM: SharedGEMMKernel
-    /// The fused Adam update.
-    package let adam: AdamKernel
-
-    /// Binds one element type's C functions.
-    @inline(__always)
-    package init(
-        exp: @escaping Scalar1, log: @escaping Scalar1, sin: @escaping Scalar1, cos: @escaping Scalar1,
-        tanh: @escaping Scalar1, pow: @escaping Scalar2,
-        expBuffer: @escaping BufferMap, logBuffer: @escaping BufferMap, tanhBuffer: @escaping BufferMap,
-        sigmoidBuffer: @escaping BufferMap, tanhBackward: @escaping BufferBackward,
-        sigmoidBackward: @escaping BufferBackward, reluBackward: @escaping BufferBackward,
-        sum: @escaping @Sendable (Pointer, Int) -> Scalar, gemm: @escaping GEMMKernel,
-        sharedGEMM: @escaping SharedGEMMKernel, adam: @escaping AdamKernel
-    ) {
-        (self.exp, self.log, self.sin, self.cos, self.tanh, self.pow) = (exp, log, sin, cos, tanh, pow)
-        (self.expBuffer, self.logBuffer, self.tanhBuffer, self.sigmoidBuffer) = (expBuffer, logBuffer, tanhBuffer, sigmoidBuffer)
-        (self.tanhBackward, self.sigmoidBackward, self.reluBackward) = (tanhBackward, sigmoidBackward, reluBackward)
-        (self.sum, self.gemm, self.sharedGEMM, self.adam) = (sum, gemm, sharedGEMM, adam)
-    }
-}
-
 extension TensorScalar {
-    /// eˣ from the C library.
-    @inline(__always) package static func _exp(_ x: Self) -> Self { _kernels.exp(x) }
-    /// ln x from the C library.
-    @inline(__always) package static func _log(_ x: Self) -> Self { _kernels.log(x) }
-    /// sin x from the C library.
-    @inline(__always) package static func _sin(_ x: Self) -> Self { _kernels.sin(x) }
-    /// cos x from the C library.
-    @inline(__always) package static func _cos(_ x: Self) -> Self { _kernels.cos(x) }
-    /// tanh x from the C library.
-    @inline(__always) package static func _tanh(_ x: Self) -> Self { _kernels.tanh(x) }
-    /// xʸ from the C library.
-    @inline(__always) package static func _pow(_ x: Self, _ y: Self) -> Self { _kernels.pow(x, y) }
-
     /// Kernel hook: an elementwise function over a buffer.
     ///
     /// ```
@@ -274,25 +249,75 @@ extension TensorScalar {
 }
 
 extension Float: TensorScalar {
-    /// The C library's `Float` functions and the single-precision kernels.
-    @inline(__always) public static var _kernels: ScalarKernels<Float> {
-        ScalarKernels(
-            exp: expf, log: logf, sin: sinf, cos: cosf, tanh: tanhf, pow: powf,
-            expBuffer: bp_exp_f32, logBuffer: bp_log_f32, tanhBuffer: bp_tanh_f32, sigmoidBuffer: bp_sigmoid_f32,
-            tanhBackward: bp_tanh_backward_f32, sigmoidBackward: bp_sigmoid_backward_f32,
-            reluBackward: bp_relu_backward_f32, sum: bp_sum_f32, gemm: bp_sgemm, sharedGEMM: bp_sgemm_shared,
-            adam: bp_adam_f32)
-    }
+    /// `expf`.
+    @inlinable public static func _exp(_ x: Float) -> Float { expf(x) }
+    /// `logf`.
+    @inlinable public static func _log(_ x: Float) -> Float { logf(x) }
+    /// `sinf`.
+    @inlinable public static func _sin(_ x: Float) -> Float { sinf(x) }
+    /// `cosf`.
+    @inlinable public static func _cos(_ x: Float) -> Float { cosf(x) }
+    /// `tanhf`.
+    @inlinable public static func _tanh(_ x: Float) -> Float { tanhf(x) }
+    /// `powf`.
+    @inlinable public static func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    /// `bp_exp_f32`.
+    @inline(__always) public static var _cExp: _BufferMap { bp_exp_f32 }
+    /// `bp_log_f32`.
+    @inline(__always) public static var _cLog: _BufferMap { bp_log_f32 }
+    /// `bp_tanh_f32`.
+    @inline(__always) public static var _cTanh: _BufferMap { bp_tanh_f32 }
+    /// `bp_sigmoid_f32`.
+    @inline(__always) public static var _cSigmoid: _BufferMap { bp_sigmoid_f32 }
+    /// `bp_tanh_backward_f32`.
+    @inline(__always) public static var _cTanhBackward: _BufferBackward { bp_tanh_backward_f32 }
+    /// `bp_sigmoid_backward_f32`.
+    @inline(__always) public static var _cSigmoidBackward: _BufferBackward { bp_sigmoid_backward_f32 }
+    /// `bp_relu_backward_f32`.
+    @inline(__always) public static var _cReluBackward: _BufferBackward { bp_relu_backward_f32 }
+    /// `bp_sum_f32`.
+    @inline(__always) public static var _cSum: @Sendable (UnsafePointer<Float>?, Int) -> Float { bp_sum_f32 }
+    /// `bp_sgemm`.
+    @inline(__always) public static var _cGEMM: _GEMMKernel { bp_sgemm }
+    /// `bp_sgemm_shared`.
+    @inline(__always) public static var _cSharedGEMM: _SharedGEMMKernel { bp_sgemm_shared }
+    /// `bp_adam_f32`.
+    @inline(__always) public static var _cAdam: _AdamKernel { bp_adam_f32 }
 }
 
 extension Double: TensorScalar {
-    /// The C library's `Double` functions and the double-precision kernels.
-    @inline(__always) public static var _kernels: ScalarKernels<Double> {
-        ScalarKernels(
-            exp: exp, log: log, sin: sin, cos: cos, tanh: tanh, pow: pow,
-            expBuffer: bp_exp_f64, logBuffer: bp_log_f64, tanhBuffer: bp_tanh_f64, sigmoidBuffer: bp_sigmoid_f64,
-            tanhBackward: bp_tanh_backward_f64, sigmoidBackward: bp_sigmoid_backward_f64,
-            reluBackward: bp_relu_backward_f64, sum: bp_sum_f64, gemm: bp_dgemm, sharedGEMM: bp_dgemm_shared,
-            adam: bp_adam_f64)
-    }
+    /// `exp`.
+    @inlinable public static func _exp(_ x: Double) -> Double { exp(x) }
+    /// `log`.
+    @inlinable public static func _log(_ x: Double) -> Double { log(x) }
+    /// `sin`.
+    @inlinable public static func _sin(_ x: Double) -> Double { sin(x) }
+    /// `cos`.
+    @inlinable public static func _cos(_ x: Double) -> Double { cos(x) }
+    /// `tanh`.
+    @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
+    /// `pow`.
+    @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    /// `bp_exp_f64`.
+    @inline(__always) public static var _cExp: _BufferMap { bp_exp_f64 }
+    /// `bp_log_f64`.
+    @inline(__always) public static var _cLog: _BufferMap { bp_log_f64 }
+    /// `bp_tanh_f64`.
+    @inline(__always) public static var _cTanh: _BufferMap { bp_tanh_f64 }
+    /// `bp_sigmoid_f64`.
+    @inline(__always) public static var _cSigmoid: _BufferMap { bp_sigmoid_f64 }
+    /// `bp_tanh_backward_f64`.
+    @inline(__always) public static var _cTanhBackward: _BufferBackward { bp_tanh_backward_f64 }
+    /// `bp_sigmoid_backward_f64`.
+    @inline(__always) public static var _cSigmoidBackward: _BufferBackward { bp_sigmoid_backward_f64 }
+    /// `bp_relu_backward_f64`.
+    @inline(__always) public static var _cReluBackward: _BufferBackward { bp_relu_backward_f64 }
+    /// `bp_sum_f64`.
+    @inline(__always) public static var _cSum: @Sendable (UnsafePointer<Double>?, Int) -> Double { bp_sum_f64 }
+    /// `bp_dgemm`.
+    @inline(__always) public static var _cGEMM: _GEMMKernel { bp_dgemm }
+    /// `bp_dgemm_shared`.
+    @inline(__always) public static var _cSharedGEMM: _SharedGEMMKernel { bp_dgemm_shared }
+    /// `bp_adam_f64`.
+    @inline(__always) public static var _cAdam: _AdamKernel { bp_adam_f64 }
 }
