@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "BackpropTeaching", dependencies: ["Backprop", "BackpropNN"]),
         .target(name: "BackpropCommand", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"]),
         .executableTarget(name: "BackpropCLI", dependencies: ["BackpropCommand"]),
-        .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN"]),
+        .executableTarget(name: "BackpropBench", dependencies: ["Backprop", "BackpropNN", "CBackpropKernels"]),
         // Shared by the test targets only: approximate equality, the in-process command runner.
         .target(name: "BackpropTestSupport", dependencies: ["Backprop", "BackpropNN", "BackpropCommand"],
                 path: "Tests/BackpropTestSupport"),

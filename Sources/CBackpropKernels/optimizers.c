@@ -38,76 +38,62 @@ static int bp_opt_has_avx(void) {
         w_new[i] = w_old[i] - (alpha * mhat) / (SQRT(vhat) + eps);                        \
     }
 
-static void adam_f32_portable(const float *w_old, float *w_new, const float *g, float *m, float *v, ptrdiff_t n,
-                              float b1, float b2, float c1, float c2, float alpha, float eps) {
-    const float ob1 = 1.0f - b1, ob2 = 1.0f - b2;
-    ptrdiff_t i = 0;
-    ADAM_SCALAR(float, sqrtf)
-}
+// One element type's Adam kernels: the portable loop, the AVX loop (X86 only) and the
+// exported entry that picks one. T is the scalar type, F its name suffix (f32 / f64), SQRT
+// its square root; V the AVX vector type, P the intrinsic suffix (ps / pd), W the lanes.
+#define ADAM_PARAMS(T) const T *w_old, T *w_new, const T *g, T *m, T *v, ptrdiff_t n, \
+                       T b1, T b2, T c1, T c2, T alpha, T eps
 
-static void adam_f64_portable(const double *w_old, double *w_new, const double *g, double *m, double *v, ptrdiff_t n,
-                              double b1, double b2, double c1, double c2, double alpha, double eps) {
-    const double ob1 = 1.0 - b1, ob2 = 1.0 - b2;
-    ptrdiff_t i = 0;
-    ADAM_SCALAR(double, sqrt)
-}
-
-#if BP_OPT_X86
-__attribute__((target("avx")))
-static void adam_f32_avx(const float *w_old, float *w_new, const float *g, float *m, float *v, ptrdiff_t n,
-                         float b1, float b2, float c1, float c2, float alpha, float eps) {
-    const float ob1 = 1.0f - b1, ob2 = 1.0f - b2;
-    const __m256 B1 = _mm256_set1_ps(b1), B2 = _mm256_set1_ps(b2), OB1 = _mm256_set1_ps(ob1), OB2 = _mm256_set1_ps(ob2);
-    const __m256 C1 = _mm256_set1_ps(c1), C2 = _mm256_set1_ps(c2), A = _mm256_set1_ps(alpha), E = _mm256_set1_ps(eps);
-    ptrdiff_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 gi = _mm256_loadu_ps(g + i);
-        __m256 mi = _mm256_add_ps(_mm256_mul_ps(B1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(OB1, gi));
-        __m256 vi = _mm256_add_ps(_mm256_mul_ps(B2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(OB2, gi), gi));
-        _mm256_storeu_ps(m + i, mi);
-        _mm256_storeu_ps(v + i, vi);
-        __m256 step = _mm256_div_ps(_mm256_mul_ps(A, _mm256_div_ps(mi, C1)),
-                                    _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(vi, C2)), E));
-        _mm256_storeu_ps(w_new + i, _mm256_sub_ps(_mm256_loadu_ps(w_old + i), step));
+#define ADAM_PORTABLE(T, F, SQRT)                                                         \
+    static void adam_##F##_portable(ADAM_PARAMS(T)) {                                     \
+        const T ob1 = (T)1 - b1, ob2 = (T)1 - b2;                                         \
+        ptrdiff_t i = 0;                                                                  \
+        ADAM_SCALAR(T, SQRT)                                                              \
     }
-    ADAM_SCALAR(float, sqrtf)
-}
 
-__attribute__((target("avx")))
-static void adam_f64_avx(const double *w_old, double *w_new, const double *g, double *m, double *v, ptrdiff_t n,
-                         double b1, double b2, double c1, double c2, double alpha, double eps) {
-    const double ob1 = 1.0 - b1, ob2 = 1.0 - b2;
-    const __m256d B1 = _mm256_set1_pd(b1), B2 = _mm256_set1_pd(b2), OB1 = _mm256_set1_pd(ob1), OB2 = _mm256_set1_pd(ob2);
-    const __m256d C1 = _mm256_set1_pd(c1), C2 = _mm256_set1_pd(c2), A = _mm256_set1_pd(alpha), E = _mm256_set1_pd(eps);
-    ptrdiff_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        __m256d gi = _mm256_loadu_pd(g + i);
-        __m256d mi = _mm256_add_pd(_mm256_mul_pd(B1, _mm256_loadu_pd(m + i)), _mm256_mul_pd(OB1, gi));
-        __m256d vi = _mm256_add_pd(_mm256_mul_pd(B2, _mm256_loadu_pd(v + i)), _mm256_mul_pd(_mm256_mul_pd(OB2, gi), gi));
-        _mm256_storeu_pd(m + i, mi);
-        _mm256_storeu_pd(v + i, vi);
-        __m256d step = _mm256_div_pd(_mm256_mul_pd(A, _mm256_div_pd(mi, C1)),
-                                     _mm256_add_pd(_mm256_sqrt_pd(_mm256_div_pd(vi, C2)), E));
-        _mm256_storeu_pd(w_new + i, _mm256_sub_pd(_mm256_loadu_pd(w_old + i), step));
+#define ADAM_AVX(T, F, SQRT, V, P, W)                                                     \
+    __attribute__((target("avx")))                                                        \
+    static void adam_##F##_avx(ADAM_PARAMS(T)) {                                          \
+        const T ob1 = (T)1 - b1, ob2 = (T)1 - b2;                                         \
+        const V B1 = _mm256_set1_##P(b1), B2 = _mm256_set1_##P(b2);                       \
+        const V OB1 = _mm256_set1_##P(ob1), OB2 = _mm256_set1_##P(ob2);                   \
+        const V C1 = _mm256_set1_##P(c1), C2 = _mm256_set1_##P(c2);                       \
+        const V A = _mm256_set1_##P(alpha), E = _mm256_set1_##P(eps);                     \
+        ptrdiff_t i = 0;                                                                  \
+        for (; i + W <= n; i += W) {                                                      \
+            V gi = _mm256_loadu_##P(g + i);                                               \
+            V mi = _mm256_add_##P(_mm256_mul_##P(B1, _mm256_loadu_##P(m + i)),            \
+                                  _mm256_mul_##P(OB1, gi));                               \
+            V vi = _mm256_add_##P(_mm256_mul_##P(B2, _mm256_loadu_##P(v + i)),            \
+                                  _mm256_mul_##P(_mm256_mul_##P(OB2, gi), gi));           \
+            _mm256_storeu_##P(m + i, mi);                                                 \
+            _mm256_storeu_##P(v + i, vi);                                                 \
+            V step = _mm256_div_##P(_mm256_mul_##P(A, _mm256_div_##P(mi, C1)),           \
+                                    _mm256_add_##P(_mm256_sqrt_##P(_mm256_div_##P(vi, C2)), E)); \
+            _mm256_storeu_##P(w_new + i, _mm256_sub_##P(_mm256_loadu_##P(w_old + i), step)); \
+        }                                                                                 \
+        ADAM_SCALAR(T, SQRT)                                                              \
     }
-    ADAM_SCALAR(double, sqrt)
-}
+
+#if BP_OPT_X86
+#define ADAM_PICK(F)                                                                      \
+    if (bp_opt_has_avx()) { adam_##F##_avx(w_old, w_new, g, m, v, n, b1, b2, c1, c2, alpha, eps); return; }
+#else
+#define ADAM_PICK(F)
 #endif
 
-void bp_adam_f32(const float *w_old, float *w_new, const float *g, float *m, float *v, ptrdiff_t n,
-                 float b1, float b2, float c1, float c2, float alpha, float eps) {
-    if (n <= 0) return;
-#if BP_OPT_X86
-    if (bp_opt_has_avx()) { adam_f32_avx(w_old, w_new, g, m, v, n, b1, b2, c1, c2, alpha, eps); return; }
-#endif
-    adam_f32_portable(w_old, w_new, g, m, v, n, b1, b2, c1, c2, alpha, eps);
-}
+#define ADAM_ENTRY(T, F)                                                                  \
+    void bp_adam_##F(ADAM_PARAMS(T)) {                                                    \
+        if (n <= 0) return;                                                               \
+        ADAM_PICK(F)                                                                      \
+        adam_##F##_portable(w_old, w_new, g, m, v, n, b1, b2, c1, c2, alpha, eps);        \
+    }
 
-void bp_adam_f64(const double *w_old, double *w_new, const double *g, double *m, double *v, ptrdiff_t n,
-                 double b1, double b2, double c1, double c2, double alpha, double eps) {
-    if (n <= 0) return;
+ADAM_PORTABLE(float, f32, sqrtf)
+ADAM_PORTABLE(double, f64, sqrt)
 #if BP_OPT_X86
-    if (bp_opt_has_avx()) { adam_f64_avx(w_old, w_new, g, m, v, n, b1, b2, c1, c2, alpha, eps); return; }
+ADAM_AVX(float, f32, sqrtf, __m256, ps, 8)
+ADAM_AVX(double, f64, sqrt, __m256d, pd, 4)
 #endif
-    adam_f64_portable(w_old, w_new, g, m, v, n, b1, b2, c1, c2, alpha, eps);
-}
+ADAM_ENTRY(float, f32)
+ADAM_ENTRY(double, f64)

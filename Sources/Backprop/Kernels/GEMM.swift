@@ -85,29 +85,32 @@ enum GEMM {
         return (bp_gemm_row_block(d), bp_gemm_col_block(d), bp_gemm_parallel_threshold(d))
     }
 
-    /// Float GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below the threshold, and
-    /// `staticSplit` (for tests and benchmarks) uses fixed pieces, one per thread,
-    /// instead of the shared driver.
+    /// Row-major GEMM for either element type, through `Scalar._cGEMM` (one
+    /// thread) or `Scalar._cSharedGEMM` (several). `threads` overrides
+    /// `ComputeThreads.count` for this call; `alwaysSplit` (for tests) splits even
+    /// products below the threshold, and `staticSplit` (for tests and benchmarks) uses
+    /// fixed pieces, one per thread, instead of the shared driver.
     @usableFromInline
-    static func multiply(
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func multiply<Scalar: TensorScalar>(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, threads: Int? = nil,
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool, threads: Int? = nil,
         alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
-        let t = tiling(isDouble: false)
+        let t = tiling(isDouble: Scalar.self == Double.self)
         // Small-product fast path: straight to the kernel, no planning.
         if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
-            bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
                         colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
                         allowShared: !staticSplit)
         guard plan.chunks > 1 else {
-            bp_sgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
+            Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
@@ -118,73 +121,21 @@ enum GEMM {
             let un = UInt(bitPattern: next)
             let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
             DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
-                bp_sgemm_shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
-                                UnsafePointer<Float>(bitPattern: ua)!, lda, UnsafePointer<Float>(bitPattern: ub)!, ldb,
-                                UnsafeMutablePointer<Float>(bitPattern: uc)!, ldc, acc)
+                Scalar._cSharedGEMM(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
+                                    UnsafePointer<Scalar>(bitPattern: ua)!, lda, UnsafePointer<Scalar>(bitPattern: ub)!, ldb,
+                                    UnsafeMutablePointer<Scalar>(bitPattern: uc)!, ldc, acc)
             }
             return
         }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
-            let a = UnsafePointer<Float>(bitPattern: ua)!
-            let b = UnsafePointer<Float>(bitPattern: ub)!
-            let c = UnsafeMutablePointer<Float>(bitPattern: uc)!
+            let a = UnsafePointer<Scalar>(bitPattern: ua)!
+            let b = UnsafePointer<Scalar>(bitPattern: ub)!
+            let c = UnsafeMutablePointer<Scalar>(bitPattern: uc)!
             let (lo, hi) = plan.range(i)
             if plan.splitRows {
-                bp_sgemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
+                Scalar._cGEMM(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
             } else {
-                bp_sgemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
-            }
-        }
-    }
-
-    /// Double GEMM. `threads` overrides `ComputeThreads.count` for this call;
-    /// `alwaysSplit` (for tests) splits even products below the threshold, and
-    /// `staticSplit` (for tests and benchmarks) uses fixed pieces, one per thread,
-    /// instead of the shared driver.
-    @usableFromInline
-    static func multiply(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool, threads: Int? = nil,
-        alwaysSplit: Bool = false, staticSplit: Bool = false
-    ) {
-        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
-        let t = tiling(isDouble: true)
-        // Small-product fast path: straight to the kernel, no planning.
-        if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
-            bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
-            return
-        }
-        let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
-                        colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
-                        allowShared: !staticSplit)
-        guard plan.chunks > 1 else {
-            bp_dgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
-            return
-        }
-        let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-        if plan.shared {
-            let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-            next.initialize(to: 0)
-            defer { next.deallocate() }
-            let un = UInt(bitPattern: next)
-            let byRows: Int32 = plan.splitRows ? 1 : 0, chunk = plan.step
-            DispatchQueue.concurrentPerform(iterations: plan.workers) { _ in
-                bp_dgemm_shared(byRows, chunk, UnsafeMutablePointer<Int>(bitPattern: un)!, ta, tb, m, n, k,
-                                UnsafePointer<Double>(bitPattern: ua)!, lda, UnsafePointer<Double>(bitPattern: ub)!, ldb,
-                                UnsafeMutablePointer<Double>(bitPattern: uc)!, ldc, acc)
-            }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
-            let a = UnsafePointer<Double>(bitPattern: ua)!
-            let b = UnsafePointer<Double>(bitPattern: ub)!
-            let c = UnsafeMutablePointer<Double>(bitPattern: uc)!
-            let (lo, hi) = plan.range(i)
-            if plan.splitRows {
-                bp_dgemm(ta, tb, hi - lo, n, k, transA ? a + lo : a + lo * lda, lda, b, ldb, c + lo * ldc, ldc, acc)
-            } else {
-                bp_dgemm(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
+                Scalar._cGEMM(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
             }
         }
     }
@@ -304,9 +255,8 @@ enum GEMM {
     }
 }
 
-/// Public, low-level access to the matrix-multiply kernel on raw row-major
-/// buffers (the same code path `Tensor` matmul uses): for benchmarks and for
-/// callers that manage their own storage.
+/// The matrix-multiply kernel on raw row-major buffers (the same code path `Tensor`
+/// matmul uses). Its name is public; `multiply` is for the package's benchmarks.
 ///
 /// `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`, where op(X) is
 /// X or Xᵀ; `lda`, `ldb`, `ldc` are row strides as stored. Multithreaded per
@@ -315,21 +265,13 @@ public enum MatrixMultiplyKernel {
     /// Name of the kernel the running CPU uses: "avx512", "avx2" or "portable".
     public static var name: String { String(cString: bp_gemm_kernel_name()) }
 
-    /// Float product; see the type's documentation.
-    public static func multiply(
+    /// A `Float` or `Double` product; see the type's documentation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package static func multiply<Scalar: TensorScalar>(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
-    ) {
-        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: c, ldc: ldc, accumulate: accumulate, threads: threads)
-    }
-
-    /// Double product; see the type's documentation.
-    public static func multiply(
-        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool = false, threads: Int? = nil
     ) {
         GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                       c: c, ldc: ldc, accumulate: accumulate, threads: threads)

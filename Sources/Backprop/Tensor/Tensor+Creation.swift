@@ -145,10 +145,9 @@ extension Tensor {
         using generator: inout SeededGenerator, requiresGradient: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
-        if shape.contains(where: { $0 < 0 }) { tensorError("randomNormal: negative extent in \(shape)", file: file, line: line) }
-        let n = shape.reduce(1, *)
-        let scalars = (0..<n).map { _ in mean + standardDeviation * Scalar(generator.nextNormal()) }
-        return Tensor(shape: shape, scalars: scalars, requiresGradient: requiresGradient)
+        random("randomNormal", shape: shape, requiresGradient: requiresGradient, file: file, line: line) {
+            mean + standardDeviation * Scalar(generator.nextNormal())
+        }
     }
 
     /// Uniformly distributed values in `[lower, upper)` from a seedable generator.
@@ -163,9 +162,23 @@ extension Tensor {
         using generator: inout SeededGenerator, requiresGradient: Bool = false,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
-        if shape.contains(where: { $0 < 0 }) { tensorError("randomUniform: negative extent in \(shape)", file: file, line: line) }
-        let n = shape.reduce(1, *)
-        let scalars = (0..<n).map { _ in lower + (upper - lower) * Scalar(generator.nextUnitInterval()) }
+        random("randomUniform", shape: shape, requiresGradient: requiresGradient, file: file, line: line) {
+            lower + (upper - lower) * Scalar(generator.nextUnitInterval())
+        }
+    }
+
+    /// A tensor of `shape` filled in order by `draw` (the shared body of `randomNormal`
+    /// and `randomUniform`); `name` names the caller in the error for a negative extent.
+    ///
+    /// ```
+    /// x[i] = draw()   i = 0, 1, …, n − 1
+    /// ```
+    @inline(__always)
+    static func random(
+        _ name: String, shape: [Int], requiresGradient: Bool, file: StaticString, line: UInt, draw: () -> Scalar
+    ) -> Tensor {
+        if shape.contains(where: { $0 < 0 }) { tensorError("\(name): negative extent in \(shape)", file: file, line: line) }
+        let scalars = (0..<shape.reduce(1, *)).map { _ in draw() }
         return Tensor(shape: shape, scalars: scalars, requiresGradient: requiresGradient)
     }
 }

@@ -133,10 +133,7 @@ extension Tensor {
     public func max(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
-        let axes = normalizedAxes(axes, "max", file: file, line: line)
-        if count == 0 { tensorError("max: empty tensor of shape \(shape)", file: file, line: line) }
-        let (out, outShape) = reduced(.max, axes: axes, keep: keepingDimensions, initial: -.infinity)
-        return Tensor.result(out, outShape, .max(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
+        extremum(.max, alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
     /// The smallest element, as a scalar tensor (see `min(alongAxes:)` for ties).
@@ -159,10 +156,25 @@ extension Tensor {
     public func min(
         alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor {
-        let axes = normalizedAxes(axes, "min", file: file, line: line)
-        if count == 0 { tensorError("min: empty tensor of shape \(shape)", file: file, line: line) }
-        let (out, outShape) = reduced(.min, axes: axes, keep: keepingDimensions, initial: .infinity)
-        return Tensor.result(out, outShape, .min(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
+        extremum(.min, alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// The shared body of `max(alongAxes:)` and `min(alongAxes:)`.
+    ///
+    /// ```
+    /// y[j] = max_{i ↦ j} x[i]   or   min_{i ↦ j} x[i]
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func extremum(
+        _ function: ReductionFunction, alongAxes axes: [Int], keepingDimensions keep: Bool, file: StaticString, line: UInt
+    ) -> Tensor {
+        let isMax = function == .max, name = isMax ? "max" : "min"
+        let axes = normalizedAxes(axes, name, file: file, line: line)
+        if count == 0 { tensorError("\(name): empty tensor of shape \(shape)", file: file, line: line) }
+        let (out, outShape) = reduced(function, axes: axes, keep: keep, initial: isMax ? -.infinity : .infinity)
+        let op: TensorOp<Scalar> = isMax ? .max(axes: axes, keepingDimensions: keep) : .min(axes: axes, keepingDimensions: keep)
+        return Tensor.result(out, outShape, op, self, file: file, line: line)
     }
 
     @_specialize(where Scalar == Float)

@@ -1,12 +1,11 @@
 // Loops over raw buffers. Every function here is generic, but it is only ever
-// called from the `Float` and `Double` conformances of `TensorScalar`, i.e. with
-// a concrete type, so the optimiser specialises each loop: no per-element dynamic
-// dispatch and no closures.
+// called from the kernel hooks of `TensorScalar`, which the `Float` and `Double`
+// conformances specialise, so the optimiser specialises each loop: no per-element
+// dynamic dispatch, and the C functions bound by `T` (`T._cExp`, …) are direct calls.
 //
 // exp, log, tanh, sigmoid, their backward loops and the full sum go to the
 // vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
 // run time); large maps are split across `ComputeThreads.count` threads.
-import CBackpropKernels
 import Dispatch
 
 /// A binary scalar function used by the broadcasting kernel.
@@ -357,8 +356,8 @@ enum TensorKernels {
         }
     }
 
-    /// Runs the vectorised C kernel for exp, log, tanh or σ when `T` is `Float` or
-    /// `Double` (true), or does nothing (false: the caller runs its Swift loop).
+    /// Runs the vectorised C kernel (`T._cExp`, …) for exp, log, tanh or σ (true), or
+    /// does nothing for other functions (false: the caller runs its Swift loop).
     /// `x` and `out` may be the same buffer. `threaded: false` keeps it on the calling thread.
     ///
     /// ```
@@ -375,62 +374,37 @@ enum TensorKernels {
         default: return false
         }
         guard n > 0, let xp = x.baseAddress, let op = out.baseAddress else { return true }
+        // Small maps: straight to the kernel (no thread planning, no closure).
         if n < 4096 {
-            // Small maps: straight to the kernel (no thread planning, no closure).
-            if T.self == Float.self {
-                let (xf, of) = (UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
-                                UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self))
-                switch function {
-                case .exp: bp_exp_f32(xf, of, n)
-                case .log: bp_log_f32(xf, of, n)
-                case .tanh: bp_tanh_f32(xf, of, n)
-                default: bp_sigmoid_f32(xf, of, n)
-                }
-                return true
-            }
-            if T.self == Double.self {
-                let (xd, od) = (UnsafeRawPointer(xp).assumingMemoryBound(to: Double.self),
-                                UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self))
-                switch function {
-                case .exp: bp_exp_f64(xd, od, n)
-                case .log: bp_log_f64(xd, od, n)
-                case .tanh: bp_tanh_f64(xd, od, n)
-                default: bp_sigmoid_f64(xd, od, n)
-                }
-                return true
-            }
+            mapChunkInC(function, xp, op, n)
+            return true
         }
         let (ux, uo) = (UInt(bitPattern: xp), UInt(bitPattern: op))
-        if T.self == Float.self {
-            let kernel: @Sendable (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
-            switch function {
-            case .exp: kernel = { bp_exp_f32($0, $1, $2) }
-            case .log: kernel = { bp_log_f32($0, $1, $2) }
-            case .tanh: kernel = { bp_tanh_f32($0, $1, $2) }
-            default: kernel = { bp_sigmoid_f32($0, $1, $2) }
-            }
-            forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: false) : n) { start, count in
-                kernel(UnsafePointer<Float>(bitPattern: ux)! + start, UnsafeMutablePointer<Float>(bitPattern: uo)! + start, count)
-            }
-            return true
+        let minimum = threaded ? parallelMinimum(function, isDouble: T.self == Double.self) : n
+        forEachPiece(n, minimum: minimum) { start, count in
+            mapChunkInC(function, UnsafePointer<T>(bitPattern: ux)! + start, UnsafeMutablePointer<T>(bitPattern: uo)! + start, count)
         }
-        if T.self == Double.self {
-            let kernel: @Sendable (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Void
-            switch function {
-            case .exp: kernel = { bp_exp_f64($0, $1, $2) }
-            case .log: kernel = { bp_log_f64($0, $1, $2) }
-            case .tanh: kernel = { bp_tanh_f64($0, $1, $2) }
-            default: kernel = { bp_sigmoid_f64($0, $1, $2) }
-            }
-            forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: true) : n) { start, count in
-                kernel(UnsafePointer<Double>(bitPattern: ux)! + start, UnsafeMutablePointer<Double>(bitPattern: uo)! + start, count)
-            }
-            return true
-        }
-        return false
+        return true
     }
 
-    /// Runs the C backward loop of tanh or σ for `Float` / `Double` (true), else false.
+    /// One call of the C kernel of exp, log, tanh or σ (any other function runs σ).
+    ///
+    /// ```
+    /// out[i] = f(x[i])   0 ≤ i < n
+    /// ```
+    @inline(__always)
+    static func mapChunkInC<T: TensorScalar>(
+        _ function: ElementwiseFunction, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>, _ n: Int
+    ) {
+        switch function {
+        case .exp: T._cExp(x, out, n)
+        case .log: T._cLog(x, out, n)
+        case .tanh: T._cTanh(x, out, n)
+        default: T._cSigmoid(x, out, n)
+        }
+    }
+
+    /// Runs the C backward loop of tanh or σ (true), or does nothing for other functions (false).
     ///
     /// ```
     /// tanh: out[i] = g[i]·(1 − y[i]²)      σ: out[i] = g[i]·y[i]·(1 − y[i])
@@ -443,22 +417,11 @@ enum TensorKernels {
         guard function == .tanh || function == .sigmoid else { return false }
         let n = g.count
         guard n > 0, let yp = y.baseAddress, let gp = g.baseAddress, let op = out.baseAddress else { return true }
-        if T.self == Float.self {
-            let (yf, gf) = (UnsafeRawPointer(yp).assumingMemoryBound(to: Float.self), UnsafeRawPointer(gp).assumingMemoryBound(to: Float.self))
-            let of = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self)
-            if function == .tanh { bp_tanh_backward_f32(yf, gf, of, n) } else { bp_sigmoid_backward_f32(yf, gf, of, n) }
-            return true
-        }
-        if T.self == Double.self {
-            let (yd, gd) = (UnsafeRawPointer(yp).assumingMemoryBound(to: Double.self), UnsafeRawPointer(gp).assumingMemoryBound(to: Double.self))
-            let od = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self)
-            if function == .tanh { bp_tanh_backward_f64(yd, gd, od, n) } else { bp_sigmoid_backward_f64(yd, gd, od, n) }
-            return true
-        }
-        return false
+        if function == .tanh { T._cTanhBackward(yp, gp, op, n) } else { T._cSigmoidBackward(yp, gp, op, n) }
+        return true
     }
 
-    /// Runs the C backward loop of relu (branch-free, vectorised) for `Float` / `Double`.
+    /// Runs the C backward loop of relu (branch-free, vectorised).
     ///
     /// ```
     /// out[i] = x[i] > 0 ? g[i] : 0
@@ -469,23 +432,12 @@ enum TensorKernels {
     ) -> Bool {
         let n = g.count
         guard n > 0, let xp = x.baseAddress, let gp = g.baseAddress, let op = out.baseAddress else { return n == 0 }
-        if T.self == Float.self {
-            bp_relu_backward_f32(UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
-                                 UnsafeRawPointer(gp).assumingMemoryBound(to: Float.self),
-                                 UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self), n)
-            return true
-        }
-        if T.self == Double.self {
-            bp_relu_backward_f64(UnsafeRawPointer(xp).assumingMemoryBound(to: Double.self),
-                                 UnsafeRawPointer(gp).assumingMemoryBound(to: Double.self),
-                                 UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self), n)
-            return true
-        }
-        return false
+        T._cReluBackward(xp, gp, op, n)
+        return true
     }
 
     /// The sum of all elements through the C kernel (32 / 16 interleaved partial sums,
-    /// vectorised), or a left-to-right loop for other element types.
+    /// vectorised).
     ///
     /// ```
     /// s = Σᵢ x[i]
@@ -493,16 +445,6 @@ enum TensorKernels {
     @inline(__always)
     static func sumInC<T: TensorScalar>(_ x: UnsafeBufferPointer<T>) -> T {
         guard let base = x.baseAddress, x.count > 0 else { return 0 }
-        if T.self == Float.self {
-            let s = bp_sum_f32(UnsafeRawPointer(base).assumingMemoryBound(to: Float.self), x.count)
-            return unsafeBitCast(s, to: T.self)
-        }
-        if T.self == Double.self {
-            let s = bp_sum_f64(UnsafeRawPointer(base).assumingMemoryBound(to: Double.self), x.count)
-            return unsafeBitCast(s, to: T.self)
-        }
-        var acc: T = 0
-        for v in x { acc += v }
-        return acc
+        return T._cSum(base, x.count)
     }
 }

@@ -240,7 +240,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
     /// ```
     /// Precondition: `0 ≤ k < outputShapes.count`, after a run.
     @inlinable
-    public func unsafeOutputBuffer(at k: Int) -> UnsafeBufferPointer<Scalar> {
+    package func unsafeOutputBuffer(at k: Int) -> UnsafeBufferPointer<Scalar> {
         let s = outputSlots[k]
         if s < inputShapes.count { return UnsafeBufferPointer(start: outputs[k].base, count: outputs[k].count) }
         return UnsafeBufferPointer(start: pointers[s], count: outputCounts[k])

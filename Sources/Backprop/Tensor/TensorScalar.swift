@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,28 +10,76 @@ import Musl
 
 /// The element types a `Tensor` can hold: `Float` and `Double`.
 ///
-/// The requirements whose names start with an underscore are implementation hooks:
-/// each one runs a whole kernel (a loop over a buffer) for the concrete type, so the
-/// loop body is specialised for `Float` or `Double` and a tensor op pays one dynamic
-/// dispatch per op, never per element. Users never call them.
+/// The requirements whose names start with an underscore are implementation details
+/// users never call. A conformance binds the C functions of its type, one line each
+/// (`_exp` is `expf` or `exp`, `_cGEMM` is `bp_sgemm` or `bp_dgemm`, …); every loop over a
+/// buffer is written once, generically (`TensorKernels`, `GEMM`, `UpdateKernels`), and
+/// calls them through these requirements. The kernel hooks (`_map`, `_gemm`, …) each
+/// run a whole loop; their default implementations are specialised in the `Float` and
+/// `Double` conformances, so the loops call the C symbols directly and a tensor op pays
+/// one dynamic dispatch per op, never per element.
 ///
 /// ```
 /// Tensor<Float>, Tensor<Double>
 /// ```
 public protocol TensorScalar: BinaryFloatingPoint & Sendable & CustomStringConvertible
 where RawSignificand: FixedWidthInteger {
-    /// `exp(x)`.
+    // MARK: Bindings: one C function each, named once per element type in its conformance.
+
+    /// `y[i] = f(x[i])` over `n` elements (a vectorised C kernel).
+    typealias _BufferMap = @Sendable (UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int) -> Void
+    /// `out[i] = g[i]·f′(·[i])` over `n` elements (a vectorised C kernel).
+    typealias _BufferBackward = @Sendable (UnsafePointer<Self>?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, Int) -> Void
+    /// `bp_sgemm` / `bp_dgemm`: transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate.
+    typealias _GEMMKernel = @Sendable (
+        Int32, Int32, Int, Int, Int, UnsafePointer<Self>?, Int, UnsafePointer<Self>?, Int,
+        UnsafeMutablePointer<Self>?, Int, Int32) -> Void
+    /// `bp_sgemm_shared` / `bp_dgemm_shared`: byRows, chunk, next, then as `_GEMMKernel`.
+    typealias _SharedGEMMKernel = @Sendable (
+        Int32, Int, UnsafeMutablePointer<Int>?, Int32, Int32, Int, Int, Int, UnsafePointer<Self>?, Int,
+        UnsafePointer<Self>?, Int, UnsafeMutablePointer<Self>?, Int, Int32) -> Void
+    /// `bp_adam_f32` / `bp_adam_f64`: old, new, g, m, v, n, β₁, β₂, c₁, c₂, α, ε.
+    typealias _AdamKernel = @Sendable (
+        UnsafePointer<Self>?, UnsafeMutablePointer<Self>?, UnsafePointer<Self>?, UnsafeMutablePointer<Self>?,
+        UnsafeMutablePointer<Self>?, Int, Self, Self, Self, Self, Self, Self) -> Void
+
+    /// `exp(x)` from the C library.
     static func _exp(_ x: Self) -> Self
-    /// Natural logarithm `log(x)`.
+    /// Natural logarithm `log(x)` from the C library.
     static func _log(_ x: Self) -> Self
-    /// `sin(x)`.
+    /// `sin(x)` from the C library.
     static func _sin(_ x: Self) -> Self
-    /// `cos(x)`.
+    /// `cos(x)` from the C library.
     static func _cos(_ x: Self) -> Self
-    /// `tanh(x)`.
+    /// `tanh(x)` from the C library.
     static func _tanh(_ x: Self) -> Self
-    /// `pow(x, y)`.
+    /// `pow(x, y)` from the C library.
     static func _pow(_ x: Self, _ y: Self) -> Self
+    /// The vectorised eˣ over a buffer (`bp_exp_f32` / `bp_exp_f64`).
+    static var _cExp: _BufferMap { get }
+    /// The vectorised ln x over a buffer.
+    static var _cLog: _BufferMap { get }
+    /// The vectorised tanh x over a buffer.
+    static var _cTanh: _BufferMap { get }
+    /// The vectorised σ(x) over a buffer.
+    static var _cSigmoid: _BufferMap { get }
+    /// The backward loop of tanh from its output: `out = g·(1 − y²)`.
+    static var _cTanhBackward: _BufferBackward { get }
+    /// The backward loop of σ from its output: `out = g·y·(1 − y)`.
+    static var _cSigmoidBackward: _BufferBackward { get }
+    /// The backward loop of relu from its input: `out = x > 0 ? g : 0`.
+    static var _cReluBackward: _BufferBackward { get }
+    /// The vectorised sum of a buffer.
+    static var _cSum: @Sendable (UnsafePointer<Self>?, Int) -> Self { get }
+    /// The single-threaded matrix product.
+    static var _cGEMM: _GEMMKernel { get }
+    /// The matrix product shared by several threads.
+    static var _cSharedGEMM: _SharedGEMMKernel { get }
+    /// The fused Adam update.
+    static var _cAdam: _AdamKernel { get }
+
+    // MARK: Kernel hooks: whole loops, written once (default implementations below).
+
     /// Applies an elementwise function to a buffer (`out[i] = f(x[i])`).
     static func _map(
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>,
@@ -111,104 +161,68 @@ public enum SoftmaxFunction: Sendable {
     case softmax, logSoftmax, logSumExp
 }
 
-extension Double: TensorScalar {
-    /// `exp(x)` from the C library.
-    ///
-    /// ```
-    /// y = eˣ
-    /// ```
-    @inlinable public static func _exp(_ x: Double) -> Double { exp(x) }
-    /// Natural logarithm from the C library.
-    ///
-    /// ```
-    /// y = ln x
-    /// ```
-    @inlinable public static func _log(_ x: Double) -> Double { log(x) }
-    /// `sin(x)` from the C library.
-    ///
-    /// ```
-    /// y = sin x
-    /// ```
-    @inlinable public static func _sin(_ x: Double) -> Double { sin(x) }
-    /// `cos(x)` from the C library.
-    ///
-    /// ```
-    /// y = cos x
-    /// ```
-    @inlinable public static func _cos(_ x: Double) -> Double { cos(x) }
-    /// `tanh(x)` from the C library.
-    ///
-    /// ```
-    /// y = tanh x
-    /// ```
-    @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
-    /// `pow(x, y)` from the C library.
-    ///
-    /// ```
-    /// z = xʸ
-    /// ```
-    @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
-    /// Kernel hook: an elementwise function over a buffer, specialised for this type.
+extension TensorScalar {
+    /// Kernel hook: an elementwise function over a buffer.
     ///
     /// ```
     /// out[i] = f(x[i])
     /// ```
     public static func _map(
-        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Double>,
-        _ out: UnsafeMutableBufferPointer<Double>, _ p0: Double, _ p1: Double
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>,
+        _ out: UnsafeMutableBufferPointer<Self>, _ p0: Self, _ p1: Self
     ) { TensorKernels.map(function, x, out, p0, p1) }
-    /// Kernel hook: a broadcasting binary function, specialised for this type.
+    /// Kernel hook: a broadcasting binary function.
     ///
     /// ```
     /// out[i] = a[ia(i)] ⊕ b[ib(i)]
     /// ```
     public static func _combine(
-        _ function: BinaryFunction, _ a: UnsafeBufferPointer<Double>, _ aIndex: UnsafeBufferPointer<Int>?,
-        _ b: UnsafeBufferPointer<Double>, _ bIndex: UnsafeBufferPointer<Int>?,
-        _ out: UnsafeMutableBufferPointer<Double>
+        _ function: BinaryFunction, _ a: UnsafeBufferPointer<Self>, _ aIndex: UnsafeBufferPointer<Int>?,
+        _ b: UnsafeBufferPointer<Self>, _ bIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Self>
     ) { TensorKernels.combine(function, a, aIndex, b, bIndex, out) }
-    /// Kernel hook: a reduction into `out`, specialised for this type.
+    /// Kernel hook: a reduction into `out`.
     ///
     /// ```
     /// out[j] ⊕= x[i]  for i ↦ j
     /// ```
     public static func _reduce(
-        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Double>, _ outIndex: UnsafeBufferPointer<Int>?,
-        _ out: UnsafeMutableBufferPointer<Double>
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, _ outIndex: UnsafeBufferPointer<Int>?,
+        _ out: UnsafeMutableBufferPointer<Self>
     ) { TensorKernels.reduce(function, x, outIndex, out) }
-    /// Kernel hook: g·f′(x) for an elementwise function, specialised for this type.
+    /// Kernel hook: g·f′(x) for an elementwise function.
     ///
     /// ```
     /// out[i] = g[i]·f′(x[i])
     /// ```
     public static func _mapDerivative(
-        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>,
-        _ g: UnsafeBufferPointer<Double>, _ out: UnsafeMutableBufferPointer<Double>, _ p0: Double, _ p1: Double
+        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeBufferPointer<Self>,
+        _ g: UnsafeBufferPointer<Self>, _ out: UnsafeMutableBufferPointer<Self>, _ p0: Self, _ p1: Self
     ) { TensorKernels.mapDerivative(function, x, y, g, out, p0, p1) }
-    /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`, specialised for this type.
+    /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`.
     ///
     /// ```
     /// out[o, i] = ⊕ₖ x[o, k, i]
     /// ```
     public static func _reduceMiddle(
-        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Double>, outer: Int, count: Int, inner: Int,
-        _ out: UnsafeMutableBufferPointer<Double>
+        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Self>
     ) { TensorKernels.reduceMiddle(function, x, outer: outer, count: count, inner: inner, out) }
-    /// Kernel hook: an index gather, specialised for this type.
+    /// Kernel hook: an index gather.
     ///
     /// ```
     /// out[i] = x[index[i]]  (0 for index < 0)
     /// ```
     public static func _gather(
-        _ x: UnsafeBufferPointer<Double>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Double>
+        _ x: UnsafeBufferPointer<Self>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Self>
     ) { TensorKernels.gather(x, index, out) }
-    /// Kernel hook: an index scatter-add, specialised for this type.
+    /// Kernel hook: an index scatter-add.
     ///
     /// ```
     /// out[index[i]] += x[i]
     /// ```
     public static func _scatterAdd(
-        _ x: UnsafeBufferPointer<Double>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Double>
+        _ x: UnsafeBufferPointer<Self>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Self>
     ) { TensorKernels.scatterAdd(x, index, out) }
     /// Kernel hook: softmax / log-softmax / log-sum-exp over the middle axis of `[outer, count, inner]`.
     ///
@@ -216,8 +230,8 @@ extension Double: TensorScalar {
     /// softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)
     /// ```
     public static func _softmax(
-        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<Double>, outer: Int, count: Int, inner: Int,
-        _ out: UnsafeMutableBufferPointer<Double>
+        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<Self>, outer: Int, count: Int, inner: Int,
+        _ out: UnsafeMutableBufferPointer<Self>
     ) { TensorKernels.softmax(function, x, outer: outer, count: count, inner: inner, out) }
     /// Kernel hook: matrix product through `GEMM.multiply`.
     ///
@@ -226,8 +240,8 @@ extension Double: TensorScalar {
     /// ```
     public static func _gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
-        c: UnsafeMutablePointer<Double>, ldc: Int
+        a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+        c: UnsafeMutablePointer<Self>, ldc: Int
     ) {
         GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                       c: c, ldc: ldc, accumulate: false)
@@ -235,124 +249,75 @@ extension Double: TensorScalar {
 }
 
 extension Float: TensorScalar {
-    /// `exp(x)` from the C library.
-    ///
-    /// ```
-    /// y = eˣ
-    /// ```
+    /// `expf`.
     @inlinable public static func _exp(_ x: Float) -> Float { expf(x) }
-    /// Natural logarithm from the C library.
-    ///
-    /// ```
-    /// y = ln x
-    /// ```
+    /// `logf`.
     @inlinable public static func _log(_ x: Float) -> Float { logf(x) }
-    /// `sin(x)` from the C library.
-    ///
-    /// ```
-    /// y = sin x
-    /// ```
+    /// `sinf`.
     @inlinable public static func _sin(_ x: Float) -> Float { sinf(x) }
-    /// `cos(x)` from the C library.
-    ///
-    /// ```
-    /// y = cos x
-    /// ```
+    /// `cosf`.
     @inlinable public static func _cos(_ x: Float) -> Float { cosf(x) }
-    /// `tanh(x)` from the C library.
-    ///
-    /// ```
-    /// y = tanh x
-    /// ```
+    /// `tanhf`.
     @inlinable public static func _tanh(_ x: Float) -> Float { tanhf(x) }
-    /// `pow(x, y)` from the C library.
-    ///
-    /// ```
-    /// z = xʸ
-    /// ```
+    /// `powf`.
     @inlinable public static func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
-    /// Kernel hook: an elementwise function over a buffer, specialised for this type.
-    ///
-    /// ```
-    /// out[i] = f(x[i])
-    /// ```
-    public static func _map(
-        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Float>,
-        _ out: UnsafeMutableBufferPointer<Float>, _ p0: Float, _ p1: Float
-    ) { TensorKernels.map(function, x, out, p0, p1) }
-    /// Kernel hook: a broadcasting binary function, specialised for this type.
-    ///
-    /// ```
-    /// out[i] = a[ia(i)] ⊕ b[ib(i)]
-    /// ```
-    public static func _combine(
-        _ function: BinaryFunction, _ a: UnsafeBufferPointer<Float>, _ aIndex: UnsafeBufferPointer<Int>?,
-        _ b: UnsafeBufferPointer<Float>, _ bIndex: UnsafeBufferPointer<Int>?,
-        _ out: UnsafeMutableBufferPointer<Float>
-    ) { TensorKernels.combine(function, a, aIndex, b, bIndex, out) }
-    /// Kernel hook: a reduction into `out`, specialised for this type.
-    ///
-    /// ```
-    /// out[j] ⊕= x[i]  for i ↦ j
-    /// ```
-    public static func _reduce(
-        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Float>, _ outIndex: UnsafeBufferPointer<Int>?,
-        _ out: UnsafeMutableBufferPointer<Float>
-    ) { TensorKernels.reduce(function, x, outIndex, out) }
-    /// Kernel hook: g·f′(x) for an elementwise function, specialised for this type.
-    ///
-    /// ```
-    /// out[i] = g[i]·f′(x[i])
-    /// ```
-    public static func _mapDerivative(
-        _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>,
-        _ g: UnsafeBufferPointer<Float>, _ out: UnsafeMutableBufferPointer<Float>, _ p0: Float, _ p1: Float
-    ) { TensorKernels.mapDerivative(function, x, y, g, out, p0, p1) }
-    /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`, specialised for this type.
-    ///
-    /// ```
-    /// out[o, i] = ⊕ₖ x[o, k, i]
-    /// ```
-    public static func _reduceMiddle(
-        _ function: ReductionFunction, _ x: UnsafeBufferPointer<Float>, outer: Int, count: Int, inner: Int,
-        _ out: UnsafeMutableBufferPointer<Float>
-    ) { TensorKernels.reduceMiddle(function, x, outer: outer, count: count, inner: inner, out) }
-    /// Kernel hook: an index gather, specialised for this type.
-    ///
-    /// ```
-    /// out[i] = x[index[i]]  (0 for index < 0)
-    /// ```
-    public static func _gather(
-        _ x: UnsafeBufferPointer<Float>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Float>
-    ) { TensorKernels.gather(x, index, out) }
-    /// Kernel hook: an index scatter-add, specialised for this type.
-    ///
-    /// ```
-    /// out[index[i]] += x[i]
-    /// ```
-    public static func _scatterAdd(
-        _ x: UnsafeBufferPointer<Float>, _ index: UnsafeBufferPointer<Int>, _ out: UnsafeMutableBufferPointer<Float>
-    ) { TensorKernels.scatterAdd(x, index, out) }
-    /// Kernel hook: softmax / log-softmax / log-sum-exp over the middle axis of `[outer, count, inner]`.
-    ///
-    /// ```
-    /// softmax(x)ᵢ = e^(xᵢ−m) / Σⱼ e^(xⱼ−m)
-    /// ```
-    public static func _softmax(
-        _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<Float>, outer: Int, count: Int, inner: Int,
-        _ out: UnsafeMutableBufferPointer<Float>
-    ) { TensorKernels.softmax(function, x, outer: outer, count: count, inner: inner, out) }
-    /// Kernel hook: matrix product through `GEMM.multiply`.
-    ///
-    /// ```
-    /// C = op(A)·op(B)
-    /// ```
-    public static func _gemm(
-        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int
-    ) {
-        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                      c: c, ldc: ldc, accumulate: false)
-    }
+    /// `bp_exp_f32`.
+    @inline(__always) public static var _cExp: _BufferMap { bp_exp_f32 }
+    /// `bp_log_f32`.
+    @inline(__always) public static var _cLog: _BufferMap { bp_log_f32 }
+    /// `bp_tanh_f32`.
+    @inline(__always) public static var _cTanh: _BufferMap { bp_tanh_f32 }
+    /// `bp_sigmoid_f32`.
+    @inline(__always) public static var _cSigmoid: _BufferMap { bp_sigmoid_f32 }
+    /// `bp_tanh_backward_f32`.
+    @inline(__always) public static var _cTanhBackward: _BufferBackward { bp_tanh_backward_f32 }
+    /// `bp_sigmoid_backward_f32`.
+    @inline(__always) public static var _cSigmoidBackward: _BufferBackward { bp_sigmoid_backward_f32 }
+    /// `bp_relu_backward_f32`.
+    @inline(__always) public static var _cReluBackward: _BufferBackward { bp_relu_backward_f32 }
+    /// `bp_sum_f32`.
+    @inline(__always) public static var _cSum: @Sendable (UnsafePointer<Float>?, Int) -> Float { bp_sum_f32 }
+    /// `bp_sgemm`.
+    @inline(__always) public static var _cGEMM: _GEMMKernel { bp_sgemm }
+    /// `bp_sgemm_shared`.
+    @inline(__always) public static var _cSharedGEMM: _SharedGEMMKernel { bp_sgemm_shared }
+    /// `bp_adam_f32`.
+    @inline(__always) public static var _cAdam: _AdamKernel { bp_adam_f32 }
+}
+
+extension Double: TensorScalar {
+    /// `exp`.
+    @inlinable public static func _exp(_ x: Double) -> Double { exp(x) }
+    /// `log`.
+    @inlinable public static func _log(_ x: Double) -> Double { log(x) }
+    /// `sin`.
+    @inlinable public static func _sin(_ x: Double) -> Double { sin(x) }
+    /// `cos`.
+    @inlinable public static func _cos(_ x: Double) -> Double { cos(x) }
+    /// `tanh`.
+    @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
+    /// `pow`.
+    @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    /// `bp_exp_f64`.
+    @inline(__always) public static var _cExp: _BufferMap { bp_exp_f64 }
+    /// `bp_log_f64`.
+    @inline(__always) public static var _cLog: _BufferMap { bp_log_f64 }
+    /// `bp_tanh_f64`.
+    @inline(__always) public static var _cTanh: _BufferMap { bp_tanh_f64 }
+    /// `bp_sigmoid_f64`.
+    @inline(__always) public static var _cSigmoid: _BufferMap { bp_sigmoid_f64 }
+    /// `bp_tanh_backward_f64`.
+    @inline(__always) public static var _cTanhBackward: _BufferBackward { bp_tanh_backward_f64 }
+    /// `bp_sigmoid_backward_f64`.
+    @inline(__always) public static var _cSigmoidBackward: _BufferBackward { bp_sigmoid_backward_f64 }
+    /// `bp_relu_backward_f64`.
+    @inline(__always) public static var _cReluBackward: _BufferBackward { bp_relu_backward_f64 }
+    /// `bp_sum_f64`.
+    @inline(__always) public static var _cSum: @Sendable (UnsafePointer<Double>?, Int) -> Double { bp_sum_f64 }
+    /// `bp_dgemm`.
+    @inline(__always) public static var _cGEMM: _GEMMKernel { bp_dgemm }
+    /// `bp_dgemm_shared`.
+    @inline(__always) public static var _cSharedGEMM: _SharedGEMMKernel { bp_dgemm_shared }
+    /// `bp_adam_f64`.
+    @inline(__always) public static var _cAdam: _AdamKernel { bp_adam_f64 }
 }
