@@ -2,10 +2,25 @@
 import CBackpropKernels
 
 extension TensorProgram {
+    /// One step of a program: what it computes (its kernel), from and into which slots,
+    /// and how the listing shows it.
+    struct Instruction {
+        var kernel: Kernel
+        /// Slots read and written, with element counts.
+        var operands: Operands
+        /// For `.eager` instructions: the op, its input slots and shapes.
+        var eager: EagerOp?
+        /// The op's name in the listing, with the parameters that change its meaning.
+        var name: String
+        /// The result's shape.
+        var shape: [Int]
+    }
+
     /// How one instruction computes its result.
     enum Kernel {
-        /// The op's eager forward computation (`TensorOp.evaluate`), for ops without a kernel here.
-        case generic(Int)
+        /// The op's eager forward computation (`TensorOp.evaluate`), for ops without a
+        /// kernel here (the instruction's `eager` says which op, on which slots).
+        case eager
         /// out[i] = f(x[i]).
         case map(ElementwiseFunction, Scalar, Scalar)
         /// out[i] = a[i mod aCount] ∘ b[i mod bCount]: equal shapes, a single element on
@@ -35,12 +50,11 @@ extension TensorProgram {
     }
 
     /// What an instruction run by the eager op needs.
-    struct Fallback {
+    struct EagerOp {
         let op: TensorOp<Scalar>
-        let inputShapes: [[Int]]
-        let shape: [Int]
+        /// Input slots (any number) and their shapes.
         let slots: [Int]
-        let out: Int
+        let inputShapes: [[Int]]
     }
 
     /// Runs every instruction in order.
@@ -48,71 +62,69 @@ extension TensorProgram {
     @_specialize(where Scalar == Double)
     func execute() {
         let p = pointers
-        kernels.withUnsafeBufferPointer { kernels in
-            operands.withUnsafeBufferPointer { operands in
-                for i in 0..<kernels.count {
-                    let o = operands[i]
-                    @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
-                        UnsafeBufferPointer(start: p[s], count: n)
+        instructions.withUnsafeBufferPointer { instructions in
+            for i in 0..<instructions.count {
+                let o = instructions[i].operands
+                @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
+                    UnsafeBufferPointer(start: p[s], count: n)
+                }
+                let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
+                switch instructions[i].kernel {
+                case .eager:
+                    runEagerly(instructions[i])
+                case .map(let function, let p0, let p1):
+                    Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
+                case .combine(let function):
+                    TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+                case .combineExpanded(let function, let inner, let onRight):
+                    TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
+                case .gemm(let tA, let tB, let batch, let m, let n, let k):
+                    for b in 0..<batch {
+                        TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
                     }
-                    let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
-                    switch kernels[i] {
-                    case .generic(let f):
-                        runFallback(f)
-                    case .map(let function, let p0, let p1):
-                        Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
-                    case .combine(let function):
-                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
-                    case .combineExpanded(let function, let inner, let onRight):
-                        TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
-                    case .gemm(let tA, let tB, let batch, let m, let n, let k):
-                        for b in 0..<batch {
-                            TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
+                case .linear(let m, let n, let k, let bias):
+                    TensorProgram.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
+                    if bias {
+                        let c = p[o.out], b = p[o.c]
+                        for row in 0..<m {
+                            let r = c + row &* n
+                            for j in 0..<n { r[j] += b[j] }
                         }
-                    case .linear(let m, let n, let k, let bias):
-                        TensorProgram.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
-                        if bias {
-                            let c = p[o.out], b = p[o.c]
-                            for row in 0..<m {
-                                let r = c + row &* n
-                                for j in 0..<n { r[j] += b[j] }
-                            }
-                        }
-                    case .reduceMiddle(let outer, let count, let inner, let scale):
-                        out.update(repeating: 0)
-                        if outer == 1 && inner == 1 {
-                            Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
-                        } else {
-                            Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
-                        }
-                        if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
-                    case .fill:
-                        out.update(repeating: p[o.a][0])
-                    case .repeatBlock:
-                        let m = o.aCount, x = p[o.a]
-                        var start = 0
-                        while start < o.outCount {
-                            (out.baseAddress! + start).update(from: x, count: m)
-                            start += m
-                        }
-                    case .softmax(let function, let outer, let count, let inner):
-                        Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
                     }
+                case .reduceMiddle(let outer, let count, let inner, let scale):
+                    out.update(repeating: 0)
+                    if outer == 1 && inner == 1 {
+                        Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
+                    } else {
+                        Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+                    }
+                    if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
+                case .fill:
+                    out.update(repeating: p[o.a][0])
+                case .repeatBlock:
+                    let m = o.aCount, x = p[o.a]
+                    var start = 0
+                    while start < o.outCount {
+                        (out.baseAddress! + start).update(from: x, count: m)
+                        start += m
+                    }
+                case .softmax(let function, let outer, let count, let inner):
+                    Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
                 }
             }
         }
     }
 
-    /// Runs instruction `f` through the op's eager forward computation.
-    func runFallback(_ f: Int) {
-        let fallback = fallbacks[f]
-        let inputs = fallback.slots.indices.map {
-            Tensor(storage: storages[fallback.slots[$0]], shape: fallback.inputShapes[$0], node: nil)
+    /// Runs an instruction through the op's eager forward computation.
+    func runEagerly(_ instruction: Instruction) {
+        let eager = instruction.eager!
+        let inputs = eager.slots.indices.map {
+            Tensor(storage: storages[eager.slots[$0]], shape: eager.inputShapes[$0], node: nil)
         }
-        var result = withoutGradients { fallback.op.evaluate(inputs, shape: fallback.shape) }.storage
-        let out = fallback.out
+        var result = withoutGradients { eager.op.evaluate(inputs, shape: instruction.shape) }.storage
+        let out = instruction.operands.out
         // Never share a buffer with another slot: slots are written in place later.
-        if fallback.slots.contains(where: { storages[$0].buffer === result.buffer }) {
+        if eager.slots.contains(where: { storages[$0].buffer === result.buffer }) {
             result = TensorStorage(result.array)
         }
         storages[out] = result

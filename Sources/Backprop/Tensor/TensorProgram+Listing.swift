@@ -19,15 +19,15 @@ extension TensorProgram: CustomStringConvertible {
             return "%\(s)"
         }
         var lines = ["program(" + inputShapes.enumerated().map { "in\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"]
-        for i in 0..<kernels.count {
-            let o = operands[i]
+        for instruction in instructions {
+            let o = instruction.operands
             var args = [o.a, o.b, o.c].filter { $0 >= 0 }
             var how = ""
-            if case .generic(let f) = kernels[i] {
-                args = fallbacks[f].slots  // (any number of inputs)
+            if let eager = instruction.eager {
+                args = eager.slots  // (any number of inputs)
                 how = "  (eager)"
             }
-            lines.append("  \(name(o.out)) = \(instructionNames[i])(\(args.map(name).joined(separator: ", "))) → \(instructionShapes[i])\(how)")
+            lines.append("  \(name(o.out)) = \(instruction.name)(\(args.map(name).joined(separator: ", "))) → \(instruction.shape)\(how)")
         }
         lines.append("  return " + outputSlots.map(name).joined(separator: ", "))
         return lines.joined(separator: "\n")

@@ -4,12 +4,7 @@
 /// (dead ops are dropped), assigns a slot to each value, and picks a kernel per op.
 struct TensorProgramBuilder<Scalar: TensorScalar> {
     let tracer: GraphTracer<Scalar>
-    var kernels: [TensorProgram<Scalar>.Kernel] = []
-    var operands: [TensorProgram<Scalar>.Operands] = []
-    var fallbacks: [TensorProgram<Scalar>.Fallback] = []
-    /// Each instruction's op name and result shape (for the listing).
-    var names: [String] = []
-    var shapes: [[Int]] = []
+    var instructions: [TensorProgram<Scalar>.Instruction] = []
     var storages: [TensorStorage<Scalar>]
     var slotByNode: [ObjectIdentifier: Int] = [:]
     /// Emitted ops by op, input slots and shapes (common subexpressions).
@@ -35,11 +30,12 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
     mutating func shareDeadBuffers(keeping kept: Set<Int>) {
         var lastUse: [Int: Int] = [:]
         var fallbackWritten: Set<Int> = []
-        for (i, o) in operands.enumerated() {
-            if case .generic(let f) = kernels[i] {
-                for s in fallbacks[f].slots { lastUse[s] = i }
-                fallbackWritten.insert(o.out)
+        for (i, instruction) in instructions.enumerated() {
+            if let eager = instruction.eager {
+                for s in eager.slots { lastUse[s] = i }
+                fallbackWritten.insert(instruction.operands.out)
             } else {
+                let o = instruction.operands
                 for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = i }
             }
         }
@@ -48,7 +44,8 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         var dying: [Int: [Int]] = [:]
         for (s, i) in lastUse where poolable(s) { dying[i, default: []].append(s) }
         var free: [Int: [TensorStorage<Scalar>]] = [:]
-        for (i, o) in operands.enumerated() {
+        for (i, instruction) in instructions.enumerated() {
+            let o = instruction.operands
             if poolable(o.out), lastUse[o.out] != nil, let buffer = free[o.outCount]?.popLast() {
                 storages[o.out] = buffer
             }
@@ -143,16 +140,15 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         if slots.count > 0 { o.a = slots[0]; o.aCount = inputs[0].count }
         if slots.count > 1 { o.b = slots[1]; o.bCount = inputs[1].count }
         if slots.count > 2 { o.c = slots[2]; o.cCount = inputs[2].count }
+        var instruction = TensorProgram<Scalar>.Instruction(
+            kernel: .eager, operands: o, eager: nil, name: TensorProgramBuilder.listingName(op), shape: node.shape)
         if let kernel = TensorProgramBuilder.kernel(for: op, inputs: inputs.map(\.shape), shape: node.shape) {
-            kernels.append(kernel)
+            instruction.kernel = kernel
             inPlace.insert(out)
         } else {
-            kernels.append(.generic(fallbacks.count))
-            fallbacks.append(.init(op: op, inputShapes: inputs.map(\.shape), shape: node.shape, slots: slots, out: out))
+            instruction.eager = .init(op: op, slots: slots, inputShapes: inputs.map(\.shape))
         }
-        operands.append(o)
-        names.append(TensorProgramBuilder.listingName(op))
-        shapes.append(node.shape)
+        instructions.append(instruction)
     }
 
     /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
