@@ -8,7 +8,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
     var storages: [TensorStorage<Scalar>]
     var slotByNode: [ObjectIdentifier: Int] = [:]
     /// Emitted ops by op, input slots and shapes (common subexpressions).
-    var slotByKey: [String: Int] = [:]
+    var slotByExpression: [Expression: Int] = [:]
     var constantByBuffer: [ObjectIdentifier: Int] = [:]
     var constantSlots: Set<Int> = []
     var inPlace: Set<Int> = []
@@ -118,14 +118,10 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             return
         }
         // The same op on the same slots and shapes was emitted already (the backward
-        // pass of x ⊙ x computes ḡ ⊙ x twice): reuse its result. Custom ops (which may not
-        // be pure) and `where` (whose mask is not part of the key) are left alone.
-        var key: String? = nil
-        switch op {
-        case .custom, .select: break
-        default: key = "\(op)|\(slots)|\(inputs.map(\.shape))|\(node.shape)"
-        }
-        if let key, let s = slotByKey[key] {
+        // pass of x ⊙ x computes ḡ ⊙ x twice): reuse its result. Ops without a key (custom
+        // ops, `where`) are left alone.
+        let key = op.key.map { Expression(op: $0, slots: slots, inputShapes: inputs.map(\.shape), shape: node.shape) }
+        if let key, let s = slotByExpression[key] {
             slotByNode[ObjectIdentifier(node)] = s
             return
         }
@@ -133,7 +129,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         storages.append(TensorStorage(repeating: 0, count: count))
         let out = storages.count - 1
         slotByNode[ObjectIdentifier(node)] = out
-        if let key { slotByKey[key] = out }
+        if let key { slotByExpression[key] = out }
         var o = TensorProgram<Scalar>.Operands()
         o.out = out
         o.outCount = count
@@ -149,6 +145,14 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             instruction.eager = .init(op: op, slots: slots, inputShapes: inputs.map(\.shape))
         }
         instructions.append(instruction)
+    }
+
+    /// An op applied to slots of given shapes: equal expressions compute equal results.
+    struct Expression: Hashable {
+        let op: TensorOp<Scalar>.Key
+        let slots: [Int]
+        let inputShapes: [[Int]]
+        let shape: [Int]
     }
 
     /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
