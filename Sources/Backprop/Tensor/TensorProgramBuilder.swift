@@ -160,26 +160,11 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         typealias K = TensorProgram<Scalar>.Kernel
         let counts = x.map { $0.reduce(1, *) }
         func binary(_ f: BinaryFunction) -> K? {
-            if x[0] == x[1] || (counts[1] == 1 && x[1].count <= x[0].count && x[0] == shape)
-                || (counts[0] == 1 && x[0].count <= x[1].count && x[1] == shape) { return .combine(f) }
-            // A trailing block repeated along leading axes (a bias row), on either side.
-            if counts[1] > 1 && x[0] == shape && Tensor<Scalar>.isSuffix(x[1], of: shape) { return .combine(f) }
-            if counts[0] > 1 && x[1] == shape && Tensor<Scalar>.isSuffix(x[0], of: shape) { return .combine(f) }
-            /// The extent repeated when `small` is `shape` with trailing axes of extent 1.
-            func expansion(_ small: [Int]) -> Int? {
-                guard small.count == shape.count, small != shape else { return nil }
-                var j = small.count
-                while j > 0 && small[j - 1] == 1 { j -= 1 }
-                guard Array(small[..<j]) == Array(shape[..<j]) else { return nil }
-                return shape[j...].reduce(1, *)
+            switch BroadcastPlan(x[0], x[1], result: shape) {
+            case .elementwise, .scalar, .repeatedBlock: .combine(f)
+            case .expanded(let side, let inner): .combineExpanded(f, inner: inner, expandedOnRight: side == .right)
+            case .strided: nil
             }
-            if x[0] == shape, let inner = expansion(x[1]), inner > 0 {
-                return .combineExpanded(f, inner: inner, expandedOnRight: true)
-            }
-            if x[1] == shape, let inner = expansion(x[0]), inner > 0 {
-                return .combineExpanded(f, inner: inner, expandedOnRight: false)
-            }
-            return nil
         }
         /// [outer, count, inner] for a contiguous run of axes.
         func middle(_ axes: [Int], _ input: [Int]) -> (Int, Int, Int)? {
@@ -202,10 +187,11 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .linear:
             return .linear(m: x[0][0], n: x[1][0], k: x[0][1], bias: x.count == 3)
         case .broadcast:
-            if counts[0] == 1 { return .fill }
-            let core = Array(x[0].drop(while: { $0 == 1 }))
-            if counts[0] > 0 && Tensor<Scalar>.isSuffix(core, of: shape) { return .repeatBlock }
-            return nil
+            switch BroadcastPlan(x[0], shape, result: shape) {
+            case .scalar: return .fill
+            case .elementwise, .repeatedBlock: return counts[0] > 0 ? .repeatBlock : nil
+            case .expanded, .strided: return nil
+            }
         case .sum(let axes, _):
             guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]) else { return nil }
             return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1)
