@@ -29,10 +29,10 @@ extension TensorProgram {
         /// A full operand combined with one whose trailing axes have extent 1 (a column),
         /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
         case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
-        /// C = op(A)·op(B), `batch` times.
-        case gemm(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
+        /// C = op(A)·op(B), `batch` times (the plan eager products use).
+        case matmul(MatmulPlan)
         /// y = x·Wᵀ (+ b).
-        case linear(m: Int, n: Int, k: Int, bias: Bool)
+        case linear(MatmulPlan, bias: Bool)
         /// Sum (or mean, scaled) over the middle axis of [outer, count, inner].
         case reduceMiddle(outer: Int, count: Int, inner: Int, scale: Scalar)
         /// One element repeated.
@@ -78,19 +78,11 @@ extension TensorProgram {
                     TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
                 case .combineExpanded(let function, let inner, let onRight):
                     TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
-                case .gemm(let tA, let tB, let batch, let m, let n, let k):
-                    for b in 0..<batch {
-                        TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
-                    }
-                case .linear(let m, let n, let k, let bias):
-                    TensorProgram.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
-                    if bias {
-                        let c = p[o.out], b = p[o.c]
-                        for row in 0..<m {
-                            let r = c + row &* n
-                            for j in 0..<n { r[j] += b[j] }
-                        }
-                    }
+                case .matmul(let plan):
+                    plan.run(p[o.a], p[o.b], p[o.out])
+                case .linear(let plan, let bias):
+                    plan.run(p[o.a], p[o.b], p[o.out])
+                    if bias { plan.addRow(p[o.c], to: p[o.out]) }
                 case .reduceMiddle(let outer, let count, let inner, let scale):
                     out.update(repeating: 0)
                     if outer == 1 && inner == 1 {
@@ -209,53 +201,5 @@ extension TensorProgram {
         case .equal: run(EqualFunction.self)
         case .select: run(SelectFunction.self)
         }
-    }
-
-    /// C = op(A)·op(B) for row-major matrices; small products in a plain loop (GEMM's
-    /// packing costs more than they do).
-    @inline(__always)
-    static func multiply(
-        _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
-        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>
-    ) {
-        if k == 0 {
-            c.update(repeating: 0, count: m * n)
-            return
-        }
-        if m * n * k <= 4096 {
-            // Small products in plain loops over contiguous rows where the layout allows.
-            if !tB {
-                // c[i, ·] = Σ_p op(A)[i, p] · B[p, ·]   (rows of B are contiguous)
-                let (ai, ap) = tA ? (1, m) : (k, 1)
-                for i in 0..<m {
-                    let row = c + i &* n
-                    let x0 = a[i &* ai]
-                    for j in 0..<n { row[j] = x0 * b[j] }
-                    var p = 1
-                    while p < k {
-                        let x = a[i &* ai &+ p &* ap], bp = b + p &* n
-                        for j in 0..<n { row[j] += x * bp[j] }
-                        p &+= 1
-                    }
-                }
-                return
-            }
-            // Bᵀ: column j of op(B) is row j of B; dot products (strided in A when transposed).
-            let (ai, ap) = tA ? (1, m) : (k, 1)
-            for i in 0..<m {
-                for j in 0..<n {
-                    var s: Scalar = 0
-                    let y = b + j &* k
-                    var x = a + i &* ai
-                    for p in 0..<k {
-                        s += x.pointee * y[p]
-                        x += ap
-                    }
-                    c[i &* n &+ j] = s
-                }
-            }
-            return
-        }
-        Scalar._gemm(transA: tA, transB: tB, m: m, n: n, k: k, a: a, lda: tA ? m : k, b: b, ldb: tB ? k : n, c: c, ldc: n)
     }
 }

@@ -180,12 +180,11 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .divide: return binary(.divide)
         case .step(let threshold): return .map(.step, threshold, 0)
         case .matmul(let tA, let tB):
-            let r = x[0].count
-            guard r == x[1].count, r == 2 || r == 3 else { return nil }
-            let (ar, ac) = (x[0][r - 2], x[0][r - 1]), (br, bc) = (x[1][r - 2], x[1][r - 1])
-            return .gemm(transA: tA, transB: tB, batch: r == 3 ? x[0][0] : 1, m: tA ? ac : ar, n: tB ? br : bc, k: tA ? ar : ac)
+            guard let plan = try? MatmulPlan.make(x[0], x[1], transposingA: tA, transposingB: tB).get() else { return nil }
+            return .matmul(plan)
         case .linear:
-            return .linear(m: x[0][0], n: x[1][0], k: x[0][1], bias: x.count == 3)
+            guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
+            return .linear(plan, bias: x.count == 3)
         case .broadcast:
             switch BroadcastPlan(x[0], shape, result: shape) {
             case .scalar: return .fill
