@@ -20,7 +20,7 @@ struct MatmulPlan: Equatable {
 
     /// Products of at most this many multiply-adds run in plain loops (below it GEMM's
     /// packing costs more than the arithmetic).
-    static let smallProduct = 4096
+    static var smallProduct: Int { 4096 }
 
     /// The plan for `a`·`b` with the given transposes, or why the shapes do not multiply
     /// (a phrase for the caller's message).
@@ -58,24 +58,24 @@ struct MatmulPlan: Equatable {
         }
     }
 
-    /// c[i, ·] += bias for every row of the m × n result (a fully connected layer's bias).
+    /// c[i, ·] += bias for every row of an m × n matrix (a fully connected layer's bias).
     @inline(__always)
-    func addRow<Scalar: TensorScalar>(_ bias: UnsafePointer<Scalar>, to c: UnsafeMutablePointer<Scalar>) {
+    static func addRow<Scalar: TensorScalar>(_ bias: UnsafePointer<Scalar>, to c: UnsafeMutablePointer<Scalar>, m: Int, n: Int) {
         // Raw pointers and wrapping offsets: no overflow checks in the inner loop, so it vectorises.
-        for row in 0..<(batch &* m) {
+        for row in 0..<m {
             let r = c + row &* n
             for j in 0..<n { r[j] += bias[j] }
         }
     }
 
     /// C = op(A)·op(B) for row-major matrices; small products in a plain loop (GEMM's
-    /// packing costs more than they do).
+    /// packing costs more than they do). (Program kernels call it with the plan's sizes
+    /// unpacked: a call naming the flags is about a third cheaper for tiny products.)
     @inline(__always)
     static func multiply<Scalar: TensorScalar>(
         _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
         _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>
     ) {
-        if m == 0 || n == 0 { return }
         if k == 0 {
             c.update(repeating: 0, count: m * n)
             return

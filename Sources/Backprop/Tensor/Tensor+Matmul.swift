@@ -54,7 +54,7 @@ extension Tensor {
             out.withUnsafeMutableBufferPointer { o in
                 bias.storage.withUnsafeBufferPointer { b in
                     guard let out = o.baseAddress, let bias = b.baseAddress else { return }
-                    plan.addRow(bias, to: out)
+                    MatmulPlan.addRow(bias, to: out, m: plan.m, n: plan.n)
                 }
             }
             guard (node != nil || weight.node != nil || bias.node != nil) && isRecordingGradients

@@ -29,10 +29,10 @@ extension TensorProgram {
         /// A full operand combined with one whose trailing axes have extent 1 (a column),
         /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
         case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
-        /// C = op(A)·op(B), `batch` times (the plan eager products use).
-        case matmul(MatmulPlan)
+        /// C = op(A)·op(B), `batch` times (a `MatmulPlan`'s sizes).
+        case matmul(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
         /// y = x·Wᵀ (+ b).
-        case linear(MatmulPlan, bias: Bool)
+        case linear(m: Int, n: Int, k: Int, bias: Bool)
         /// Sum (or mean, scaled) over the middle axis of [outer, count, inner].
         case reduceMiddle(outer: Int, count: Int, inner: Int, scale: Scalar)
         /// One element repeated.
@@ -78,11 +78,13 @@ extension TensorProgram {
                     TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
                 case .combineExpanded(let function, let inner, let onRight):
                     TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
-                case .matmul(let plan):
-                    plan.run(p[o.a], p[o.b], p[o.out])
-                case .linear(let plan, let bias):
-                    plan.run(p[o.a], p[o.b], p[o.out])
-                    if bias { plan.addRow(p[o.c], to: p[o.out]) }
+                case .matmul(let tA, let tB, let batch, let m, let n, let k):
+                    for b in 0..<batch {
+                        MatmulPlan.multiply(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n)
+                    }
+                case .linear(let m, let n, let k, let bias):
+                    MatmulPlan.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
+                    if bias { MatmulPlan.addRow(p[o.c], to: p[o.out], m: m, n: n) }
                 case .reduceMiddle(let outer, let count, let inner, let scale):
                     out.update(repeating: 0)
                     if outer == 1 && inner == 1 {

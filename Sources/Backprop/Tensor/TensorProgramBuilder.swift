@@ -181,10 +181,10 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .step(let threshold): return .map(.step, threshold, 0)
         case .matmul(let tA, let tB):
             guard let plan = try? MatmulPlan.make(x[0], x[1], transposingA: tA, transposingB: tB).get() else { return nil }
-            return .matmul(plan)
+            return .matmul(transA: tA, transB: tB, batch: plan.batch, m: plan.m, n: plan.n, k: plan.k)
         case .linear:
             guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
-            return .linear(plan, bias: x.count == 3)
+            return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
         case .broadcast:
             switch BroadcastPlan(x[0], shape, result: shape) {
             case .scalar: return .fill
