@@ -201,11 +201,13 @@ extension Tensor {
         _ other: Tensor, _ function: BinaryFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ name: String,
         file: StaticString, line: UInt
     ) -> Tensor {
-        // The result's shape, without allocating one for equal shapes and scalars.
+        // The result's shape, without allocating one for equal shapes, scalars and
+        // trailing blocks (bias rows).
         let outShape: [Int]
-        if shape == other.shape || (other.count == 1 && other.rank <= rank) {
+        if shape == other.shape || (other.count == 1 && other.rank <= rank)
+            || (other.rank <= rank && BroadcastPlan.isTrailingBlock(other.shape, of: shape)) {
             outShape = shape
-        } else if count == 1 && rank <= other.rank {
+        } else if (count == 1 && rank <= other.rank) || (rank <= other.rank && BroadcastPlan.isTrailingBlock(shape, of: other.shape)) {
             outShape = other.shape
         } else {
             switch broadcastShape(shape, other.shape) {
