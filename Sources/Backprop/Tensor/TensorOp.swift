@@ -152,6 +152,27 @@ public enum TensorOp<Scalar: TensorScalar> {
         return Key(kind: kind, parameters: parameters)
     }
 
+    /// The op's name in a program listing, with the parameters that change its meaning.
+    ///
+    /// ```
+    /// .matmul(transposingA: true, transposingB: false).listingName == "matmul[Aᵀ·B]"
+    /// ```
+    var listingName: String {
+        switch self {
+        case .matmul(let tA, let tB):
+            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
+        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
+            return "\(kind.rawValue)[axes \(axes)]"
+        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
+            return "\(kind.rawValue)[axis \(axis)]"
+        case .step(let threshold): return "step[> \(threshold)]"
+        case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
+        case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
+        case .permute(let axes): return "permute\(axes)"
+        default: return kind.rawValue
+        }
+    }
+
     /// An op's kind and parameters (each kind lays its parameters out in one fixed way).
     struct Key: Hashable {
         let kind: TensorOpKind

@@ -33,22 +33,3 @@ extension TensorProgram: CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 }
-
-extension TensorProgramBuilder {
-    /// The op's name in a listing, with the parameters that change its meaning.
-    static func listingName(_ op: TensorOp<Scalar>) -> String {
-        switch op {
-        case .matmul(let tA, let tB):
-            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
-        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
-            return "\(op.kind.rawValue)[axes \(axes)]"
-        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
-            return "\(op.kind.rawValue)[axis \(axis)]"
-        case .step(let threshold): return "step[> \(threshold)]"
-        case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
-        case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
-        case .permute(let axes): return "permute\(axes)"
-        default: return op.kind.rawValue
-        }
-    }
-}

@@ -137,7 +137,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         if slots.count > 1 { o.b = slots[1]; o.bCount = inputs[1].count }
         if slots.count > 2 { o.c = slots[2]; o.cCount = inputs[2].count }
         var instruction = TensorProgram<Scalar>.Instruction(
-            kernel: .eager, operands: o, eager: nil, name: TensorProgramBuilder.listingName(op), shape: node.shape)
+            kernel: .eager, operands: o, eager: nil, name: op.listingName, shape: node.shape)
         if let kernel = TensorProgramBuilder.kernel(for: op, inputs: inputs.map(\.shape), shape: node.shape) {
             instruction.kernel = kernel
             inPlace.insert(out)
