@@ -8,7 +8,9 @@ extension TensorProgram {
         var kernel: Kernel
         /// Slots read and written, with element counts.
         var operands: Operands
-        /// For `.eager` instructions: the op, its input slots and shapes.
+        /// For `.eager` instructions: the op, its input slots and shapes. (Not a payload of
+        /// `Kernel`, so that the kernel stays a plain value the run loop switches on
+        /// without reference counting.)
         var eager: EagerOp?
         /// The op's name in the listing, with the parameters that change its meaning.
         var name: String
