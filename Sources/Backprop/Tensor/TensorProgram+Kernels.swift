@@ -25,11 +25,12 @@ extension TensorProgram {
         case eager
         /// out[i] = f(x[i]).
         case map(ElementwiseFunction, Scalar, Scalar)
-        /// out[i] = a[i mod aCount] ∘ b[i mod bCount]: equal shapes, a single element on
-        /// either side, or a block repeated along leading axes (a bias row).
+        /// out[i] = a[i mod aCount] ∘ b[i mod bCount]: the `BroadcastPlan`s `elementwise`,
+        /// `scalar` and `repeatedBlock` (a bias row).
         case combine(BinaryFunction)
-        /// A full operand combined with one whose trailing axes have extent 1 (a column),
-        /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
+        /// The `BroadcastPlan` `expanded`: a full operand combined with one whose trailing
+        /// axes have extent 1 (a column), each of its elements repeated `inner` times:
+        /// out[i] = a[i] ∘ b[i / inner].
         case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
         /// C = op(A)·op(B), `batch` times (a `MatmulPlan`'s sizes).
         case matmul(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
