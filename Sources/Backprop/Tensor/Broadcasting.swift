@@ -116,9 +116,10 @@ extension Tensor {
         }
         let n = shape.reduce(1, *)
         let out: TensorStorage<Scalar>
-        if count == 1 {
+        switch BroadcastPlan(self.shape, shape, result: shape) {
+        case .scalar:
             out = TensorStorage<Scalar>(repeating: storage[0], count: n)
-        } else if let core = Optional(self.shape.drop(while: { $0 == 1 })), Array(shape.suffix(core.count)) == Array(core) {
+        case .elementwise, .repeatedBlock:
             // Repeating the whole tensor along new leading axes (e.g. a bias row).
             out = Tensor.makeStorage(n) { o in
                 storage.withUnsafeBufferPointer { x in
@@ -126,7 +127,7 @@ extension Tensor {
                     while p < n { for i in 0..<x.count { o[p + i] = x[i] }; p += x.count }
                 }
             }
-        } else {
+        case .expanded, .strided:
             out = gatherStorage(stridedIndex(shape, broadcastStrides(self.shape, to: shape)))
         }
         return Tensor.result(out, shape, .broadcast, self)

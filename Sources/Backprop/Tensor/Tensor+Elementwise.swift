@@ -201,66 +201,61 @@ extension Tensor {
         _ other: Tensor, _ function: BinaryFunction, _ op: @autoclosure () -> TensorOp<Scalar>, _ name: String,
         file: StaticString, line: UInt
     ) -> Tensor {
-        // Fast paths, without allocating a shape or an index: equal shapes, and an
-        // operand with one element that does not add axes (a scalar).
-        if (shape == other.shape) || (other.count == 1 && other.rank <= rank) || (count == 1 && rank <= other.rank) {
-            let otherIsScalar = other.count == 1 && other.rank <= rank
-            let outShape = otherIsScalar ? shape : other.shape
-            let n = otherIsScalar ? count : other.count  // (not the larger count: [0, 3] · scalar is empty)
-            let out = Tensor.makeStorage(n) { o in
+        // The result's shape, without allocating one for equal shapes, scalars and
+        // trailing blocks (bias rows).
+        let outShape: [Int]
+        if shape == other.shape || (other.count == 1 && other.rank <= rank)
+            || (other.rank <= rank && BroadcastPlan.isTrailingBlock(other.shape, of: shape)) {
+            outShape = shape
+        } else if (count == 1 && rank <= other.rank) || (rank <= other.rank && BroadcastPlan.isTrailingBlock(shape, of: other.shape)) {
+            outShape = other.shape
+        } else {
+            switch broadcastShape(shape, other.shape) {
+            case .success(let s): outShape = s
+            case .failure(let f):
+                tensorError(
+                    "\(name): shapes \(shape) and \(other.shape) do not broadcast: axis \(f.axis) has extents \(f.left) and \(f.right) (must be equal or 1)",
+                    file: file, line: line)
+            }
+        }
+        let n = outShape.reduce(1, *)
+        let out: TensorStorage<Scalar>
+        var plan = BroadcastPlan(shape, other.shape, result: outShape)
+        // Short blocks pay one kernel call each; fine while the whole result is small.
+        if case .repeatedBlock(_, let block) = plan, block < (n <= 256 ? 1 : 4) {
+            plan = .strided(left: broadcastStrides(shape, to: outShape), right: broadcastStrides(other.shape, to: outShape))
+        }
+        switch plan {
+        case .elementwise, .scalar:
+            out = Tensor.makeStorage(n) { o in
                 storage.withUnsafeBufferPointer { a in
                     other.storage.withUnsafeBufferPointer { b in Scalar._combine(function, a, nil, b, nil, o) }
                 }
             }
-            return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
-        }
-        // A trailing block repeated along leading axes (a bias row added to a batch):
-        // one kernel call per block, nothing allocated but the result.
-        if other.count > 1 && other.count <= count && Tensor.isSuffix(other.shape, of: shape) {
-            return Tensor.result(combinedWithRepeatedBlock(other, function, count, otherIsRight: true), shape, op(), self, other,
-                                 file: file, line: line)
-        }
-        if count > 1 && count <= other.count && Tensor.isSuffix(shape, of: other.shape) {
-            return Tensor.result(other.combinedWithRepeatedBlock(self, function, other.count, otherIsRight: false), other.shape, op(),
-                                 self, other, file: file, line: line)
-        }
-        let outShape: [Int]
-        switch broadcastShape(shape, other.shape) {
-        case .success(let s): outShape = s
-        case .failure(let f):
-            tensorError(
-                "\(name): shapes \(shape) and \(other.shape) do not broadcast: axis \(f.axis) has extents \(f.left) and \(f.right) (must be equal or 1)",
-                file: file, line: line)
-        }
-        let n = outShape.reduce(1, *)
-        if let out = blockwise(other, function, outShape, n) {
-            return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
-        }
-        // An operand with as many elements as the result differs from it only by axes of
-        // extent 1, so its elements are already in the result's order: no index needed.
-        let aIndex = count == n || count == 1 ? nil : stridedIndex(outShape, broadcastStrides(shape, to: outShape))
-        let bIndex = other.count == n || other.count == 1
-            ? nil : stridedIndex(outShape, broadcastStrides(other.shape, to: outShape))
-        let out = Tensor.makeStorage(n) { o in
-            storage.withUnsafeBufferPointer { a in
-                other.storage.withUnsafeBufferPointer { b in
-                    withOptionalBuffer(aIndex) { ia in
-                        withOptionalBuffer(bIndex) { ib in Scalar._combine(function, a, ia, b, ib, o) }
+        case .repeatedBlock(.right, _):
+            out = combinedWithRepeatedBlock(other, function, n, otherIsRight: true)
+        case .repeatedBlock(.left, _):
+            out = other.combinedWithRepeatedBlock(self, function, n, otherIsRight: false)
+        case .expanded(.right, _):
+            out = repeatedElements(other, function, n, otherIsRight: true)
+        case .expanded(.left, _):
+            out = other.repeatedElements(self, function, n, otherIsRight: false)
+        case .strided(let left, let right):
+            // An operand with as many elements as the result differs from it only by axes
+            // of extent 1, so its elements are already in the result's order: no index needed.
+            let aIndex = count == n || count == 1 ? nil : stridedIndex(outShape, left)
+            let bIndex = other.count == n || other.count == 1 ? nil : stridedIndex(outShape, right)
+            out = Tensor.makeStorage(n) { o in
+                storage.withUnsafeBufferPointer { a in
+                    other.storage.withUnsafeBufferPointer { b in
+                        withOptionalBuffer(aIndex) { ia in
+                            withOptionalBuffer(bIndex) { ib in Scalar._combine(function, a, ia, b, ib, o) }
+                        }
                     }
                 }
             }
         }
         return Tensor.result(out, outShape, op(), self, other, file: file, line: line)
-    }
-
-    /// Fast path for a full tensor combined with a repeated trailing block (a bias row):
-    /// one kernel call per block, no index arrays. Nil when it does not apply.
-    /// Whether `small` equals the trailing axes of `big` (and is shorter or as long).
-    static func isSuffix(_ small: [Int], of big: [Int]) -> Bool {
-        let lead = big.count - small.count
-        if lead < 0 { return false }
-        for k in 0..<small.count where small[k] != big[lead + k] { return false }
-        return true
     }
 
     /// `self ∘ other` (or `other ∘ self` when `otherIsRight` is false) where `other` is
@@ -285,50 +280,6 @@ extension Tensor {
                             Scalar._combine(function, part, nil, b, nil, out)
                         } else {
                             Scalar._combine(function, b, nil, part, nil, out)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    func blockwise(_ other: Tensor, _ function: BinaryFunction, _ outShape: [Int], _ n: Int) -> TensorStorage<Scalar>? {
-        func isTrailingBlock(_ s: [Int]) -> Bool {
-            let core = s.drop(while: { $0 == 1 })
-            return core.count > 0 && Array(outShape.suffix(core.count)) == Array(core)
-        }
-        /// Whether `s` is `outShape` with trailing axes set to 1 (each element repeats
-        /// over a contiguous run of the output, like a bias column).
-        func isLeadingBlock(_ s: [Int]) -> Bool {
-            let padded = [Int](repeating: 1, count: outShape.count - s.count) + s
-            guard let split = padded.lastIndex(where: { $0 != 1 }) else { return false }
-            return Array(padded[...split]) == Array(outShape[...split])
-        }
-        if shape == outShape && other.count > 1 && other.count < n && isLeadingBlock(other.shape) {
-            return repeatedElements(other, function, n, otherIsRight: true)
-        } else if other.shape == outShape && count > 1 && count < n && isLeadingBlock(shape) {
-            return other.repeatedElements(self, function, n, otherIsRight: false)
-        }
-        // Short blocks pay one kernel call each; fine while the whole result is small.
-        let minBlock = n <= 256 ? 1 : 4
-        let full: Bool
-        if shape == outShape && other.count >= minBlock && other.count < n && isTrailingBlock(other.shape) {
-            full = true
-        } else if other.shape == outShape && count >= minBlock && count < n && isTrailingBlock(shape) {
-            full = false
-        } else {
-            return nil
-        }
-        let block = full ? other.count : count
-        return Tensor.makeStorage(n) { o in
-            storage.withUnsafeBufferPointer { a in
-                other.storage.withUnsafeBufferPointer { b in
-                    for start in stride(from: 0, to: n, by: block) {
-                        let out = UnsafeMutableBufferPointer(rebasing: o[start..<(start + block)])
-                        if full {
-                            Scalar._combine(function, UnsafeBufferPointer(rebasing: a[start..<(start + block)]), nil, b, nil, out)
-                        } else {
-                            Scalar._combine(function, a, nil, UnsafeBufferPointer(rebasing: b[start..<(start + block)]), nil, out)
                         }
                     }
                 }

@@ -2,7 +2,8 @@ import CBackpropKernels
 
 extension Tensor {
     /// Matrix product of `[m, k] × [k, n]`, or batched `[b, m, k] × [b, k, n]`, through
-    /// `GEMM.multiply`. Either operand can be used transposed (its last two axes swapped)
+    /// `MatmulPlan` (plain loops for small products, GEMM for the rest, as in compiled
+    /// programs). Either operand can be used transposed (its last two axes swapped)
     /// without copying: `x.matmul(w, transposingOther: true)` is `x·wᵀ`.
     ///
     /// ```
@@ -14,22 +15,9 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false,
                        file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        let a = shape, b = other.shape
-        func describe() -> String {
-            (transposingSelf ? "\(a)ᵀ" : "\(a)") + " × " + (transposingOther ? "\(b)ᵀ" : "\(b)")
-        }
-        guard (a.count == 2 && b.count == 2) || (a.count == 3 && b.count == 3) else {
-            tensorError("matmul: \(describe()): operands must both be matrices (rank 2) or both batches of matrices (rank 3)",
-                        file: file, line: line)
-        }
-        if a.count == 3 && a[0] != b[0] {
-            tensorError("matmul: \(describe()): batch sizes \(a[0]) and \(b[0]) differ", file: file, line: line)
-        }
-        let r = a.count
-        let k = transposingSelf ? a[r - 2] : a[r - 1]
-        let k2 = transposingOther ? b[r - 1] : b[r - 2]
-        if k != k2 {
-            tensorError("matmul: \(describe()): inner dimensions \(k) and \(k2) differ", file: file, line: line)
+        if case .failure(let error) = MatmulPlan.make(shape, other.shape, transposingA: transposingSelf, transposingB: transposingOther) {
+            let described = (transposingSelf ? "\(shape)ᵀ" : "\(shape)") + " × " + (transposingOther ? "\(other.shape)ᵀ" : "\(other.shape)")
+            tensorError("matmul: \(described): \(error.reason)", file: file, line: line)
         }
         let out = Tensor.matmulConstant(self, transposingA: transposingSelf, other, transposingB: transposingOther)
         return Tensor.result(out.storage, out.shape, .matmul(transposingA: transposingSelf, transposingB: transposingOther),
@@ -62,16 +50,11 @@ extension Tensor {
         }
         var out = Tensor.matmulConstant(self, transposingA: false, weight, transposingB: true).storage
         if let bias {
-            let n = w[0]
+            let plan = try! MatmulPlan.linear(input: x, weight: w).get()
             out.withUnsafeMutableBufferPointer { o in
                 bias.storage.withUnsafeBufferPointer { b in
-                    // Raw pointers and wrapping offsets: no overflow checks in the inner
-                    // loop, so it vectorises.
                     guard let out = o.baseAddress, let bias = b.baseAddress else { return }
-                    for row in 0..<(o.count / n) {
-                        let r = out + row &* n
-                        for j in 0..<n { r[j] += bias[j] }
-                    }
+                    MatmulPlan.addRow(bias, to: out, m: plan.m, n: plan.n)
                 }
             }
             guard (node != nil || weight.node != nil || bias.node != nil) && isRecordingGradients
@@ -83,36 +66,29 @@ extension Tensor {
         return Tensor.result(out, [x[0], w[0]], .linear, self, weight, file: file, line: line)
     }
 
-    /// `op(a)·op(b)` as a constant (no graph node), with transposes done by GEMM
-    /// instead of materialised: the matmul rule uses it when the backward pass is not
-    /// being recorded. Shapes are trusted (they come from a recorded matmul).
+    /// `op(a)·op(b)` as a constant (no graph node), with transposes done by the product's
+    /// loops instead of materialised (`MatmulPlan`, as in compiled programs): the matmul
+    /// rule uses it when the backward pass is not being recorded. Shapes are trusted
+    /// (they come from a recorded matmul).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func matmulConstant(_ a: Tensor, transposingA: Bool, _ b: Tensor, transposingB: Bool) -> Tensor {
-        let r = a.rank
-        let batch = r == 3 ? a.shape[0] : 1
-        let (ar, ac) = (a.shape[r - 2], a.shape[r - 1]), (br, bc) = (b.shape[r - 2], b.shape[r - 1])
-        let m = transposingA ? ac : ar, k = transposingA ? ar : ac, n = transposingB ? br : bc
-        // GEMM writes every element of C (it reads C only when accumulating), so the
+        let plan = try! MatmulPlan.make(a.shape, b.shape, transposingA: transposingA, transposingB: transposingB).get()
+        // The plan writes every element of C (GEMM reads C only when accumulating), so the
         // result is not zero-filled first; an empty inner dimension gives zeros.
-        let out: TensorStorage<Scalar>
-        if m > 0 && n > 0 && k > 0 {
-            out = TensorStorage(unsafeUninitializedCapacity: batch * m * n) { c, initialized in
-                a.storage.withUnsafeBufferPointer { pa in
-                    b.storage.withUnsafeBufferPointer { pb in
-                        for i in 0..<batch {
-                            Scalar._gemm(transA: transposingA, transB: transposingB, m: m, n: n, k: k,
-                                         a: pa.baseAddress! + i * ar * ac, lda: ac,
-                                         b: pb.baseAddress! + i * br * bc, ldb: bc,
-                                         c: c.baseAddress! + i * m * n, ldc: n)
-                        }
+        let count = plan.batch * plan.m * plan.n
+        let out = TensorStorage<Scalar>(unsafeUninitializedCapacity: count) { c, initialized in
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
+                    if let pa = pa.baseAddress, let pb = pb.baseAddress, let c = c.baseAddress {
+                        plan.run(pa, pb, c)
+                    } else if count > 0 {
+                        c.initialize(repeating: 0)  // (an empty inner dimension)
                     }
                 }
-                initialized = batch * m * n
             }
-        } else {
-            out = TensorStorage(repeating: 0, count: batch * m * n)
+            initialized = count
         }
-        return Tensor(storage: out, shape: r == 3 ? [batch, m, n] : [m, n], node: nil)
+        return Tensor(storage: out, shape: plan.resultShape, node: nil)
     }
 }

@@ -116,6 +116,69 @@ public enum TensorOp<Scalar: TensorScalar> {
         }
     }
 
+    /// The op with its parameters as a hashable value, for finding repeated
+    /// computations: two ops with equal keys compute the same function of their inputs.
+    /// Scalars compare by bit pattern (so 0 and −0, whose products differ in sign, stay
+    /// apart). Nil for ops that are not compared: `where` (its mask is a tensor) and
+    /// custom ops (which may not be pure).
+    ///
+    /// ```
+    /// a.key == b.key  ⇒  a(x₁, …, xₙ) = b(x₁, …, xₙ)
+    /// ```
+    var key: Key? {
+        func bits(_ x: Scalar) -> Int {
+            Int(bitPattern: UInt(x.sign == .minus ? 1 : 0) << 63 | UInt(x.exponentBitPattern) << 52 | UInt(x.significandBitPattern))
+        }
+        func flag(_ b: Bool) -> Int { b ? 1 : 0 }
+        let parameters: [Int]
+        switch self {
+        case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .absolute, .sine, .cosine,
+             .tanh, .sigmoid, .relu, .linear, .reshape, .broadcast:
+            parameters = []
+        case .leakyRelu(let alpha): parameters = [bits(alpha)]
+        case .step(let threshold): parameters = [bits(threshold)]
+        case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
+        case .matmul(let tA, let tB): parameters = [flag(tA), flag(tB)]
+        case .permute(let axes): parameters = axes
+        case .sum(let axes, let keep), .mean(let axes, let keep), .max(let axes, let keep), .min(let axes, let keep):
+            parameters = axes + [flag(keep)]
+        case .softmax(let axis), .logSoftmax(let axis), .concatenate(let axis): parameters = [axis]
+        case .logSumExp(let axis, let keep): parameters = [axis, flag(keep)]
+        case .slice(let lower), .pad(let lower): parameters = lower
+        case .selectRows(let indices), .scatterRows(let indices): parameters = indices
+        case .gather(let classIndices), .scatterClasses(let classIndices): parameters = classIndices
+        case .select, .custom: return nil
+        }
+        return Key(kind: kind, parameters: parameters)
+    }
+
+    /// The op's name in a program listing, with the parameters that change its meaning.
+    ///
+    /// ```
+    /// .matmul(transposingA: true, transposingB: false).listingName == "matmul[Aᵀ·B]"
+    /// ```
+    var listingName: String {
+        switch self {
+        case .matmul(let tA, let tB):
+            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
+        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
+            return "\(kind.rawValue)[axes \(axes)]"
+        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
+            return "\(kind.rawValue)[axis \(axis)]"
+        case .step(let threshold): return "step[> \(threshold)]"
+        case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
+        case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
+        case .permute(let axes): return "permute\(axes)"
+        default: return kind.rawValue
+        }
+    }
+
+    /// An op's kind and parameters (each kind lays its parameters out in one fixed way).
+    struct Key: Hashable {
+        let kind: TensorOpKind
+        let parameters: [Int]
+    }
+
     /// Whether the rule uses the op's output values (kept in the node).
     var savesOutput: Bool {
         switch self {

@@ -2,20 +2,38 @@
 import CBackpropKernels
 
 extension TensorProgram {
+    /// One step of a program: what it computes (its kernel), from and into which slots,
+    /// and how the listing shows it.
+    struct Instruction {
+        var kernel: Kernel
+        /// Slots read and written, with element counts.
+        var operands: Operands
+        /// For `.eager` instructions: the op, its input slots and shapes. (Not a payload of
+        /// `Kernel`, so that the kernel stays a plain value the run loop switches on
+        /// without reference counting.)
+        var eager: EagerOp?
+        /// The op's name in the listing, with the parameters that change its meaning.
+        var name: String
+        /// The result's shape.
+        var shape: [Int]
+    }
+
     /// How one instruction computes its result.
     enum Kernel {
-        /// The op's eager forward computation (`TensorOp.evaluate`), for ops without a kernel here.
-        case generic(Int)
+        /// The op's eager forward computation (`TensorOp.evaluate`), for ops without a
+        /// kernel here (the instruction's `eager` says which op, on which slots).
+        case eager
         /// out[i] = f(x[i]).
         case map(ElementwiseFunction, Scalar, Scalar)
-        /// out[i] = a[i mod aCount] ∘ b[i mod bCount]: equal shapes, a single element on
-        /// either side, or a block repeated along leading axes (a bias row).
+        /// out[i] = a[i mod aCount] ∘ b[i mod bCount]: the `BroadcastPlan`s `elementwise`,
+        /// `scalar` and `repeatedBlock` (a bias row).
         case combine(BinaryFunction)
-        /// A full operand combined with one whose trailing axes have extent 1 (a column),
-        /// each of its elements repeated `inner` times: out[i] = a[i] ∘ b[i / inner].
+        /// The `BroadcastPlan` `expanded`: a full operand combined with one whose trailing
+        /// axes have extent 1 (a column), each of its elements repeated `inner` times:
+        /// out[i] = a[i] ∘ b[i / inner].
         case combineExpanded(BinaryFunction, inner: Int, expandedOnRight: Bool)
-        /// C = op(A)·op(B), `batch` times.
-        case gemm(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
+        /// C = op(A)·op(B), `batch` times (a `MatmulPlan`'s sizes).
+        case matmul(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
         /// y = x·Wᵀ (+ b).
         case linear(m: Int, n: Int, k: Int, bias: Bool)
         /// Sum (or mean, scaled) over the middle axis of [outer, count, inner].
@@ -35,12 +53,11 @@ extension TensorProgram {
     }
 
     /// What an instruction run by the eager op needs.
-    struct Fallback {
+    struct EagerOp {
         let op: TensorOp<Scalar>
-        let inputShapes: [[Int]]
-        let shape: [Int]
+        /// Input slots (any number) and their shapes.
         let slots: [Int]
-        let out: Int
+        let inputShapes: [[Int]]
     }
 
     /// Runs every instruction in order.
@@ -48,71 +65,63 @@ extension TensorProgram {
     @_specialize(where Scalar == Double)
     func execute() {
         let p = pointers
-        kernels.withUnsafeBufferPointer { kernels in
-            operands.withUnsafeBufferPointer { operands in
-                for i in 0..<kernels.count {
-                    let o = operands[i]
-                    @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
-                        UnsafeBufferPointer(start: p[s], count: n)
+        instructions.withUnsafeBufferPointer { instructions in
+            for i in 0..<instructions.count {
+                let o = instructions[i].operands
+                @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
+                    UnsafeBufferPointer(start: p[s], count: n)
+                }
+                let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
+                switch instructions[i].kernel {
+                case .eager:
+                    runEagerly(instructions[i])
+                case .map(let function, let p0, let p1):
+                    Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
+                case .combine(let function):
+                    TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+                case .combineExpanded(let function, let inner, let onRight):
+                    TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
+                case .matmul(let tA, let tB, let batch, let m, let n, let k):
+                    for b in 0..<batch {
+                        MatmulPlan.multiply(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n)
                     }
-                    let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
-                    switch kernels[i] {
-                    case .generic(let f):
-                        runFallback(f)
-                    case .map(let function, let p0, let p1):
-                        Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
-                    case .combine(let function):
-                        TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
-                    case .combineExpanded(let function, let inner, let onRight):
-                        TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
-                    case .gemm(let tA, let tB, let batch, let m, let n, let k):
-                        for b in 0..<batch {
-                            TensorProgram.multiply(tA, tB, m, n, k, p[o.a] + b * m * k, p[o.b] + b * k * n, p[o.out] + b * m * n)
-                        }
-                    case .linear(let m, let n, let k, let bias):
-                        TensorProgram.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
-                        if bias {
-                            let c = p[o.out], b = p[o.c]
-                            for row in 0..<m {
-                                let r = c + row &* n
-                                for j in 0..<n { r[j] += b[j] }
-                            }
-                        }
-                    case .reduceMiddle(let outer, let count, let inner, let scale):
-                        out.update(repeating: 0)
-                        if outer == 1 && inner == 1 {
-                            Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
-                        } else {
-                            Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
-                        }
-                        if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
-                    case .fill:
-                        out.update(repeating: p[o.a][0])
-                    case .repeatBlock:
-                        let m = o.aCount, x = p[o.a]
-                        var start = 0
-                        while start < o.outCount {
-                            (out.baseAddress! + start).update(from: x, count: m)
-                            start += m
-                        }
-                    case .softmax(let function, let outer, let count, let inner):
-                        Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+                case .linear(let m, let n, let k, let bias):
+                    MatmulPlan.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
+                    if bias { MatmulPlan.addRow(p[o.c], to: p[o.out], m: m, n: n) }
+                case .reduceMiddle(let outer, let count, let inner, let scale):
+                    out.update(repeating: 0)
+                    if outer == 1 && inner == 1 {
+                        Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
+                    } else {
+                        Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
                     }
+                    if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
+                case .fill:
+                    out.update(repeating: p[o.a][0])
+                case .repeatBlock:
+                    let m = o.aCount, x = p[o.a]
+                    var start = 0
+                    while start < o.outCount {
+                        (out.baseAddress! + start).update(from: x, count: m)
+                        start += m
+                    }
+                case .softmax(let function, let outer, let count, let inner):
+                    Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
                 }
             }
         }
     }
 
-    /// Runs instruction `f` through the op's eager forward computation.
-    func runFallback(_ f: Int) {
-        let fallback = fallbacks[f]
-        let inputs = fallback.slots.indices.map {
-            Tensor(storage: storages[fallback.slots[$0]], shape: fallback.inputShapes[$0], node: nil)
+    /// Runs an instruction through the op's eager forward computation.
+    func runEagerly(_ instruction: Instruction) {
+        let eager = instruction.eager!
+        let inputs = eager.slots.indices.map {
+            Tensor(storage: storages[eager.slots[$0]], shape: eager.inputShapes[$0], node: nil)
         }
-        var result = withoutGradients { fallback.op.evaluate(inputs, shape: fallback.shape) }.storage
-        let out = fallback.out
+        var result = withoutGradients { eager.op.evaluate(inputs, shape: instruction.shape) }.storage
+        let out = instruction.operands.out
         // Never share a buffer with another slot: slots are written in place later.
-        if fallback.slots.contains(where: { storages[$0].buffer === result.buffer }) {
+        if eager.slots.contains(where: { storages[$0].buffer === result.buffer }) {
             result = TensorStorage(result.array)
         }
         storages[out] = result
@@ -197,53 +206,5 @@ extension TensorProgram {
         case .equal: run(EqualFunction.self)
         case .select: run(SelectFunction.self)
         }
-    }
-
-    /// C = op(A)·op(B) for row-major matrices; small products in a plain loop (GEMM's
-    /// packing costs more than they do).
-    @inline(__always)
-    static func multiply(
-        _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
-        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>
-    ) {
-        if k == 0 {
-            c.update(repeating: 0, count: m * n)
-            return
-        }
-        if m * n * k <= 4096 {
-            // Small products in plain loops over contiguous rows where the layout allows.
-            if !tB {
-                // c[i, ·] = Σ_p op(A)[i, p] · B[p, ·]   (rows of B are contiguous)
-                let (ai, ap) = tA ? (1, m) : (k, 1)
-                for i in 0..<m {
-                    let row = c + i &* n
-                    let x0 = a[i &* ai]
-                    for j in 0..<n { row[j] = x0 * b[j] }
-                    var p = 1
-                    while p < k {
-                        let x = a[i &* ai &+ p &* ap], bp = b + p &* n
-                        for j in 0..<n { row[j] += x * bp[j] }
-                        p &+= 1
-                    }
-                }
-                return
-            }
-            // Bᵀ: column j of op(B) is row j of B; dot products (strided in A when transposed).
-            let (ai, ap) = tA ? (1, m) : (k, 1)
-            for i in 0..<m {
-                for j in 0..<n {
-                    var s: Scalar = 0
-                    let y = b + j &* k
-                    var x = a + i &* ai
-                    for p in 0..<k {
-                        s += x.pointee * y[p]
-                        x += ap
-                    }
-                    c[i &* n &+ j] = s
-                }
-            }
-            return
-        }
-        Scalar._gemm(transA: tA, transB: tB, m: m, n: n, k: k, a: a, lda: tA ? m : k, b: b, ldb: tB ? k : n, c: c, ldc: n)
     }
 }

@@ -19,36 +19,17 @@ extension TensorProgram: CustomStringConvertible {
             return "%\(s)"
         }
         var lines = ["program(" + inputShapes.enumerated().map { "in\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"]
-        for i in 0..<kernels.count {
-            let o = operands[i]
+        for instruction in instructions {
+            let o = instruction.operands
             var args = [o.a, o.b, o.c].filter { $0 >= 0 }
             var how = ""
-            if case .generic(let f) = kernels[i] {
-                args = fallbacks[f].slots  // (any number of inputs)
+            if let eager = instruction.eager {
+                args = eager.slots  // (any number of inputs)
                 how = "  (eager)"
             }
-            lines.append("  \(name(o.out)) = \(instructionNames[i])(\(args.map(name).joined(separator: ", "))) → \(instructionShapes[i])\(how)")
+            lines.append("  \(name(o.out)) = \(instruction.name)(\(args.map(name).joined(separator: ", "))) → \(instruction.shape)\(how)")
         }
         lines.append("  return " + outputSlots.map(name).joined(separator: ", "))
         return lines.joined(separator: "\n")
-    }
-}
-
-extension TensorProgramBuilder {
-    /// The op's name in a listing, with the parameters that change its meaning.
-    static func listingName(_ op: TensorOp<Scalar>) -> String {
-        switch op {
-        case .matmul(let tA, let tB):
-            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
-        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
-            return "\(op.kind.rawValue)[axes \(axes)]"
-        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
-            return "\(op.kind.rawValue)[axis \(axis)]"
-        case .step(let threshold): return "step[> \(threshold)]"
-        case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
-        case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
-        case .permute(let axes): return "permute\(axes)"
-        default: return op.kind.rawValue
-        }
     }
 }

@@ -54,13 +54,8 @@ public final class TensorProgram<Scalar: TensorScalar> {
     /// ```
     public internal(set) var independentInputs: Set<Int> = []
 
-    let kernels: [Kernel]
-    let operands: [Operands]
-    let fallbacks: [Fallback]
-    /// Each instruction's op (with the parameters that change its meaning) and result
-    /// shape, for `description`.
-    let instructionNames: [String]
-    let instructionShapes: [[Int]]
+    /// What the program runs, in order.
+    let instructions: [Instruction]
     /// Per slot: the values (inputs are bound per call, constants fixed, results
     /// written in place) and their base address.
     /// (Raw memory rather than arrays: an array element written in place pays a
@@ -128,11 +123,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
         builder.shareDeadBuffers(keeping: Set(resultSlots))
         inputShapes = examples.map(\.shape)
         outputShapes = results.map(\.shape)
-        kernels = builder.kernels
-        operands = builder.operands
-        fallbacks = builder.fallbacks
-        instructionNames = builder.names
-        instructionShapes = builder.shapes
+        instructions = builder.instructions
         slotCount = builder.storages.count
         storages = .allocate(capacity: Swift.max(1, slotCount))
         storages.initialize(from: builder.storages, count: slotCount)
@@ -256,10 +247,10 @@ public final class TensorProgram<Scalar: TensorScalar> {
     }
 
     /// The number of instructions (ops) run per call.
-    public var instructionCount: Int { kernels.count }
+    public var instructionCount: Int { instructions.count }
 
     /// The number of instructions run by the eager op instead of a kernel of the program.
-    public var fallbackCount: Int { fallbacks.count }
+    public var fallbackCount: Int { instructions.count { $0.eager != nil } }
 
     /// Bytes of the buffers the program owns (results and constants; a buffer shared by
     /// results whose lifetimes do not overlap counts once).

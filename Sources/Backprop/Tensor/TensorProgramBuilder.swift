@@ -4,16 +4,11 @@
 /// (dead ops are dropped), assigns a slot to each value, and picks a kernel per op.
 struct TensorProgramBuilder<Scalar: TensorScalar> {
     let tracer: GraphTracer<Scalar>
-    var kernels: [TensorProgram<Scalar>.Kernel] = []
-    var operands: [TensorProgram<Scalar>.Operands] = []
-    var fallbacks: [TensorProgram<Scalar>.Fallback] = []
-    /// Each instruction's op name and result shape (for the listing).
-    var names: [String] = []
-    var shapes: [[Int]] = []
+    var instructions: [TensorProgram<Scalar>.Instruction] = []
     var storages: [TensorStorage<Scalar>]
     var slotByNode: [ObjectIdentifier: Int] = [:]
     /// Emitted ops by op, input slots and shapes (common subexpressions).
-    var slotByKey: [String: Int] = [:]
+    var slotByExpression: [Expression: Int] = [:]
     var constantByBuffer: [ObjectIdentifier: Int] = [:]
     var constantSlots: Set<Int> = []
     var inPlace: Set<Int> = []
@@ -35,11 +30,12 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
     mutating func shareDeadBuffers(keeping kept: Set<Int>) {
         var lastUse: [Int: Int] = [:]
         var fallbackWritten: Set<Int> = []
-        for (i, o) in operands.enumerated() {
-            if case .generic(let f) = kernels[i] {
-                for s in fallbacks[f].slots { lastUse[s] = i }
-                fallbackWritten.insert(o.out)
+        for (i, instruction) in instructions.enumerated() {
+            if let eager = instruction.eager {
+                for s in eager.slots { lastUse[s] = i }
+                fallbackWritten.insert(instruction.operands.out)
             } else {
+                let o = instruction.operands
                 for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = i }
             }
         }
@@ -48,7 +44,8 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         var dying: [Int: [Int]] = [:]
         for (s, i) in lastUse where poolable(s) { dying[i, default: []].append(s) }
         var free: [Int: [TensorStorage<Scalar>]] = [:]
-        for (i, o) in operands.enumerated() {
+        for (i, instruction) in instructions.enumerated() {
+            let o = instruction.operands
             if poolable(o.out), lastUse[o.out] != nil, let buffer = free[o.outCount]?.popLast() {
                 storages[o.out] = buffer
             }
@@ -121,14 +118,10 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             return
         }
         // The same op on the same slots and shapes was emitted already (the backward
-        // pass of x ⊙ x computes ḡ ⊙ x twice): reuse its result. Custom ops (which may not
-        // be pure) and `where` (whose mask is not part of the key) are left alone.
-        var key: String? = nil
-        switch op {
-        case .custom, .select: break
-        default: key = "\(op)|\(slots)|\(inputs.map(\.shape))|\(node.shape)"
-        }
-        if let key, let s = slotByKey[key] {
+        // pass of x ⊙ x computes ḡ ⊙ x twice): reuse its result. Ops without a key (custom
+        // ops, `where`) are left alone.
+        let key = op.key.map { Expression(op: $0, slots: slots, inputShapes: inputs.map(\.shape), shape: node.shape) }
+        if let key, let s = slotByExpression[key] {
             slotByNode[ObjectIdentifier(node)] = s
             return
         }
@@ -136,23 +129,30 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         storages.append(TensorStorage(repeating: 0, count: count))
         let out = storages.count - 1
         slotByNode[ObjectIdentifier(node)] = out
-        if let key { slotByKey[key] = out }
+        if let key { slotByExpression[key] = out }
         var o = TensorProgram<Scalar>.Operands()
         o.out = out
         o.outCount = count
         if slots.count > 0 { o.a = slots[0]; o.aCount = inputs[0].count }
         if slots.count > 1 { o.b = slots[1]; o.bCount = inputs[1].count }
         if slots.count > 2 { o.c = slots[2]; o.cCount = inputs[2].count }
+        var instruction = TensorProgram<Scalar>.Instruction(
+            kernel: .eager, operands: o, eager: nil, name: op.listingName, shape: node.shape)
         if let kernel = TensorProgramBuilder.kernel(for: op, inputs: inputs.map(\.shape), shape: node.shape) {
-            kernels.append(kernel)
+            instruction.kernel = kernel
             inPlace.insert(out)
         } else {
-            kernels.append(.generic(fallbacks.count))
-            fallbacks.append(.init(op: op, inputShapes: inputs.map(\.shape), shape: node.shape, slots: slots, out: out))
+            instruction.eager = .init(op: op, slots: slots, inputShapes: inputs.map(\.shape))
         }
-        operands.append(o)
-        names.append(TensorProgramBuilder.listingName(op))
-        shapes.append(node.shape)
+        instructions.append(instruction)
+    }
+
+    /// An op applied to slots of given shapes: equal expressions compute equal results.
+    struct Expression: Hashable {
+        let op: TensorOp<Scalar>.Key
+        let slots: [Int]
+        let inputShapes: [[Int]]
+        let shape: [Int]
     }
 
     /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
@@ -160,26 +160,11 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         typealias K = TensorProgram<Scalar>.Kernel
         let counts = x.map { $0.reduce(1, *) }
         func binary(_ f: BinaryFunction) -> K? {
-            if x[0] == x[1] || (counts[1] == 1 && x[1].count <= x[0].count && x[0] == shape)
-                || (counts[0] == 1 && x[0].count <= x[1].count && x[1] == shape) { return .combine(f) }
-            // A trailing block repeated along leading axes (a bias row), on either side.
-            if counts[1] > 1 && x[0] == shape && Tensor<Scalar>.isSuffix(x[1], of: shape) { return .combine(f) }
-            if counts[0] > 1 && x[1] == shape && Tensor<Scalar>.isSuffix(x[0], of: shape) { return .combine(f) }
-            /// The extent repeated when `small` is `shape` with trailing axes of extent 1.
-            func expansion(_ small: [Int]) -> Int? {
-                guard small.count == shape.count, small != shape else { return nil }
-                var j = small.count
-                while j > 0 && small[j - 1] == 1 { j -= 1 }
-                guard Array(small[..<j]) == Array(shape[..<j]) else { return nil }
-                return shape[j...].reduce(1, *)
+            switch BroadcastPlan(x[0], x[1], result: shape) {
+            case .elementwise, .scalar, .repeatedBlock: .combine(f)
+            case .expanded(let side, let inner): .combineExpanded(f, inner: inner, expandedOnRight: side == .right)
+            case .strided: nil
             }
-            if x[0] == shape, let inner = expansion(x[1]), inner > 0 {
-                return .combineExpanded(f, inner: inner, expandedOnRight: true)
-            }
-            if x[1] == shape, let inner = expansion(x[0]), inner > 0 {
-                return .combineExpanded(f, inner: inner, expandedOnRight: false)
-            }
-            return nil
         }
         /// [outer, count, inner] for a contiguous run of axes.
         func middle(_ axes: [Int], _ input: [Int]) -> (Int, Int, Int)? {
@@ -195,17 +180,17 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .divide: return binary(.divide)
         case .step(let threshold): return .map(.step, threshold, 0)
         case .matmul(let tA, let tB):
-            let r = x[0].count
-            guard r == x[1].count, r == 2 || r == 3 else { return nil }
-            let (ar, ac) = (x[0][r - 2], x[0][r - 1]), (br, bc) = (x[1][r - 2], x[1][r - 1])
-            return .gemm(transA: tA, transB: tB, batch: r == 3 ? x[0][0] : 1, m: tA ? ac : ar, n: tB ? br : bc, k: tA ? ar : ac)
+            guard let plan = try? MatmulPlan.make(x[0], x[1], transposingA: tA, transposingB: tB).get() else { return nil }
+            return .matmul(transA: tA, transB: tB, batch: plan.batch, m: plan.m, n: plan.n, k: plan.k)
         case .linear:
-            return .linear(m: x[0][0], n: x[1][0], k: x[0][1], bias: x.count == 3)
+            guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
+            return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
         case .broadcast:
-            if counts[0] == 1 { return .fill }
-            let core = Array(x[0].drop(while: { $0 == 1 }))
-            if counts[0] > 0 && Tensor<Scalar>.isSuffix(core, of: shape) { return .repeatBlock }
-            return nil
+            switch BroadcastPlan(x[0], shape, result: shape) {
+            case .scalar: return .fill
+            case .elementwise, .repeatedBlock: return counts[0] > 0 ? .repeatBlock : nil
+            case .expanded, .strided: return nil
+            }
         case .sum(let axes, _):
             guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]) else { return nil }
             return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1)

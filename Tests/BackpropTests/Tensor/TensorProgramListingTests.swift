@@ -46,6 +46,36 @@ import Testing
         #expect(square(Tensor<Double>([1, -2, 3]))[1].scalars == [2, -4, 6])
     }
 
+    /// The same op on the same input is one instruction; the same op with other
+    /// parameters (slope, threshold sign, reduced axes, transposes) is another, with its
+    /// own result: a merge keyed on the op's kind alone, or on scalars compared with
+    /// `==` (0 == −0), would return the first result for both.
+    @Test func repeatsMergeOnlyWhenTheParametersAreEqual() throws {
+        let program = try TensorProgram(inputs: [Tensor<Double>.zeros(shape: [2, 2])]) { x in
+            let v = x[0]
+            return [v.tanh(), v.tanh(), v.leakyRelu(alpha: 0.1), v.leakyRelu(alpha: 0.2),
+                    v.leakyRelu(alpha: 0), v.leakyRelu(alpha: -0.0),
+                    v.sum(alongAxes: [0]), v.sum(alongAxes: [1]),
+                    v.matmul(v, transposingSelf: true), v.matmul(v, transposingOther: true)]
+        }
+        #expect(program.instructionCount == 9, "\(program)")
+        let x = Tensor<Double>([[1, -2], [-3, 4]])
+        let out = program(x)
+        #expect(out[0].scalars == out[1].scalars)
+        let slopes: [Double] = [0.1, 0.2]
+        for (k, alpha) in slopes.enumerated() {
+            let expected: [Double] = [1, alpha * -2, alpha * -3, 4]
+            #expect(out[2 + k].scalars == expected)
+        }
+        // x·0 and x·(−0) for negative x: −0 and +0.
+        #expect(out[4].scalars.map { $0.sign } == [.plus, .minus, .minus, .plus])
+        #expect(out[5].scalars.map { $0.sign } == [.plus, .plus, .plus, .plus])
+        #expect(out[6].scalars == [-2, 2])
+        #expect(out[7].scalars == [-1, 1])
+        #expect(out[8].scalars == [10, -14, -14, 20])   // xᵀx
+        #expect(out[9].scalars == [5, -11, -11, 25])    // x·xᵀ
+    }
+
     /// A chain y = tanh(tanh(tanh(tanh(x)))) needs at most two result buffers alive at a
     /// time, so its four intermediate results share: fewer bytes than one buffer each.
     @Test func resultsWithDisjointLifetimesShareBuffers() throws {
