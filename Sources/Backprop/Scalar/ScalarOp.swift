@@ -41,7 +41,7 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case relu
     /// `x` for `x > 0`, else `α·x` (α is the op's argument).
     case leakyRelu
-    /// `1` for `x ≥ t`, else `0` (the threshold `t` is the op's argument).
+    /// `1` for `x > t`, else `0` (the threshold `t` is the op's argument).
     case step
     /// `|x|`
     case abs
@@ -112,7 +112,7 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// sigmoid       s = σ(x)         s(1 − s)                (evaluated without overflow)
     /// relu          max(0, x)        1 if x > 0 else 0
     /// leakyRelu     x or αx          1 if x > 0 else α
-    /// step          1 if x ≥ c else 0   0 everywhere (the jump has no useful derivative)
+    /// step          1 if x > c else 0   0 everywhere (the jump has no useful derivative)
     /// abs           |x|              sign(x), 0 at x = 0
     /// max, min      larger/smaller   1 to the chosen input, 0 to the other; ½ each on a tie
 ///
@@ -168,7 +168,7 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .leakyRelu:
             return x > 0 ? (x, 1, 0) : (c * x, c, 0)
         case .step:
-            return (x.isNaN ? x : (x >= c ? 1 : 0), 0, 0)
+            return (x.isNaN ? x : (x > c ? 1 : 0), 0, 0)
         case .abs:
             return x > 0 ? (x, 1, 0) : (x < 0 ? (-x, -1, 0) : (Swift.abs(x), x.isNaN ? x : 0, 0))
         case .max:

@@ -108,7 +108,8 @@ extension Value {
     /// `x` for `x > 0`, else `slope·x`. Derivative 1 or `slope`.
     @inlinable public consuming func leakyRelu(slope: Double = 0.01) -> Value { Value.unary(.leakyRelu, self, argument: slope) }
 
-    /// The threshold unit: 1 for `x ≥ threshold`, else 0.
+    /// The threshold unit: 1 for `x > threshold`, else 0 (the lecture's `Th`, and
+    /// `Tensor.step`); NaN stays NaN.
     ///
     /// Its derivative is 0 everywhere (undefined at the jump): gradients do not flow
     /// through a step, which is why threshold networks are set by hand, not trained.

@@ -67,9 +67,9 @@ enum TensorKernels {
         case .cosine: for i in 0..<n { out[i] = T._cos(x[i]) }
         case .tanh: for i in 0..<n { out[i] = T._tanh(x[i]) }
         case .sigmoid: for i in 0..<n { out[i] = stableSigmoid(x[i]) }
-        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : 0 }
+        case .relu: for i in 0..<n { out[i] = x[i] <= 0 ? 0 : x[i] }  // NaN stays NaN
         case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : p0 * x[i] }
-        case .step: for i in 0..<n { out[i] = x[i] > p0 ? 1 : 0 }
+        case .step: for i in 0..<n { out[i] = x[i] > p0 ? 1 : (x[i] <= p0 ? 0 : x[i]) }  // NaN stays NaN
         case .clamp: for i in 0..<n { out[i] = Swift.min(Swift.max(x[i], p0), p1) }
         case .sign: for i in 0..<n { out[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
         }
@@ -93,7 +93,7 @@ enum TensorKernels {
         case .cosine: for i in 0..<n { out[i] = -(g[i] * T._sin(x[i])) }
         case .tanh: for i in 0..<n { out[i] = g[i] * (1 - y[i] * y[i]) }
         case .sigmoid: for i in 0..<n { out[i] = g[i] * (y[i] * (1 - y[i])) }
-        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : 0 }
+        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : (x[i] <= 0 ? 0 : x[i]) }  // NaN stays NaN
         case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : g[i] * p0 }
         case .step, .sign: for i in 0..<n { out[i] = 0 }
         case .clamp: for i in 0..<n { out[i] = x[i] > p0 && x[i] < p1 ? g[i] : 0 }
@@ -254,6 +254,16 @@ enum TensorKernels {
                 let base = o * count * inner + j
                 var m = -T.infinity
                 for k in 0..<count { let v = x[base + k * inner]; if v > m { m = v } }
+                if m == .infinity {
+                    // A +∞ entry: softmax and log-softmax are ∞/∞ (NaN, as in PyTorch);
+                    // log Σ eˣ is +∞.
+                    if function == .logSumExp {
+                        out[o * inner + j] = .infinity
+                    } else {
+                        for k in 0..<count { out[base + k * inner] = .nan }
+                    }
+                    continue
+                }
                 if !m.isFinite { m = 0 }
                 var s: T = 0
                 if function == .softmax {
@@ -296,6 +306,16 @@ enum TensorKernels {
                 let base = o * count
                 var m = -T.infinity
                 for k in 0..<count { let v = x[base + k]; if v > m { m = v } }
+                if m == .infinity {
+                    // A +∞ entry: softmax and log-softmax are ∞/∞ (NaN, as in PyTorch);
+                    // log Σ eˣ is +∞.
+                    if function == .logSumExp {
+                        out[o] = .infinity
+                    } else {
+                        for k in 0..<count { out[base + k] = .nan }
+                    }
+                    continue
+                }
                 if !m.isFinite { m = 0 }
                 let e = function == .softmax ? UnsafeMutableBufferPointer(rebasing: out[base..<(base + count)]) : tmp
                 for k in 0..<count { e[k] = x[base + k] - m }
@@ -461,7 +481,7 @@ enum TensorKernels {
     /// Runs the C backward loop of relu (branch-free, vectorised) for `Float` / `Double`.
     ///
     /// ```
-    /// out[i] = x[i] > 0 ? g[i] : 0
+    /// out[i] = x[i] > 0 ? g[i] : 0      (NaN where x[i] is NaN)
     /// ```
     @inline(__always)
     static func reluDerivativeInC<T: TensorScalar>(

@@ -40,7 +40,7 @@ struct LocalRules {
         case .powerConstant: return "\(a)^\(LocalRules.number(node.opArgument ?? .nan))"
         case .sigmoid: return "σ(\(a))"
         case .leakyRelu: return "leakyRelu(\(a); \(LocalRules.number(node.opArgument ?? 0.01)))"
-        case .step: return "step(\(a) ≥ \(LocalRules.number(node.opArgument ?? 0)))"
+        case .step: return "step(\(a) > \(LocalRules.number(node.opArgument ?? 0)))"
         case .max, .min: return "\(node.op.description)(\(a), \(b))"
         default: return "\(node.op.description)(\(a))"
         }

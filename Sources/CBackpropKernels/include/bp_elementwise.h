@@ -46,7 +46,7 @@ void bp_sigmoid_backward_f32(const float *y, const float *g, float *out, ptrdiff
 /// out[i] = g[i]·(y[i]·(1 − y[i]))  double twin.
 void bp_sigmoid_backward_f64(const double *y, const double *g, double *out, ptrdiff_t n);
 
-/// out[i] = x[i] > 0 ? g[i] : 0   the backward loop of relu, given its input x
+/// out[i] = x[i] > 0 ? g[i] : 0 (NaN for a NaN x[i])   the backward loop of relu, given its input x
 ///                                (branch-free; NaN inputs give 0).
 void bp_relu_backward_f32(const float *x, const float *g, float *out, ptrdiff_t n);
 /// out[i] = x[i] > 0 ? g[i] : 0   double twin.
