@@ -1,5 +1,7 @@
 // The public operations of the scalar graph. Forward values and local derivatives
-// come from the one rule table, `ScalarOp.rule`; these are only the spellings.
+// come from the one rule table, `ScalarOp.rule` (which takes the elementwise functions
+// from the table shared with the tensor engine, `ElementwiseFunction`); these are only
+// the spellings.
 
 // MARK: - Arithmetic
 
@@ -84,7 +86,7 @@ extension Value {
     @inlinable public consuming func log() -> Value { Value.unary(.log, self) }
 
     /// `√x`. `∂√x/∂x = 1/(2√x)`, +∞ at 0.
-    @inlinable public consuming func squareRoot() -> Value { Value.unary(.sqrt, self) }
+    @inlinable public consuming func squareRoot() -> Value { Value.unary(.squareRoot, self) }
 
     /// `sin x`. `∂ sin x/∂x = cos x`.
     @inlinable public consuming func sin() -> Value { Value.unary(.sin, self) }

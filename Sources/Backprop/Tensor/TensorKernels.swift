@@ -39,40 +39,18 @@ protocol BinaryScalarFunction {
 
 @usableFromInline
 enum TensorKernels {
-    @inline(__always)
-    static func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
-        if x >= 0 { return 1 / (1 + T._exp(-x)) }
-        let e = T._exp(x)
-        return e / (1 + e)
-    }
-
     /// `out[i] = f(x[i])` for an elementwise function with parameters `p0`, `p1`.
     ///
     /// ```
-    /// out[i] = f(x[i])      exp, log, tanh, σ: vectorised C kernels (≤ 1.1 ulp)
+    /// out[i] = f(x[i])      exp, log, tanh, σ: vectorised C kernels (≤ 1.1 ulp); others
+    ///                       the table's value, in a loop specialised per function
     /// ```
     static func map<T: TensorScalar>(
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>,
         _ p0: T, _ p1: T
     ) {
-        let n = x.count
         if mapInC(function, x, out) { return }
-        switch function {
-        case .negate: for i in 0..<n { out[i] = -x[i] }
-        case .exp: for i in 0..<n { out[i] = T._exp(x[i]) }
-        case .log: for i in 0..<n { out[i] = T._log(x[i]) }
-        case .squareRoot: for i in 0..<n { out[i] = x[i].squareRoot() }
-        case .absolute: for i in 0..<n { out[i] = Swift.abs(x[i]) }
-        case .sine: for i in 0..<n { out[i] = T._sin(x[i]) }
-        case .cosine: for i in 0..<n { out[i] = T._cos(x[i]) }
-        case .tanh: for i in 0..<n { out[i] = T._tanh(x[i]) }
-        case .sigmoid: for i in 0..<n { out[i] = stableSigmoid(x[i]) }
-        case .relu: for i in 0..<n { out[i] = x[i] <= 0 ? 0 : x[i] }  // NaN stays NaN
-        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : p0 * x[i] }
-        case .step: for i in 0..<n { out[i] = x[i] > p0 ? 1 : (x[i] <= p0 ? 0 : x[i]) }  // NaN stays NaN
-        case .clamp: for i in 0..<n { out[i] = Swift.min(Swift.max(x[i], p0), p1) }
-        case .sign: for i in 0..<n { out[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
-        }
+        function.visit(MapLoop(x: x, out: out, p0: p0, p1: p1))
     }
 
     /// `out[i] = g[i]·f′(x[i])` (y = f(x) is used where it is cheaper).
@@ -80,23 +58,27 @@ enum TensorKernels {
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>,
         _ g: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>, _ p0: T, _ p1: T
     ) {
-        let n = g.count
         if derivativeInC(function, y, g, out) { return }
         if function == .relu && reluDerivativeInC(x, g, out) { return }
-        switch function {
-        case .negate: for i in 0..<n { out[i] = -g[i] }
-        case .exp: for i in 0..<n { out[i] = g[i] * y[i] }
-        case .log: for i in 0..<n { out[i] = g[i] / x[i] }
-        case .squareRoot: for i in 0..<n { out[i] = g[i] * 0.5 / y[i] }
-        case .absolute: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0) }
-        case .sine: for i in 0..<n { out[i] = g[i] * T._cos(x[i]) }
-        case .cosine: for i in 0..<n { out[i] = -(g[i] * T._sin(x[i])) }
-        case .tanh: for i in 0..<n { out[i] = g[i] * (1 - y[i] * y[i]) }
-        case .sigmoid: for i in 0..<n { out[i] = g[i] * (y[i] * (1 - y[i])) }
-        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : (x[i] <= 0 ? 0 : x[i]) }  // NaN stays NaN
-        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : g[i] * p0 }
-        case .step, .sign: for i in 0..<n { out[i] = 0 }
-        case .clamp: for i in 0..<n { out[i] = x[i] > p0 && x[i] < p1 ? g[i] : 0 }
+        function.visit(DerivativeLoop(x: x, y: y, g: g, out: out, p0: p0, p1: p1))
+    }
+
+    /// `out[i] = F.value(x[i])`: the table's value, one loop per function and element type.
+    struct MapLoop<T: TensorScalar>: ElementwiseVisitor {
+        let x: UnsafeBufferPointer<T>, out: UnsafeMutableBufferPointer<T>, p0: T, p1: T
+        @inline(__always)
+        func visit<F: ElementwiseRule>(_: F.Type) {
+            for i in 0..<x.count { out[i] = F.value(x[i], p0, p1) }
+        }
+    }
+
+    /// `out[i] = F.gradient(g[i], x[i], y[i])`: the table's fused backward loop.
+    struct DerivativeLoop<T: TensorScalar>: ElementwiseVisitor {
+        let x: UnsafeBufferPointer<T>, y: UnsafeBufferPointer<T>, g: UnsafeBufferPointer<T>
+        let out: UnsafeMutableBufferPointer<T>, p0: T, p1: T
+        @inline(__always)
+        func visit<F: ElementwiseRule>(_: F.Type) {
+            for i in 0..<g.count { out[i] = F.gradient(g[i], x[i], y[i], p0, p1) }
         }
     }
 

@@ -47,6 +47,7 @@ extension TensorProgramBuilder {
         case .step(let threshold): return "step[> \(threshold)]"
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
         case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
+        case .elementwise(let function, _, _): return function.name
         case .permute(let axes): return "permute\(axes)"
         default: return op.kind.rawValue
         }

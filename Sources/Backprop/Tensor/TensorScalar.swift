@@ -69,18 +69,6 @@ where RawSignificand: FixedWidthInteger {
         c: UnsafeMutablePointer<Self>, ldc: Int)
 }
 
-/// Elementwise functions run by `TensorScalar._map` (an implementation detail).
-///
-/// ```
-/// out[i] = f(x[i])   with parameters p0, p1 (α, threshold, bounds)
-/// ```
-public enum ElementwiseFunction: Sendable {
-    /// Smooth functions: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, max(x, 0).
-    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
-    /// Parameterised: leaky relu (α = p0), step (threshold p0), clamp (p0...p1), sign.
-    case leakyRelu, step, clamp, sign
-}
-
 /// Binary functions run by `TensorScalar._combine` (an implementation detail).
 ///
 /// ```
