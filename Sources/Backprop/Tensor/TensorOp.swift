@@ -16,7 +16,7 @@ public enum TensorOp<Scalar: TensorScalar> {
     case negate, exp, log, squareRoot, abs, sin, cos, tanh, sigmoid, relu
     /// Leaky relu with slope α for x ≤ 0.
     ///
-    /// The three cases with a `Scalar` payload are `indirect` (boxed): every other
+    /// The four cases with a `Scalar` payload are `indirect` (boxed): every other
     /// payload has the same layout for Float and Double, so the enum (and the graph
     /// node holding it) gets a fixed layout, and unspecialised generic code copies and
     /// destroys it without looking up type metadata at run time.
