@@ -92,6 +92,9 @@ DEFINE_PORTABLE_MAP(tanh_f32_portable, float, tanhf(v))
 DEFINE_PORTABLE_MAP(tanh_f64_portable, double, tanh(v))
 DEFINE_PORTABLE_MAP(sigmoid_f32_portable, float, sigmoid_f32_scalar(v))
 DEFINE_PORTABLE_MAP(sigmoid_f64_portable, double, sigmoid_f64_scalar(v))
+// relu as the table defines it: 0 for x ≤ 0 (−0 included), x otherwise (NaN stays NaN).
+DEFINE_PORTABLE_MAP(relu_f32_portable, float, v <= 0.0f ? 0.0f : v)
+DEFINE_PORTABLE_MAP(relu_f64_portable, double, v <= 0.0 ? 0.0 : v)
 
 #define DEFINE_PORTABLE_BACKWARD(NAME, T, EXPR)                                              \
     static void NAME(const T *y, const T *g, T *out, ptrdiff_t n) {                         \
@@ -473,6 +476,12 @@ AVX2_INLINE __m256 sigmoid_ps(__m256 x) {
         }                                                                           \
     }
 
+// relu: clear the lanes where x ≤ 0 (ordered compare: NaN lanes keep x).
+AVX2_INLINE __m256 relu_ps(__m256 x) { return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ), x); }
+AVX2_INLINE __m256d relu_pd(__m256d x) { return _mm256_andnot_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LE_OQ), x); }
+
+DEFINE_AVX2_MAP_F32(relu_f32_avx2, relu_ps)
+DEFINE_AVX2_MAP_F64(relu_f64_avx2, relu_pd)
 DEFINE_AVX2_MAP_F32(exp_f32_avx2, exp_ps)
 DEFINE_AVX2_MAP_F64(exp_f64_avx2, exp_pd)
 DEFINE_AVX2_MAP_F32(log_f32_avx2, log_ps)
@@ -598,6 +607,8 @@ DEFINE_MAP_ENTRY(tanh_f32, float)
 DEFINE_MAP_ENTRY(tanh_f64, double)
 DEFINE_MAP_ENTRY(sigmoid_f32, float)
 DEFINE_MAP_ENTRY(sigmoid_f64, double)
+DEFINE_MAP_ENTRY(relu_f32, float)
+DEFINE_MAP_ENTRY(relu_f64, double)
 
 #define DEFINE_BACKWARD_ENTRY(NAME, T)                                                 \
     void bp_##NAME(const T *y, const T *g, T *out, ptrdiff_t n) {                      \

@@ -3,7 +3,7 @@
 // a concrete type, so the optimiser specialises each loop: no per-element dynamic
 // dispatch and no closures.
 //
-// exp, log, tanh, sigmoid, their backward loops and the full sum go to the
+// exp, log, tanh, sigmoid, relu, their backward loops and the full sum go to the
 // vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
 // run time); large maps are split across `ComputeThreads.count` threads.
 import CBackpropKernels
@@ -331,6 +331,7 @@ enum TensorKernels {
     static func parallelMinimum(_ function: ElementwiseFunction, isDouble: Bool) -> Int {
         switch function {
         case .exp, .log: return isDouble ? 1 << 14 : 1 << 15
+        case .relu: return isDouble ? 1 << 17 : 1 << 18  // memory-bound: threads pay only when large
         default: return isDouble ? 1 << 13 : 1 << 14  // tanh, σ: about twice the work
         }
     }
@@ -359,12 +360,12 @@ enum TensorKernels {
         }
     }
 
-    /// Runs the vectorised C kernel for exp, log, tanh or σ when `T` is `Float` or
+    /// Runs the vectorised C kernel for exp, log, tanh, σ or relu when `T` is `Float` or
     /// `Double` (true), or does nothing (false: the caller runs its Swift loop).
     /// `x` and `out` may be the same buffer. `threaded: false` keeps it on the calling thread.
     ///
     /// ```
-    /// out[i] = f(x[i])      f ∈ {exp, log, tanh, σ}
+    /// out[i] = f(x[i])      f ∈ {exp, log, tanh, σ, relu}
     /// ```
     @inline(__always)
     static func mapInC<T: TensorScalar>(
@@ -373,7 +374,7 @@ enum TensorKernels {
     ) -> Bool {
         let n = x.count
         switch function {
-        case .exp, .log, .tanh, .sigmoid: break
+        case .exp, .log, .tanh, .sigmoid, .relu: break
         default: return false
         }
         guard n > 0, let xp = x.baseAddress, let op = out.baseAddress else { return true }
@@ -386,6 +387,7 @@ enum TensorKernels {
                 case .exp: bp_exp_f32(xf, of, n)
                 case .log: bp_log_f32(xf, of, n)
                 case .tanh: bp_tanh_f32(xf, of, n)
+                case .relu: bp_relu_f32(xf, of, n)
                 default: bp_sigmoid_f32(xf, of, n)
                 }
                 return true
@@ -397,6 +399,7 @@ enum TensorKernels {
                 case .exp: bp_exp_f64(xd, od, n)
                 case .log: bp_log_f64(xd, od, n)
                 case .tanh: bp_tanh_f64(xd, od, n)
+                case .relu: bp_relu_f64(xd, od, n)
                 default: bp_sigmoid_f64(xd, od, n)
                 }
                 return true
@@ -409,6 +412,7 @@ enum TensorKernels {
             case .exp: kernel = { bp_exp_f32($0, $1, $2) }
             case .log: kernel = { bp_log_f32($0, $1, $2) }
             case .tanh: kernel = { bp_tanh_f32($0, $1, $2) }
+            case .relu: kernel = { bp_relu_f32($0, $1, $2) }
             default: kernel = { bp_sigmoid_f32($0, $1, $2) }
             }
             forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: false) : n) { start, count in
@@ -422,6 +426,7 @@ enum TensorKernels {
             case .exp: kernel = { bp_exp_f64($0, $1, $2) }
             case .log: kernel = { bp_log_f64($0, $1, $2) }
             case .tanh: kernel = { bp_tanh_f64($0, $1, $2) }
+            case .relu: kernel = { bp_relu_f64($0, $1, $2) }
             default: kernel = { bp_sigmoid_f64($0, $1, $2) }
             }
             forEachPiece(n, minimum: threaded ? parallelMinimum(function, isDouble: true) : n) { start, count in
