@@ -27,7 +27,7 @@ public func dot(_ output: Value, title: String = "graph", decimals: Int = 5) -> 
     }
     var lines = ["digraph \"\(escape(title))\" {", "  rankdir=LR;", "  node [shape=record, fontname=\"Helvetica\", fontsize=10];"]
     for (k, node) in order.enumerated() {
-        var op = node.op.description
+        var op = node.opSymbol
         if let c = node.constantOperand {
             op = c.isFirst ? "\(c.value) \(op) ·" : "· \(op) \(c.value)"
         } else if let arg = node.opArgument {

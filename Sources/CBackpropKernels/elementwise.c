@@ -92,6 +92,9 @@ DEFINE_PORTABLE_MAP(tanh_f32_portable, float, tanhf(v))
 DEFINE_PORTABLE_MAP(tanh_f64_portable, double, tanh(v))
 DEFINE_PORTABLE_MAP(sigmoid_f32_portable, float, sigmoid_f32_scalar(v))
 DEFINE_PORTABLE_MAP(sigmoid_f64_portable, double, sigmoid_f64_scalar(v))
+// relu as the table defines it: 0 for x ≤ 0 (−0 included), x otherwise (NaN stays NaN).
+DEFINE_PORTABLE_MAP(relu_f32_portable, float, v <= 0.0f ? 0.0f : v)
+DEFINE_PORTABLE_MAP(relu_f64_portable, double, v <= 0.0 ? 0.0 : v)
 
 #define DEFINE_PORTABLE_BACKWARD(NAME, T, EXPR)                                              \
     static void NAME(const T *y, const T *g, T *out, ptrdiff_t n) {                         \
@@ -102,10 +105,11 @@ DEFINE_PORTABLE_BACKWARD(tanh_backward_f32_portable, float, w * (1.0f - v * v))
 DEFINE_PORTABLE_BACKWARD(tanh_backward_f64_portable, double, w * (1.0 - v * v))
 DEFINE_PORTABLE_BACKWARD(sigmoid_backward_f32_portable, float, w * (v * (1.0f - v)))
 DEFINE_PORTABLE_BACKWARD(sigmoid_backward_f64_portable, double, w * (v * (1.0 - v)))
-// relu: `v` is the input x here (not the output); written as a select so compilers
+// relu: `v` is the input x here (not the output); written as selects so compilers
 // keep it branch-free (a branch on the sign of random data mispredicts half the time).
-DEFINE_PORTABLE_BACKWARD(relu_backward_f32_portable, float, v > 0.0f ? w : 0.0f)
-DEFINE_PORTABLE_BACKWARD(relu_backward_f64_portable, double, v > 0.0 ? w : 0.0)
+// A NaN input gives NaN (relu′(NaN) is NaN, as in the scalar engine).
+DEFINE_PORTABLE_BACKWARD(relu_backward_f32_portable, float, v > 0.0f ? w : (v <= 0.0f ? 0.0f : v))
+DEFINE_PORTABLE_BACKWARD(relu_backward_f64_portable, double, v > 0.0 ? w : (v <= 0.0 ? 0.0 : v))
 
 // The sums keep LANES partial sums, element i going to lane i mod LANES, and combine
 // them pairwise: the AVX2 code does exactly the same additions in the same order, so
@@ -472,6 +476,12 @@ AVX2_INLINE __m256 sigmoid_ps(__m256 x) {
         }                                                                           \
     }
 
+// relu: clear the lanes where x ≤ 0 (ordered compare: NaN lanes keep x).
+AVX2_INLINE __m256 relu_ps(__m256 x) { return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ), x); }
+AVX2_INLINE __m256d relu_pd(__m256d x) { return _mm256_andnot_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LE_OQ), x); }
+
+DEFINE_AVX2_MAP_F32(relu_f32_avx2, relu_ps)
+DEFINE_AVX2_MAP_F64(relu_f64_avx2, relu_pd)
 DEFINE_AVX2_MAP_F32(exp_f32_avx2, exp_ps)
 DEFINE_AVX2_MAP_F64(exp_f64_avx2, exp_pd)
 DEFINE_AVX2_MAP_F32(log_f32_avx2, log_ps)
@@ -494,11 +504,14 @@ AVX2_INLINE __m256d sigmoid_backward_pd(__m256d y, __m256d g) {
     return _mm256_mul_pd(g, _mm256_mul_pd(y, _mm256_sub_pd(_mm256_set1_pd(1.0), y)));
 }
 
+// g where x > 0, x itself (NaN) where x is NaN, else 0.
 AVX2_INLINE __m256 relu_backward_ps(__m256 x, __m256 g) {
-    return _mm256_and_ps(g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+    __m256 pass = _mm256_and_ps(g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
+    return _mm256_or_ps(pass, _mm256_and_ps(x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
 }
 AVX2_INLINE __m256d relu_backward_pd(__m256d x, __m256d g) {
-    return _mm256_and_pd(g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
+    __m256d pass = _mm256_and_pd(g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
+    return _mm256_or_pd(pass, _mm256_and_pd(x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q)));
 }
 
 #define DEFINE_AVX2_BACKWARD(NAME, T, V, W, SUF, MASK, FN)                           \
@@ -594,6 +607,8 @@ DEFINE_MAP_ENTRY(tanh_f32, float)
 DEFINE_MAP_ENTRY(tanh_f64, double)
 DEFINE_MAP_ENTRY(sigmoid_f32, float)
 DEFINE_MAP_ENTRY(sigmoid_f64, double)
+DEFINE_MAP_ENTRY(relu_f32, float)
+DEFINE_MAP_ENTRY(relu_f64, double)
 
 #define DEFINE_BACKWARD_ENTRY(NAME, T)                                                 \
     void bp_##NAME(const T *y, const T *g, T *out, ptrdiff_t n) {                      \

@@ -398,7 +398,7 @@ struct ElementwiseKernelTests {
         checkSum(Double.self)
     }
 
-    @Test("relu backward: g where x > 0, else 0 (NaN, ±0 and ±∞ included), every tail length, both kernel sets")
+    @Test("relu backward: g where x > 0, NaN where x is NaN, else 0 (±0 and ±∞ included), every tail length, both kernel sets")
     func reluBackward() {
         var random = TestRandom(state: 11)
         for kernel in Self.kernelSets {
@@ -408,19 +408,24 @@ struct ElementwiseKernelTests {
                     let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e-300, -1e-300]
                     for (i, v) in specials.enumerated() where i < n { xs[i] = v }
                     let gs = (0..<n).map { _ in random.uniform(-3, 3) }
-                    let expected = zip(xs, gs).map { $0 > 0 ? $1 : 0 }
+                    let expected = zip(xs, gs).map { $0 > 0 ? $1 : ($0.isNaN ? .nan : 0) }
+                    /// Equal elementwise, NaN matching NaN.
+                    func same<T: FloatingPoint>(_ a: [T], _ b: [T]) -> Bool {
+                        a.count == b.count && zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                    }
                     var out = [Double](repeating: 7, count: n + 1)
                     xs.withUnsafeBufferPointer { x in gs.withUnsafeBufferPointer { g in out.withUnsafeMutableBufferPointer { o in
                         bp_relu_backward_f64(x.baseAddress!, g.baseAddress!, o.baseAddress!, n)
                     } } }
-                    #expect(Array(out.prefix(n)) == expected, "double n = \(n) kernel \(kernel)")
+                    #expect(same(Array(out.prefix(n)), expected), "double n = \(n) kernel \(kernel)")
                     #expect(out[n] == 7, "nothing written past n")
                     let (xf, gf) = (xs.map { Float($0) }, gs.map { Float($0) })
                     var outf = [Float](repeating: 7, count: n + 1)
                     xf.withUnsafeBufferPointer { x in gf.withUnsafeBufferPointer { g in outf.withUnsafeMutableBufferPointer { o in
                         bp_relu_backward_f32(x.baseAddress!, g.baseAddress!, o.baseAddress!, n)
                     } } }
-                    #expect(Array(outf.prefix(n)) == zip(xf, gf).map { $0 > 0 ? $1 : 0 }, "float n = \(n) kernel \(kernel)")
+                    #expect(same(Array(outf.prefix(n)), zip(xf, gf).map { $0 > 0 ? $1 : ($0.isNaN ? .nan : 0) }),
+                            "float n = \(n) kernel \(kernel)")
                     #expect(outf[n] == 7)
                 }
             }

@@ -66,7 +66,7 @@ let scalarOpCases: [ScalarOpCase] = [
                  reference: unaryReference { Foundation.exp($0) }),
     ScalarOpCase(op: .log, points: positivePoints, build: { $0[0].log() },
                  reference: unaryReference { Foundation.log($0) }),
-    ScalarOpCase(op: .sqrt, points: positivePoints, build: { $0[0].squareRoot() },
+    ScalarOpCase(op: .squareRoot, points: positivePoints, build: { $0[0].squareRoot() },
                  reference: unaryReference { Foundation.sqrt($0) }),
     ScalarOpCase(op: .sin, points: unaryPoints, build: { $0[0].sin() },
                  reference: unaryReference { Foundation.sin($0) }),
@@ -84,6 +84,9 @@ let scalarOpCases: [ScalarOpCase] = [
                  reference: unaryReference(refStep)),
     ScalarOpCase(op: .abs, points: unaryPoints, build: { $0[0].abs() },
                  reference: unaryReference(refAbs)),
+    // `.elementwise`: the table's functions without a case of their own (softplus).
+    ScalarOpCase(op: .elementwise, points: unaryPoints, build: { $0[0].softplus() },
+                 reference: unaryReference { Foundation.log1p(Foundation.exp($0)) }),
     ScalarOpCase(op: .max, points: binaryPoints, build: { Value.maximum($0[0], $0[1]) },
                  reference: binaryReference(refMax)),
     ScalarOpCase(op: .min, points: binaryPoints, build: { Value.minimum($0[0], $0[1]) },

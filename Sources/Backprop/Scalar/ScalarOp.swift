@@ -28,7 +28,7 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// `ln x`
     case log
     /// `√x`
-    case sqrt
+    case squareRoot
     /// `sin x`
     case sin
     /// `cos x`
@@ -41,7 +41,7 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case relu
     /// `x` for `x > 0`, else `α·x` (α is the op's argument).
     case leakyRelu
-    /// `1` for `x ≥ t`, else `0` (the threshold `t` is the op's argument).
+    /// `1` for `x > t`, else `0` (the threshold `t` is the op's argument).
     case step
     /// `|x|`
     case abs
@@ -49,20 +49,49 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     case max
     /// `min(x, y)`
     case min
+    /// A function of the elementwise table without a case of its own here (as
+    /// `softplus`); the node records which (see `Value.elementwiseFunction`).
+    case elementwise
 
     /// The number of graph inputs the op takes (0, 1 or 2).
     public var arity: Int {
         switch self {
         case .leaf, .constant: return 0
-        case .negate, .powerConstant, .exp, .log, .sqrt, .sin, .cos, .tanh, .sigmoid,
-             .relu, .leakyRelu, .step, .abs:
+        case .negate, .powerConstant, .exp, .log, .squareRoot, .sin, .cos, .tanh, .sigmoid,
+             .relu, .leakyRelu, .step, .abs, .elementwise:
             return 1
         case .add, .subtract, .multiply, .divide, .power, .max, .min: return 2
         }
     }
 
-    /// A short name for printing graphs ("+", "tanh", …).
+    /// The function of the elementwise table this op applies (nil for other ops, and
+    /// for `.elementwise`, whose function is recorded in the node).
+    ///
+    /// ```
+    /// ScalarOp.squareRoot.elementwiseFunction == .squareRoot
+    /// ```
+    public var elementwiseFunction: ElementwiseFunction? {
+        switch self {
+        case .negate: .negate
+        case .exp: .exp
+        case .log: .log
+        case .squareRoot: .squareRoot
+        case .sin: .sin
+        case .cos: .cos
+        case .tanh: .tanh
+        case .sigmoid: .sigmoid
+        case .relu: .relu
+        case .leakyRelu: .leakyRelu
+        case .step: .step
+        case .abs: .abs
+        default: nil
+        }
+    }
+
+    /// A short name for printing graphs ("+", "tanh", …): the table's symbol for
+    /// elementwise functions.
     public var description: String {
+        if let function = elementwiseFunction { return function.symbol }
         switch self {
         case .leaf: return "leaf"
         case .constant: return "const"
@@ -70,30 +99,22 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .subtract: return "−"
         case .multiply: return "×"
         case .divide: return "÷"
-        case .negate: return "neg"
         case .power: return "pow"
         case .powerConstant: return "pow"
-        case .exp: return "exp"
-        case .log: return "log"
-        case .sqrt: return "sqrt"
-        case .sin: return "sin"
-        case .cos: return "cos"
-        case .tanh: return "tanh"
-        case .sigmoid: return "σ"
-        case .relu: return "relu"
-        case .leakyRelu: return "leakyRelu"
-        case .step: return "step"
-        case .abs: return "abs"
         case .max: return "max"
         case .min: return "min"
+        case .elementwise: return "elementwise"
+        default: return "?"
         }
     }
 
     /// The rule table: forward value and local partial derivatives of every op.
     ///
-    /// `x` and `y` are the input values (`y` is ignored by unary ops) and `c` is the
-    /// op's constant argument (exponent, α, threshold; ignored otherwise). Returns
-    /// `(value, ∂value/∂x, ∂value/∂y)`.
+    /// `x` and `y` are the input values (`y` is ignored by unary ops; for `.elementwise`
+    /// it is the function's raw value) and `c` is the op's constant argument (exponent,
+    /// α, threshold; ignored otherwise). Returns `(value, ∂value/∂x, ∂value/∂y)`.
+    /// The elementwise functions (exp … abs) come from the table (`ElementwiseFunction`),
+    /// shared with the tensor kernels; their rows below are a summary.
     ///
     /// ```
     /// op            value            ∂/∂x                    ∂/∂y
@@ -110,13 +131,13 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     /// sin, cos      sin x, cos x     cos x, −sin x
     /// tanh          t = tanh x       1 − t²
     /// sigmoid       s = σ(x)         s(1 − s)                (evaluated without overflow)
-    /// relu          max(0, x)        1 if x > 0 else 0
+    /// relu          max(0, x)        1 if x > 0 else 0       (0 at the kink, as PyTorch)
     /// leakyRelu     x or αx          1 if x > 0 else α
-    /// step          1 if x ≥ c else 0   0 everywhere (the jump has no useful derivative)
+    /// step          1 if x > c else 0   0 everywhere (the jump has no useful derivative)
     /// abs           |x|              sign(x), 0 at x = 0
     /// max, min      larger/smaller   1 to the chosen input, 0 to the other; ½ each on a tie
-///
-/// NaN in, NaN out: relu, step, abs, max and min never hide a NaN input.
+    ///
+    /// NaN in, NaN out: relu, step, abs, max and min never hide a NaN input.
     /// ```
     @inlinable
     public static func rule(_ op: ScalarOp, _ x: Double, _ y: Double, _ c: Double)
@@ -134,7 +155,7 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case .divide:
             return (x / y, 1 / y, -x / (y * y))
         case .negate:
-            return (-x, -1, 0)
+            return apply(NegateRule.self, x, c)
         case .power:
             let v = LibM.pow(x, y)
             let dx = y == 0 ? 0 : y * LibM.pow(x, y - 1)
@@ -145,32 +166,20 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
             let v = c == 2 ? x * x : LibM.pow(x, c)
             let dx = c == 0 ? 0 : (c == 2 ? 2 * x : c * LibM.pow(x, c - 1))
             return (v, dx, 0)
-        case .exp:
-            let e = LibM.exp(x)
-            return (e, e, 0)
-        case .log:
-            return (LibM.log(x), 1 / x, 0)
-        case .sqrt:
-            let s = LibM.sqrt(x)
-            return (s, 0.5 / s, 0)
-        case .sin:
-            return (LibM.sin(x), LibM.cos(x), 0)
-        case .cos:
-            return (LibM.cos(x), -LibM.sin(x), 0)
-        case .tanh:
-            let t = LibM.tanh(x)
-            return (t, 1 - t * t, 0)
-        case .sigmoid:
-            let s = stableSigmoid(x)
-            return (s, s * (1 - s), 0)
-        case .relu:
-            return x > 0 ? (x, 1, 0) : (x.isNaN ? (x, x, 0) : (0, 0, 0))
-        case .leakyRelu:
-            return x > 0 ? (x, 1, 0) : (c * x, c, 0)
-        case .step:
-            return (x.isNaN ? x : (x >= c ? 1 : 0), 0, 0)
-        case .abs:
-            return x > 0 ? (x, 1, 0) : (x < 0 ? (-x, -1, 0) : (Swift.abs(x), x.isNaN ? x : 0, 0))
+        case .exp: return apply(ExpRule.self, x, c)
+        case .log: return apply(LogRule.self, x, c)
+        case .squareRoot: return apply(SquareRootRule.self, x, c)
+        case .sin: return apply(SinRule.self, x, c)
+        case .cos: return apply(CosRule.self, x, c)
+        case .tanh: return apply(TanhRule.self, x, c)
+        case .sigmoid: return apply(SigmoidRule.self, x, c)
+        case .relu: return apply(ReluRule.self, x, c)
+        case .leakyRelu: return apply(LeakyReluRule.self, x, c)
+        case .step: return apply(StepRule.self, x, c)
+        case .abs: return apply(AbsRule.self, x, c)
+        case .elementwise:
+            guard let function = ElementwiseFunction(rawValue: UInt8(truncatingIfNeeded: Int(y))) else { return (.nan, .nan, 0) }
+            return function.visit(ScalarRule(x: x, c: c))
         case .max:
             if x.isNaN || y.isNaN { return (.nan, .nan, .nan) }
             return x > y ? (x, 1, 0) : (x < y ? (y, 0, 1) : (x, 0.5, 0.5))
@@ -181,14 +190,30 @@ public enum ScalarOp: UInt8, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-/// σ(x) = 1 / (1 + e⁻ˣ), evaluated so that no intermediate overflows:
-/// for x < 0 it uses eˣ / (1 + eˣ). σ(±1000) is exactly 1 or 0, never NaN.
-@inlinable
-public func stableSigmoid(_ x: Double) -> Double {
-    if x >= 0 {
-        return 1 / (1 + LibM.exp(-x))
-    } else {
-        let e = LibM.exp(x)
-        return e / (1 + e)
+extension ScalarOp {
+    /// One table function at one point: `(f(x), f′(x), 0)`, the argument `c` as p0.
+    @inlinable @inline(__always)
+    static func apply<F: ElementwiseRule>(_: F.Type, _ x: Double, _ c: Double) -> (value: Double, dx: Double, dy: Double) {
+        let v = F.value(x, c, 0)
+        return (v, F.derivative(x, v, c, 0), 0)
     }
 }
+
+/// `ScalarOp.apply` for a function known only at run time (`.elementwise` nodes).
+@usableFromInline
+struct ScalarRule: ElementwiseVisitor {
+    @usableFromInline let x: Double, c: Double
+    @inlinable init(x: Double, c: Double) { self.x = x; self.c = c }
+    @inlinable func visit<F: ElementwiseRule>(_ rule: F.Type) -> (value: Double, dx: Double, dy: Double) {
+        ScalarOp.apply(rule, x, c)
+    }
+}
+
+/// σ(x) = 1 / (1 + e⁻ˣ), evaluated so that no intermediate overflows (the table's
+/// sigmoid): for x < 0 it uses eˣ / (1 + eˣ). σ(±1000) is exactly 1 or 0, never NaN.
+///
+/// ```
+/// σ(x) = 1 / (1 + e⁻ˣ)
+/// ```
+@inlinable
+public func stableSigmoid(_ x: Double) -> Double { SigmoidRule.value(x, 0, 0) }

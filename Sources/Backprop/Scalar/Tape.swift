@@ -31,6 +31,9 @@ struct Node {
 
     /// The reference value marking an operand held inline in `argument`.
     @usableFromInline static let constantOperand: Int64 = -2
+    /// `y` of an `.elementwise` node: this plus the function's raw value (negative, so
+    /// never taken for an operand).
+    @usableFromInline static let elementwiseTag: Int64 = -1024
 
     @inlinable
     init(op: ScalarOp, value: Double, dx: Double = 0, dy: Double = 0,

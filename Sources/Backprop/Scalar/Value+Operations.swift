@@ -1,5 +1,7 @@
 // The public operations of the scalar graph. Forward values and local derivatives
-// come from the one rule table, `ScalarOp.rule`; these are only the spellings.
+// come from the one rule table, `ScalarOp.rule` (which takes the elementwise functions
+// from the table shared with the tensor engine, `ElementwiseFunction`); these are only
+// the spellings.
 
 // MARK: - Arithmetic
 
@@ -84,7 +86,7 @@ extension Value {
     @inlinable public consuming func log() -> Value { Value.unary(.log, self) }
 
     /// `√x`. `∂√x/∂x = 1/(2√x)`, +∞ at 0.
-    @inlinable public consuming func squareRoot() -> Value { Value.unary(.sqrt, self) }
+    @inlinable public consuming func squareRoot() -> Value { Value.unary(.squareRoot, self) }
 
     /// `sin x`. `∂ sin x/∂x = cos x`.
     @inlinable public consuming func sin() -> Value { Value.unary(.sin, self) }
@@ -108,7 +110,8 @@ extension Value {
     /// `x` for `x > 0`, else `slope·x`. Derivative 1 or `slope`.
     @inlinable public consuming func leakyRelu(slope: Double = 0.01) -> Value { Value.unary(.leakyRelu, self, argument: slope) }
 
-    /// The threshold unit: 1 for `x ≥ threshold`, else 0.
+    /// The threshold unit: 1 for `x > threshold`, else 0 (the lecture's `Th`, and
+    /// `Tensor.step`); NaN stays NaN.
     ///
     /// Its derivative is 0 everywhere (undefined at the jump): gradients do not flow
     /// through a step, which is why threshold networks are set by hand, not trained.

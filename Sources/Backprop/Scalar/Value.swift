@@ -87,9 +87,25 @@ public struct Value {
     @inlinable
     public var op: ScalarOp { node.pointee.op }
 
+    /// The function of the elementwise table that produced this node (nil for other ops).
+    ///
+    /// ```
+    /// x.relu().elementwiseFunction == .relu,   x.softplus().elementwiseFunction == .softplus
+    /// ```
+    public var elementwiseFunction: ElementwiseFunction? {
+        if op == .elementwise {
+            return ElementwiseFunction(rawValue: UInt8(truncatingIfNeeded: node.pointee.y - Node.elementwiseTag))
+        }
+        return op.elementwiseFunction
+    }
+
+    /// The op's short name for printing ("+", "σ", "softplus").
+    public var opSymbol: String { elementwiseFunction?.symbol ?? op.description }
+
     /// The op's constant argument: the exponent of `.powerConstant`, α of
     /// `.leakyRelu`, the threshold of `.step`; nil for other ops.
     public var opArgument: Double? {
+        if op == .elementwise { return nil }
         switch op {
         case .powerConstant, .leakyRelu, .step: return node.pointee.dy
         default: return nil
@@ -154,7 +170,7 @@ extension Value: CustomStringConvertible {
     /// `Value(0.60108, grad: 0.0, op: σ, label: out_h1)`-style summary.
     public var description: String {
         var s = "Value(\(value), grad: \(grad)"
-        if op != .leaf { s += ", op: \(op)" }
+        if op != .leaf { s += ", op: \(opSymbol)" }
         if let label { s += ", label: \(label)" }
         return s + ")"
     }
@@ -163,22 +179,32 @@ extension Value: CustomStringConvertible {
 // MARK: - Recording ops
 
 extension Value {
+    /// Records a function of the elementwise table that has no `ScalarOp` case of its
+    /// own (the node's unused second operand records which function it is).
+    @inlinable
+    static func elementwise(_ function: ElementwiseFunction, _ a: consuming Value, argument: Double = 0) -> Value {
+        unary(.elementwise, a, argument: argument, function: function)
+    }
+
     /// Records a unary op (or computes a constant when not recording).
     @inlinable
-    static func unary(_ op: ScalarOp, _ a: consuming Value, argument: Double = 0) -> Value {
+    static func unary(_ op: ScalarOp, _ a: consuming Value, argument: Double = 0,
+                      function: ElementwiseFunction? = nil) -> Value {
         let index = a.index
         let source = (consume a).tape       // the input's reference moves here: no retain
-        let r = ScalarOp.rule(op, source.base[Int(index)].value, 0, argument)
+        let tag = function.map { Double($0.rawValue) } ?? 0
+        let r = ScalarOp.rule(op, source.base[Int(index)].value, tag, argument)
+        let y = function.map { Node.elementwiseTag + Int64($0.rawValue) } ?? -1
         if source.holdsLeaf {
             let t = Tape(holdsLeaf: false, capacity: 16)
             if bp_no_grad_depth() != 0 { return Value(tape: t, index: t.append(Node(op: .constant, value: r.value))) }
             let ra = t.reference(to: source, index)
-            return Value(tape: t, index: t.append(Node(op: op, value: r.value, dx: r.dx, dy: argument, x: ra)))
+            return Value(tape: t, index: t.append(Node(op: op, value: r.value, dx: r.dx, dy: argument, x: ra, y: y)))
         }
         if bp_no_grad_depth() != 0 {
             return Value(tape: source, index: source.append(Node(op: .constant, value: r.value)))
         }
-        let i = source.append(Node(op: op, value: r.value, dx: r.dx, dy: argument, x: Int64(index)))
+        let i = source.append(Node(op: op, value: r.value, dx: r.dx, dy: argument, x: Int64(index), y: y))
         return Value(tape: source, index: i)  // and on into the result
     }
 

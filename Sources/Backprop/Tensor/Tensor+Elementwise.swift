@@ -27,6 +27,19 @@ extension Tensor {
         Tensor.result(mapped(function, p0, p1), shape, op(), self, file: file, line: line)
     }
 
+    /// Applies a function of the elementwise table that has no `TensorOp` case of its own.
+    ///
+    /// ```
+    /// y = f(x; p0, p1)      ∂y/∂x = f′(x; p0, p1)
+    /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func applying(
+        _ function: ElementwiseFunction, _ p0: Scalar = 0, _ p1: Scalar = 0, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        unary(function, .elementwise(function, p0: p0, p1: p1), p0, p1, file: file, line: line)
+    }
+
     // MARK: Unary ops
 
     /// Elementwise negation.
@@ -79,7 +92,7 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func abs(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        unary(.absolute, .absolute, file: file, line: line)
+        unary(.abs, .abs, file: file, line: line)
     }
 
     /// Elementwise sine.
@@ -90,7 +103,7 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func sin(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        unary(.sine, .sine, file: file, line: line)
+        unary(.sin, .sin, file: file, line: line)
     }
 
     /// Elementwise cosine.
@@ -101,7 +114,7 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func cos(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        unary(.cosine, .cosine, file: file, line: line)
+        unary(.cos, .cos, file: file, line: line)
     }
 
     /// Elementwise hyperbolic tangent.
@@ -146,8 +159,9 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public func leakyRelu(alpha: Scalar = 0.01) -> Tensor { unary(.leakyRelu, .leakyRelu(alpha: alpha), alpha) }
 
-    /// Elementwise Heaviside step: 1 where the element exceeds `threshold`, else 0.
-    /// Its derivative is zero everywhere (no gradient flows through it).
+    /// Elementwise Heaviside step: 1 where the element exceeds `threshold`, else 0 (the
+    /// lecture's threshold unit, and `Value.step`); NaN stays NaN. Its derivative is zero
+    /// everywhere (no gradient flows through it).
     ///
     /// ```
     /// y = 1 if x > t else 0      ∂y/∂x = 0

@@ -3,7 +3,7 @@
 // conformances specialise, so the optimiser specialises each loop: no per-element
 // dynamic dispatch, and the C functions bound by `T` (`T._cExp`, …) are direct calls.
 //
-// exp, log, tanh, sigmoid, their backward loops and the full sum go to the
+// exp, log, tanh, sigmoid, relu, their backward loops and the full sum go to the
 // vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
 // run time); large maps are split across `ComputeThreads.count` threads.
 import Dispatch
@@ -38,40 +38,18 @@ protocol BinaryScalarFunction {
 
 @usableFromInline
 enum TensorKernels {
-    @inline(__always)
-    static func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
-        if x >= 0 { return 1 / (1 + T._exp(-x)) }
-        let e = T._exp(x)
-        return e / (1 + e)
-    }
-
     /// `out[i] = f(x[i])` for an elementwise function with parameters `p0`, `p1`.
     ///
     /// ```
-    /// out[i] = f(x[i])      exp, log, tanh, σ: vectorised C kernels (≤ 1.1 ulp)
+    /// out[i] = f(x[i])      exp, log, tanh, σ: vectorised C kernels (≤ 1.1 ulp); others
+    ///                       the table's value, in a loop specialised per function
     /// ```
     static func map<T: TensorScalar>(
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>,
         _ p0: T, _ p1: T
     ) {
-        let n = x.count
         if mapInC(function, x, out) { return }
-        switch function {
-        case .negate: for i in 0..<n { out[i] = -x[i] }
-        case .exp: for i in 0..<n { out[i] = T._exp(x[i]) }
-        case .log: for i in 0..<n { out[i] = T._log(x[i]) }
-        case .squareRoot: for i in 0..<n { out[i] = x[i].squareRoot() }
-        case .absolute: for i in 0..<n { out[i] = Swift.abs(x[i]) }
-        case .sine: for i in 0..<n { out[i] = T._sin(x[i]) }
-        case .cosine: for i in 0..<n { out[i] = T._cos(x[i]) }
-        case .tanh: for i in 0..<n { out[i] = T._tanh(x[i]) }
-        case .sigmoid: for i in 0..<n { out[i] = stableSigmoid(x[i]) }
-        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : 0 }
-        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? x[i] : p0 * x[i] }
-        case .step: for i in 0..<n { out[i] = x[i] > p0 ? 1 : 0 }
-        case .clamp: for i in 0..<n { out[i] = Swift.min(Swift.max(x[i], p0), p1) }
-        case .sign: for i in 0..<n { out[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
-        }
+        function.visit(MapLoop(x: x, out: out, p0: p0, p1: p1))
     }
 
     /// `out[i] = g[i]·f′(x[i])` (y = f(x) is used where it is cheaper).
@@ -79,23 +57,27 @@ enum TensorKernels {
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<T>, _ y: UnsafeBufferPointer<T>,
         _ g: UnsafeBufferPointer<T>, _ out: UnsafeMutableBufferPointer<T>, _ p0: T, _ p1: T
     ) {
-        let n = g.count
         if derivativeInC(function, y, g, out) { return }
         if function == .relu && reluDerivativeInC(x, g, out) { return }
-        switch function {
-        case .negate: for i in 0..<n { out[i] = -g[i] }
-        case .exp: for i in 0..<n { out[i] = g[i] * y[i] }
-        case .log: for i in 0..<n { out[i] = g[i] / x[i] }
-        case .squareRoot: for i in 0..<n { out[i] = g[i] * 0.5 / y[i] }
-        case .absolute: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : (x[i] < 0 ? -g[i] : 0) }
-        case .sine: for i in 0..<n { out[i] = g[i] * T._cos(x[i]) }
-        case .cosine: for i in 0..<n { out[i] = -(g[i] * T._sin(x[i])) }
-        case .tanh: for i in 0..<n { out[i] = g[i] * (1 - y[i] * y[i]) }
-        case .sigmoid: for i in 0..<n { out[i] = g[i] * (y[i] * (1 - y[i])) }
-        case .relu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : 0 }
-        case .leakyRelu: for i in 0..<n { out[i] = x[i] > 0 ? g[i] : g[i] * p0 }
-        case .step, .sign: for i in 0..<n { out[i] = 0 }
-        case .clamp: for i in 0..<n { out[i] = x[i] > p0 && x[i] < p1 ? g[i] : 0 }
+        function.visit(DerivativeLoop(x: x, y: y, g: g, out: out, p0: p0, p1: p1))
+    }
+
+    /// `out[i] = F.value(x[i])`: the table's value, one loop per function and element type.
+    struct MapLoop<T: TensorScalar>: ElementwiseVisitor {
+        let x: UnsafeBufferPointer<T>, out: UnsafeMutableBufferPointer<T>, p0: T, p1: T
+        @inline(__always)
+        func visit<F: ElementwiseRule>(_: F.Type) {
+            for i in 0..<x.count { out[i] = F.value(x[i], p0, p1) }
+        }
+    }
+
+    /// `out[i] = F.gradient(g[i], x[i], y[i])`: the table's fused backward loop.
+    struct DerivativeLoop<T: TensorScalar>: ElementwiseVisitor {
+        let x: UnsafeBufferPointer<T>, y: UnsafeBufferPointer<T>, g: UnsafeBufferPointer<T>
+        let out: UnsafeMutableBufferPointer<T>, p0: T, p1: T
+        @inline(__always)
+        func visit<F: ElementwiseRule>(_: F.Type) {
+            for i in 0..<g.count { out[i] = F.gradient(g[i], x[i], y[i], p0, p1) }
         }
     }
 
@@ -253,6 +235,16 @@ enum TensorKernels {
                 let base = o * count * inner + j
                 var m = -T.infinity
                 for k in 0..<count { let v = x[base + k * inner]; if v > m { m = v } }
+                if m == .infinity {
+                    // A +∞ entry: softmax and log-softmax are ∞/∞ (NaN, as in PyTorch);
+                    // log Σ eˣ is +∞.
+                    if function == .logSumExp {
+                        out[o * inner + j] = .infinity
+                    } else {
+                        for k in 0..<count { out[base + k * inner] = .nan }
+                    }
+                    continue
+                }
                 if !m.isFinite { m = 0 }
                 var s: T = 0
                 if function == .softmax {
@@ -295,6 +287,16 @@ enum TensorKernels {
                 let base = o * count
                 var m = -T.infinity
                 for k in 0..<count { let v = x[base + k]; if v > m { m = v } }
+                if m == .infinity {
+                    // A +∞ entry: softmax and log-softmax are ∞/∞ (NaN, as in PyTorch);
+                    // log Σ eˣ is +∞.
+                    if function == .logSumExp {
+                        out[o] = .infinity
+                    } else {
+                        for k in 0..<count { out[base + k] = .nan }
+                    }
+                    continue
+                }
                 if !m.isFinite { m = 0 }
                 let e = function == .softmax ? UnsafeMutableBufferPointer(rebasing: out[base..<(base + count)]) : tmp
                 for k in 0..<count { e[k] = x[base + k] - m }
@@ -328,6 +330,7 @@ enum TensorKernels {
     static func parallelMinimum(_ function: ElementwiseFunction, isDouble: Bool) -> Int {
         switch function {
         case .exp, .log: return isDouble ? 1 << 14 : 1 << 15
+        case .relu: return isDouble ? 1 << 17 : 1 << 18  // memory-bound: threads pay only when large
         default: return isDouble ? 1 << 13 : 1 << 14  // tanh, σ: about twice the work
         }
     }
@@ -361,7 +364,7 @@ enum TensorKernels {
     /// `x` and `out` may be the same buffer. `threaded: false` keeps it on the calling thread.
     ///
     /// ```
-    /// out[i] = f(x[i])      f ∈ {exp, log, tanh, σ}
+    /// out[i] = f(x[i])      f ∈ {exp, log, tanh, σ, relu}
     /// ```
     @inline(__always)
     static func mapInC<T: TensorScalar>(
@@ -370,7 +373,7 @@ enum TensorKernels {
     ) -> Bool {
         let n = x.count
         switch function {
-        case .exp, .log, .tanh, .sigmoid: break
+        case .exp, .log, .tanh, .sigmoid, .relu: break
         default: return false
         }
         guard n > 0, let xp = x.baseAddress, let op = out.baseAddress else { return true }
@@ -387,7 +390,7 @@ enum TensorKernels {
         return true
     }
 
-    /// One call of the C kernel of exp, log, tanh or σ (any other function runs σ).
+    /// One call of the C kernel of exp, log, tanh, σ or relu (any other function runs σ).
     ///
     /// ```
     /// out[i] = f(x[i])   0 ≤ i < n
@@ -400,6 +403,7 @@ enum TensorKernels {
         case .exp: T._cExp(x, out, n)
         case .log: T._cLog(x, out, n)
         case .tanh: T._cTanh(x, out, n)
+        case .relu: T._cRelu(x, out, n)
         default: T._cSigmoid(x, out, n)
         }
     }
@@ -424,7 +428,7 @@ enum TensorKernels {
     /// Runs the C backward loop of relu (branch-free, vectorised).
     ///
     /// ```
-    /// out[i] = x[i] > 0 ? g[i] : 0
+    /// out[i] = x[i] > 0 ? g[i] : 0      (NaN where x[i] is NaN)
     /// ```
     @inline(__always)
     static func reluDerivativeInC<T: TensorScalar>(

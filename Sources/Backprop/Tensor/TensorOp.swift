@@ -11,11 +11,12 @@
 public enum TensorOp<Scalar: TensorScalar> {
     /// Broadcasting binary ops: a + b, a − b, a ⊙ b, a / b, aᵇ.
     case add, subtract, multiply, divide, power
-    /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu.
-    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu (values and
+    /// derivatives from the table, `ElementwiseFunction`).
+    case negate, exp, log, squareRoot, abs, sin, cos, tanh, sigmoid, relu
     /// Leaky relu with slope α for x ≤ 0.
     ///
-    /// The three cases with a `Scalar` payload are `indirect` (boxed): every other
+    /// The four cases with a `Scalar` payload are `indirect` (boxed): every other
     /// payload has the same layout for Float and Double, so the enum (and the graph
     /// node holding it) gets a fixed layout, and unspecialised generic code copies and
     /// destroys it without looking up type metadata at run time.
@@ -24,6 +25,8 @@ public enum TensorOp<Scalar: TensorScalar> {
     indirect case step(threshold: Scalar)
     /// min(max(x, lower), upper).
     indirect case clamp(lower: Scalar, upper: Scalar)
+    /// A function of the elementwise table without a case of its own here (as softplus).
+    indirect case elementwise(ElementwiseFunction, p0: Scalar, p1: Scalar)
     /// Matrix product op(A)·op(B) (2-D or batched 3-D), op(X) = Xᵀ (last two axes) when flagged.
     case matmul(transposingA: Bool, transposingB: Bool)
     /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
@@ -83,15 +86,16 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .exp: .exp
         case .log: .log
         case .squareRoot: .squareRoot
-        case .absolute: .absolute
-        case .sine: .sine
-        case .cosine: .cosine
+        case .abs: .abs
+        case .sin: .sin
+        case .cos: .cos
         case .tanh: .tanh
         case .sigmoid: .sigmoid
         case .relu: .relu
         case .leakyRelu: .leakyRelu
         case .step: .step
         case .clamp: .clamp
+        case .elementwise: .elementwise
         case .matmul: .matmul
         case .linear: .linear
         case .permute: .permute
@@ -132,12 +136,13 @@ public enum TensorOp<Scalar: TensorScalar> {
         func flag(_ b: Bool) -> Int { b ? 1 : 0 }
         let parameters: [Int]
         switch self {
-        case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .absolute, .sine, .cosine,
+        case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .abs, .sin, .cos,
              .tanh, .sigmoid, .relu, .linear, .reshape, .broadcast:
             parameters = []
         case .leakyRelu(let alpha): parameters = [bits(alpha)]
         case .step(let threshold): parameters = [bits(threshold)]
         case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
+        case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
         case .matmul(let tA, let tB): parameters = [flag(tA), flag(tB)]
         case .permute(let axes): parameters = axes
         case .sum(let axes, let keep), .mean(let axes, let keep), .max(let axes, let keep), .min(let axes, let keep):
@@ -181,12 +186,12 @@ public enum TensorOp<Scalar: TensorScalar> {
 
     /// Whether the rule uses the op's output values (kept in the node).
     var savesOutput: Bool {
+        if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
-        case .exp, .squareRoot, .tanh, .sigmoid, .power, .max, .min, .softmax, .logSoftmax, .logSumExp,
-             .custom:
-            true
+        case .power, .max, .min, .softmax, .logSoftmax, .logSumExp, .custom:
+            return true
         default:
-            false
+            return false
         }
     }
 
@@ -197,14 +202,15 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .exp: (.exp, 0, 0)
         case .log: (.log, 0, 0)
         case .squareRoot: (.squareRoot, 0, 0)
-        case .absolute: (.absolute, 0, 0)
-        case .sine: (.sine, 0, 0)
-        case .cosine: (.cosine, 0, 0)
+        case .abs: (.abs, 0, 0)
+        case .sin: (.sin, 0, 0)
+        case .cos: (.cos, 0, 0)
         case .tanh: (.tanh, 0, 0)
         case .sigmoid: (.sigmoid, 0, 0)
         case .relu: (.relu, 0, 0)
         case .leakyRelu(let alpha): (.leakyRelu, alpha, 0)
         case .clamp(let lower, let upper): (.clamp, lower, upper)
+        case .elementwise(let function, let p0, let p1): (function, p0, p1)
         default: nil
         }
     }
@@ -242,34 +248,15 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .power:
             return NodeGradients(grad(0) { unbroadcast(g * x[1] * x[0].raised(toPower: x[1] - 1), to: x[0].shape) },
                     grad(1) { unbroadcast(g * y * x[0].log(), to: x[1].shape) })
-        case .negate:
-            return NodeGradients(-g)
-        case .exp:
-            return NodeGradients(g * y)
-        case .log:
-            return NodeGradients(g / x[0])
-        case .squareRoot:
-            return NodeGradients(g * 0.5 / y)
-        case .absolute:
-            // sign(x) = [x > 0] − [−x > 0], recorded (zero derivative) so that a traced
-            // program recomputes it from its inputs.
-            return NodeGradients(g * (x[0].step(threshold: 0) - (-x[0]).step(threshold: 0)))
-        case .sine:
-            return NodeGradients(g * x[0].cos())
-        case .cosine:
-            return NodeGradients(-(g * x[0].sin()))
-        case .tanh:
-            return NodeGradients(g * (1 - y * y))
-        case .sigmoid:
-            return NodeGradients(g * (y * (1 - y)))
-        case .relu:
-            return NodeGradients(g * x[0].step(threshold: 0))
-        case .leakyRelu(let alpha):
-            return NodeGradients(g * (x[0].step(threshold: 0) * (1 - alpha) + alpha))
+        case .negate, .exp, .log, .squareRoot, .abs, .sin, .cos, .tanh, .sigmoid, .relu, .leakyRelu, .clamp,
+             .elementwise:
+            // The table's recorded rule, g·f′(x) in differentiable tensor ops (masks such
+            // as sign(x) = [x > 0] − [−x > 0] are recorded steps, so that a traced program
+            // recomputes them from its inputs).
+            let (function, p0, p1) = elementwiseFunction!
+            return NodeGradients(function.rule.recordedGradient(g, x: x[0], y: y, p0, p1))
         case .step:
             return NodeGradients(nil)
-        case .clamp(let lower, let upper):
-            return NodeGradients(g * (x[0].step(threshold: lower) * (-x[0]).step(threshold: -upper)))
         case .matmul(let tA, let tB):
             // C = op(A)·op(B):  ∂L/∂A = G·op(B)ᵀ (or its transpose when A was transposed),
             // ∂L/∂B = op(A)ᵀ·G (or its transpose); GEMM applies every transpose in place.
@@ -388,15 +375,16 @@ extension TensorOp {
         case .exp: x[0].exp()
         case .log: x[0].log()
         case .squareRoot: x[0].squareRoot()
-        case .absolute: x[0].abs()
-        case .sine: x[0].sin()
-        case .cosine: x[0].cos()
+        case .abs: x[0].abs()
+        case .sin: x[0].sin()
+        case .cos: x[0].cos()
         case .tanh: x[0].tanh()
         case .sigmoid: x[0].sigmoid()
         case .relu: x[0].relu()
         case .leakyRelu(let alpha): x[0].leakyRelu(alpha: alpha)
         case .step(let threshold): x[0].step(threshold: threshold)
         case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
+        case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
         case .matmul(let tA, let tB): x[0].matmul(x[1], transposingSelf: tA, transposingOther: tB)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
         case .permute(let axes): x[0].permuted(axes)
@@ -431,7 +419,7 @@ public enum TensorOpKind: String, CaseIterable, Sendable {
     /// Broadcasting binary ops.
     case add, subtract, multiply, divide, power
     /// Elementwise unary ops.
-    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
+    case negate, exp, log, squareRoot, abs, sin, cos, tanh, sigmoid, relu
     /// Parameterised elementwise ops.
     case leakyRelu, step, clamp
     /// Linear algebra and shape ops.
@@ -442,6 +430,8 @@ public enum TensorOpKind: String, CaseIterable, Sendable {
     case slice, pad, selectRows, scatterRows, gather, scatterClasses, concatenate, select
     /// User-defined ops.
     case custom
+    /// Other functions of the elementwise table (softplus).
+    case elementwise
 }
 
 /// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it

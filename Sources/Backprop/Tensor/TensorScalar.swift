@@ -63,6 +63,8 @@ where RawSignificand: FixedWidthInteger {
     static var _cTanh: _BufferMap { get }
     /// The vectorised σ(x) over a buffer.
     static var _cSigmoid: _BufferMap { get }
+    /// The vectorised relu over a buffer (NaN kept).
+    static var _cRelu: _BufferMap { get }
     /// The backward loop of tanh from its output: `out = g·(1 − y²)`.
     static var _cTanhBackward: _BufferBackward { get }
     /// The backward loop of σ from its output: `out = g·y·(1 − y)`.
@@ -117,18 +119,6 @@ where RawSignificand: FixedWidthInteger {
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
         c: UnsafeMutablePointer<Self>, ldc: Int)
-}
-
-/// Elementwise functions run by `TensorScalar._map` (an implementation detail).
-///
-/// ```
-/// out[i] = f(x[i])   with parameters p0, p1 (α, threshold, bounds)
-/// ```
-public enum ElementwiseFunction: Sendable {
-    /// Smooth functions: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, max(x, 0).
-    case negate, exp, log, squareRoot, absolute, sine, cosine, tanh, sigmoid, relu
-    /// Parameterised: leaky relu (α = p0), step (threshold p0), clamp (p0...p1), sign.
-    case leakyRelu, step, clamp, sign
 }
 
 /// Binary functions run by `TensorScalar._combine` (an implementation detail).
@@ -269,6 +259,8 @@ extension Float: TensorScalar {
     @inline(__always) public static var _cTanh: _BufferMap { bp_tanh_f32 }
     /// `bp_sigmoid_f32`.
     @inline(__always) public static var _cSigmoid: _BufferMap { bp_sigmoid_f32 }
+    /// `bp_relu_f32`.
+    @inline(__always) public static var _cRelu: _BufferMap { bp_relu_f32 }
     /// `bp_tanh_backward_f32`.
     @inline(__always) public static var _cTanhBackward: _BufferBackward { bp_tanh_backward_f32 }
     /// `bp_sigmoid_backward_f32`.
@@ -306,6 +298,8 @@ extension Double: TensorScalar {
     @inline(__always) public static var _cTanh: _BufferMap { bp_tanh_f64 }
     /// `bp_sigmoid_f64`.
     @inline(__always) public static var _cSigmoid: _BufferMap { bp_sigmoid_f64 }
+    /// `bp_relu_f64`.
+    @inline(__always) public static var _cRelu: _BufferMap { bp_relu_f64 }
     /// `bp_tanh_backward_f64`.
     @inline(__always) public static var _cTanhBackward: _BufferBackward { bp_tanh_backward_f64 }
     /// `bp_sigmoid_backward_f64`.

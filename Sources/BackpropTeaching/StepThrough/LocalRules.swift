@@ -5,6 +5,8 @@ import Foundation
 /// `expression` is the op applied to its operands' names ("w_1 × x_1", "σ(s_1)")
 /// (`valueExpression` to their values),
 /// and `rule(for:)` the symbolic ∂node/∂input ("x_1", "σ(s_1)·(1 − σ(s_1))").
+/// The elementwise functions' formulas and values come from the table the engines use
+/// (`ElementwiseFunction`), so the text cannot disagree with the numbers.
 struct LocalRules {
     let node: Value
     let names: [String]        // the operands' names, in input order
@@ -20,6 +22,9 @@ struct LocalRules {
         return c.isFirst ? [k] + inputs : inputs + [k]
     }
 
+    /// The op's constant argument as it appears in formulas (α, threshold).
+    private var parameter: String { LocalRules.number(node.opArgument ?? 0) }
+
     /// The op applied to the operands' names ("w_1 × x_1").
     var expression: String { expression(names) }
 
@@ -28,6 +33,7 @@ struct LocalRules {
 
     private func expression(_ inputs: [String]) -> String {
         let o = operands(inputs), a = o.first ?? "?", b = o.count > 1 ? o[1] : "?"
+        if let f = node.elementwiseFunction { return f.valueText(x: a, parameter: parameter) }
         switch node.op {
         case .leaf: return "leaf"
         case .constant: return "constant"
@@ -38,9 +44,6 @@ struct LocalRules {
         case .negate: return "−\(a)"
         case .power: return "\(a)^\(b)"
         case .powerConstant: return "\(a)^\(LocalRules.number(node.opArgument ?? .nan))"
-        case .sigmoid: return "σ(\(a))"
-        case .leakyRelu: return "leakyRelu(\(a); \(LocalRules.number(node.opArgument ?? 0.01)))"
-        case .step: return "step(\(a) ≥ \(LocalRules.number(node.opArgument ?? 0)))"
         case .max, .min: return "\(node.op.description)(\(a), \(b))"
         default: return "\(node.op.description)(\(a))"
         }
@@ -51,6 +54,7 @@ struct LocalRules {
         let x = names[k], y = result
         let c = node.constantOperand.map { LocalRules.number($0.value) }
         let other = names.count > 1 ? names[1 - k] : (c ?? "?")
+        if let f = node.elementwiseFunction { return f.derivativeText(x: x, y: y, parameter: parameter) }
         switch node.op {
         case .add: return "1"
         case .subtract: return (k == 0 && node.constantOperand?.isFirst != true) ? "1" : "−1"
@@ -64,19 +68,9 @@ struct LocalRules {
         case .powerConstant:
             let p = node.opArgument ?? .nan
             return p == 2 ? "2·\(x)" : "\(LocalRules.number(p))·\(x)^\(LocalRules.number(p - 1))"
-        case .exp: return "e^\(x) = \(y)"
-        case .log: return "1 ÷ \(x)"
-        case .sqrt: return "1 ÷ (2·√\(x))"
-        case .sin: return "cos(\(x))"
-        case .cos: return "−sin(\(x))"
-        case .tanh: return "1 − \(y)²"
-        case .sigmoid: return "\(y)·(1 − \(y))"
-        case .relu: return "1 if \(x) > 0, else 0"
-        case .leakyRelu: return "1 if \(x) > 0, else \(LocalRules.number(node.opArgument ?? 0.01))"
-        case .step: return "0"
-        case .abs: return "sign(\(x))"
         case .max, .min: return "1 if \(x) is the \(node.op == .max ? "larger" : "smaller"), else 0"
         case .leaf, .constant: return "—"
+        default: return "—"  // the elementwise functions, answered by the table above
         }
     }
 
@@ -86,19 +80,14 @@ struct LocalRules {
         var x = node.inputs.map(\.value)
         if let c = node.constantOperand { x.insert(c.value, at: c.isFirst ? 0 : x.count) }
         func arg(_ k: Int) -> Double { k < x.count ? x[k] : .nan }
+        if let f = node.elementwiseFunction { return f.value(arg(0), node.opArgument ?? 0) }
         switch node.op {
         case .leaf, .constant: return node.value
         case .add: return arg(0) + arg(1)
         case .subtract: return arg(0) - arg(1)
         case .multiply: return arg(0) * arg(1)
         case .divide: return arg(0) / arg(1)
-        case .negate: return -arg(0)
         case .powerConstant: return Foundation.pow(arg(0), node.opArgument ?? .nan)
-        case .exp: return Foundation.exp(arg(0))
-        case .log: return Foundation.log(arg(0))
-        case .tanh: return Foundation.tanh(arg(0))
-        case .sigmoid: return stableSigmoid(arg(0))
-        case .relu: return Swift.max(0, arg(0))
         default: return nil
         }
     }

@@ -71,7 +71,7 @@ public struct StepList {
             if let v = rules.recomputed, Swift.abs(v - node.value) > 1e-9 * Swift.max(1, Swift.abs(v)) {
                 staleNodes.append(names[node])
             }
-            var op = node.op.description
+            var op = node.opSymbol
             if node.isLeaf { op = "leaf" }
             nodes.append(Node(index: k, name: names[node], op: op, expression: node.isLeaf ? "leaf" : rules.expression,
                               valueExpression: node.isLeaf ? LocalRules.number(node.value) : rules.valueExpression,

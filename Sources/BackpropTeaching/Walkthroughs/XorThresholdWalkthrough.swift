@@ -41,7 +41,7 @@ extension Walkthrough {
         sections.append(("Setup", [
             "Two threshold units draw the lines x1 + x2 = 0.5 (OR) and x1 + x2 = 1.5 (AND); a third combines them:",
             eq("h1 = Th((1, 1, −0.5)·(x1, x2, 1)ᵀ),  h2 = Th((1, 1, −1.5)·(x1, x2, 1)ᵀ),  y = Th((1, −1, −0.5)·(h1, h2, 1)ᵀ)"),
-            "Th(a) = 1 if a > 0. The engine's step(threshold: 0) is 1 if a ≥ 0; no pre-activation below is 0, so they agree.",
+            "Th(a) = 1 if a > 0, else 0: the engine's step(threshold: 0) is the same function.",
         ].joined(separator: "\n")))
         var table = [eq("x1  x2 | a1     h1 | a2     h2 | a_y    y | XOR")]
         for r in built {
@@ -113,7 +113,7 @@ extension Walkthrough {
             parameters: [("hidden1", .array([1, 1, -0.5].map(JSONValue.number))),
                          ("hidden2", .array([1, 1, -1.5].map(JSONValue.number))),
                          ("output", .array([1, -1, -0.5].map(JSONValue.number))),
-                         ("activation", .string("Th(a) = 1 if a > 0 else 0 (engine: step, 1 if a ≥ 0)"))],
+                         ("activation", .string("Th(a) = 1 if a > 0 else 0 (engine: step(threshold: 0))"))],
             forward: built.enumerated().flatMap { k, r in
                 [("h1(\(k + 1))", r.h1.value), ("h2(\(k + 1))", r.h2.value), ("y(\(k + 1))", r.y.value)]
             },

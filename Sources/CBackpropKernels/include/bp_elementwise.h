@@ -14,6 +14,11 @@
 extern "C" {
 #endif
 
+/// y[i] = x[i] ≤ 0 ? 0 : x[i]   relu as the elementwise table defines it (NaN stays NaN, −0 → 0).
+void bp_relu_f32(const float *x, float *y, ptrdiff_t n);
+/// y[i] = x[i] ≤ 0 ? 0 : x[i]   double twin of `bp_relu_f32`.
+void bp_relu_f64(const double *x, double *y, ptrdiff_t n);
+
 /// y[i] = exp(x[i])      (AVX2: ≤ 1.06 ulp float, all floats; 1.00 double, sampled; tests assert 1.5).
 void bp_exp_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = exp(x[i])      double twin of `bp_exp_f32`.
@@ -46,7 +51,7 @@ void bp_sigmoid_backward_f32(const float *y, const float *g, float *out, ptrdiff
 /// out[i] = g[i]·(y[i]·(1 − y[i]))  double twin.
 void bp_sigmoid_backward_f64(const double *y, const double *g, double *out, ptrdiff_t n);
 
-/// out[i] = x[i] > 0 ? g[i] : 0   the backward loop of relu, given its input x
+/// out[i] = x[i] > 0 ? g[i] : 0 (NaN for a NaN x[i])   the backward loop of relu, given its input x
 ///                                (branch-free; NaN inputs give 0).
 void bp_relu_backward_f32(const float *x, const float *g, float *out, ptrdiff_t n);
 /// out[i] = x[i] > 0 ? g[i] : 0   double twin.

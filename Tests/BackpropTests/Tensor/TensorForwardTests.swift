@@ -81,9 +81,10 @@ struct TensorForwardTests {
         case .exp: return unary { exp($0) }
         case .log: return unary { log($0) }
         case .squareRoot: return unary { sqrt($0) }
-        case .absolute: return unary { fabs($0) }
-        case .sine: return unary { sin($0) }
-        case .cosine: return unary { cos($0) }
+        case .abs: return unary { fabs($0) }
+        case .sin: return unary { sin($0) }
+        case .cos: return unary { cos($0) }
+        case .elementwise: return unary { log1p(exp($0)) }  // softplus
         case .tanh: return unary { tanh($0) }
         case .sigmoid: return unary { 1 / (1 + exp(-$0)) }
         case .relu: return unary { $0 > 0 ? $0 : 0 }
