@@ -49,7 +49,10 @@ public struct Tensor<Scalar: TensorScalar> {
     /// scalars[i] = x[i₀, …, iₙ₋₁],  i = Σ iₖ·strideₖ
     /// ```
     public var scalars: [Scalar] {
-        get { storage.array }
+        get {
+            if bp_tracer() != nil { noteValueRead("scalars") }
+            return storage.array
+        }
         set {
             if newValue.count != storage.count {
                 tensorError("scalars: \(newValue.count) values for a tensor of shape \(shape)",
@@ -80,6 +83,7 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     public var scalar: Scalar {
         if storage.count != 1 { tensorError("scalar: tensor of shape \(shape) has \(storage.count) elements, not 1") }
+        if bp_tracer() != nil { noteValueRead("scalar") }
         return storage[0]
     }
 
@@ -89,7 +93,10 @@ public struct Tensor<Scalar: TensorScalar> {
     /// x[i₀, …, iₙ₋₁] = scalars[Σ iₖ·strideₖ]   precondition: 0 ≤ iₖ < shape[k]
     /// ```
     public subscript(indices: Int...) -> Scalar {
-        get { storage[flatIndex(indices)] }
+        get {
+            if bp_tracer() != nil { noteValueRead("subscript") }
+            return storage[flatIndex(indices)]
+        }
         set { storage[flatIndex(indices)] = newValue }
     }
 
@@ -200,7 +207,7 @@ public struct Tensor<Scalar: TensorScalar> {
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         if let tracer = GraphTracer<Scalar>.current {
-            return recordedWhileTracing(storage, shape, op(), inputs, tracer)
+            return recordedWhileTracing(storage, shape, op(), inputs, tracer, file: file, line: line)
         }
         if let recorder = AnomalyRecorder.current {
             return recordedWithAnomalyCheck(storage, shape, op(), inputs, recorder, file: file, line: line)
@@ -272,6 +279,7 @@ extension Tensor: CustomStringConvertible {
     /// [[1.0, 2.0], [3.0, 4.0]]
     /// ```
     public var description: String {
+        if bp_tracer() != nil { noteValueRead("description") }
         func render(_ axis: Int, _ offset: Int) -> String {
             if axis == shape.count { return "\(storage[offset])" }
             let stride = shape[(axis + 1)...].reduce(1, *)
