@@ -4,6 +4,9 @@ import CBackpropKernels
 public struct TensorProgramError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, naming the value or op.
     public let description: String
+
+    /// An error with this description (for layers above that compile programs).
+    public init(description: String) { self.description = description }
 }
 
 /// A tensor function traced once and compiled into a flat list of kernel calls over
@@ -286,24 +289,40 @@ extension TensorProgram {
         valueAndGradientsOf function: ([Tensor<Scalar>]) throws -> Tensor<Scalar>, at examples: [Tensor<Scalar>],
         withRespectTo indices: [Int]
     ) throws {
+        try self.init(valueAndGradientsOf: { (value: try function($0), auxiliary: []) }, at: examples, withRespectTo: indices)
+    }
+
+    /// Traces the value of `function`, its gradients with respect to some inputs, and
+    /// auxiliary results that are not differentiated (like `jax.value_and_grad(f,
+    /// has_aux=True)`): new values of state such as running statistics, returned after
+    /// the gradients.
+    ///
+    /// ```
+    /// program(x) = [f(x), ∂f/∂x_{i₁}, …, ∂f/∂x_{iₖ}, a₁(x), …, aₘ(x)]
+    /// ```
+    /// Precondition: the value has one element; `indices` name inputs.
+    public convenience init(
+        valueAndGradientsOf function: ([Tensor<Scalar>]) throws -> (value: Tensor<Scalar>, auxiliary: [Tensor<Scalar>]),
+        at examples: [Tensor<Scalar>], withRespectTo indices: [Int]
+    ) throws {
         for i in indices where i < 0 || i >= examples.count {
             throw TensorProgramError(description: "TensorProgram: gradient index \(i) is out of range for \(examples.count) inputs")
         }
         var independent: Set<Int> = []
         try self.init(inputs: examples) { inputs in
-            let value = try function(inputs)
+            let (value, auxiliary) = try function(inputs)
             if value.count != 1 {
                 throw TensorProgramError(description: "TensorProgram: the function returns shape \(value.shape), not a single element")
             }
             guard let root = value.node else {
                 independent = Set(indices)
-                return [value] + indices.map { Tensor.zeros(shape: inputs[$0].shape) }
+                return [value] + indices.map { Tensor.zeros(shape: inputs[$0].shape) } + auxiliary
             }
             let targets = indices.map { inputs[$0] }
             let found = reachedGradients(root: root, seed: Tensor(storage: [1], shape: value.shape, node: nil),
                                          inputs: targets, createGraph: true)
             for (k, g) in found.enumerated() where g == nil { independent.insert(indices[k]) }
-            return [value] + targets.indices.map { found[$0] ?? Tensor.zeros(shape: targets[$0].shape) }
+            return [value] + targets.indices.map { found[$0] ?? Tensor.zeros(shape: targets[$0].shape) } + auxiliary
         }
         independentInputs = independent
     }
