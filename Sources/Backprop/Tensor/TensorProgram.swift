@@ -28,9 +28,13 @@ public struct TensorProgramError: Error, CustomStringConvertible, Sendable {
 /// Rules, like any tracing compiler's:
 /// - The inputs must have the example shapes, every call.
 /// - Values that do not depend on the inputs are frozen at trace time: constants
-///   captured from outside, integer payloads such as class labels (`gathered`), and
-///   numbers read out with `scalars` and turned back into tensors. Pass anything that
-///   changes between calls as an input (labels as one-hot tensors).
+///   captured from outside and integer payloads such as class labels (`gathered`).
+///   Pass anything that changes between calls as an input (labels as one-hot tensors).
+/// - Reading the values of a traced tensor (`scalars`, `scalar`, a subscript,
+///   `description`) is an error naming the op the tensor came from and its call site
+///   (like JAX's `ConcretizationTypeError`), and so is drawing random numbers from a
+///   `SeededGenerator`. A custom op's `forward` runs eagerly at every run; a `backward`
+///   that reads values does too (and cannot be differentiated again in a program).
 /// - A tensor that requires gradients but is not an input (a captured parameter) is an
 ///   error: a program cannot see its later values. Pass parameters as inputs.
 /// - An op that computes a constant from traced values inside `withoutGradients` is an

@@ -17,8 +17,11 @@ import Backprop
 /// ```
 /// p.gradient += ∂loss(model(x), y)/∂p   for every parameter p
 /// ```
-/// The parameters' current values are read at every call, so updates between calls
-/// are seen. Tracing follows `TensorProgram`'s rules: the model and the loss must be
+/// The parameters' and states' (``LayerState``) current values are read at every call,
+/// so updates between calls are seen; the states the forward pass assigns are written
+/// back after each call. At the second call of each shape the step traces again and
+/// compares: a value that changed between the calls without being an input (captured
+/// labels, a temperature) is a `TensorProgramError`, not a frozen value. Tracing follows `TensorProgram`'s rules: the model and the loss must be
 /// tensor functions of the input, the target and the parameters (labels as one-hot
 /// targets, see ``Loss/softmaxCrossEntropy(logits:oneHotTargets:file:line:)``).
 /// Gradients come from the same rule table as eager backward passes; the results
