@@ -206,16 +206,34 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
-        if let tracer = GraphTracer<Scalar>.current {
-            return recordedWhileTracing(storage, shape, op(), inputs, tracer, file: file, line: line)
-        }
-        if let recorder = AnomalyRecorder.current {
-            return recordedWithAnomalyCheck(storage, shape, op(), inputs, recorder, file: file, line: line)
+        if bp_tracer() != nil || bp_anomaly_recorder() != nil {
+            // Tracing and anomaly detection: out of line, so the eager path stays small.
+            return recordedInMode(storage, shape, op(), inputs, file: file, line: line)
         }
         guard isRecordingGradients, inputs.anyRequiresGradient else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
         let op = op()
+        let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
+        return Tensor(storage: storage, shape: shape, node: node)
+    }
+
+    /// `record` while a program is traced or anomaly detection is on.
+    @inline(never)
+    static func recordedInMode(
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        file: StaticString, line: UInt
+    ) -> Tensor<Scalar> {
+        if let tracer = GraphTracer<Scalar>.current {
+            return recordedWhileTracing(storage, shape, op, inputs, tracer, file: file, line: line)
+        }
+        if let recorder = AnomalyRecorder.current {
+            return recordedWithAnomalyCheck(storage, shape, op, inputs, recorder, file: file, line: line)
+        }
+        // A tracer of the other element type.
+        guard isRecordingGradients, inputs.anyRequiresGradient else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
         let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
         return Tensor(storage: storage, shape: shape, node: node)
     }

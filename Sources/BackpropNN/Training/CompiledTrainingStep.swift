@@ -40,10 +40,11 @@ public final class CompiledTrainingStep<Model: Layer> {
     /// Compiled programs by input and target shape, with the number of runs so far
     /// (the second run of each is checked against a second trace).
     @usableFromInline var programs: [[[Int]]: (program: TensorProgram<Scalar>, runs: Int)] = [:]
-    /// The program of the last call and its shapes (looked up without hashing), and
-    /// whether it has passed the second-trace check (until then calls take the slow path).
+    /// The program of the last call and its shapes (looked up without hashing), and the
+    /// same program once it has passed the second-trace check (until then calls take the
+    /// slow path).
     @exclusivity(unchecked) @usableFromInline var lastProgram: TensorProgram<Scalar>?
-    @exclusivity(unchecked) @usableFromInline var lastIsChecked = false
+    @exclusivity(unchecked) @usableFromInline var lastCheckedProgram: TensorProgram<Scalar>?
     @exclusivity(unchecked) @usableFromInline var lastInputShape: [Int] = []
     @exclusivity(unchecked) @usableFromInline var lastTargetShape: [Int] = []
     /// The last optimiser's parameters, and where their gradients are among the outputs.
@@ -141,9 +142,9 @@ public final class CompiledTrainingStep<Model: Layer> {
     }
 
     /// Binds the parameters, states and the batch, and runs the program for their shapes.
-    @inlinable
+    @inlinable @inline(__always)
     func run(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
-        if lastIsChecked, let program = lastProgram, lastInputShape == input.shape, lastTargetShape == target.shape {
+        if let program = lastCheckedProgram, lastInputShape == input.shape, lastTargetShape == target.shape {
             bindAndRun(program, input, target)
             return program
         }
@@ -151,15 +152,19 @@ public final class CompiledTrainingStep<Model: Layer> {
     }
 
     /// Binds the inputs, runs, and writes the states back.
-    @inlinable
+    @inlinable @inline(__always)
     func bindAndRun(_ program: TensorProgram<Scalar>, _ input: Tensor<Scalar>, _ target: Tensor<Scalar>) {
         let count = parameters.count, stateCount = states.count
         for k in 0..<count { program.setInput(parameters[k].tensor, at: k) }
-        for j in 0..<stateCount { program.setInput(states[j].tensor, at: count + j) }
+        if stateCount > 0 {
+            for j in 0..<stateCount { program.setInput(states[j].tensor, at: count + j) }
+        }
         program.setInput(input, at: count + stateCount)
         program.setInput(target, at: count + stateCount + 1)
         program.run()
-        for j in 0..<stateCount { states[j].tensor = program.output(at: count + 1 + j) }
+        if stateCount > 0 {
+            for j in 0..<stateCount { states[j].tensor = program.output(at: count + 1 + j) }
+        }
     }
 
     /// A call whose shapes are not those of the last checked program: traces on first use
@@ -202,7 +207,7 @@ public final class CompiledTrainingStep<Model: Layer> {
             lastInputShape = input.shape
             lastTargetShape = target.shape
         }
-        lastIsChecked = runs + 1 >= 2
+        lastCheckedProgram = runs + 1 >= 2 ? program : nil
         return program
     }
 
