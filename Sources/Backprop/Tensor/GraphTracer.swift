@@ -98,6 +98,14 @@ final class GraphTracer<Scalar: TensorScalar>: AnyGraphTracer {
 }
 
 extension Tensor {
+    /// `noteValueRead` when a tracer is installed (for inlinable accessors, which cannot
+    /// read the thread-local pointer themselves).
+    @usableFromInline
+    @inline(never)
+    func noteReadIfTracing(_ accessor: StaticString) {
+        if bp_tracer() != nil { noteValueRead("\(accessor)") }
+    }
+
     /// Reports reading the values of a traced tensor (through `accessor`) as a problem of
     /// the trace: the program would replay the values of the trace. Called by the value
     /// accessors only when a tracer is installed.

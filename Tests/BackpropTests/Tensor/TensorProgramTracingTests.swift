@@ -129,3 +129,17 @@ struct TensorProgramTracingTests {
         #expect(text?.contains("random") == true, "\(text ?? "nothing thrown")")
     }
 }
+
+extension TensorProgramTracingTests {
+    @Test func readingThroughABufferPointerWhileTracingIsAnError() {
+        let text = TensorProgramErrorTests.message {
+            _ = try TensorProgram(inputs: [Tensor<Double>([1, 2])]) { x in
+                let h = x[0].exp()
+                let largest = h.withUnsafeBufferPointer { $0.max()! }
+                return [h / Tensor(largest)]
+            }
+        }
+        #expect(text?.contains("withUnsafeBufferPointer") == true, "\(text ?? "nothing thrown")")
+        #expect(text?.contains("exp") == true, "\(text ?? "")")
+    }
+}
