@@ -226,3 +226,29 @@ struct CompiledTracingTests {
         for (p, q) in zip(compiledModel.parameters, eagerModel.parameters) { #expect(Self.close(p.value.scalars, q.value.scalars, 1e-12)) }
     }
 }
+
+/// Keeps its last activation in a property of its own (not a LayerState).
+final class CachingTanh: Layer {
+    var last: Tensor<Double>?
+    func callAsFunction(_ input: Tensor<Double>) -> Tensor<Double> {
+        let y = input.tanh()
+        last = y
+        return y
+    }
+    var namedParameters: [(name: String, parameter: Parameter<Double>)] { [] }
+}
+
+extension CompiledTracingTests {
+    @Test func aTracedValueKeptByALayerIsPoisonedNotStale() throws {
+        let layer = CachingTanh()
+        let model = Self.net(layer, seed: 12)
+        let step = CompiledTrainingStep(model: model) { Loss.halfSumOfSquares($0, $1) }
+        var rng = SeededGenerator(seed: 8)
+        try step(Self.random([3, 2], &rng), Self.random([3, 2], &rng))
+        // The value kept during the trace reads NaN afterwards, not the trace's numbers.
+        #expect(layer.last?.scalars.allSatisfy(\.isNaN) == true)
+        // The model itself is untouched: an eager forward pass is finite and refreshes it.
+        let y = model(Self.random([3, 2], &rng))
+        #expect(y.scalars.allSatisfy(\.isFinite) && layer.last?.scalars.allSatisfy(\.isFinite) == true)
+    }
+}

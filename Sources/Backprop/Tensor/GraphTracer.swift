@@ -81,6 +81,20 @@ final class GraphTracer<Scalar: TensorScalar>: AnyGraphTracer {
         return nodeByBuffer[id] != nil || inputByBuffer[id] != nil
     }
 
+    /// After compiling: fills the placeholders and the values computed from them during the
+    /// trace with NaN. The program holds none of them; a traced value that user code kept
+    /// (a layer storing an activation or a running statistic in a property of its own)
+    /// would otherwise be used later with the trace's values, silently. Results of custom
+    /// ops are left alone (their forward may return a buffer it does not own).
+    func poisonTracedValues(_ placeholders: [TensorStorage<Scalar>]) {
+        func poison(_ s: TensorStorage<Scalar>) { if s.count > 0 { s.base.update(repeating: .nan, count: s.count) } }
+        for p in placeholders { poison(p) }
+        for node in nodeByBuffer.values {
+            if case .custom = node.storedOp { continue }
+            if let output = node.output { poison(output) }
+        }
+    }
+
     /// Where a traced tensor's values come from, for messages; nil when `t` does not
     /// depend on the inputs (a constant, which may be read).
     func origin(of t: Tensor<Scalar>) -> String? {

@@ -154,6 +154,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
         outputs.initialize(repeating: TensorStorage(), count: resultSlots.count)
         pointers = .allocate(capacity: Swift.max(1, slotCount))
         for s in 0..<slotCount { pointers[s] = storages[s].base }
+        tracer.poisonTracedValues(placeholders.map(\.storage))
     }
 
     /// Runs the program.
