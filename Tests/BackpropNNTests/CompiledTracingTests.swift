@@ -252,3 +252,19 @@ extension CompiledTracingTests {
         #expect(y.scalars.allSatisfy(\.isFinite) && layer.last?.scalars.allSatisfy(\.isFinite) == true)
     }
 }
+
+extension CompiledTracingTests {
+    @Test func aConstantTensorCanBeCapturedAsNonisolatedUnsafe() throws {
+        nonisolated(unsafe) let weights = Tensor<Double>([[2, 0.5]])
+        let compiledModel = Self.net(ActivationLayer<Double>(.tanh), seed: 13), eagerModel = Self.net(ActivationLayer<Double>(.tanh), seed: 13)
+        let step = CompiledTrainingStep(model: compiledModel) { (($0 - $1) * ($0 - $1) * weights).sum() }
+        var rng = SeededGenerator(seed: 9)
+        for _ in 0..<3 {
+            let x = Self.random([3, 2], &rng), y = Self.random([3, 2], &rng)
+            let compiled = try step(x, y)
+            let out = eagerModel(x)
+            let eager = ((out - y) * (out - y) * weights).sum()
+            #expect(Self.close([compiled], [eager.scalar], 1e-12))
+        }
+    }
+}
