@@ -268,3 +268,20 @@ extension CompiledTracingTests {
         }
     }
 }
+
+extension CompiledTracingTests {
+    @Test func trainingAStatefulModelCompiledEqualsEager() {
+        var histories: [TrainingHistory] = [], means: [[Double]] = []
+        for engine in [TrainingEngine.eager, .compiled] {
+            let layer = RunningMeanCentering(width: 4)
+            let model = Self.net(layer, seed: 14)
+            var sgd = SGD(parameters: model.parameters, learningRate: 0.3)
+            histories.append(train(model, on: Datasets.twoMoons(count: 40, seed: 2), objective: .softmaxCrossEntropy, optimizer: &sgd,
+                                   options: TrainingOptions(epochs: 20, batchSize: 16, progress: .silent, engine: engine)))
+            means.append(layer.mean.value.scalars)
+        }
+        #expect(histories[1].engine == .compiled && histories[1].engineFallback == nil, "\(histories[1].engineFallback ?? "")")
+        #expect(Self.close(histories[1].losses, histories[0].losses, 1e-10))
+        #expect(Self.close(means[1], means[0], 1e-10))
+    }
+}
