@@ -29,7 +29,7 @@ struct CompiledTrainingStepTests {
         let eagerModel = MLP<Double>(sizes, activation: activation, seed: 9)
         var rng = SeededGenerator(seed: 77 &+ UInt64(index))
         let labels = [0, 2, 1, 1, 2, 0]
-        let lossFunction: (Tensor<Double>, Tensor<Double>) -> Tensor<Double> = switch kind {
+        let lossFunction: @Sendable (Tensor<Double>, Tensor<Double>) -> Tensor<Double> = switch kind {
         case .halfSSE: { Loss.halfSumOfSquares($0, $1) }
         case .mse: { Loss.meanSquaredError($0, $1) }
         case .crossEntropy: { Loss.softmaxCrossEntropy(logits: $0, oneHotTargets: $1) }

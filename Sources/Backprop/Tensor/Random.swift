@@ -1,3 +1,4 @@
+import CBackpropKernels
 /// A small, fast, seedable random number generator (SplitMix64), so random tensors
 /// are reproducible from a seed on every platform. Not cryptographically secure.
 ///
@@ -21,6 +22,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// SplitMix64 step
     /// ```
     public mutating func next() -> UInt64 {
+        if bp_tracer() != nil { noteRandomDrawWhileTracing() }
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

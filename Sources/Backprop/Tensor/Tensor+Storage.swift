@@ -6,7 +6,8 @@ extension Tensor {
     /// ```
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
-        try storage.withUnsafeBufferPointer(body)
+        noteReadIfTracing("withUnsafeBufferPointer")
+        return try storage.withUnsafeBufferPointer(body)
     }
 
     /// Calls `body` with mutable access to the elements, in place: the data is copied

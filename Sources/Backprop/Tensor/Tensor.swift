@@ -54,7 +54,10 @@ public struct Tensor<Scalar: TensorScalar> {
     /// y.scalars = v   on a recorded y:   y ← where(1, v, y),   ∂y/∂(old y) = 0
     /// ```
     public var scalars: [Scalar] {
-        get { storage.array }
+        get {
+            if bp_tracer() != nil { noteValueRead("scalars") }
+            return storage.array
+        }
         set {
             if newValue.count != storage.count {
                 tensorError("scalars: \(newValue.count) values for a tensor of shape \(shape)",
@@ -89,6 +92,7 @@ public struct Tensor<Scalar: TensorScalar> {
     /// ```
     public var scalar: Scalar {
         if storage.count != 1 { tensorError("scalar: tensor of shape \(shape) has \(storage.count) elements, not 1") }
+        if bp_tracer() != nil { noteValueRead("scalar") }
         return storage[0]
     }
 
@@ -103,7 +107,10 @@ public struct Tensor<Scalar: TensorScalar> {
     /// y[i] = v   on a recorded y:   y ← where(eᵢ, v, y),   ∂y/∂(old y) = 1 − eᵢ
     /// ```
     public subscript(indices: Int...) -> Scalar {
-        get { storage[flatIndex(indices)] }
+        get {
+            if bp_tracer() != nil { noteValueRead("subscript") }
+            return storage[flatIndex(indices)]
+        }
         set {
             let flat = flatIndex(indices)
             if let node, !node.isLeafNode {
@@ -235,16 +242,34 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
-        if let tracer = GraphTracer<Scalar>.current {
-            return recordedWhileTracing(storage, shape, op(), inputs, tracer)
-        }
-        if let recorder = AnomalyRecorder.current {
-            return recordedWithAnomalyCheck(storage, shape, op(), inputs, recorder, file: file, line: line)
+        if bp_tracer() != nil || bp_anomaly_recorder() != nil {
+            // Tracing and anomaly detection: out of line, so the eager path stays small.
+            return recordedInMode(storage, shape, op(), inputs, file: file, line: line)
         }
         guard isRecordingGradients, inputs.anyRequiresGradient else {
             return Tensor(storage: storage, shape: shape, node: nil)
         }
         let op = op()
+        let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
+        return Tensor(storage: storage, shape: shape, node: node)
+    }
+
+    /// `record` while a program is traced or anomaly detection is on.
+    @inline(never)
+    static func recordedInMode(
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        file: StaticString, line: UInt
+    ) -> Tensor<Scalar> {
+        if let tracer = GraphTracer<Scalar>.current {
+            return recordedWhileTracing(storage, shape, op, inputs, tracer, file: file, line: line)
+        }
+        if let recorder = AnomalyRecorder.current {
+            return recordedWithAnomalyCheck(storage, shape, op, inputs, recorder, file: file, line: line)
+        }
+        // A tracer of the other element type.
+        guard isRecordingGradients, inputs.anyRequiresGradient else {
+            return Tensor(storage: storage, shape: shape, node: nil)
+        }
         let node = TensorNode(op: op, inputs: inputs, shape: shape, output: op.savesOutput ? storage : nil)
         return Tensor(storage: storage, shape: shape, node: node)
     }
@@ -308,6 +333,7 @@ extension Tensor: CustomStringConvertible {
     /// [[1.0, 2.0], [3.0, 4.0]]
     /// ```
     public var description: String {
+        if bp_tracer() != nil { noteValueRead("description") }
         func render(_ axis: Int, _ offset: Int) -> String {
             if axis == shape.count { return "\(storage[offset])" }
             let stride = shape[(axis + 1)...].reduce(1, *)

@@ -340,7 +340,7 @@ public enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
                     grad(1) { unbroadcast(Tensor.where(mask, zero, g), to: x[1].shape) })
         case .custom(let function):
-            let result = function.backward(inputs: Array(x), output: y, upstream: g)
+            let result = customGradients(of: function, Array(x), y, g)
             if result.count != x.count {
                 tensorError("custom op \(type(of: function)): backward returned \(result.count) gradients for \(x.count) inputs")
             }

@@ -4,6 +4,9 @@ import CBackpropKernels
 public struct TensorProgramError: Error, CustomStringConvertible, Sendable {
     /// What went wrong, naming the value or op.
     public let description: String
+
+    /// An error with this description (for layers above that compile programs).
+    public init(description: String) { self.description = description }
 }
 
 /// A tensor function traced once and compiled into a flat list of kernel calls over
@@ -25,9 +28,13 @@ public struct TensorProgramError: Error, CustomStringConvertible, Sendable {
 /// Rules, like any tracing compiler's:
 /// - The inputs must have the example shapes, every call.
 /// - Values that do not depend on the inputs are frozen at trace time: constants
-///   captured from outside, integer payloads such as class labels (`gathered`), and
-///   numbers read out with `scalars` and turned back into tensors. Pass anything that
-///   changes between calls as an input (labels as one-hot tensors).
+///   captured from outside and integer payloads such as class labels (`gathered`).
+///   Pass anything that changes between calls as an input (labels as one-hot tensors).
+/// - Reading the values of a traced tensor (`scalars`, `scalar`, a subscript,
+///   `description`) is an error naming the op the tensor came from and its call site
+///   (like JAX's `ConcretizationTypeError`), and so is drawing random numbers from a
+///   `SeededGenerator`. A custom op's `forward` runs eagerly at every run; a `backward`
+///   that reads values does too (and cannot be differentiated again in a program).
 /// - A tensor that requires gradients but is not an input (a captured parameter) is an
 ///   error: a program cannot see its later values. Pass parameters as inputs.
 /// - An op that computes a constant from traced values inside `withoutGradients` is an
@@ -138,6 +145,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
         outputs.initialize(repeating: TensorStorage(), count: resultSlots.count)
         pointers = .allocate(capacity: Swift.max(1, slotCount))
         for s in 0..<slotCount { pointers[s] = storages[s].base }
+        tracer.poisonTracedValues(placeholders.map(\.storage))
     }
 
     /// Runs the program.
@@ -277,24 +285,40 @@ extension TensorProgram {
         valueAndGradientsOf function: ([Tensor<Scalar>]) throws -> Tensor<Scalar>, at examples: [Tensor<Scalar>],
         withRespectTo indices: [Int]
     ) throws {
+        try self.init(valueAndGradientsOf: { (value: try function($0), auxiliary: []) }, at: examples, withRespectTo: indices)
+    }
+
+    /// Traces the value of `function`, its gradients with respect to some inputs, and
+    /// auxiliary results that are not differentiated (like `jax.value_and_grad(f,
+    /// has_aux=True)`): new values of state such as running statistics, returned after
+    /// the gradients.
+    ///
+    /// ```
+    /// program(x) = [f(x), ∂f/∂x_{i₁}, …, ∂f/∂x_{iₖ}, a₁(x), …, aₘ(x)]
+    /// ```
+    /// Precondition: the value has one element; `indices` name inputs.
+    public convenience init(
+        valueAndGradientsOf function: ([Tensor<Scalar>]) throws -> (value: Tensor<Scalar>, auxiliary: [Tensor<Scalar>]),
+        at examples: [Tensor<Scalar>], withRespectTo indices: [Int]
+    ) throws {
         for i in indices where i < 0 || i >= examples.count {
             throw TensorProgramError(description: "TensorProgram: gradient index \(i) is out of range for \(examples.count) inputs")
         }
         var independent: Set<Int> = []
         try self.init(inputs: examples) { inputs in
-            let value = try function(inputs)
+            let (value, auxiliary) = try function(inputs)
             if value.count != 1 {
                 throw TensorProgramError(description: "TensorProgram: the function returns shape \(value.shape), not a single element")
             }
             guard let root = value.node else {
                 independent = Set(indices)
-                return [value] + indices.map { Tensor.zeros(shape: inputs[$0].shape) }
+                return [value] + indices.map { Tensor.zeros(shape: inputs[$0].shape) } + auxiliary
             }
             let targets = indices.map { inputs[$0] }
             let found = reachedGradients(root: root, seed: Tensor(storage: [1], shape: value.shape, node: nil),
                                          inputs: targets, createGraph: true)
             for (k, g) in found.enumerated() where g == nil { independent.insert(indices[k]) }
-            return [value] + targets.indices.map { found[$0] ?? Tensor.zeros(shape: targets[$0].shape) }
+            return [value] + targets.indices.map { found[$0] ?? Tensor.zeros(shape: targets[$0].shape) } + auxiliary
         }
         independentInputs = independent
     }

@@ -69,6 +69,9 @@ public protocol Layer<Scalar> {
     func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar>
     /// The layer's parameters with their names, in a fixed order.
     var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { get }
+    /// The layer's non-trainable state (running statistics, masks) with names, in a fixed
+    /// order; none by default. See ``LayerState``.
+    var namedStates: [(name: String, state: LayerState<Scalar>)] { get }
 }
 
 extension Layer {

@@ -19,6 +19,11 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] {
         layers.enumerated().flatMap { i, layer in layer.namedParameters.map { ("\(i).\($0.name)", $0.parameter) } }
     }
+
+    /// The layers' states, named `index.name`.
+    public var namedStates: [(name: String, state: LayerState<Scalar>)] {
+        layers.enumerated().flatMap { i, layer in layer.namedStates.map { ("\(i).\($0.name)", $0.state) } }
+    }
 }
 
 /// A multilayer perceptron: `Linear` layers of the given sizes with an activation between
@@ -61,4 +66,7 @@ public struct MLP<Scalar: TensorScalar>: Layer {
 
     /// The body's parameters.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { body.namedParameters }
+
+    /// The states of the layers (none for an MLP's own layers).
+    public var namedStates: [(name: String, state: LayerState<Scalar>)] { body.namedStates }
 }

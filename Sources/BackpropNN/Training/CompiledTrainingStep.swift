@@ -17,8 +17,11 @@ import Backprop
 /// ```
 /// p.gradient += ∂loss(model(x), y)/∂p   for every parameter p
 /// ```
-/// The parameters' current values are read at every call, so updates between calls
-/// are seen. Tracing follows `TensorProgram`'s rules: the model and the loss must be
+/// The parameters' and states' (``LayerState``) current values are read at every call,
+/// so updates between calls are seen; the states the forward pass assigns are written
+/// back after each call. At the second call of each shape the step traces again and
+/// compares: a value that changed between the calls without being an input (captured
+/// labels, a temperature) is a `TensorProgramError`, not a frozen value. Tracing follows `TensorProgram`'s rules: the model and the loss must be
 /// tensor functions of the input, the target and the parameters (labels as one-hot
 /// targets, see ``Loss/softmaxCrossEntropy(logits:oneHotTargets:file:line:)``).
 /// Gradients come from the same rule table as eager backward passes; the results
@@ -29,12 +32,19 @@ public final class CompiledTrainingStep<Model: Layer> {
 
     /// The model whose parameters are trained.
     public let model: Model
-    @usableFromInline let loss: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>
+    @usableFromInline let loss: @Sendable (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>
     @usableFromInline let parameters: [Parameter<Scalar>]
-    /// Compiled programs by input and target shape.
-    @usableFromInline var programs: [[[Int]]: TensorProgram<Scalar>] = [:]
-    /// The program of the last call and its shapes (looked up without hashing).
+    /// The model's states: program inputs after the parameters, written back from the
+    /// outputs after the gradients.
+    @usableFromInline let states: [LayerState<Scalar>]
+    /// Compiled programs by input and target shape, with the number of runs so far
+    /// (the second run of each is checked against a second trace).
+    @usableFromInline var programs: [[[Int]]: (program: TensorProgram<Scalar>, runs: Int)] = [:]
+    /// The program of the last call and its shapes (looked up without hashing), and the
+    /// same program once it has passed the second-trace check (until then calls take the
+    /// slow path).
     @exclusivity(unchecked) @usableFromInline var lastProgram: TensorProgram<Scalar>?
+    @exclusivity(unchecked) @usableFromInline var lastCheckedProgram: TensorProgram<Scalar>?
     @exclusivity(unchecked) @usableFromInline var lastInputShape: [Int] = []
     @exclusivity(unchecked) @usableFromInline var lastTargetShape: [Int] = []
     /// The last optimiser's parameters, and where their gradients are among the outputs.
@@ -42,33 +52,49 @@ public final class CompiledTrainingStep<Model: Layer> {
     @exclusivity(unchecked) @usableFromInline var cachedOutputIndices: [Int] = []
 
     /// A step for `model` minimising `loss(prediction, target)`.
-    public init(model: Model, loss: @escaping (_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>) -> Tensor<Scalar>) {
+    ///
+    /// The loss is `@Sendable`, so the compiler refuses a captured `var` (a temperature,
+    /// labels of the current batch): a program would replay its value at the trace.
+    /// Whatever changes between calls comes in as the target or as a ``LayerState``.
+    public init(model: Model, loss: @escaping @Sendable (_ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>) -> Tensor<Scalar>) {
         self.model = model
         self.loss = loss
         parameters = model.parameters
+        states = model.states
     }
 
     /// The program for these shapes (traced and compiled on first use).
     ///
     /// ```
-    /// program(p₁, …, pₖ, x, y) = [E, ∂E/∂p₁, …, ∂E/∂pₖ],   E = loss(model(x), y)
+    /// program(p₁, …, pₖ, s₁, …, sₘ, x, y) = [E, ∂E/∂p₁, …, ∂E/∂pₖ, s′₁, …, s′ₘ],   E = loss(model(x), y)
     /// ```
+    /// where s′ⱼ is the value the forward pass leaves in state j.
     /// Throws when the model or the loss cannot be traced (see `TensorProgram`).
     public func program(input: Tensor<Scalar>, target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
         let key = [input.shape, target.shape]
-        if let p = programs[key] { return p }
-        let examples = parameters.map(\.value) + [input, target]
-        let saved = parameters.map(\.tensor)
-        let count = parameters.count
-        defer { for (p, t) in zip(parameters, saved) { p.tensor = t } }
-        let program = try TensorProgram(valueAndGradientsOf: { x in
-            // The model reads its parameters through the `Parameter` objects: point them
+        if let p = programs[key] { return p.program }
+        let program = try trace(input: input, target: target)
+        programs[key] = (program, 0)
+        return program
+    }
+
+    /// Traces the model and the loss on these shapes and compiles them.
+    func trace(input: Tensor<Scalar>, target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
+        let examples = parameters.map(\.value) + states.map(\.tensor) + [input, target]
+        let savedParameters = parameters.map(\.tensor), savedStates = states.map(\.tensor)
+        let count = parameters.count, stateCount = states.count
+        defer {
+            for (p, t) in zip(parameters, savedParameters) { p.tensor = t }
+            for (s, t) in zip(states, savedStates) { s.tensor = t }
+        }
+        return try TensorProgram(valueAndGradientsOf: { x in
+            // The model reads its parameters and states through their objects: point them
             // at the placeholders while the trace runs.
             for k in 0..<count { self.parameters[k].tensor = x[k] }
-            return self.loss(self.model(x[count]), x[count + 1])
+            for j in 0..<stateCount { self.states[j].tensor = x[count + j] }
+            let value = self.loss(self.model(x[count + stateCount]), x[count + stateCount + 1])
+            return (value, self.states.map(\.tensor))
         }, at: examples, withRespectTo: Array(0..<count))
-        programs[key] = program
-        return program
     }
 
     /// Runs forward and backward for one batch: adds each parameter's gradient and
@@ -115,24 +141,73 @@ public final class CompiledTrainingStep<Model: Layer> {
         return loss
     }
 
-    /// Binds the parameters and the batch, and runs the program for their shapes.
-    @inlinable
+    /// Binds the parameters, states and the batch, and runs the program for their shapes.
+    @inlinable @inline(__always)
     func run(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
-        let program: TensorProgram<Scalar>
-        if let p = lastProgram, lastInputShape == input.shape, lastTargetShape == target.shape {
-            program = p
-        } else {
-            program = try self.program(input: input, target: target)
+        if let program = lastCheckedProgram, lastInputShape == input.shape, lastTargetShape == target.shape {
+            bindAndRun(program, input, target)
+            return program
+        }
+        return try runFirstCalls(input, target)
+    }
+
+    /// Binds the inputs, runs, and writes the states back.
+    @inlinable @inline(__always)
+    func bindAndRun(_ program: TensorProgram<Scalar>, _ input: Tensor<Scalar>, _ target: Tensor<Scalar>) {
+        let count = parameters.count, stateCount = states.count
+        for k in 0..<count { program.setInput(parameters[k].tensor, at: k) }
+        if stateCount > 0 {
+            for j in 0..<stateCount { program.setInput(states[j].tensor, at: count + j) }
+        }
+        program.setInput(input, at: count + stateCount)
+        program.setInput(target, at: count + stateCount + 1)
+        program.run()
+        if stateCount > 0 {
+            for j in 0..<stateCount { states[j].tensor = program.output(at: count + 1 + j) }
+        }
+    }
+
+    /// A call whose shapes are not those of the last checked program: traces on first use
+    /// of the shapes, and at their second run traces again and compares the two programs
+    /// on the same inputs. They differ when the model or the loss uses a value that
+    /// changed between the calls (captured labels, a temperature, a flag, random numbers
+    /// drawn outside the library's generators), which a program would freeze.
+    @usableFromInline
+    func runFirstCalls(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
+        let key = [input.shape, target.shape]
+        let program = try self.program(input: input, target: target)
+        let runs = programs[key]!.runs
+        var expected: [[Scalar]]? = nil
+        if runs == 1 {
+            let fresh = try trace(input: input, target: target)
+            let count = parameters.count, stateCount = states.count
+            for k in 0..<count { fresh.setInput(parameters[k].tensor, at: k) }
+            for j in 0..<stateCount { fresh.setInput(states[j].tensor, at: count + j) }
+            fresh.setInput(input, at: count + stateCount)
+            fresh.setInput(target, at: count + stateCount + 1)
+            fresh.run()
+            expected = (0..<fresh.outputShapes.count).map { fresh.output(at: $0).scalars }
+        }
+        let savedStates = states.map(\.tensor)
+        bindAndRun(program, input, target)
+        if let expected {
+            let same = (0..<expected.count).allSatisfy { k in
+                zip(program.output(at: k).scalars, expected[k]).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+            }
+            if !same {
+                for (s, t) in zip(states, savedStates) { s.tensor = t }
+                throw TensorProgramError(description:
+                    "CompiledTrainingStep: tracing the model and the loss again at the second call (input shape \(input.shape), target shape \(target.shape)) gives a program that computes different results from the first on the same inputs: they use a value that changed between the calls, which a compiled program would freeze (labels or other values captured by the loss, a temperature, a layer's flag, random numbers). Pass what changes as the target tensor or as a LayerState, or train eagerly")
+            }
+        }
+        programs[key]!.runs = runs + 1
+        if lastProgram !== program {
             lastProgram = program
             cachedOptimizerParameters = []  // the gradient map is per program
             lastInputShape = input.shape
             lastTargetShape = target.shape
         }
-        let count = parameters.count
-        for k in 0..<count { program.setInput(parameters[k].tensor, at: k) }
-        program.setInput(input, at: count)
-        program.setInput(target, at: count + 1)
-        program.run()
+        lastCheckedProgram = runs + 1 >= 2 ? program : nil
         return program
     }
 

@@ -145,7 +145,10 @@ public func train<Model: Layer, Opt: Optimizer>(
             var loss: Model.Scalar?
             if compiled != nil, !probed {
                 probed = true
+                // A forward pass for the output's shape only: any state it updates is put back.
+                let states = model.states, saved = states.map(\.value)
                 let probe = withoutGradients { model(x) }
+                for (state, value) in zip(states, saved) { state.value = value }
                 if probe.rank == 2, probe.shape[1] >= data.classCount {
                     classes = probe.shape[1]
                 } else {
