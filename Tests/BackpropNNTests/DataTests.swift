@@ -47,7 +47,7 @@ struct DataTests {
         let d = try CSVLoader.parse("a,label\r\n1,0\r\n2,1\r\n", labelColumn: "label")
         #expect(d.features == [1, 2] && d.labels == [0, 1])
         let u = try CSVLoader.parse("a,label\r\n1,\u{00E9}\r\n2,b\r\n", labelColumn: "label")
-        #expect(u.features == [1, 2] && u.classNames == ["\u{00E9}", "b"])
+        #expect(u.features == [1, 2] && u.classNames == ["b", "\u{00E9}"] && u.labels == [1, 0])
         // The empty label on line 6 is reported with its line number on both paths.
         for text in [ascii, unicode] {
             #expect(throws: DataError.self) { try CSVLoader.parse(text, source: "t.csv", labelColumn: "label") }

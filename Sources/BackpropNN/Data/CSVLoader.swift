@@ -13,8 +13,9 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
 /// Reads numeric CSV files into a `Dataset`.
 ///
 /// The first line is a header. Every column but the label column must be numeric and
-/// finite. The label column is a class name (any text; classes are numbered in order of
-/// first appearance, or numerically when all labels are integers) or, with
+/// finite. The label column is a class name (any text; classes are numbered in sorted
+/// order: by value when every label is a number, else by Unicode scalars, so the order
+/// never depends on the rows' order; two spellings of one number are an error) or, with
 /// `regression: true`, a number. Empty lines are skipped. Errors name the file, the line
 /// number and the column: a ragged row, a non-numeric or non-finite value, a missing
 /// label column, an empty file.
@@ -129,19 +130,34 @@ public enum CSVLoader {
             }
             return Dataset(features: features, featureCount: featureNames.count, targets: targets, featureNames: featureNames)
         }
-        // Classes: numeric order when every label is an integer, else order of appearance.
-        var classNames: [String]
-        if rawLabels.allSatisfy({ Int($0) != nil }) {
-            classNames = Array(Set(rawLabels)).sorted { Int($0)! < Int($1)! }
-        } else {
-            classNames = []
-            var seen: Set<String> = []
-            for l in rawLabels where seen.insert(l).inserted { classNames.append(l) }
-        }
+        let classNames = try orderedClassNames(rawLabels, source: source, column: labelColumn)
         let index = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
         return Dataset(features: features, featureCount: featureNames.count, labels: rawLabels.map { index[$0]! },
                        classNames: classNames, featureNames: featureNames)
     }
+}
+
+/// The distinct labels in a fixed order that does not depend on the order of the rows
+/// or on the process: by numeric value when every label is a number, otherwise by their
+/// Unicode scalars. Two different spellings of one number ("1", "01", "+1", "1.0") are
+/// a clash, reported by name, since they would otherwise be two classes or one by chance.
+///
+/// ```
+/// ["10", "9", "2"] → ["2", "9", "10"];   ["b", "é", "a"] → ["a", "b", "é"]
+/// ```
+func orderedClassNames(_ labels: [String], source: String, column: String) throws -> [String] {
+    let distinct = Array(Set(labels))
+    let numbers = distinct.map { Double($0) }
+    guard numbers.allSatisfy({ $0 != nil && $0!.isFinite }) else {
+        return distinct.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+    }
+    let pairs = zip(distinct, numbers.map { $0! }).sorted {
+        $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars)
+    }
+    for (a, b) in zip(pairs, pairs.dropFirst()) where a.1 == b.1 {
+        throw DataError(message: "\(source): column '\(column)': labels '\(a.0)' and '\(b.0)' are the same number \(a.1) written two ways; write each class one way")
+    }
+    return pairs.map(\.0)
 }
 
 /// `cell` without leading and trailing blanks: tabs and Unicode space separators (the

@@ -191,6 +191,56 @@ public struct Standardizer: Sendable {
         }
         means = mean
         deviations = sq.map { let s = ($0 / n).squareRoot(); return s > 1e-12 ? s : 1 }
+        for j in 0..<d where !(means[j].isFinite && deviations[j].isFinite) {
+            // A value near the top of Double's range overflows the sums or the squares
+            // (1e155² = ∞, which would make σ infinite and zero the feature): compute this
+            // feature again in units of its largest magnitude.
+            (means[j], deviations[j]) = Standardizer.scaledMoments(of: data, feature: j)
+        }
+    }
+
+    /// μ and σ of one feature computed in units of its largest magnitude m, so that no
+    /// sum or square overflows for finite values.
+    ///
+    /// ```
+    /// μ = m·mean(x/m),   σ = m·σ(x/m)
+    /// ```
+    static func scaledMoments(of data: Dataset, feature j: Int) -> (mean: Double, deviation: Double) {
+        let n = Double(data.count), d = data.featureCount
+        var m = 0.0
+        for r in 0..<data.count { m = Swift.max(m, Swift.abs(data.features[r * d + j])) }
+        guard m > 0 else { return (0, 1) }
+        var mean = 0.0, sq = 0.0
+        for r in 0..<data.count { mean += data.features[r * d + j] / m }
+        mean /= n
+        for r in 0..<data.count { let c = data.features[r * d + j] / m - mean; sq += c * c }
+        let sigma = (sq / n).squareRoot() * m
+        return (mean * m, sigma > 1e-12 ? sigma : 1)
+    }
+
+    /// Features in which one value dominates: after standardisation it lies at almost
+    /// the largest distance n − 1 rows allow, so every other row of that feature is
+    /// squeezed to nearly one value and the feature carries almost nothing but that
+    /// row (a typo or a unit error such as 1e155 in one cell). Sets of fewer than 10
+    /// rows are not judged.
+    ///
+    /// ```
+    /// |zᵣⱼ| ≥ 0.99·√(n − 1),   zᵣⱼ = (xᵣⱼ − μⱼ)/σⱼ   (√(n − 1) is the bound for one outlier)
+    /// ```
+    public func dominatingValues(in data: Dataset) -> [(feature: Int, row: Int, value: Double)] {
+        guard data.count >= 10, data.featureCount == means.count else { return [] }
+        let d = data.featureCount, bound = 0.99 * Double(data.count - 1).squareRoot()
+        var found: [(feature: Int, row: Int, value: Double)] = []
+        for j in 0..<d {
+            for r in 0..<data.count {
+                let x = data.features[r * d + j]
+                if Swift.abs((x - means[j]) / deviations[j]) >= bound {
+                    found.append((j, r, x))
+                    break
+                }
+            }
+        }
+        return found
     }
 
     /// `data` with every feature standardised.

@@ -40,6 +40,10 @@ extension Layer {
             if let i = v.firstIndex(where: { !$0.isFinite }) {
                 throw SafeTensorsError("\(path): tensor '\(name)' holds \(v[i]) at index \(i); parameters must be finite")
             }
+            // Narrowing F64 to Float turns values beyond Float's range into ±∞.
+            if let i = v.firstIndex(where: { !Scalar($0).isFinite }) {
+                throw SafeTensorsError("\(path): tensor '\(name)' holds \(v[i]) at index \(i), beyond the range of \(Scalar.self) (±\(Scalar.greatestFiniteMagnitude)); parameters must be finite")
+            }
             values.append(v)
         }
         let known = Set(named.map(\.name))
