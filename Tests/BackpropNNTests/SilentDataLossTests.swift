@@ -1,4 +1,5 @@
 import Backprop
+import BackpropTestSupport
 import Foundation
 import Testing
 @testable import BackpropNN

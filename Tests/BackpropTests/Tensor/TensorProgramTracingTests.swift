@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import Backprop
+import BackpropTestSupport
 
 /// Tracing is a mode of its own: reading the values of a traced tensor is an error of the
 /// program's construction (never a value frozen at trace time), and custom ops whose
@@ -41,10 +42,10 @@ struct TensorProgramTracingTests {
             let x = R.random([3], &rng), w = R.random([3], &rng)
             let out = program(x, w)
             let eager = R.eager(f, at: [x, w], withRespectTo: [0, 1])
-            #expect(R.close(out[0], eager.value, tolerance: 1e-14))
-            #expect(R.close(out[1], eager.gradients[0], tolerance: 1e-14), "∂/∂x frozen? \(out[1]) vs \(eager.gradients[0])")
-            #expect(R.close(out[2], eager.gradients[1], tolerance: 1e-14))
-            #expect(R.close(out[1].scalars, zip(x.scalars, w.scalars).map { 2 * $0 * $1 }, tolerance: 1e-14))
+            #expect(isClose(out[0], eager.value, tolerance: 1e-14))
+            #expect(isClose(out[1], eager.gradients[0], tolerance: 1e-14), "∂/∂x frozen? \(out[1]) vs \(eager.gradients[0])")
+            #expect(isClose(out[2], eager.gradients[1], tolerance: 1e-14))
+            #expect(isClose(out[1].scalars, zip(x.scalars, w.scalars).map { 2 * $0 * $1 }, tolerance: 1e-14))
         }
     }
 
@@ -57,8 +58,8 @@ struct TensorProgramTracingTests {
             let x = R.random([2], &rng), y = R.random([2], &rng)
             let out = program(x, y)
             let eager = R.eager(f, at: [x, y], withRespectTo: [0, 1])
-            #expect(R.close(out[1], eager.gradients[0], tolerance: 1e-14))
-            #expect(R.close(out[2], eager.gradients[1], tolerance: 1e-14))
+            #expect(isClose(out[1], eager.gradients[0], tolerance: 1e-14))
+            #expect(isClose(out[2], eager.gradients[1], tolerance: 1e-14))
         }
     }
 
