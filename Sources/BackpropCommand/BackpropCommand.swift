@@ -36,7 +36,8 @@ public enum BackpropCommand {
 
     /// Runs the command with `arguments` (without the program name) and returns its exit
     /// status: 0 on success, 2 on a usage or input error, after `backprop: MESSAGE` and the
-    /// usage on standard error (nothing is half-run).
+    /// usage on standard error (nothing is half-run), 1 when a run fails (a training that
+    /// diverged: nothing is saved), after `backprop: MESSAGE`.
     ///
     /// - Parameters:
     ///   - standardOutput: receives the output, one complete piece per call (default: the
@@ -54,6 +55,9 @@ public enum BackpropCommand {
         } catch let failure as CommandFailure {
             console.error("backprop: \(failure.message)\n\n\(usage)\n")
             return 2
+        } catch let failure as RunFailure {
+            console.error("backprop: \(failure.message)\n")
+            return 1
         } catch {
             console.error("backprop: \(error)\n")
             return 1

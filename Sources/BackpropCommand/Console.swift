@@ -20,3 +20,9 @@ struct Console {
 struct CommandFailure: Error {
     let message: String
 }
+
+/// A failure of a run that was used correctly (a diverged training): exit status 1 and
+/// `backprop: MESSAGE` on standard error, without the usage.
+struct RunFailure: Error {
+    let message: String
+}

@@ -91,6 +91,10 @@ enum TrainCommand {
                                        options: TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed,
                                                                 engine: options.engine))
         let seconds = Date().timeIntervalSince(start)
+        if let divergence = history.divergence {
+            throw RunFailure(message: "training diverged in epoch \(divergence.epoch): \(divergence.reason); "
+                             + "nothing was saved and no accuracy is reported; try a smaller --lr (it was \(lr))")
+        }
         let engine = history.engine == options.engine ? "\(history.engine) engine" : "\(history.engine) engine after \(options.engine) failed"
         console.print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
                      seconds, engine, history.stopReason.rawValue))

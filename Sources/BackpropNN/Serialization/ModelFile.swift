@@ -12,8 +12,18 @@ extension Layer {
     /// which is flushed to disk and then renamed over `path`. A crash or kill at any point
     /// leaves either the previous file or the complete new one, never a torn file.
     ///
+    /// A parameter that is NaN or infinite (a diverged model) is an error naming the
+    /// tensor and the index, and nothing is written: a good file is never replaced by a
+    /// useless one.
+    ///
     /// - Parameter metadata: Strings stored in the header's `__metadata__`.
     public func save(to path: String, metadata: [String: String] = [:]) throws {
+        for (name, p) in namedParameters {
+            let values = p.value.scalars
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw SafeTensorsError("\(path): not saved: tensor '\(name)' holds \(values[i]) at index \(i); parameters must be finite (did the training diverge?)")
+            }
+        }
         let dtype: SafeTensorsDType = Scalar.self == Double.self ? .F64 : .F32
         let tensors = namedParameters.map { (name: $0.name, dtype: dtype, shape: $0.parameter.shape,
                                              values: $0.parameter.value.scalars.map { Double($0) }) }

@@ -19,6 +19,14 @@ public struct TrainingOptions: Sendable {
     public var progress: ProgressStyle
     /// How each batch's forward and backward pass runs (compiled by default).
     public var engine: TrainingEngine
+    /// How many times its best (lowest) epoch loss an epoch's loss may grow before the
+    /// run counts as diverged (nil: only a non-finite loss does); see ``Divergence``.
+    /// Default 10⁶:
+    ///
+    /// ```
+    /// diverged ⇔ E(i) not finite  ∨  E(i) > factor · max(min_{j<i} E(j), 10⁻³)
+    /// ```
+    public var divergenceFactor: Double? = 1e6
 
     /// Creates options; by default 100 full-batch epochs, no tolerance stops, automatic
     /// progress, compiled steps.
@@ -63,8 +71,9 @@ public enum StopReason: String, Sendable {
     case gradientNorm = "gradient norm below tolerance"
     /// A callback asked to stop.
     case callback = "stopped by callback"
-    /// The loss became NaN or infinite (the learning rate is likely too large).
-    case diverged = "loss is not finite"
+    /// The loss became NaN or infinite, or grew by orders of magnitude over its best, or
+    /// the last step left a parameter non-finite (see ``TrainingHistory/divergence``).
+    case diverged = "diverged"
 }
 
 /// What one epoch did, passed to callbacks.
@@ -90,8 +99,33 @@ public struct TrainingHistory: Sendable {
     public var engine: TrainingEngine = .eager
     /// Why the compiled engine fell back to eager training, or nil.
     public var engineFallback: String?
+    /// Why and where the run diverged, or nil. A diverged model's parameters are
+    /// useless (often NaN): do not save them or evaluate them.
+    public var divergence: Divergence?
     /// The last epoch's loss.
     public var finalLoss: Double { losses.last ?? .nan }
+}
+
+/// A run that diverged: the epoch it was detected in, that epoch's loss, and why.
+///
+/// The rule, checked after every epoch with `factor = TrainingOptions.divergenceFactor`:
+///
+/// ```
+/// diverged ⇔ E(i) not finite  ∨  E(i) > factor · max(min_{j<i} E(j), 10⁻³)
+/// ```
+///
+/// and once more after the last step: a parameter that is NaN or infinite (the step after
+/// the last loss was computed can overflow) counts as a divergence too. The floor 10⁻³
+/// keeps a loss that fitted to almost zero from flagging ordinary noise.
+public struct Divergence: Sendable, Equatable, CustomStringConvertible {
+    /// The 1-based epoch in which it was detected.
+    public var epoch: Int
+    /// That epoch's mean loss (may be NaN or infinite).
+    public var loss: Double
+    /// What was seen, e.g. "the loss is not finite".
+    public var reason: String
+    /// "epoch 3: the loss is nan"-style one-line summary.
+    public var description: String { "epoch \(epoch): \(reason)" }
 }
 
 /// Trains `model` on `data` with `optimizer`: for each epoch, for each (shuffled) batch,
@@ -132,6 +166,7 @@ public func train<Model: Layer, Opt: Optimizer>(
     // reports the label out of range.
     var classes: Int?
     var probed = !(objective == .softmaxCrossEntropy && data.isClassification)
+    var best = Double.infinity
     for epoch in 1...options.epochs {
         let order = options.shuffle && batchSize < data.count ? shuffledIndices(data.count, using: &rng) : Array(0..<data.count)
         var lossSum = 0.0, batches = 0
@@ -191,7 +226,12 @@ public func train<Model: Layer, Opt: Optimizer>(
         history.losses.append(meanLoss)
         history.gradientNorms.append(norm)
         progress.update(epoch: epoch, loss: meanLoss, examples: seen, label: label)
-        if !meanLoss.isFinite { history.stopReason = .diverged; break }
+        if let divergence = detectDivergence(epoch: epoch, loss: meanLoss, best: best, factor: options.divergenceFactor) {
+            history.divergence = divergence
+            history.stopReason = .diverged
+            break
+        }
+        best = Swift.min(best, meanLoss)
         if let callback, !callback(EpochReport(epoch: epoch, loss: meanLoss, gradientNorm: norm)) {
             history.stopReason = .callback
             break
@@ -202,7 +242,32 @@ public func train<Model: Layer, Opt: Optimizer>(
             break
         }
     }
+    // The last step ran after the last loss was computed: it may have overflowed.
+    if history.divergence == nil {
+        for (name, p) in model.namedParameters {
+            let values = p.value.scalars
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                history.divergence = Divergence(epoch: history.losses.count, loss: history.finalLoss,
+                                                reason: "parameter '\(name)' is \(values[i]) at index \(i) after the last step")
+                history.stopReason = .diverged
+                break
+            }
+        }
+    }
     return history
+}
+
+/// The divergence of an epoch with mean loss `loss` after a best epoch loss of `best`
+/// (∞ before the first), or nil; see ``Divergence`` for the rule.
+private func detectDivergence(epoch: Int, loss: Double, best: Double, factor: Double?) -> Divergence? {
+    if !loss.isFinite {
+        return Divergence(epoch: epoch, loss: loss, reason: "the loss is \(loss)")
+    }
+    if let factor, best.isFinite, loss > factor * Swift.max(best, 1e-3) {
+        return Divergence(epoch: epoch, loss: loss,
+                          reason: "the loss \(loss) grew over \(factor) times its best, \(best)")
+    }
+    return nil
 }
 
 /// The best of several runs from different random initialisations.
