@@ -21,6 +21,8 @@ enum TrainCommand {
           --engine compiled|eager
                              compiled (default): each batch shape is traced once and
                              replayed as kernel calls; eager: a graph recorded per batch
+          --detect-anomaly   train eagerly with anomaly detection: name the first op whose
+                             result or gradient held NaN or ±∞, with its file:line
         """
 
 
@@ -87,14 +89,25 @@ enum TrainCommand {
         }
         var optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
-        let history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer,
-                                       options: TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed,
-                                                                engine: options.engine))
+        let trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        let history: TrainingHistory, anomaly: TensorAnomaly?
+        if options.detectAnomaly {
+            // Anomaly mode checks every op as it runs: only the eager engine runs ops.
+            (history, anomaly) = withAnomalyDetection(printing: false) {
+                BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+            }
+        } else {
+            history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+            anomaly = nil
+        }
         let seconds = Date().timeIntervalSince(start)
         if let divergence = history.divergence {
-            throw RunFailure(message: "training diverged in epoch \(divergence.epoch): \(divergence.reason); "
-                             + "nothing was saved and no accuracy is reported; try a smaller --lr (it was \(lr))")
+            let cause = anomaly.map { "; the first: \($0)" } ?? ""
+            let hint = options.detectAnomaly ? "" : ", or --detect-anomaly to find the first op that made NaN or ±∞"
+            throw RunFailure(message: "training diverged in epoch \(divergence.epoch): \(divergence.reason)\(cause); "
+                             + "nothing was saved and no accuracy is reported; try a smaller --lr (it was \(lr))\(hint)")
         }
+        if let anomaly { console.error("backprop: warning: \(anomaly)\n") }
         let engine = history.engine == options.engine ? "\(history.engine) engine" : "\(history.engine) engine after \(options.engine) failed"
         console.print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
                      seconds, engine, history.stopReason.rawValue))
@@ -126,9 +139,10 @@ enum TrainCommand {
         var save: String?
         var load: String?
         var engine: TrainingEngine = .compiled
+        var detectAnomaly = false
 
         init(_ args: [String]) throws {
-            var i = 0
+            var i = 0, engineGiven = false
             func value(_ flag: String) throws -> String {
                 guard i + 1 < args.count else { throw CommandFailure(message: "\(flag) needs a value\n\n\(TrainCommand.usage)") }
                 i += 1
@@ -166,10 +180,12 @@ enum TrainCommand {
                 case "--save": save = try value(a)
                 case "--load": load = try value(a)
                 case "--regression": regression = true
+                case "--detect-anomaly": detectAnomaly = true
                 case "--engine":
                     let v = try value(a)
                     guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(v)': use compiled or eager") }
                     engine = e
+                    engineGiven = true
                 case "--seed":
                     let v = try value(a)
                     guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
@@ -179,6 +195,12 @@ enum TrainCommand {
                     positional.append(a)
                 }
                 i += 1
+            }
+            if detectAnomaly {
+                guard !(engineGiven && engine == .compiled) else {
+                    throw CommandFailure(message: "--detect-anomaly needs --engine eager (compiled programs run no ops to check)")
+                }
+                engine = .eager
             }
         }
     }

@@ -72,3 +72,25 @@ struct DivergenceTests {
         #expect(load.status == 0, "\(load.err)")
     }
 }
+
+/// `train --detect-anomaly`: eager training in anomaly mode names the first bad op.
+@Suite("Divergence: train --detect-anomaly")
+struct DetectAnomalyCommandTests {
+    @Test("a diverged run names the first op that made ±∞, with its file:line")
+    func namesFirstOp() {
+        let r = runBackprop(["train", "digits", "--epochs", "2", "--lr", "1e30", "--detect-anomaly"])
+        #expect(r.status == 1, "\(r.err)")
+        #expect(r.err.contains("the first: anomaly in forward pass: linear of [32, 64], [10, 64], [10]: result has "), "\(r.err)")
+        #expect(r.err.contains(" at BackpropNN/Linear.swift:"), "\(r.err)")
+        #expect(!r.out.contains("accuracy"))
+    }
+
+    @Test("a healthy run trains eagerly and succeeds; --engine compiled is refused")
+    func healthyAndCompiled() {
+        let r = runBackprop(["train", "xor", "--epochs", "20", "--detect-anomaly"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("eager engine") && !r.err.contains("anomaly"), "\(r.out)\n\(r.err)")
+        let c = runBackprop(["train", "xor", "--detect-anomaly", "--engine", "compiled"])
+        #expect(c.status == 2 && c.err.contains("backprop: --detect-anomaly needs --engine eager"), "\(c.err)")
+    }
+}

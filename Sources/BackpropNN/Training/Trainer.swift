@@ -261,7 +261,7 @@ public func train<Model: Layer, Opt: Optimizer>(
 /// (∞ before the first), or nil; see ``Divergence`` for the rule.
 private func detectDivergence(epoch: Int, loss: Double, best: Double, factor: Double?) -> Divergence? {
     if !loss.isFinite {
-        return Divergence(epoch: epoch, loss: loss, reason: "the loss is \(loss)")
+        return Divergence(epoch: epoch, loss: loss, reason: "the loss is \(loss.isNaN ? "nan" : "\(loss)")")
     }
     if let factor, best.isFinite, loss > factor * Swift.max(best, 1e-3) {
         return Divergence(epoch: epoch, loss: loss,
