@@ -16,7 +16,9 @@ enum TrainCommand {
           --batch B          mini-batch size (1 = per-sample SGD; default: 32, or all for XOR)
           --activation relu|tanh|sigmoid|leaky-relu
           --seed S           seed for initialisation, shuffling and the split
-          --save FILE        write the trained parameters to FILE (safetensors, atomic)
+          --save FILE        write the trained parameters to FILE (safetensors, atomic;
+                             checked before training; a diverged model is never saved)
+          --force            with --save: replace a symbolic link or a read-only file
           --load FILE        start from the parameters in FILE (safetensors)
           --engine compiled|eager
                              compiled (default): each batch shape is traced once and
@@ -29,6 +31,14 @@ enum TrainCommand {
     static func run(_ arguments: [String], console: Console) throws {
         guard let set = arguments.first else { throw CommandFailure(message: "train needs a data set\n\n\(usage)") }
         var options = try Options(Array(arguments.dropFirst()))
+        // The destination is checked before anything is loaded or trained.
+        if let save = options.save {
+            do {
+                try AtomicFile.checkDestination(save, force: options.force, forceHint: "--force")
+            } catch let e as SafeTensorsError {
+                throw CommandFailure(message: "--save \(e.message)")
+            }
+        }
         let data: Dataset
         var defaults: (hidden: [Int], epochs: Int, lr: Double, batch: Int?, activation: Activation, test: Double)
         switch set {
@@ -121,7 +131,7 @@ enum TrainCommand {
         if let save = options.save {
             let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
                             "activation": "\(activation)", "epochs": "\(history.losses.count)"]
-            do { try model.save(to: save, metadata: metadata) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("saved \(model.parameterCount) parameters to \(save)")
         }
     }
@@ -140,6 +150,7 @@ enum TrainCommand {
         var load: String?
         var engine: TrainingEngine = .compiled
         var detectAnomaly = false
+        var force = false
 
         init(_ args: [String]) throws {
             var i = 0, engineGiven = false
@@ -181,6 +192,7 @@ enum TrainCommand {
                 case "--load": load = try value(a)
                 case "--regression": regression = true
                 case "--detect-anomaly": detectAnomaly = true
+                case "--force": force = true
                 case "--engine":
                     let v = try value(a)
                     guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(v)': use compiled or eager") }

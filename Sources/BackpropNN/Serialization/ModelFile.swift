@@ -16,8 +16,12 @@ extension Layer {
     /// tensor and the index, and nothing is written: a good file is never replaced by a
     /// useless one.
     ///
+    /// The destination is checked first (see ``AtomicFile/checkDestination(_:force:forceHint:)``):
+    /// a symbolic link or a read-only file is replaced only with `force`. A replaced
+    /// file keeps its permissions.
+    ///
     /// - Parameter metadata: Strings stored in the header's `__metadata__`.
-    public func save(to path: String, metadata: [String: String] = [:]) throws {
+    public func save(to path: String, metadata: [String: String] = [:], force: Bool = false) throws {
         for (name, p) in namedParameters {
             let values = p.value.scalars
             if let i = values.firstIndex(where: { !$0.isFinite }) {
@@ -27,7 +31,7 @@ extension Layer {
         let dtype: SafeTensorsDType = Scalar.self == Double.self ? .F64 : .F32
         let tensors = namedParameters.map { (name: $0.name, dtype: dtype, shape: $0.parameter.shape,
                                              values: $0.parameter.value.scalars.map { Double($0) }) }
-        try AtomicFile.write(try SafeTensorsFile.encode(tensors, metadata: metadata), to: path)
+        try AtomicFile.write(try SafeTensorsFile.encode(tensors, metadata: metadata), to: path, force: force)
     }
 
     /// Loads every parameter from a safetensors file by name. F32 and F64 tensors load
@@ -72,15 +76,22 @@ public enum AtomicFile {
     /// use it to kill the writer mid-write). Not for production use.
     nonisolated(unsafe) static var testHookAfterChunk: ((Int) -> Void)?
 
-    /// Replaces `path` with `bytes` atomically.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    /// Replaces `path` with `bytes` atomically, after ``checkDestination(_:force:forceHint:)``
+    /// (a symbolic link or a read-only file only with `force`). The temporary file is
+    /// `DIRECTORY/.NAME.tmp-PID-RANDOM`; those of `path` left by a killed process are
+    /// removed first. A replaced regular file keeps its permission bits.
+    public static func write(_ bytes: [UInt8], to path: String, force: Bool = false) throws {
+        try checkDestination(path, force: force)
+        removeStaleTemporaries(of: path)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let temporary = temporaryName(for: path)
+        var old = stat()
+        let keptMode: mode_t? = lstat(path, &old) == 0 && old.st_mode & S_IFMT == S_IFREG ? old.st_mode & 0o7777 : nil
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
             throw SafeTensorsError("\(path): cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
         }
+        if let keptMode { _ = fchmod(fd, keptMode) }
         var ok = false
         defer {
             if !ok { unlink(temporary) }
