@@ -79,4 +79,21 @@ struct SaveDestinationTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".m.safetensors.tmp-") }
         #expect(leftovers == [".m.safetensors.tmp-\(getpid())-6789"])
     }
+
+    @Test("a save interrupted by SIGTERM or SIGINT leaves no temporary file and the previous file intact",
+          arguments: [SIGTERM, SIGINT])
+    func interruptedSave(_ signal: Int32) async throws {
+        let path = temporaryPath("model.safetensors")
+        let dir = (path as NSString).deletingLastPathComponent
+        try MLP<Double>([64, 256, 10], activation: .relu, seed: 1).save(to: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        await #expect(processExitsWith: .signal(signal)) { [path = path as String, signal = signal as Int32] in
+            let other = MLP<Double>([64, 256, 10], activation: .relu, seed: 2)
+            AtomicFile.testHookAfterChunk = { written in if written >= 65_536 { kill(getpid(), signal) } }
+            try? other.save(to: path)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
 }

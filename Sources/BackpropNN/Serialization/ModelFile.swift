@@ -79,7 +79,8 @@ public enum AtomicFile {
     /// Replaces `path` with `bytes` atomically, after ``checkDestination(_:force:forceHint:)``
     /// (a symbolic link or a read-only file only with `force`). The temporary file is
     /// `DIRECTORY/.NAME.tmp-PID-RANDOM`; those of `path` left by a killed process are
-    /// removed first. A replaced regular file keeps its permission bits.
+    /// removed first, and SIGINT, SIGTERM or SIGHUP during the write removes it. A
+    /// replaced regular file keeps its permission bits.
     public static func write(_ bytes: [UInt8], to path: String, force: Bool = false) throws {
         try checkDestination(path, force: force)
         removeStaleTemporaries(of: path)
@@ -92,9 +93,12 @@ public enum AtomicFile {
             throw SafeTensorsError("\(path): cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))")
         }
         if let keptMode { _ = fchmod(fd, keptMode) }
+        // Removed by a signal handler if the process is interrupted (see TemporaryCleanup).
+        let slot = TemporaryCleanup.register(temporary)
         var ok = false
         defer {
             if !ok { unlink(temporary) }
+            if let slot { TemporaryCleanup.unregister(slot) }
         }
         let chunk = 1 << 16
         var written = 0
