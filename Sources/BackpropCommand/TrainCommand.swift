@@ -208,6 +208,9 @@ enum TrainCommand {
                 }
                 i += 1
             }
+            if force && save == nil {
+                throw CommandFailure(message: "--force only applies to --save FILE")
+            }
             if detectAnomaly {
                 guard !(engineGiven && engine == .compiled) else {
                     throw CommandFailure(message: "--detect-anomaly needs --engine eager (compiled programs run no ops to check)")

@@ -34,6 +34,8 @@ struct CLIBadInputTests {
         (["train", "xor", "--frobnicate"], "backprop: unknown option --frobnicate"),
         (["train", "xor", "--engine", "jit"], "backprop: --engine 'jit': use compiled or eager"),
         (["train", "xor", "--engine"], "backprop: --engine needs a value"),
+        (["train", "xor", "--force"], "backprop: --force only applies to --save FILE"),
+        (["train", "xor", "--save"], "backprop: --save needs a value"),
         (["train", "csv"], "backprop: train csv needs a PATH"),
         (["train", "csv", "/nonexistent/x.csv"], "backprop: train csv needs --label COLUMN"),
         (["train", "csv", "/nonexistent/x.csv", "--label", "y"], "backprop: /nonexistent/x.csv: cannot read the file (missing or not readable)"),
