@@ -1,13 +1,15 @@
 import Foundation
 
-/// A data error that names the file, line and column at fault.
+/// A data error that names the file, line and column at fault. Cells, labels and
+/// column names are shown through ``terminalSafe(_:limit:)`` (cells cut at 60
+/// characters): the message holds no control or bidirectional formatting characters.
 public struct DataError: Error, CustomStringConvertible, Equatable {
     /// What is wrong, and where.
     public var message: String
-    /// Creates an error.
-    public init(message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
+    /// Creates an error; control and bidirectional characters in `message` are escaped.
+    public init(message: String) { self.message = terminalSafe(message) }
+    /// The message (escaped again, in case `message` was assigned directly).
+    public var description: String { terminalSafe(message) }
 }
 
 /// Reads numeric CSV files into a `Dataset`.
@@ -89,10 +91,10 @@ public enum CSVLoader {
         guard let header = lines.first else { throw DataError(message: "\(source): the file is empty (no header line)") }
         let names = header.cells
         guard let labelIndex = names.firstIndex(of: labelColumn) else {
-            throw DataError(message: "\(source):\(header.number): no column named '\(labelColumn)' (columns: \(names.joined(separator: ", ")))")
+            throw DataError(message: "\(source):\(header.number): no column named '\(shown(labelColumn))' (columns: \(terminalSafe(names.joined(separator: ", "), limit: 200)))")
         }
         guard names.count >= 2 else {
-            throw DataError(message: "\(source):\(header.number): need at least one feature column besides '\(labelColumn)'")
+            throw DataError(message: "\(source):\(header.number): need at least one feature column besides '\(shown(labelColumn))'")
         }
         let rows = lines.dropFirst()
         guard !rows.isEmpty else { throw DataError(message: "\(source): no data rows after the header") }
@@ -106,15 +108,15 @@ public enum CSVLoader {
             }
             for (j, cell) in cells.enumerated() {
                 if j == labelIndex {
-                    if cell.isEmpty { throw DataError(message: "\(source):\(row.number): empty label in column '\(labelColumn)'") }
+                    if cell.isEmpty { throw DataError(message: "\(source):\(row.number): empty label in column '\(shown(labelColumn))'") }
                     rawLabels.append(String(cell))
                     continue
                 }
                 guard let v = Double(cell) else {
-                    throw DataError(message: "\(source):\(row.number): column '\(names[j])' (\(j + 1)): '\(cell)' is not a number")
+                    throw DataError(message: "\(source):\(row.number): column '\(shown(names[j]))' (\(j + 1)): '\(shown(cell))' is not a number")
                 }
                 guard v.isFinite else {
-                    throw DataError(message: "\(source):\(row.number): column '\(names[j])' (\(j + 1)): '\(cell)' is not finite")
+                    throw DataError(message: "\(source):\(row.number): column '\(shown(names[j]))' (\(j + 1)): '\(shown(cell))' is not finite")
                 }
                 features.append(v)
             }
@@ -124,7 +126,7 @@ public enum CSVLoader {
             var targets: [Double] = []
             for (k, raw) in rawLabels.enumerated() {
                 guard let v = Double(raw), v.isFinite else {
-                    throw DataError(message: "\(source):\(rows[rows.startIndex + k].number): target '\(raw)' in column '\(labelColumn)' is not a finite number")
+                    throw DataError(message: "\(source):\(rows[rows.startIndex + k].number): target '\(shown(raw))' in column '\(shown(labelColumn))' is not a finite number")
                 }
                 targets.append(v)
             }
@@ -155,10 +157,14 @@ func orderedClassNames(_ labels: [String], source: String, column: String) throw
         $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars)
     }
     for (a, b) in zip(pairs, pairs.dropFirst()) where a.1 == b.1 {
-        throw DataError(message: "\(source): column '\(column)': labels '\(a.0)' and '\(b.0)' are the same number \(a.1) written two ways; write each class one way")
+        throw DataError(message: "\(source): column '\(shown(column))': labels '\(shown(a.0))' and '\(shown(b.0))' are the same number \(a.1) written two ways; write each class one way")
     }
     return pairs.map(\.0)
 }
+
+/// A cell, label or column name as quoted in an error message: escaped for the
+/// terminal and cut at 60 characters.
+func shown(_ text: some StringProtocol) -> String { terminalSafe(text, limit: 60) }
 
 /// `cell` without leading and trailing blanks: tabs and Unicode space separators (the
 /// characters of Foundation's `CharacterSet.whitespaces`), read scalar by scalar
