@@ -79,10 +79,10 @@ struct TerminalEscapeTests {
     }
 
     @Test("CSV errors escape cells, labels and column names", arguments: [
-        ("a,label\n1,x\n\(hostile),y\n", "label", false, "data.csv:3: column 'a' (1): '\(hostileShown)' is not a number"),
-        ("\(hostile),label\n1,x\n", "nope", false, "data.csv:1: no column named 'nope' (columns: \(hostileShown), label)"),
+        ("a,label\n1,x\n\"\(hostile)\",y\n", "label", false, "data.csv:3: column 'a' (1): '\(hostileShown)' is not a number"),
+        ("\"\(hostile)\",label\n1,x\n", "nope", false, "data.csv:1: no column named 'nope' (columns: \(hostileShown), label)"),
         ("a,label\n1,x\n", hostile, false, "data.csv:1: no column named '\(hostileShown)' (columns: a, label)"),
-        ("a,y\n1,2\n2,\(hostile)\n", "y", true, "data.csv:3: target '\(hostileShown)' in column 'y' is not a finite number"),
+        ("a,y\n1,2\n2,\"\(hostile)\"\n", "y", true, "data.csv:3: target '\(hostileShown)' in column 'y' is not a finite number"),
     ])
     func csvErrors(text: String, label: String, regression: Bool, expected: String) {
         do {
@@ -97,7 +97,7 @@ struct TerminalEscapeTests {
     @Test("train csv prints escaped errors")
     func trainCSV() throws {
         let path = temporaryPath("hostile.csv")
-        try Data("a,label\n1,x\n\(hostile),y\n".utf8).write(to: URL(fileURLWithPath: path))
+        try Data("a,label\n1,x\n\"\(hostile)\",y\n".utf8).write(to: URL(fileURLWithPath: path))
         for arguments in [["train", "csv", path, "--label", "label"], ["train", "csv", path, "--label", hostile]] {
             let result = runBackprop(arguments)
             #expect(result.status == 2)
