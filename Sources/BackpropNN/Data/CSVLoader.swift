@@ -15,14 +15,15 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
 /// Reads numeric CSV files into a `Dataset`.
 ///
 /// The first record is a header. Fields follow RFC 4180: a field in double quotes may
-/// hold commas, line breaks and doubled quotes (see ``records(_:source:)``); lines end
-/// with LF or CRLF; errors name the line where the record starts. Every column but the label column must be numeric and
-/// finite. The label column is a class name (any text; classes are numbered in sorted
+/// hold commas, line breaks and doubled quotes; lines end with LF or CRLF; errors name
+/// the line where the record starts. Every column but the label column must be numeric
+/// and finite. The label column is a class name (any text; classes are numbered in sorted
 /// order: by value when every label is a number, else by Unicode scalars, so the order
 /// never depends on the rows' order; two spellings of one number are an error) or, with
 /// `regression: true`, a number. Empty lines are skipped. Errors name the file, the line
 /// number and the column: a ragged row, a non-numeric or non-finite value, a missing
-/// label column, an empty file.
+/// label column, an empty file, a quote never closed, a NUL character in a cell,
+/// CR-only line ends.
 public enum CSVLoader {
     /// Loads `path`.
     ///
