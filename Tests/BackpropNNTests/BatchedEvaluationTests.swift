@@ -18,7 +18,7 @@ private final class RecordingModel: Layer {
 
 @Suite("accuracy and meanSquaredError run the model batch by batch")
 struct BatchedEvaluationTests {
-    @Test("accuracy: batches of at most batchSize rows, the same value as one row at a time", arguments: [1024, 7, 5000])
+    @Test("accuracy: batches of at most batchSize rows, the same value as one row at a time", arguments: [1024, 7, 5000, Int.max])
     func accuracyInBatches(batchSize: Int) {
         let data = Datasets.spirals(countPerClass: 850, classes: 3, noise: 0.2, seed: 5)   // 2550 rows
         let model = RecordingModel([2, 8, 3])

@@ -79,6 +79,7 @@ public enum Objective: Sendable {
 public func accuracy<Model: Layer>(of model: Model, on data: Dataset, batchSize: Int = 1024) -> Double {
     nnPrecondition(data.isClassification, "accuracy: the data set has no class labels")
     nnPrecondition(batchSize > 0, "accuracy: batchSize \(batchSize) must be positive")
+    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
     var correct = 0
     for start in stride(from: 0, to: data.count, by: batchSize) {
         let rows = Array(start..<Swift.min(start + batchSize, data.count))
@@ -108,6 +109,7 @@ public func accuracy<Model: Layer>(of model: Model, on data: Dataset, batchSize:
 public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset, batchSize: Int = 1024) -> Double {
     nnPrecondition(!data.isClassification, "meanSquaredError: the data set has class labels, not targets")
     nnPrecondition(batchSize > 0, "meanSquaredError: batchSize \(batchSize) must be positive")
+    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
     var total = 0.0
     for start in stride(from: 0, to: data.count, by: batchSize) {
         let rows = Array(start..<Swift.min(start + batchSize, data.count))
