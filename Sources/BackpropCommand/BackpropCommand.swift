@@ -1,3 +1,4 @@
+import BackpropNN
 import Backprop
 import BackpropTeaching
 import Foundation
@@ -53,15 +54,21 @@ public enum BackpropCommand {
             try run(arguments, console: console)
             return 0
         } catch let failure as CommandFailure {
-            console.error("backprop: \(failure.message)\n\n\(usage)\n")
+            console.error("backprop: \(linesSafe(failure.message))\n\n\(usage)\n")
             return 2
         } catch let failure as RunFailure {
             console.error("backprop: \(failure.message)\n")
             return 1
         } catch {
-            console.error("backprop: \(error)\n")
+            console.error("backprop: \(linesSafe("\(error)"))\n")
             return 1
         }
+    }
+
+    /// `message` with each line escaped for the terminal (``terminalSafe(_:limit:)``):
+    /// messages may quote arguments or file contents, which must not drive the terminal.
+    static func linesSafe(_ message: String) -> String {
+        message.split(separator: "\n", omittingEmptySubsequences: false).map { terminalSafe($0) }.joined(separator: "\n")
     }
 
     /// Dispatches to the subcommands; throws ``CommandFailure`` on a usage error.

@@ -11,16 +11,17 @@ enum InspectCommand {
         do { file = try SafeTensorsFile.read(path) } catch let e as SafeTensorsError {
             throw CommandFailure(message: "invalid safetensors file: \(e.message)")
         }
-        let rows = file.entries.map { [$0.name, $0.dtype.rawValue, "\($0.shape)", "\($0.range.count) bytes"] }
+        // Names and metadata come from the file: escaped, so they cannot drive the terminal.
+        let rows = file.entries.map { [terminalSafe($0.name), $0.dtype.rawValue, "\($0.shape)", "\($0.range.count) bytes"] }
         let header = ["name", "dtype", "shape", "size"]
         var widths = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        console.print("\(path): \(file.entries.count) tensors, \(file.data.count) data bytes")
+        console.print("\(terminalSafe(path)): \(file.entries.count) tensors, \(file.data.count) data bytes")
         console.print(line(header))
         for r in rows { console.print(line(r)) }
-        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print("metadata \(k) = \(v)") }
+        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print("metadata \(terminalSafe(k)) = \(terminalSafe(v))") }
     }
 }

@@ -79,7 +79,7 @@ enum TrainCommand {
             let scaler = Standardizer(fittingOn: parts.train)
             for (j, _, value) in scaler.dominatingValues(in: parts.train) {
                 FileHandle.standardError.write(Data(
-                    "backprop: warning: column '\(data.featureNames.indices.contains(j) ? data.featureNames[j] : "\(j + 1)")': the value \(value) dominates it; standardised, the other rows are squeezed together (check the data)\n".utf8))
+                    "backprop: warning: column '\(data.featureNames.indices.contains(j) ? terminalSafe(data.featureNames[j]) : "\(j + 1)")': the value \(value) dominates it; standardised, the other rows are squeezed together (check the data)\n".utf8))
             }
             train = scaler.applied(to: parts.train)
             test = scaler.applied(to: parts.test)

@@ -1,24 +1,29 @@
 import Foundation
 
-/// A data error that names the file, line and column at fault.
+/// A data error that names the file, line and column at fault. Cells, labels and
+/// column names are shown through ``terminalSafe(_:limit:)`` (cells cut at 60
+/// characters): the message holds no control or bidirectional formatting characters.
 public struct DataError: Error, CustomStringConvertible, Equatable {
     /// What is wrong, and where.
     public var message: String
-    /// Creates an error.
-    public init(message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
+    /// Creates an error; control and bidirectional characters in `message` are escaped.
+    public init(message: String) { self.message = terminalSafe(message) }
+    /// The message (escaped again, in case `message` was assigned directly).
+    public var description: String { terminalSafe(message) }
 }
 
 /// Reads numeric CSV files into a `Dataset`.
 ///
-/// The first line is a header. Every column but the label column must be numeric and
-/// finite. The label column is a class name (any text; classes are numbered in sorted
+/// The first record is a header. Fields follow RFC 4180: a field in double quotes may
+/// hold commas, line breaks and doubled quotes; lines end with LF or CRLF; errors name
+/// the line where the record starts. Every column but the label column must be numeric
+/// and finite. The label column is a class name (any text; classes are numbered in sorted
 /// order: by value when every label is a number, else by Unicode scalars, so the order
 /// never depends on the rows' order; two spellings of one number are an error) or, with
 /// `regression: true`, a number. Empty lines are skipped. Errors name the file, the line
 /// number and the column: a ragged row, a non-numeric or non-finite value, a missing
-/// label column, an empty file.
+/// label column, an empty file, a quote never closed, a NUL character in a cell,
+/// CR-only line ends.
 public enum CSVLoader {
     /// Loads `path`.
     ///
@@ -35,64 +40,119 @@ public enum CSVLoader {
         return try parse(text, source: path, labelColumn: labelColumn, regression: regression)
     }
 
-    /// The non-blank lines of `text`, numbered from 1, split at commas into cells without
-    /// leading and trailing blanks. ASCII text (the usual case) is split byte by byte;
-    /// other text character by character, with the same result.
-    static func records(_ text: String) -> [(number: Int, cells: [String])] {
+    /// The non-blank records of `text` with the line each starts on (from 1), split at
+    /// commas into cells (RFC 4180).
+    ///
+    /// An unquoted cell loses its leading and trailing blanks (tabs, spaces and the
+    /// Unicode space separators of ``trimmedCell(_:)``). A cell in double quotes may hold
+    /// commas, line breaks and doubled quotes (`""` is one `"`); its text is kept as
+    /// written, and blanks around the quotes are ignored. Lines end with LF or CRLF. The
+    /// text is read byte by byte as UTF-8 whatever it holds (the separators are ASCII, and
+    /// UTF-8 never uses ASCII bytes inside another character), so ASCII and other text
+    /// are split alike.
+    ///
+    /// Errors (naming the line and column): a quote never closed, text after a closing
+    /// quote, a NUL character in a cell (Swift's `Double("1\0")` reads 1 and would drop
+    /// the rest silently), and a carriage return not followed by a line feed (CR-only
+    /// line ends would otherwise make the whole file one line).
+    static func records(_ text: String, source: String = "CSV") throws -> [(number: Int, cells: [String])] {
         var text = text
-        let ascii = text.withUTF8 { bytes -> [(number: Int, cells: [String])]? in
-            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        return try text.withUTF8 { bytes -> [(number: Int, cells: [String])] in
+            let n = bytes.count
+            let ascii = !bytes.contains(where: { $0 >= 0x80 })
+            let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
             func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+            func fail(_ line: Int, _ column: Int, _ problem: String) -> DataError {
+                DataError(message: "\(source):\(line): column \(column): \(problem)")
+            }
+            let nul = "the cell holds a NUL character (\\0), which is not text"
             var result: [(number: Int, cells: [String])] = []
-            var lineStart = 0, number = 1
+            var i = 0, line = 1
             while true {
-                var end = lineStart
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-                var lineEnd = end
-                if lineEnd > lineStart && bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if bytes[lineStart..<lineEnd].contains(where: { !isBlank($0) }) {
-                    var cells: [String] = []
-                    var cellStart = lineStart, k = lineStart
-                    while true {
-                        if k == lineEnd || bytes[k] == 0x2C {
-                            var a = cellStart, b = k
-                            while a < b && isBlank(bytes[a]) { a += 1 }
-                            while b > a && isBlank(bytes[b - 1]) { b -= 1 }
-                            cells.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self))
-                            if k == lineEnd { break }
-                            cellStart = k + 1
+                let recordLine = line
+                var cells: [String] = []
+                var blank = true
+                fields: while true {
+                    let column = cells.count + 1
+                    var a = i
+                    while a < n && isBlank(bytes[a]) { a += 1 }
+                    if a < n && bytes[a] == quote {
+                        blank = false
+                        let quoteLine = line
+                        var content: [UInt8] = []
+                        var k = a + 1
+                        while true {
+                            guard k < n else { throw fail(quoteLine, column, "the quote opened here is never closed") }
+                            let b = bytes[k]
+                            if b == quote {
+                                if k + 1 < n && bytes[k + 1] == quote { content.append(quote); k += 2; continue }
+                                k += 1
+                                break
+                            }
+                            if b == 0 { throw fail(line, column, nul) }
+                            if b == lf { line += 1 }
+                            content.append(b)
+                            k += 1
                         }
-                        k += 1
+                        while k < n && isBlank(bytes[k]) { k += 1 }
+                        if k < n && bytes[k] != comma && bytes[k] != lf && bytes[k] != cr {
+                            throw fail(line, column, "text after the closing quote (inside quotes, write a quote as \"\")")
+                        }
+                        cells.append(String(decoding: content, as: UTF8.self))
+                        i = k
+                    } else {
+                        var k = a
+                        while k < n {
+                            let b = bytes[k]
+                            if b == comma || b == lf || b == cr { break }
+                            if b == 0 { throw fail(line, column, nul) }
+                            k += 1
+                        }
+                        var e = k
+                        while e > a && isBlank(bytes[e - 1]) { e -= 1 }
+                        var cell = String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<e]), as: UTF8.self)
+                        if !ascii { cell = String(trimmedCell(Substring(cell))) }
+                        if !cell.isEmpty { blank = false }
+                        cells.append(cell)
+                        i = k
                     }
-                    result.append((number, cells))
+                    guard i < n else { break fields }
+                    switch bytes[i] {
+                    case comma:
+                        blank = false
+                        i += 1
+                    case lf:
+                        i += 1
+                        line += 1
+                        break fields
+                    default: // CR, the only other byte a cell stops at
+                        guard i + 1 < n && bytes[i + 1] == lf else {
+                            throw fail(line, column, "a carriage return without a line feed (CR-only line ends?); "
+                                       + "save the file with LF or CRLF line ends")
+                        }
+                        i += 2
+                        line += 1
+                        break fields
+                    }
                 }
-                if end >= bytes.count { break }
-                lineStart = end + 1
-                number += 1
+                if !blank { result.append((recordLine, cells)) }
+                if i >= n { break }
             }
             return result
         }
-        if let ascii { return ascii }
-        // "\r\n" is one `Character` in Swift, so it is a separator of its own.
-        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
-            .map { (number: $0.offset + 1, text: $0.element.hasSuffix("\r") ? $0.element.dropLast() : $0.element) }
-            .filter { !trimmedCell($0.text).isEmpty }
-            .map { line in
-                (line.number, line.text.split(separator: ",", omittingEmptySubsequences: false).map { String(trimmedCell($0)) })
-            }
     }
 
     /// Parses CSV text (see ``load(_:labelColumn:regression:)``); `source` names it in errors.
     public static func parse(_ text: String, source: String = "CSV", labelColumn: String,
                              regression: Bool = false) throws -> Dataset {
-        let lines = records(text)
+        let lines = try records(text, source: source)
         guard let header = lines.first else { throw DataError(message: "\(source): the file is empty (no header line)") }
         let names = header.cells
         guard let labelIndex = names.firstIndex(of: labelColumn) else {
-            throw DataError(message: "\(source):\(header.number): no column named '\(labelColumn)' (columns: \(names.joined(separator: ", ")))")
+            throw DataError(message: "\(source):\(header.number): no column named '\(shown(labelColumn))' (columns: \(terminalSafe(names.joined(separator: ", "), limit: 200)))")
         }
         guard names.count >= 2 else {
-            throw DataError(message: "\(source):\(header.number): need at least one feature column besides '\(labelColumn)'")
+            throw DataError(message: "\(source):\(header.number): need at least one feature column besides '\(shown(labelColumn))'")
         }
         let rows = lines.dropFirst()
         guard !rows.isEmpty else { throw DataError(message: "\(source): no data rows after the header") }
@@ -106,15 +166,15 @@ public enum CSVLoader {
             }
             for (j, cell) in cells.enumerated() {
                 if j == labelIndex {
-                    if cell.isEmpty { throw DataError(message: "\(source):\(row.number): empty label in column '\(labelColumn)'") }
+                    if cell.isEmpty { throw DataError(message: "\(source):\(row.number): empty label in column '\(shown(labelColumn))'") }
                     rawLabels.append(String(cell))
                     continue
                 }
                 guard let v = Double(cell) else {
-                    throw DataError(message: "\(source):\(row.number): column '\(names[j])' (\(j + 1)): '\(cell)' is not a number")
+                    throw DataError(message: "\(source):\(row.number): column '\(shown(names[j]))' (\(j + 1)): '\(shown(cell))' is not a number")
                 }
                 guard v.isFinite else {
-                    throw DataError(message: "\(source):\(row.number): column '\(names[j])' (\(j + 1)): '\(cell)' is not finite")
+                    throw DataError(message: "\(source):\(row.number): column '\(shown(names[j]))' (\(j + 1)): '\(shown(cell))' is not finite")
                 }
                 features.append(v)
             }
@@ -124,7 +184,7 @@ public enum CSVLoader {
             var targets: [Double] = []
             for (k, raw) in rawLabels.enumerated() {
                 guard let v = Double(raw), v.isFinite else {
-                    throw DataError(message: "\(source):\(rows[rows.startIndex + k].number): target '\(raw)' in column '\(labelColumn)' is not a finite number")
+                    throw DataError(message: "\(source):\(rows[rows.startIndex + k].number): target '\(shown(raw))' in column '\(shown(labelColumn))' is not a finite number")
                 }
                 targets.append(v)
             }
@@ -155,10 +215,14 @@ func orderedClassNames(_ labels: [String], source: String, column: String) throw
         $0.1 != $1.1 ? $0.1 < $1.1 : $0.0.unicodeScalars.lexicographicallyPrecedes($1.0.unicodeScalars)
     }
     for (a, b) in zip(pairs, pairs.dropFirst()) where a.1 == b.1 {
-        throw DataError(message: "\(source): column '\(column)': labels '\(a.0)' and '\(b.0)' are the same number \(a.1) written two ways; write each class one way")
+        throw DataError(message: "\(source): column '\(shown(column))': labels '\(shown(a.0))' and '\(shown(b.0))' are the same number \(a.1) written two ways; write each class one way")
     }
     return pairs.map(\.0)
 }
+
+/// A cell, label or column name as quoted in an error message: escaped for the
+/// terminal and cut at 60 characters.
+func shown(_ text: some StringProtocol) -> String { terminalSafe(text, limit: 60) }
 
 /// `cell` without leading and trailing blanks: tabs and Unicode space separators (the
 /// characters of Foundation's `CharacterSet.whitespaces`), read scalar by scalar

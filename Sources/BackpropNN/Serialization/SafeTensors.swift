@@ -1,14 +1,16 @@
 import Foundation
 
 /// An invalid or unreadable safetensors file; the message says what is wrong and where
-/// (file, byte offset, tensor name).
+/// (file, byte offset, tensor name). Names and values read from the file are shown
+/// through ``terminalSafe(_:limit:)``: the message holds no control or bidirectional
+/// formatting characters, so printing it cannot drive the terminal.
 public struct SafeTensorsError: Error, CustomStringConvertible, Equatable {
     /// What is wrong, and where.
     public var message: String
-    /// Creates an error.
-    public init(_ message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
+    /// Creates an error; control and bidirectional characters in `message` are escaped.
+    public init(_ message: String) { self.message = terminalSafe(message) }
+    /// The message (escaped again, in case `message` was assigned directly).
+    public var description: String { terminalSafe(message) }
 }
 
 /// The element types of the safetensors format and their sizes in bytes.

@@ -70,29 +70,52 @@ public enum Objective: Sendable {
 }
 
 /// The share of examples whose largest output is the true class (for one output: output ≥ 0.5
-/// means class 1).
-public func accuracy<Model: Layer>(of model: Model, on data: Dataset) -> Double {
+/// means class 1). The model runs on `batchSize` rows at a time, so memory holds one
+/// batch's outputs (`batchSize × classes`), not the whole set's.
+///
+/// ```
+/// accuracy = (1/m) Σᵢ [argmax_c ŷᵢ꜀ = yᵢ]
+/// ```
+public func accuracy<Model: Layer>(of model: Model, on data: Dataset, batchSize: Int = 1024) -> Double {
     nnPrecondition(data.isClassification, "accuracy: the data set has no class labels")
-    let output = withoutGradients { model(data.featureTensor(as: Model.Scalar.self)) }
-    let classes = output.shape[1], values = output.scalars
+    nnPrecondition(batchSize > 0, "accuracy: batchSize \(batchSize) must be positive")
+    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
     var correct = 0
-    for i in 0..<data.count {
-        let predicted: Int
-        if classes == 1 {
-            predicted = values[i] >= 0.5 ? 1 : 0
-        } else {
-            var best = 0
-            for c in 1..<classes where values[i * classes + c] > values[i * classes + best] { best = c }
-            predicted = best
+    for start in stride(from: 0, to: data.count, by: batchSize) {
+        let rows = Array(start..<Swift.min(start + batchSize, data.count))
+        let output = withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) }
+        let classes = output.shape[1], values = output.scalars
+        for (i, r) in rows.enumerated() {
+            let predicted: Int
+            if classes == 1 {
+                predicted = values[i] >= 0.5 ? 1 : 0
+            } else {
+                var best = 0
+                for c in 1..<classes where values[i * classes + c] > values[i * classes + best] { best = c }
+                predicted = best
+            }
+            if predicted == data.labels[r] { correct += 1 }
         }
-        if predicted == data.labels[i] { correct += 1 }
     }
     return Double(correct) / Double(data.count)
 }
 
-/// The mean squared error (1/m) of a regression model on `data`.
-public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset) -> Double {
+/// The mean squared error (1/m) of a regression model on `data`, computed `batchSize` rows
+/// at a time and combined by rows.
+///
+/// ```
+/// E = (1/m) Σ_b m_b·E_b,   E_b the mean squared error of batch b of m_b rows
+/// ```
+public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset, batchSize: Int = 1024) -> Double {
     nnPrecondition(!data.isClassification, "meanSquaredError: the data set has class labels, not targets")
-    let output = withoutGradients { model(data.featureTensor(as: Model.Scalar.self)) }
-    return Double(Loss.meanSquaredError(output, data.targetTensor(as: Model.Scalar.self)).scalar)
+    nnPrecondition(batchSize > 0, "meanSquaredError: batchSize \(batchSize) must be positive")
+    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
+    var total = 0.0
+    for start in stride(from: 0, to: data.count, by: batchSize) {
+        let rows = Array(start..<Swift.min(start + batchSize, data.count))
+        let output = withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) }
+        let batch = Double(Loss.meanSquaredError(output, data.targetTensor(rows: rows, as: Model.Scalar.self)).scalar)
+        total += batch * Double(rows.count)
+    }
+    return total / Double(data.count)
 }

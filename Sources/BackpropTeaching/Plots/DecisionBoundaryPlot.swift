@@ -12,7 +12,7 @@ public func classScores<Model: Layer>(of model: Model, at points: [(Double, Doub
     return (0..<points.count).map { Array(values[($0 * k)..<(($0 + 1) * k)]) }
 }
 
-/// The class the model predicts from a row of scores, as ``accuracy(of:on:)`` scores
+/// The class the model predicts from a row of scores, as ``accuracy(of:on:batchSize:)`` scores
 /// it: the largest output, or for a single output, class 1 when it is ≥ 0.5.
 public func predictedClass(_ scores: [Double]) -> Int {
     if scores.count == 1 { return scores[0] >= 0.5 ? 1 : 0 }
