@@ -72,7 +72,7 @@ struct SaveDestinationTests {
         let stale = dir + "/.m.safetensors.tmp-999999999-12345"
         let live = dir + "/.m.safetensors.tmp-\(getpid())-6789"          // a save in progress here
         let other = dir + "/.n.safetensors.tmp-999999999-12345"          // another target's
-        for p in [stale, live, other] { FileManager.default.createFile(atPath: p, contents: Data([1, 2, 3])) }
+        for p in [stale, live, other] { #expect(FileManager.default.createFile(atPath: p, contents: Data([1, 2, 3]))) }
         try MLP<Float>([2, 1], activation: .relu, seed: 1).save(to: path)
         #expect(!FileManager.default.fileExists(atPath: stale))
         #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
