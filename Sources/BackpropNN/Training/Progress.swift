@@ -35,6 +35,14 @@ struct ProgressReporter {
         self.total = total
     }
 
+    /// `loss` with `digits` decimals; NaN and infinities as `nan`, `inf`, `-inf` (C's
+    /// `%f` prints a NaN with its sign bit as `-nan`, which reads like a number).
+    static func formatted(_ loss: Double, digits: Int) -> String {
+        if loss.isNaN { return "nan" }
+        if loss.isInfinite { return loss > 0 ? "inf" : "-inf" }
+        return String(format: "%.\(digits)f", loss)
+    }
+
     mutating func update(epoch: Int, loss: Double, examples: Int, label: String) {
         let elapsed = Date().timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(examples) / elapsed : 0
@@ -44,11 +52,11 @@ struct ProgressReporter {
             lastDraw = Date()
             let width = 30, filled = total > 0 ? width * epoch / total : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            write("\r\(label)\(bar) epoch \(epoch)/\(total)  loss \(String(format: "%.5f", loss))  \(Int(rate)) examples/s ")
+            write("\r\(label)\(bar) epoch \(epoch)/\(total)  loss \(Self.formatted(loss, digits: 5))  \(Int(rate)) examples/s ")
         case .lines:
             let every = Swift.max(1, total / 10)
             guard epoch == 1 || epoch % every == 0 || epoch == total else { return }
-            write("\(label)epoch \(epoch)/\(total)  loss \(String(format: "%.6f", loss))  \(Int(rate)) examples/s\n")
+            write("\(label)epoch \(epoch)/\(total)  loss \(Self.formatted(loss, digits: 6))  \(Int(rate)) examples/s\n")
         case .silent, .automatic:
             return
         }
