@@ -104,16 +104,20 @@ func code(of line: String) -> Substring {
     return line[...]
 }
 
-/// The change in bracket depth over `code` (parentheses, brackets and braces outside strings).
-func depthChange(_ code: Substring) -> Int {
+/// Walks `code` outside string literals: `visit` gets each character's offset, the
+/// character and the bracket depth before it (parentheses, brackets and braces), and
+/// returns false to stop. Returns the depth reached.
+@discardableResult
+func scanOutsideStrings(_ code: Substring, _ visit: (Int, Character, Int) -> Bool = { _, _, _ in true }) -> Int {
     var depth = 0, inString = false, escaped = false
-    for c in code {
+    for (i, c) in code.enumerated() {
         if inString {
             if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
             continue
         }
+        if c == "\"" { inString = true; continue }
+        if !visit(i, c, depth) { break }
         switch c {
-        case "\"": inString = true
         case "(", "[", "{": depth += 1
         case ")", "]", "}": depth -= 1
         default: break
@@ -122,24 +126,19 @@ func depthChange(_ code: Substring) -> Int {
     return depth
 }
 
+/// The change in bracket depth over `code` (parentheses, brackets and braces outside strings).
+func depthChange(_ code: Substring) -> Int { scanOutsideStrings(code) }
+
 /// Splits `code` at commas outside brackets and strings.
 func topLevelPieces(_ code: Substring) -> [Substring] {
-    var pieces: [Substring] = [], start = code.startIndex, depth = 0, inString = false, escaped = false
-    for index in code.indices {
-        let c = code[index]
-        if inString {
-            if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-            continue
-        }
-        switch c {
-        case "\"": inString = true
-        case "(", "[", "{": depth += 1
-        case ")", "]", "}": depth -= 1
-        case "," where depth == 0:
+    var pieces: [Substring] = [], start = code.startIndex
+    scanOutsideStrings(code) { i, c, depth in
+        if c == "," && depth == 0 {
+            let index = code.index(code.startIndex, offsetBy: i)
             pieces.append(code[start..<index])
             start = code.index(after: index)
-        default: break
         }
+        return true
     }
     pieces.append(code[start...])
     return pieces
@@ -169,29 +168,18 @@ func statementsDiscardingResults(_ lines: [String]) -> [String] {
 
 /// Whether `code` assigns at its top level (`=`, `+=`, `-=`, …, but not `==`, `<=`, `>=`, `!=`, `->`).
 func containsAssignment(_ code: Substring) -> Bool {
-    var depth = 0, inString = false, escaped = false
     let characters = Array(code)
-    for (i, c) in characters.enumerated() {
-        if inString {
-            if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-            continue
-        }
-        switch c {
-        case "\"": inString = true
-        case "(", "[", "{": depth += 1
-        case ")", "]", "}": depth -= 1
-        case "=" where depth == 0:
-            let before: Character = i > 0 ? characters[i - 1] : " "
-            let after: Character = i + 1 < characters.count ? characters[i + 1] : " "
-            if after == "=" || before == "=" || before == "!" { continue }          // ==, !=
-            if before == "<" || before == ">" {                                      // <=, >= (but <<=, >>= assign)
-                if i < 2 || characters[i - 2] != before { continue }
-            }
-            return true
-        default: break
-        }
+    var found = false
+    scanOutsideStrings(code) { i, c, depth in
+        guard c == "=", depth == 0 else { return true }
+        let before: Character = i > 0 ? characters[i - 1] : " "
+        let after: Character = i + 1 < characters.count ? characters[i + 1] : " "
+        if after == "=" || before == "=" || before == "!" { return true }           // ==, !=
+        if (before == "<" || before == ">") && (i < 2 || characters[i - 2] != before) { return true }  // <=, >= (<<=, >>= assign)
+        found = true
+        return false
     }
-    return false
+    return found
 }
 
 /// Names bound by top-level `let` and `var` declarations of the example

@@ -78,12 +78,8 @@ public enum Objective: Sendable {
 /// ```
 public func accuracy<Model: Layer>(of model: Model, on data: Dataset, batchSize: Int = 1024) -> Double {
     nnPrecondition(data.isClassification, "accuracy: the data set has no class labels")
-    nnPrecondition(batchSize > 0, "accuracy: batchSize \(batchSize) must be positive")
-    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
     var correct = 0
-    for start in stride(from: 0, to: data.count, by: batchSize) {
-        let rows = Array(start..<Swift.min(start + batchSize, data.count))
-        let output = withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) }
+    forEachBatch(of: model, on: data, batchSize: batchSize, caller: "accuracy") { rows, output in
         let classes = output.shape[1], values = output.scalars
         for (i, r) in rows.enumerated() {
             let predicted: Int
@@ -108,14 +104,29 @@ public func accuracy<Model: Layer>(of model: Model, on data: Dataset, batchSize:
 /// ```
 public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset, batchSize: Int = 1024) -> Double {
     nnPrecondition(!data.isClassification, "meanSquaredError: the data set has class labels, not targets")
-    nnPrecondition(batchSize > 0, "meanSquaredError: batchSize \(batchSize) must be positive")
-    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
     var total = 0.0
-    for start in stride(from: 0, to: data.count, by: batchSize) {
-        let rows = Array(start..<Swift.min(start + batchSize, data.count))
-        let output = withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) }
+    forEachBatch(of: model, on: data, batchSize: batchSize, caller: "meanSquaredError") { rows, output in
         let batch = Double(Loss.meanSquaredError(output, data.targetTensor(rows: rows, as: Model.Scalar.self)).scalar)
         total += batch * Double(rows.count)
     }
     return total / Double(data.count)
+}
+
+/// Runs `model` on `data` `batchSize` rows at a time, without recording gradients, and
+/// hands each batch's row indices and outputs to `body`: memory holds one batch's
+/// outputs, never rows × outputs.
+///
+/// ```
+/// body(rows_b, model(X[rows_b]))   for b = 0, 1, …   (rows_b = [b·B, min((b+1)·B, m)))
+/// ```
+func forEachBatch<Model: Layer>(
+    of model: Model, on data: Dataset, batchSize: Int, caller: String,
+    _ body: (_ rows: [Int], _ output: Tensor<Model.Scalar>) -> Void
+) {
+    nnPrecondition(batchSize > 0, "\(caller): batchSize \(batchSize) must be positive")
+    let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
+    for start in stride(from: 0, to: data.count, by: batchSize) {
+        let rows = Array(start..<Swift.min(start + batchSize, data.count))
+        body(rows, withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) })
+    }
 }
