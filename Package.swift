@@ -27,7 +27,8 @@ let package = Package(
         .target(
             name: "BackpropNN", dependencies: ["Backprop"],
             exclude: ["Resources/README.md"],
-            resources: [.copy("Resources/digits.csv")]),
+            resources: [.copy("Resources/digits.csv"), .copy("Resources/census-1990-female-first.txt"),
+                        .copy("Resources/census-1990-male-first.txt")]),
         .target(name: "BackpropTeaching", dependencies: ["Backprop", "BackpropNN"]),
         .target(name: "BackpropCommand", dependencies: ["Backprop", "BackpropNN", "BackpropTeaching"]),
         .executableTarget(name: "BackpropCLI", dependencies: ["BackpropCommand"]),
