@@ -7,6 +7,7 @@ let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("elementwise", "Tensor add, multiply, bias-add, exp, log, tanh, sigmoid, relu, sum, softmax, tanh-backward vs copy/triad baselines, 10^3…10^7 elements", runElementwiseBench),
     ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),
     ("small-ops", "per-op overhead: ns per op on 2×2 Float tensors, with and without recording, and with backward", runSmallOpsBench),
+    ("models", "the shipped models trained end to end: digits CNN (test accuracy), names character MLP (loss per character vs bigram)", runModelsBench),
     ("memory", "peak RSS of a 64-32-10 MLP after 10^2 and 10^4 training steps (must stay flat)", runMemoryBench),
     ("fuzz", "gradcheck-fuzz: 10^4 random tensor graphs through the gradient checker", runGradcheckFuzzBench),
     ("fuzz-safetensors", "safetensors-fuzz: 10^4 mutated files through the reader", runSafeTensorsFuzzBench),
@@ -16,7 +17,7 @@ let args = Array(CommandLine.arguments.dropFirst())
 if let name = args.first, let bench = benches.first(where: { $0.name == name }) {
     bench.run(Array(args.dropFirst()))
 } else if args.isEmpty || args.first == "all" {
-    for bench in benches where !["elementwise", "memory", "fuzz", "fuzz-safetensors"].contains(bench.name) { bench.run([]) }
+    for bench in benches where !["elementwise", "memory", "fuzz", "fuzz-safetensors", "models"].contains(bench.name) { bench.run([]) }
 } else {
     FileHandle.standardError.write(Data("unknown benchmark '\(args[0])'. Available:\n".utf8))
     for bench in benches { FileHandle.standardError.write(Data("  \(bench.name)  \(bench.summary)\n".utf8)) }
