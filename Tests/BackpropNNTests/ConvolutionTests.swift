@@ -111,6 +111,7 @@ struct ConvolutionTests {
         for engine in [TrainingEngine.eager, .compiled] {
             let model = DigitsCNN<Float>(channels: (8, 16), seed: 1)
             #expect(model.parameterCount == 8 * 9 + 8 + 16 * 8 * 9 + 16 + 64 * 10 + 10)
+            #expect(DigitsCNN<Float>().parameterCount == 6_090)   // 16·9 + 16 + 32·16·9 + 32 + 128·10 + 10
             var adam = Adam(parameters: model.parameters, learningRate: 0.01)
             let history = BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: &adam,
                                            options: TrainingOptions(epochs: 3, batchSize: 64, seed: 1, progress: .silent, engine: engine))

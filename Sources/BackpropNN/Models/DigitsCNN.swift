@@ -7,7 +7,7 @@ import Backprop
 /// [B, 64] → [B, 1, 8, 8] → conv 3×3, 16, pad 1 → relu → max 2×2 → [B, 16, 4, 4]
 ///         → conv 3×3, 32, pad 1 → relu → max 2×2 → [B, 32, 2, 2] → [B, 128] → linear → [B, 10]
 /// ```
-/// Parameters are named as in its `Sequential` body (`1.W`, `1.b`, `4.W`, …); 9,610 in all.
+/// Parameters are named as in its `Sequential` body (`1.W`, `1.b`, `4.W`, …); 6,090 in all.
 /// Pixels should be standardised (or scaled to 0…1) before training.
 public struct DigitsCNN<Scalar: TensorScalar>: Layer {
     /// The layers.
