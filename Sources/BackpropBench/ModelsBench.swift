@@ -12,6 +12,14 @@ func runModelsBench(arguments: [String]) {
     }
     let selected = option("--model").map { [$0] } ?? ["cnn-digits", "names"]
     let engine = option("--engine").flatMap(TrainingEngine.init(rawValue:)) ?? .compiled
+    if let path = option("--export") {
+        for name in selected { exportSteps(of: name, steps: option("--trace-steps").flatMap(Int.init) ?? 5, to: path) }
+        return
+    }
+    if arguments.contains("--step-time") {
+        for name in selected { timeSteps(of: name, steps: option("--steps").flatMap(Int.init) ?? 200) }
+        return
+    }
     for name in selected {
         switch name {
         case "cnn-digits":
@@ -52,4 +60,70 @@ func runModelsBench(arguments: [String]) {
             exit(2)
         }
     }
+}
+
+/// The model and training rows of `name` with the bench's settings (batch size, α).
+private func modelAndData(_ name: String) -> (model: any Layer<Float>, train: Dataset, batch: Int, learningRate: Double) {
+    switch name {
+    case "cnn-digits":
+        guard let digits = try? Datasets.digits() else { fatalError("digits.csv is missing") }
+        let scaled = Dataset(features: digits.features.map { $0 / 16 }, featureCount: 64, labels: digits.labels,
+                             classNames: digits.classNames, featureNames: digits.featureNames)
+        return (DigitsCNN<Float>(seed: 1), scaled.split(testFraction: 0.2, seed: 1).train, 32, 0.003)
+    case "names":
+        guard let corpus = try? NamesCorpus.census1990() else { fatalError("the names corpus is missing") }
+        let model = CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
+        return (model, model.vocabulary.contextDataset(corpus.split().training, contextLength: 3), 64, 0.003)
+    default:
+        FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits or names\n".utf8))
+        exit(2)
+    }
+}
+
+/// `--export FILE [--trace-steps K]`: the initial parameters, the first K batches (in
+/// order, no shuffle) and the loss of each of K eager Adam steps on them, as JSON, for a
+/// peer to replay the same steps (Scripts/peers/models_side_by_side.py).
+private func exportSteps(of name: String, steps: Int, to path: String) {
+    let (model, data, batch, lr) = modelAndData(name)
+    func values(_ t: Tensor<Float>) -> String { "[" + t.scalars.map { String(format: "%.9g", Double($0)) }.joined(separator: ",") + "]" }
+    var json = "{\"model\":\"\(name)\",\"learning_rate\":\(lr),\"batch\":\(batch),\"parameters\":["
+    json += model.namedParameters.map { "{\"name\":\"\($0.name)\",\"shape\":\($0.parameter.shape),\"values\":\(values($0.parameter.value))}" }
+        .joined(separator: ",")
+    json += "],\"batches\":["
+    var adam = Adam(parameters: model.parameters, learningRate: lr)
+    var losses: [Double] = [], batches: [String] = []
+    for k in 0..<steps {
+        let rows = Array((k * batch)..<Swift.min((k + 1) * batch, data.count))
+        let x = data.featureTensor(rows: rows, as: Float.self), labels = rows.map { data.labels[$0] }
+        batches.append("{\"inputs\":\(values(x)),\"shape\":\(x.shape),\"labels\":\(labels)}")
+        adam.zeroGradients()
+        let loss = Loss.softmaxCrossEntropy(logits: model(x), labels: labels)
+        losses.append(Double(loss.scalar))
+        loss.backward()
+        adam.step()
+    }
+    json += batches.joined(separator: ",") + "],\"losses\":[" + losses.map { String(format: "%.9g", $0) }.joined(separator: ",") + "]}"
+    do { try Data(json.utf8).write(to: URL(fileURLWithPath: path)) } catch { fatalError("\(path): \(error)") }
+    Bench.emit([("bench", "model-export"), ("model", name), ("steps", steps), ("file", path)])
+}
+
+/// `--step-time [--steps N]`: the median µs of one compiled Adam training step (forward,
+/// backward, update) on a fixed batch, over 5 samples of N steps.
+private func timeSteps(of name: String, steps: Int) {
+    let (model, data, batch, lr) = modelAndData(name)
+    let rows = Array(0..<batch)
+    let x = data.featureTensor(rows: rows, as: Float.self)
+    let targets = Objective.softmaxCrossEntropy.targets(data, rows: rows, as: Float.self)
+    var adam = Adam(parameters: model.parameters, learningRate: lr)
+    let step = CompiledTrainingStep(model: Sequential([model])) { Loss.softmaxCrossEntropy(logits: $0, oneHotTargets: $1) }
+    func run() { do { try step(x, targets, updating: &adam) } catch { fatalError("\(error)") } }
+    for _ in 0..<Swift.max(3, steps / 10) { run() }
+    var samples: [Double] = []
+    for _ in 0..<5 {
+        let t0 = Bench.now()
+        for _ in 0..<steps { run() }
+        samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
+    }
+    Bench.emit([("bench", "model-step"), ("model", name), ("batch", batch), ("engine", "compiled"),
+                ("us_per_step", Bench.median(samples))])
 }

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The shipped models in PyTorch, side by side with Backprop: same weights, same batches.
+
+Run from the project root after `swift build -c release --product backprop-bench`, with the
+peers' environment (`bash ../shared/peers/setup_venv.sh`):
+
+    $HOME/.peersvenv/bin/python Scripts/peers/models_side_by_side.py [--model cnn-digits|names]
+                                                                      [--steps 5] [--rounds 3]
+
+1. Losses: `backprop-bench models --export` writes the initial parameters, the first batches
+   and Backprop's loss on each of the first Adam steps; this script loads the same
+   parameters into the same model in PyTorch, runs the same Adam steps on the same batches,
+   and prints both losses and their largest relative difference (float32 rounding: ~1e-6).
+2. Speed: alternating rounds of `backprop-bench models --step-time` (a compiled step) and a
+   PyTorch eager step of the same model on the same batch; the medians and their ratio
+   (above 1: Backprop is faster). The last line is JSON.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+import torch.nn.functional as F
+
+BENCH = os.environ.get("BACKPROP_BENCH", ".build/release/backprop-bench")
+
+
+class DigitsCNN(torch.nn.Module):
+    """Backprop's DigitsCNN: [B, 64] → [B, 1, 8, 8] → conv 16 → relu → max 2 → conv 32 → relu → max 2 → linear 10."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 16, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(16, 32, 3, padding=1)
+        self.fc = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = x.view(-1, 1, 8, 8)
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        return self.fc(x.flatten(1))
+
+
+class CharacterMLP(torch.nn.Module):
+    """Backprop's CharacterMLP: one-hot contexts [B, 3·27] · C → tanh(E·W₁ᵀ + b₁) · W₂ᵀ + b₂."""
+
+    def __init__(self, vocabulary=27, context=3, embedding=10, hidden=200):
+        super().__init__()
+        self.v, self.k = vocabulary, context
+        self.embedding = torch.nn.Parameter(torch.zeros(vocabulary, embedding))
+        self.hidden = torch.nn.Linear(context * embedding, hidden)
+        self.output = torch.nn.Linear(hidden, vocabulary)
+
+    def forward(self, x):
+        b = x.shape[0]
+        e = (x.view(b * self.k, self.v) @ self.embedding).view(b, -1)
+        return self.output(torch.tanh(self.hidden(e)))
+
+
+def build(name):
+    return DigitsCNN() if name == "cnn-digits" else CharacterMLP()
+
+
+def run(cmd):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr[-2000:]}")
+    return [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+
+
+def compare_losses(name, steps):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "steps.json")
+        run([BENCH, "models", "--model", name, "--export", path, "--trace-steps", str(steps)])
+        with open(path) as f:
+            data = json.load(f)
+    model = build(name)
+    params = list(model.parameters())
+    assert len(params) == len(data["parameters"]), "parameter lists differ"
+    with torch.no_grad():
+        for p, saved in zip(params, data["parameters"]):
+            assert list(p.shape) == saved["shape"], (saved["name"], list(p.shape), saved["shape"])
+            p.copy_(torch.tensor(saved["values"], dtype=torch.float32).view(saved["shape"]))
+    adam = torch.optim.Adam(model.parameters(), lr=data["learning_rate"], betas=(0.9, 0.999), eps=1e-8)
+    worst = 0.0
+    print(f"{name}: loss per step, Backprop vs PyTorch (same weights, same batches)", file=sys.stderr)
+    for k, batch in enumerate(data["batches"]):
+        x = torch.tensor(batch["inputs"], dtype=torch.float32).view(batch["shape"])
+        y = torch.tensor(batch["labels"])
+        adam.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        adam.step()
+        ours = data["losses"][k]
+        diff = abs(ours - loss.item()) / abs(loss.item())
+        worst = max(worst, diff)
+        print(f"  step {k + 1}: {ours:.7f}  {loss.item():.7f}  relative difference {diff:.1e}", file=sys.stderr)
+    return worst
+
+
+def torch_step_us(name, steps, threads):
+    torch.set_num_threads(threads)
+    model = build(name)
+    batch = 32 if name == "cnn-digits" else 64
+    width = 64 if name == "cnn-digits" else 81
+    classes = 10 if name == "cnn-digits" else 27
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(batch, width, generator=g)
+    y = torch.randint(0, classes, (batch,), generator=g)
+    adam = torch.optim.Adam(model.parameters(), lr=0.003)
+
+    def step():
+        adam.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        adam.step()
+
+    for _ in range(max(3, steps // 10)):
+        step()
+    samples = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        samples.append((time.perf_counter() - t0) * 1e6 / steps)
+    return statistics.median(samples)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["cnn-digits", "names"], action="append")
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--timing-steps", type=int, default=200)
+    args = ap.parse_args()
+    threads = os.cpu_count() or 1
+    result = {}
+    for name in args.model or ["cnn-digits", "names"]:
+        result[name + "_max_relative_loss_difference"] = float(f"{compare_losses(name, args.steps):.2e}")
+        ours, theirs = [], []
+        for _ in range(args.rounds):
+            ours.append(run([BENCH, "models", "--model", name, "--step-time", "--steps", str(args.timing_steps)])[-1]["us_per_step"])
+            theirs.append(torch_step_us(name, args.timing_steps, threads))
+        o, t = statistics.median(ours), statistics.median(theirs)
+        print(f"{name}: Backprop compiled {o:.1f} µs/step, PyTorch eager {t:.1f} µs/step ({threads} threads)", file=sys.stderr)
+        result[name + "_vs_torch_eager"] = round(t / o, 3)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
