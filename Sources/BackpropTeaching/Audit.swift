@@ -221,7 +221,10 @@ func abbreviated(_ text: String, limit: Int = 60) -> String {
     text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
 }
 
-/// Text with LaTeX's special characters escaped.
+/// Text with LaTeX's special characters escaped and every non-ASCII character written as
+/// a LaTeX command (``latexCharacters``), so the output compiles with plain `pdflatex`
+/// and needs no Unicode font; a character missing from the table becomes `?` (a test
+/// renders every walkthrough and checks that none is missing).
 func latexEscaped(_ text: String) -> String {
     var out = ""
     for c in text {
@@ -230,8 +233,51 @@ func latexEscaped(_ text: String) -> String {
         case "\\": out += "\\textbackslash{}"
         case "^": out += "\\^{}"
         case "~": out += "\\~{}"
-        default: out.append(c)
+        default:
+            if c.isASCII { out.append(c) } else { out += latexCharacters[c] ?? "?" }
         }
     }
     return out
+}
+
+/// The non-ASCII characters the explanations use, as LaTeX that compiles in text mode
+/// with the preamble of ``latexDocument(_:)`` (amsmath, amssymb, alltt).
+let latexCharacters: [Character: String] = [
+    "∂": "\\ensuremath{\\partial}", "·": "\\ensuremath{\\cdot}", "−": "\\ensuremath{-}", "…": "\\ldots{}",
+    "δ": "\\ensuremath{\\delta}", "η": "\\ensuremath{\\eta}", "σ": "\\ensuremath{\\sigma}", "Σ": "\\ensuremath{\\Sigma}",
+    "ε": "\\ensuremath{\\varepsilon}", "α": "\\ensuremath{\\alpha}", "β": "\\ensuremath{\\beta}", "θ": "\\ensuremath{\\theta}",
+    "λ": "\\ensuremath{\\lambda}", "μ": "\\ensuremath{\\mu}", "π": "\\ensuremath{\\pi}", "Δ": "\\ensuremath{\\Delta}",
+    "∇": "\\ensuremath{\\nabla}", "½": "\\ensuremath{\\tfrac{1}{2}}", "²": "\\ensuremath{^{2}}", "³": "\\ensuremath{^{3}}",
+    "¹": "\\ensuremath{^{1}}", "⁰": "\\ensuremath{^{0}}", "⁻": "\\ensuremath{^{-}}", "ᵀ": "\\ensuremath{^{\\mathsf{T}}}",
+    "′": "\\ensuremath{'}", "″": "\\ensuremath{''}", "—": "---", "–": "--", "─": "-", "═": "=", "│": "|",
+    "×": "\\ensuremath{\\times}", "÷": "\\ensuremath{\\div}", "±": "\\ensuremath{\\pm}", "≈": "\\ensuremath{\\approx}",
+    "≠": "\\ensuremath{\\neq}", "≤": "\\ensuremath{\\le}", "≥": "\\ensuremath{\\ge}", "→": "\\ensuremath{\\to}",
+    "←": "\\ensuremath{\\leftarrow}", "⇒": "\\ensuremath{\\Rightarrow}", "↦": "\\ensuremath{\\mapsto}",
+    "∞": "\\ensuremath{\\infty}", "√": "\\ensuremath{\\surd}", "∑": "\\ensuremath{\\sum}", "∏": "\\ensuremath{\\prod}",
+    "⊙": "\\ensuremath{\\odot}", "∘": "\\ensuremath{\\circ}", "∈": "\\ensuremath{\\in}", "✓": "\\ensuremath{\\checkmark}",
+    "✗": "\\ensuremath{\\times}", "“": "``", "”": "''", "‘": "`", "’": "'", "°": "\\ensuremath{^{\\circ}}",
+    "₀": "\\ensuremath{_{0}}", "₁": "\\ensuremath{_{1}}", "₂": "\\ensuremath{_{2}}", "₃": "\\ensuremath{_{3}}",
+    "ᵢ": "\\ensuremath{_{i}}", "ⱼ": "\\ensuremath{_{j}}", "ₖ": "\\ensuremath{_{k}}", "ŷ": "\\ensuremath{\\hat{y}}",
+    "ô": "\\^{o}", "é": "\\'{e}", "ü": "\\\"{u}",
+    "γ": "\\ensuremath{\\gamma}", "γ̃": "\\ensuremath{\\tilde{\\gamma}}", "d̂": "\\ensuremath{\\hat{d}}",
+    "ỹ": "\\ensuremath{\\tilde{y}}", "ᵗ": "\\ensuremath{^{t}}", "⁺": "\\ensuremath{^{+}}", "⁽": "\\ensuremath{^{(}}",
+    "⁾": "\\ensuremath{^{)}}", "‖": "\\ensuremath{\\|}", "ℒ": "\\ensuremath{\\mathcal{L}}", "∧": "\\ensuremath{\\wedge}",
+    "¬": "\\ensuremath{\\neg}", "∨": "\\ensuremath{\\vee}", "⊕": "\\ensuremath{\\oplus}",
+]
+
+/// A complete LaTeX document around `body`: compiles with `pdflatex` (or `lualatex`,
+/// `xelatex`), needing only amsmath, amssymb and alltt (all in every LaTeX distribution).
+func latexDocument(_ body: String) -> String {
+    """
+    % Written by backprop. Compile with: pdflatex FILE.tex   (needs amsmath, amssymb, alltt; the
+    % text is ASCII, every symbol a LaTeX command, so no Unicode font is needed)
+    \\documentclass[11pt]{article}
+    \\usepackage{amsmath,amssymb,alltt}
+    \\usepackage[margin=2cm]{geometry}
+    \\setlength{\\parindent}{0pt}
+    \\begin{document}
+    \(body)
+    \\end{document}
+
+    """
 }

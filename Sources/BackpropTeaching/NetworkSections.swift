@@ -144,6 +144,6 @@ func codeBlock(_ s: String, _ format: ExplanationFormat) -> String {
     switch format {
     case .text: return s
     case .markdown: return "```\n" + s + "\n```"
-    case .latex: return "\\begin{verbatim}\n" + s + "\n\\end{verbatim}"
+    case .latex: return "\\begin{alltt}\n" + latexEscaped(s) + "\n\\end{alltt}"   // alltt: aligned, and symbols as commands
     }
 }

@@ -73,7 +73,8 @@ public struct Walkthrough {
             out.append("\\subsection*{Audit}")
         }
         out.append(renderAudit(audit, format: format))
-        return out.joined(separator: "\n")
+        let text = out.joined(separator: "\n")
+        return format == .latex ? latexDocument(text) : text
     }
 }
 
@@ -102,7 +103,7 @@ func markdownBody(_ body: String) -> String {
 }
 
 /// A section body as LaTeX: prose lines escaped and ended as paragraphs; display
-/// math, `align*` and `verbatim` blocks and `\texttt` equation lines kept as they are.
+/// math, `align*` and `alltt` blocks and `\texttt` equation lines kept as they are.
 func latexBody(_ body: String) -> String {
     var out: [String] = []
     var environment: String?
@@ -119,6 +120,8 @@ func latexBody(_ body: String) -> String {
             out.append(line)
         } else if line.isEmpty {
             out.append("")
+        } else if line.hasSuffix(" \\\\") {
+            out.append(latexEscaped(String(line.dropLast(3))) + " \\\\")   // a line break, kept
         } else {
             out.append(latexEscaped(line) + "\n")
         }

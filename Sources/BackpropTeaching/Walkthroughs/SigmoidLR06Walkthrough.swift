@@ -59,15 +59,20 @@ extension Walkthrough {
             return l.hasPrefix("output_") || l.hasPrefix("sum_")
         }
         var backward: [String] = []
+        // LaTeX: one align* block of math lines; text and Markdown: indented lines.
+        func chain(_ e: ChainRuleExplanation) -> String {
+            format == .latex ? chainRuleBlock([e], format, names: names)
+                : e.rendered(format, names: names).split(separator: "\n").map { eq(String($0)) }.joined(separator: "\n")
+        }
         backward.append("Output layer: each factor is a local derivative the forward pass stored on the graph.")
         for weight in w[4...7] {
             let e = ChainRuleExplanation(of: net.total, withRespectTo: weight, shows: showsOutputs)
-            backward.append(e.rendered(format, names: names).split(separator: "\n").map { eq(String($0)) }.joined(separator: "\n"))
+            backward.append(chain(e))
         }
         backward.append("Hidden layer: w1 reaches E_total through both outputs; the document splits the two paths.")
         for error in net.errors {
             let e = ChainRuleExplanation(of: error, withRespectTo: w[0], shows: showsOutputs)
-            backward.append(e.rendered(format, names: names).split(separator: "\n").map { eq(String($0)) }.joined(separator: "\n"))
+            backward.append(chain(e))
         }
         backward.append(eq("∂E_total/∂w1 = ∂E_1/∂w1 + ∂E_2/∂w1 = \(f(w[0].grad))"))
         backward.append("All gradients (one backward pass computes them together, reusing shared factors):")
