@@ -13,15 +13,15 @@ enum ExplainCommand {
 
     static func run(_ arguments: [String], console: Console) throws {
         var rest = arguments
-        guard let i = rest.firstIndex(of: "--html") else { throw CommandFailure(message: "explain needs --html FILE\n\n\(usage)") }
-        guard i + 1 < rest.count else { throw CommandFailure(message: "--html needs a file name\n\n\(usage)") }
+        guard let i = rest.firstIndex(of: "--html") else { throw CommandFailure(message: "explain needs --html FILE") }
+        guard i + 1 < rest.count else { throw CommandFailure(message: "--html needs a file name") }
         let path = rest[i + 1]
         rest.removeSubrange(i...(i + 1))
         if let unknown = rest.first(where: { $0.hasPrefix("-") }) {
-            throw CommandFailure(message: "unknown option '\(unknown)'\n\n\(usage)")
+            throw CommandFailure(message: "unknown option '\(unknown)'")
         }
         guard rest.count == 1, let id = rest.first else {
-            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "\n\n\(usage)")
+            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "")
         }
         guard let walkthrough = Walkthrough.named(id) else {
             throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")

@@ -3,9 +3,15 @@ import Foundation
 
 /// `backprop inspect FILE`: the tensors of a safetensors file, or precisely why it is invalid.
 enum InspectCommand {
+    static let usage = """
+        usage: backprop inspect FILE.safetensors
+          lists the tensors of FILE (name, dtype, shape, size) and its metadata, or says
+          exactly why the file is not valid safetensors
+        """
+
     static func run(_ arguments: [String], console: Console) throws {
         guard arguments.count == 1, let path = arguments.first else {
-            throw CommandFailure(message: "usage: backprop inspect FILE")
+            throw CommandFailure(message: arguments.isEmpty ? "inspect needs a FILE" : "inspect takes one FILE")
         }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path) } catch let e as SafeTensorsError {

@@ -8,18 +8,27 @@ import Foundation
 enum TrainCommand {
     static let usage = """
         usage: backprop train xor|moons|spirals|digits [options]
-               backprop train csv PATH --label COLUMN [--regression] [options]
+               backprop train csv PATH --label COLUMN [--regression|--classification] [options]
+        csv: every column but COLUMN is a numeric feature; features are standardised
+        ((x − mean) / standard deviation, fitted on the training rows) and 20 % of the
+        rows are held out as a test set. COLUMN holds class names, or with --regression
+        a number (scaled the same way). A numeric COLUMN with more than 20 distinct
+        values is refused until you say --regression or --classification.
         options:
           --hidden 16,16     hidden layer widths (default depends on the data set)
           --epochs N         training epochs
           --lr α             learning rate (Adam)
           --batch B          mini-batch size (1 = per-sample SGD; default: 32, or all for XOR)
           --activation relu|tanh|sigmoid|leaky-relu
-          --seed S           seed for initialisation, shuffling and the split
-          --save FILE        write the trained parameters to FILE (safetensors, atomic;
-                             checked before training; a diverged model is never saved)
+          --seed S           seed for initialisation, shuffling and the split (default 1)
+          --save FILE        write the trained model to FILE (safetensors, atomic; checked
+                             before training; a diverged model is never saved): parameters,
+                             layer sizes, activation, features, standardisation, classes
+                             or target scaling; use it with backprop predict|evaluate
           --force            with --save: replace a symbolic link or a read-only file
-          --load FILE        start from the parameters in FILE (safetensors)
+          --load FILE        continue training the model in FILE: its architecture,
+                             activation and standardisation (--hidden or --activation
+                             that disagree with the file are refused)
           --engine compiled|eager
                              compiled (default): each batch shape is traced once and
                              replayed as kernel calls; eager: a graph recorded per batch
@@ -29,7 +38,7 @@ enum TrainCommand {
 
 
     static func run(_ arguments: [String], console: Console) throws {
-        guard let set = arguments.first else { throw CommandFailure(message: "train needs a data set\n\n\(usage)") }
+        guard let set = arguments.first else { throw CommandFailure(message: "train needs a data set") }
         var options = try Options(Array(arguments.dropFirst()))
         // The destination is checked before anything is loaded or trained.
         if let save = options.save {
@@ -55,8 +64,8 @@ enum TrainCommand {
             do { data = try Datasets.digits() } catch let e as DataError { throw CommandFailure(message: e.message) }
             defaults = ([64], 30, 0.003, 32, .relu, 0.2)
         case "csv":
-            guard let path = options.positional.first else { throw CommandFailure(message: "train csv needs a PATH\n\n\(usage)") }
-            guard let label = options.label else { throw CommandFailure(message: "train csv needs --label COLUMN\n\n\(usage)") }
+            guard let path = options.positional.first else { throw CommandFailure(message: "train csv needs a PATH") }
+            guard let label = options.label else { throw CommandFailure(message: "train csv needs --label COLUMN") }
             do {
                 data = try CSVLoader.load(path, labelColumn: label, regression: options.regression)
             } catch let e as DataError {
@@ -65,7 +74,7 @@ enum TrainCommand {
             try checkTargetKind(data, label: label, options: options)
             defaults = ([16], 100, 0.01, 32, .relu, 0.2)
         default:
-            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv\n\n\(usage)")
+            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv")
         }
         let dataName = set == "csv" ? options.positional.first ?? set : set
         options.positional.removeAll()
@@ -191,7 +200,7 @@ enum TrainCommand {
         init(_ args: [String]) throws {
             var i = 0, engineGiven = false
             func value(_ flag: String) throws -> String {
-                guard i + 1 < args.count else { throw CommandFailure(message: "\(flag) needs a value\n\n\(TrainCommand.usage)") }
+                guard i + 1 < args.count else { throw CommandFailure(message: "\(flag) needs a value") }
                 i += 1
                 return args[i]
             }
@@ -240,7 +249,7 @@ enum TrainCommand {
                     guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
                     seed = s
                 default:
-                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
+                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)") }
                     positional.append(a)
                 }
                 i += 1
