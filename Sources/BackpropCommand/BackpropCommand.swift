@@ -160,14 +160,14 @@ public enum BackpropCommand {
             guard !wantsJSON && !wantsDOT else {
                 throw CommandFailure(message: "--json and --dot need a walkthrough: backprop walkthrough ID --json")
             }
-            console.print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
+            console.print(fitted(Walkthrough.sigmoid222LR06(format: format).rendered(format), format))
         case "walkthrough":
             guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(arguments[2])'") }
             guard arguments.count == 2 else {
                 let width = Walkthrough.catalog.map(\.id.count).max() ?? 0
                 console.print("Walkthroughs (backprop walkthrough ID):")
                 for entry in Walkthrough.catalog {
-                    console.print("  " + entry.id + String(repeating: " ", count: width - entry.id.count) + "  " + entry.summary)
+                    console.print(wrapped("  " + entry.id + String(repeating: " ", count: width - entry.id.count) + "  " + entry.summary))
                 }
                 return
             }
@@ -185,11 +185,17 @@ public enum BackpropCommand {
                 console.print(source)
                 if let path = svgPath { renderSVG(source, to: path, console: console) }
             } else {
-                console.print(walkthrough.rendered(format))
+                console.print(fitted(walkthrough.rendered(format), format))
             }
         default:
             throw CommandFailure(message: "unknown command '\(arguments[0])'")
         }
+    }
+
+    /// Text output wrapped to ``terminalWidth`` columns; markdown and LaTeX, which are
+    /// written for documents (and whose lines a reflow would break), as they are.
+    static func fitted(_ text: String, _ format: ExplanationFormat) -> String {
+        format == .text ? wrapped(text) : text
     }
 
     /// Removes `--name VALUE` from `arguments` and returns VALUE.

@@ -6,9 +6,10 @@ import Foundation
 enum ExplainCommand {
     static let usage = """
         usage: backprop explain ID --html FILE
-          ID          a walkthrough with one loss graph, e.g. sigmoid-222-lr06 or sigmoid-222 (list: backprop walkthrough)
-          --html FILE write the step-through page to FILE (one self-contained HTML file; open it in a browser,
-                      step with Next/Previous or ←/→; FILE#step=N opens step N)
+          ID          a walkthrough with one loss graph, e.g. sigmoid-222-lr06 or sigmoid-222
+                      (list: backprop walkthrough)
+          --html FILE write the step-through page to FILE (one self-contained HTML file; open it
+                      in a browser, step with Next/Previous or ←/→; FILE#step=N opens step N)
         """
 
     static func run(_ arguments: [String], console: Console) throws {

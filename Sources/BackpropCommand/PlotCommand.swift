@@ -6,7 +6,8 @@ import Foundation
 enum PlotCommand {
     static let usage = """
         usage: backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg] [--linear]
-          loss            loss per epoch of the XOR and two-moons training runs (log scale; --linear for linear)
+          loss            loss per epoch of the XOR and two-moons training runs
+                          (log scale; --linear for linear)
           landscape       the regression-2d cost bowl E(w1, w2): contours and gradient-descent paths,
                           a good α and one too big
           boundary-xor    decision regions of an MLP trained on XOR, with the four points
