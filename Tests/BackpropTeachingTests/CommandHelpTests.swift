@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import BackpropTeaching
+import BackpropTestSupport
+
+/// The lines of `text` wider than 100 characters.
+private func wide(_ text: String) -> [Substring] {
+    text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.count > 100 }
+}
+
+/// `--help` on every subcommand, `--version`, and text output that fits 100 columns.
+@Suite("The backprop command: help, version, width")
+struct CommandHelpTests {
+    static let subcommands = ["walkthrough", "train", "predict", "evaluate", "inspect", "plot", "explain", "help"]
+
+    @Test("SUBCOMMAND --help and -h print that usage on standard output and exit 0", arguments: subcommands)
+    func help(_ subcommand: String) {
+        for flag in ["--help", "-h"] {
+            let r = runBackprop([subcommand, flag])
+            #expect(r.status == 0 && r.err.isEmpty, "\(subcommand) \(flag): \(r.err)")
+            let expected = subcommand == "help" ? "usage: backprop [--format" : "usage: backprop \(subcommand)"
+            #expect(r.out.hasPrefix(expected), "\(subcommand) \(flag): \(r.out.prefix(120))")
+            #expect(wide(r.out).isEmpty, "\(subcommand) \(flag): \(wide(r.out))")
+        }
+        // After other arguments too, and as `backprop help SUBCOMMAND`: nothing is run.
+        if subcommand != "help" {
+            let late = runBackprop([subcommand, "x", "--help"])
+            #expect(late.status == 0 && !late.out.contains("final loss"))
+        }
+        #expect(runBackprop(["help", subcommand]).out == runBackprop([subcommand, "--help"]).out)
+    }
+
+    @Test("the top-level usage names every subcommand; --version prints one line")
+    func topLevel() {
+        let r = runBackprop(["--help"])
+        #expect(r.status == 0)
+        for subcommand in Self.subcommands { #expect(r.out.contains("backprop \(subcommand)"), "\(subcommand)") }
+        let v = runBackprop(["--version"])
+        #expect(v.status == 0 && v.out.hasPrefix("backprop ") && v.out.split(separator: "\n").count == 1, "\(v.out)")
+    }
+
+    @Test("every line of the default text output of every walkthrough is at most 100 columns")
+    func walkthroughWidth() {
+        var runs = [[String](), ["walkthrough"]]
+        runs += Walkthrough.catalog.map { ["walkthrough", $0.id] }
+        for arguments in runs {
+            let r = runBackprop(arguments)
+            #expect(r.status == 0, "\(arguments): \(r.err)")
+            #expect(wide(r.out).isEmpty, "\(arguments): \(wide(r.out).first ?? "")")
+        }
+    }
+
+    @Test("train, inspect, plot and explain print lines of at most 100 columns")
+    func otherWidth() {
+        let model = temporaryPath("width.safetensors")
+        let runs = [["train", "xor", "--epochs", "20", "--save", model], ["train", "spirals", "--epochs", "2"],
+                    ["inspect", model], ["plot", "loss", "--output", temporaryPath("width.svg")],
+                    ["explain", "sigmoid-222", "--html", temporaryPath("width.html")]]
+        for arguments in runs {
+            let r = runBackprop(arguments)
+            #expect(r.status == 0, "\(arguments): \(r.err)")
+            #expect(wide(r.out).isEmpty, "\(arguments): \(wide(r.out).first ?? "")")
+        }
+    }
+}
