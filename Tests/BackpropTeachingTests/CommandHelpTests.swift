@@ -50,6 +50,19 @@ struct CommandHelpTests {
         }
     }
 
+    @Test("walkthroughs cite their lecture by title, never a path a reader of the repository lacks")
+    func citations() {
+        for entry in Walkthrough.catalog {
+            let walkthrough = entry.make(.text)
+            #expect(walkthrough.source.hasPrefix("\""), "\(entry.id): \(walkthrough.source)")
+            for arguments in [["walkthrough", entry.id], ["walkthrough", entry.id, "--json"], ["walkthrough", entry.id, "--format", "markdown"]] {
+                let out = runBackprop(arguments).out
+                #expect(!out.contains("seeds/") && !out.contains(".txt"), "\(arguments)")
+            }
+        }
+        #expect(!runBackprop(["--help"]).out.contains("seeds/"))
+    }
+
     @Test("train, inspect, plot and explain print lines of at most 100 columns")
     func otherWidth() {
         let model = temporaryPath("width.safetensors")
