@@ -28,6 +28,7 @@ enum InspectCommand {
         console.print("\(terminalSafe(path)): \(file.entries.count) tensors, \(file.data.count) data bytes")
         console.print(line(header))
         for r in rows { console.print(line(r)) }
-        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print("metadata \(terminalSafe(k)) = \(terminalSafe(v))") }
+        // Long values (a model's feature means, say) are wrapped to the terminal's width.
+        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print(wrapped("metadata \(terminalSafe(k)) = \(terminalSafe(v))")) }
     }
 }

@@ -4,7 +4,8 @@ import Foundation
 let terminalWidth = 100
 
 /// `text` with every line longer than `width` characters broken into lines of at most
-/// `width`: at the last space that fits (else, in a word longer than the line, at `width`),
+/// `width`: at the last space that fits (else after the last comma, else, in a word longer
+/// than the line, at `width`),
 /// continued with the line's own indentation plus four spaces. Shorter lines are kept as
 /// they are.
 ///
@@ -26,6 +27,8 @@ func wrapped(_ text: String, width: Int = terminalWidth) -> String {
             let leading = rest.prefix { $0 == " " }.count
             var cut = window.lastIndex(of: " ").flatMap { rest.distance(from: rest.startIndex, to: $0) > leading ? $0 : nil }
             if let c = cut, rest.distance(from: rest.startIndex, to: c) > room { cut = nil }
+            // In a run without spaces (a list of numbers), after the last comma that fits.
+            if cut == nil, let comma = window.dropLast().lastIndex(of: ",") { cut = rest.index(after: comma) }
             let end = cut ?? rest.index(rest.startIndex, offsetBy: room)
             var head = rest[..<end]
             while head.last == " " { head = head.dropLast() }

@@ -172,7 +172,8 @@ enum TrainCommand {
             if let test { console.print(String(format: "test MSE %.6f", s2 * meanSquaredError(of: model, on: test))) }
         }
         if let save = options.save {
-            let description = self.description(sizes: sizes, activation: activation, data: data, label: options.label,
+            let description = self.description(sizes: sizes, activation: activation, data: data,
+                                               label: options.label ?? (set == "digits" ? "digit" : nil),
                                                standardizer: scaler, targetScaling: targetScaling)
             let metadata = description.metadata.merging(["data": set, "epochs": "\(history.losses.count)"]) { a, _ in a }
             do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import BackpropTeaching
+import BackpropNN
 import BackpropTestSupport
 
 /// The lines of `text` wider than 100 characters.
@@ -66,8 +67,15 @@ struct CommandHelpTests {
     @Test("train, inspect, plot and explain print lines of at most 100 columns")
     func otherWidth() {
         let model = temporaryPath("width.safetensors")
+        // A model of 64 features: its metadata (means, deviations, names) is long.
+        let wide64 = temporaryPath("width64.safetensors")
+        let description = ModelDescription(
+            sizes: [64, 3], activation: .relu, featureNames: (0..<64).map { "pixel\($0)" },
+            task: .classification(classNames: ["a", "b", "c"]),
+            standardizer: Standardizer(means: (0..<64).map { 1 / Double($0 + 3) }, deviations: Array(repeating: 0.1, count: 64)))
+        #expect(throws: Never.self) { try MLP<Float>([64, 3], activation: .relu).save(to: wide64, metadata: description.metadata) }
         let runs = [["train", "xor", "--epochs", "20", "--save", model], ["train", "spirals", "--epochs", "2"],
-                    ["inspect", model], ["plot", "loss", "--output", temporaryPath("width.svg")],
+                    ["inspect", model], ["inspect", wide64], ["plot", "loss", "--output", temporaryPath("width.svg")],
                     ["explain", "sigmoid-222", "--html", temporaryPath("width.html")]]
         for arguments in runs {
             let r = runBackprop(arguments)
