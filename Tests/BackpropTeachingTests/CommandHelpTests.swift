@@ -51,6 +51,21 @@ struct CommandHelpTests {
         }
     }
 
+    @Test("an audit table too wide for 100 columns keeps every row and verdict as a record", arguments: ["sigmoid-222-lr06", "regression-2d"])
+    func auditRecords(_ id: String) throws {
+        let walkthrough = try #require(Walkthrough.named(id))
+        let lines = runBackprop(["walkthrough", id]).out.split(separator: "\n").map(String.init)
+        /// The indented lines after line i (a record's cells, wrapped), joined by spaces.
+        func cells(after i: Int) -> String {
+            lines[(i + 1)...].prefix { $0.hasPrefix("    ") }.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        }
+        for entry in walkthrough.audit {
+            // The record: the quantity on its own line, then its cells, the verdict among them.
+            let found = lines.indices.contains { lines[$0] == entry.quantity && cells(after: $0).contains("verdict: \(entry.verdict.rawValue)") }
+            #expect(found, "\(id): \(entry.quantity) \(entry.verdict)")
+        }
+    }
+
     @Test("walkthroughs cite their lecture by title, never a path a reader of the repository lacks")
     func citations() {
         for entry in Walkthrough.catalog {
