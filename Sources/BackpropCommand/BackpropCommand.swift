@@ -11,23 +11,34 @@ import Foundation
 /// forward pass, error, every chain-rule factor, a numerical gradient check, one update,
 /// and an audit of the document's numbers.
 public enum BackpropCommand {
-    /// The top-level usage, printed by `backprop help` and after every usage error.
+    /// The command's version, printed by `backprop --version`.
+    public static let version = "0.1.0"
+
+    /// The top-level usage, printed by `backprop --help` (or `-h`, or `backprop help`).
     public static let usage = """
-        usage: backprop [--format text|markdown|latex]
-               backprop walkthrough                      list the walkthroughs
-               backprop walkthrough ID [--format text|markdown|latex] [--json] [--dot [--svg FILE]]
-               backprop train xor|moons|spirals|digits|csv … (backprop train for options)
+        usage: backprop [--format text|markdown|latex]   the lecture-8 walkthrough (below)
+               backprop walkthrough [ID] [options]        list the walkthroughs, or run one
+               backprop train xor|moons|spirals|digits|csv [options]
+               backprop predict MODEL.safetensors DATA.csv [--probabilities]
+               backprop evaluate MODEL.safetensors DATA.csv [--label COLUMN]
                backprop inspect FILE.safetensors
                backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg]
-               backprop explain ID --html FILE          a step-through page of a walkthrough's graph
-               backprop help
+               backprop explain ID --html FILE
+               backprop help [SUBCOMMAND]   or   backprop SUBCOMMAND --help
+               backprop --version
 
-        With no arguments: the 2-2-2 sigmoid network of lecture 8 (shared/seeds/003_…),
-        step by step: forward pass, error, every chain-rule product, a numerical
-        gradient check, one gradient-descent update, and an audit of every number
-        the document prints (MATCH / ROUNDING / WRONG).
+        With no arguments: the 2-2-2 sigmoid network of COMP417 Lecture 8 ("Learning the
+        Network: Backpropagation Part 3", the worked example), step by step: forward pass,
+        error, every chain-rule product, a numerical gradient check, one gradient-descent
+        update, and an audit of every number the lecture prints (MATCH / ROUNDING / WRONG).
+          --format F       text (default), markdown or latex
+        """
 
-        walkthrough ID     one worked example of the lecture notes, recomputed by the engine
+    /// The usage of `backprop walkthrough`.
+    static let walkthroughUsage = """
+        usage: backprop walkthrough                 list the walkthroughs
+               backprop walkthrough ID [--format text|markdown|latex] [--json] [--dot [--svg FILE]]
+          ID               one worked example of the lecture notes, recomputed by the engine
           --format F       text (default), markdown or latex
           --json           one JSON object: id, source, parameters, forward, loss,
                            gradients, updated, audit
@@ -35,10 +46,27 @@ public enum BackpropCommand {
           --svg FILE       with --dot: also render FILE with Graphviz `dot`, if installed
         """
 
+    /// The usage of `subcommand` (`backprop SUBCOMMAND --help`), or nil for an unknown one.
+    static func usage(of subcommand: String?) -> String? {
+        switch subcommand {
+        case nil, "help": return usage
+        case "walkthrough": return walkthroughUsage
+        case "train": return TrainCommand.usage
+        case "predict": return PredictCommand.usage
+        case "evaluate": return EvaluateCommand.usage
+        case "inspect": return InspectCommand.usage
+        case "plot": return PlotCommand.usage
+        case "explain": return ExplainCommand.usage
+        default: return nil
+        }
+    }
+
     /// Runs the command with `arguments` (without the program name) and returns its exit
-    /// status: 0 on success, 2 on a usage or input error, after `backprop: MESSAGE` and the
-    /// usage on standard error (nothing is half-run), 1 when a run fails (a training that
-    /// diverged: nothing is saved), after `backprop: MESSAGE`.
+    /// status: 0 on success, 2 on a usage or input error, after one line `backprop: MESSAGE`
+    /// and ``see `backprop SUBCOMMAND --help` `` on standard error (nothing is half-run), 1
+    /// when a run fails (a training that diverged: nothing is saved), after
+    /// `backprop: MESSAGE`. `--help` or `-h` prints the usage of the subcommand it follows
+    /// on standard output and exits 0.
     ///
     /// - Parameters:
     ///   - standardOutput: receives the output, one complete piece per call (default: the
@@ -54,7 +82,8 @@ public enum BackpropCommand {
             try run(arguments, console: console)
             return 0
         } catch let failure as CommandFailure {
-            console.error("backprop: \(linesSafe(failure.message))\n\n\(usage)\n")
+            let help = failure.subcommand.map { "backprop \($0) --help" } ?? "backprop --help"
+            console.error("backprop: \(linesSafe(failure.message))\nsee `\(help)`\n")
             return 2
         } catch let failure as RunFailure {
             console.error("backprop: \(failure.message)\n")
@@ -73,17 +102,44 @@ public enum BackpropCommand {
 
     /// Dispatches to the subcommands; throws ``CommandFailure`` on a usage error.
     static func run(_ arguments: [String], console: Console) throws {
-        var arguments = arguments
+        if arguments == ["--version"] {
+            console.print("backprop \(version)")
+            return
+        }
+        // `backprop SUBCOMMAND … --help` and `backprop help SUBCOMMAND`: that usage, nothing run.
+        let first = arguments.first
+        if arguments.contains("--help") || arguments.contains("-h") || first == "help" {
+            let subcommand = first == "help" || first?.hasPrefix("-") == true ? arguments.dropFirst().first { !$0.hasPrefix("-") } : first
+            guard let text = usage(of: subcommand) else {
+                throw CommandFailure(message: "unknown command '\(subcommand ?? "")'")
+            }
+            console.print(text)
+            return
+        }
         // Subcommands that parse their own options (--lr, --save, --output, …) get the rest
         // of the arguments before the walkthrough options below are looked for.
         let rest = Array(arguments.dropFirst())
-        switch arguments.first {
-        case "train": return try TrainCommand.run(rest, console: console)
-        case "inspect": return try InspectCommand.run(rest, console: console)
-        case "plot": return try PlotCommand.run(rest, console: console)
-        case "explain": return try ExplainCommand.run(rest, console: console)
-        default: break
+        do {
+            switch first {
+            case "train": return try TrainCommand.run(rest, console: console)
+            case "predict": return try PredictCommand.run(rest, console: console)
+            case "evaluate": return try EvaluateCommand.run(rest, console: console)
+            case "inspect": return try InspectCommand.run(rest, console: console)
+            case "plot": return try PlotCommand.run(rest, console: console)
+            case "explain": return try ExplainCommand.run(rest, console: console)
+            case "walkthrough": return try runWalkthroughs(arguments, console: console)
+            default: break
+            }
+        } catch var failure as CommandFailure {
+            failure.subcommand = failure.subcommand ?? first
+            throw failure
         }
+        try runWalkthroughs(arguments, console: console)
+    }
+
+    /// `backprop [--format F]` and `backprop walkthrough …`.
+    static func runWalkthroughs(_ arguments: [String], console: Console) throws {
+        var arguments = arguments
         var format = ExplanationFormat.text
         if let f = try option("--format", in: &arguments) {
             guard let parsed = ExplanationFormat(rawValue: f) else {
@@ -95,7 +151,7 @@ public enum BackpropCommand {
         var wantsDOT = flag("--dot", in: &arguments)
         let svgPath = try option("--svg", in: &arguments)
         if svgPath != nil { wantsDOT = true }   // --svg implies --dot
-        if let unknown = arguments.first(where: { $0.hasPrefix("-") && !["-h", "--help"].contains($0) }) {
+        if let unknown = arguments.first(where: { $0.hasPrefix("-") }) {
             throw CommandFailure(message: "unknown option '\(unknown)'")
         }
 
@@ -104,16 +160,14 @@ public enum BackpropCommand {
             guard !wantsJSON && !wantsDOT else {
                 throw CommandFailure(message: "--json and --dot need a walkthrough: backprop walkthrough ID --json")
             }
-            console.print(Walkthrough.sigmoid222LR06(format: format).rendered(format))
-        case "help", "--help", "-h":
-            console.print(usage)
+            console.print(fitted(Walkthrough.sigmoid222LR06(format: format).rendered(format), format))
         case "walkthrough":
             guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(arguments[2])'") }
             guard arguments.count == 2 else {
                 let width = Walkthrough.catalog.map(\.id.count).max() ?? 0
                 console.print("Walkthroughs (backprop walkthrough ID):")
                 for entry in Walkthrough.catalog {
-                    console.print("  " + entry.id + String(repeating: " ", count: width - entry.id.count) + "  " + entry.summary)
+                    console.print(wrapped("  " + entry.id + String(repeating: " ", count: width - entry.id.count) + "  " + entry.summary))
                 }
                 return
             }
@@ -131,11 +185,17 @@ public enum BackpropCommand {
                 console.print(source)
                 if let path = svgPath { renderSVG(source, to: path, console: console) }
             } else {
-                console.print(walkthrough.rendered(format))
+                console.print(fitted(walkthrough.rendered(format), format))
             }
         default:
             throw CommandFailure(message: "unknown command '\(arguments[0])'")
         }
+    }
+
+    /// Text output wrapped to ``terminalWidth`` columns; markdown and LaTeX, which are
+    /// written for documents (and whose lines a reflow would break), as they are.
+    static func fitted(_ text: String, _ format: ExplanationFormat) -> String {
+        format == .text ? wrapped(text) : text
     }
 
     /// Removes `--name VALUE` from `arguments` and returns VALUE.

@@ -15,10 +15,14 @@ struct Console {
     func error(_ text: String) { standardError(text) }
 }
 
-/// A usage error: the command prints `backprop: MESSAGE`, then the usage, on standard
-/// error, and exits with status 2.
+/// A usage error: the command prints `backprop: MESSAGE` and ``see `backprop SUBCOMMAND --help` ``
+/// on standard error, and exits with status 2.
 struct CommandFailure: Error {
+    /// One line: what is wrong.
     let message: String
+    /// The subcommand whose `--help` the error points to (nil: the top-level usage); set
+    /// by the dispatcher.
+    var subcommand: String? = nil
 }
 
 /// A failure of a run that was used correctly (a diverged training): exit status 1 and

@@ -6,22 +6,23 @@ import Foundation
 enum ExplainCommand {
     static let usage = """
         usage: backprop explain ID --html FILE
-          ID          a walkthrough with one loss graph, e.g. sigmoid-222-lr06 or sigmoid-222 (list: backprop walkthrough)
-          --html FILE write the step-through page to FILE (one self-contained HTML file; open it in a browser,
-                      step with Next/Previous or ←/→; FILE#step=N opens step N)
+          ID          a walkthrough with one loss graph, e.g. sigmoid-222-lr06 or sigmoid-222
+                      (list: backprop walkthrough)
+          --html FILE write the step-through page to FILE (one self-contained HTML file; open it
+                      in a browser, step with Next/Previous or ←/→; FILE#step=N opens step N)
         """
 
     static func run(_ arguments: [String], console: Console) throws {
         var rest = arguments
-        guard let i = rest.firstIndex(of: "--html") else { throw CommandFailure(message: "explain needs --html FILE\n\n\(usage)") }
-        guard i + 1 < rest.count else { throw CommandFailure(message: "--html needs a file name\n\n\(usage)") }
+        guard let i = rest.firstIndex(of: "--html") else { throw CommandFailure(message: "explain needs --html FILE") }
+        guard i + 1 < rest.count else { throw CommandFailure(message: "--html needs a file name") }
         let path = rest[i + 1]
         rest.removeSubrange(i...(i + 1))
         if let unknown = rest.first(where: { $0.hasPrefix("-") }) {
-            throw CommandFailure(message: "unknown option '\(unknown)'\n\n\(usage)")
+            throw CommandFailure(message: "unknown option '\(unknown)'")
         }
         guard rest.count == 1, let id = rest.first else {
-            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "\n\n\(usage)")
+            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "")
         }
         guard let walkthrough = Walkthrough.named(id) else {
             throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")

@@ -3,9 +3,15 @@ import Foundation
 
 /// `backprop inspect FILE`: the tensors of a safetensors file, or precisely why it is invalid.
 enum InspectCommand {
+    static let usage = """
+        usage: backprop inspect FILE.safetensors
+          lists the tensors of FILE (name, dtype, shape, size) and its metadata, or says
+          exactly why the file is not valid safetensors
+        """
+
     static func run(_ arguments: [String], console: Console) throws {
         guard arguments.count == 1, let path = arguments.first else {
-            throw CommandFailure(message: "usage: backprop inspect FILE")
+            throw CommandFailure(message: arguments.isEmpty ? "inspect needs a FILE" : "inspect takes one FILE")
         }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path) } catch let e as SafeTensorsError {
@@ -22,6 +28,7 @@ enum InspectCommand {
         console.print("\(terminalSafe(path)): \(file.entries.count) tensors, \(file.data.count) data bytes")
         console.print(line(header))
         for r in rows { console.print(line(r)) }
-        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print("metadata \(terminalSafe(k)) = \(terminalSafe(v))") }
+        // Long values (a model's feature means, say) are wrapped to the terminal's width.
+        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { console.print(wrapped("metadata \(terminalSafe(k)) = \(terminalSafe(v))")) }
     }
 }

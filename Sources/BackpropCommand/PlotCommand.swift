@@ -6,7 +6,8 @@ import Foundation
 enum PlotCommand {
     static let usage = """
         usage: backprop plot loss|landscape|boundary-xor|boundary-moons [--output FILE.svg] [--linear]
-          loss            loss per epoch of the XOR and two-moons training runs (log scale; --linear for linear)
+          loss            loss per epoch of the XOR and two-moons training runs
+                          (log scale; --linear for linear)
           landscape       the regression-2d cost bowl E(w1, w2): contours and gradient-descent paths,
                           a good α and one too big
           boundary-xor    decision regions of an MLP trained on XOR, with the four points
@@ -21,18 +22,18 @@ enum PlotCommand {
         while let i = rest.firstIndex(where: { $0.hasPrefix("-") }) {
             switch rest[i] {
             case "--output", "-o":
-                guard i + 1 < rest.count else { throw CommandFailure(message: "--output needs a file name\n\n\(usage)") }
+                guard i + 1 < rest.count else { throw CommandFailure(message: "--output needs a file name") }
                 output = rest[i + 1]
                 rest.removeSubrange(i...(i + 1))
             case "--linear":
                 linear = true
                 rest.remove(at: i)
             default:
-                throw CommandFailure(message: "unknown option '\(rest[i])'\n\n\(usage)")
+                throw CommandFailure(message: "unknown option '\(rest[i])'")
             }
         }
         guard rest.count == 1, let kind = rest.first else {
-            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind\n\n\(usage)" : "unexpected argument '\(rest[1])'\n\n\(usage)")
+            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind" : "unexpected argument '\(rest[1])'")
         }
         let svg: SVGDocument
         switch kind {
@@ -40,7 +41,7 @@ enum PlotCommand {
         case "landscape": svg = LandscapePlot().svg
         case "boundary-xor": svg = PlotExamples.boundary(PlotExamples.xor()).svg
         case "boundary-moons": svg = PlotExamples.boundary(PlotExamples.moons()).svg
-        default: throw CommandFailure(message: "unknown plot '\(kind)'\n\n\(usage)")
+        default: throw CommandFailure(message: "unknown plot '\(kind)'")
         }
         let path = output ?? "\(kind).svg"
         do {

@@ -8,18 +8,27 @@ import Foundation
 enum TrainCommand {
     static let usage = """
         usage: backprop train xor|moons|spirals|digits [options]
-               backprop train csv PATH --label COLUMN [--regression] [options]
+               backprop train csv PATH --label COLUMN [--regression|--classification] [options]
+        csv: every column but COLUMN is a numeric feature; features are standardised
+        ((x − mean) / standard deviation, fitted on the training rows) and 20 % of the
+        rows are held out as a test set. COLUMN holds class names, or with --regression
+        a number (scaled the same way). A numeric COLUMN with more than 20 distinct
+        values is refused until you say --regression or --classification.
         options:
           --hidden 16,16     hidden layer widths (default depends on the data set)
           --epochs N         training epochs
           --lr α             learning rate (Adam)
           --batch B          mini-batch size (1 = per-sample SGD; default: 32, or all for XOR)
           --activation relu|tanh|sigmoid|leaky-relu
-          --seed S           seed for initialisation, shuffling and the split
-          --save FILE        write the trained parameters to FILE (safetensors, atomic;
-                             checked before training; a diverged model is never saved)
+          --seed S           seed for initialisation, shuffling and the split (default 1)
+          --save FILE        write the trained model to FILE (safetensors, atomic; checked
+                             before training; a diverged model is never saved): parameters,
+                             layer sizes, activation, features, standardisation, classes
+                             or target scaling; use it with backprop predict|evaluate
           --force            with --save: replace a symbolic link or a read-only file
-          --load FILE        start from the parameters in FILE (safetensors)
+          --load FILE        continue training the model in FILE: its architecture,
+                             activation and standardisation (--hidden or --activation
+                             that disagree with the file are refused)
           --engine compiled|eager
                              compiled (default): each batch shape is traced once and
                              replayed as kernel calls; eager: a graph recorded per batch
@@ -29,7 +38,7 @@ enum TrainCommand {
 
 
     static func run(_ arguments: [String], console: Console) throws {
-        guard let set = arguments.first else { throw CommandFailure(message: "train needs a data set\n\n\(usage)") }
+        guard let set = arguments.first else { throw CommandFailure(message: "train needs a data set") }
         var options = try Options(Array(arguments.dropFirst()))
         // The destination is checked before anything is loaded or trained.
         if let save = options.save {
@@ -55,34 +64,58 @@ enum TrainCommand {
             do { data = try Datasets.digits() } catch let e as DataError { throw CommandFailure(message: e.message) }
             defaults = ([64], 30, 0.003, 32, .relu, 0.2)
         case "csv":
-            guard let path = options.positional.first else { throw CommandFailure(message: "train csv needs a PATH\n\n\(usage)") }
-            guard let label = options.label else { throw CommandFailure(message: "train csv needs --label COLUMN\n\n\(usage)") }
+            guard let path = options.positional.first else { throw CommandFailure(message: "train csv needs a PATH") }
+            guard let label = options.label else { throw CommandFailure(message: "train csv needs --label COLUMN") }
             do {
                 data = try CSVLoader.load(path, labelColumn: label, regression: options.regression)
             } catch let e as DataError {
                 throw CommandFailure(message: e.message)
             }
+            try checkTargetKind(data, label: label, options: options)
             defaults = ([16], 100, 0.01, 32, .relu, 0.2)
         default:
-            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv\n\n\(usage)")
+            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv")
         }
+        let dataName = set == "csv" ? options.positional.first ?? set : set
         options.positional.removeAll()
-        let hidden = options.hidden ?? defaults.hidden
+        // With --load, the file's architecture is used; flags that disagree with it are refused.
+        let saved = try options.load.map { try savedArchitecture($0) }
+        if let saved { try checkSaved(saved, path: options.load!, against: data, set: dataName) }
+        let (hidden, activation) = try architecture(flags: options, saved: saved, path: options.load,
+                                                    defaults: (defaults.hidden, defaults.activation))
         let epochs = options.epochs ?? defaults.epochs
         let lr = options.learningRate ?? defaults.lr
         let batch = options.batch ?? defaults.batch
-        let activation = options.activation ?? defaults.activation
 
         var train = data, test: Dataset? = nil
         if defaults.test > 0 && data.count >= 10 {
-            let parts = data.split(testFraction: defaults.test, seed: options.seed)
-            let scaler = Standardizer(fittingOn: parts.train)
-            for (j, _, value) in scaler.dominatingValues(in: parts.train) {
-                FileHandle.standardError.write(Data(
-                    "backprop: warning: column '\(data.featureNames.indices.contains(j) ? terminalSafe(data.featureNames[j]) : "\(j + 1)")': the value \(value) dominates it; standardised, the other rows are squeezed together (check the data)\n".utf8))
+            (train, test) = data.split(testFraction: defaults.test, seed: options.seed)
+        }
+        // Features are standardised (except XOR's 0/1), with the loaded model's μ and σ if it
+        // has them, else fitted on the training rows; regression targets are scaled too.
+        var scaler: Standardizer? = nil
+        if let description = saved?.description {
+            scaler = description.standardizer
+        } else if defaults.test > 0 {
+            let fitted = Standardizer(fittingOn: train)
+            for (j, _, value) in fitted.dominatingValues(in: train) {
+                console.error("backprop: warning: column '\(data.featureNames.indices.contains(j) ? terminalSafe(data.featureNames[j]) : "\(j + 1)")': the value \(value) dominates it; standardised, the other rows are squeezed together (check the data)\n")
             }
-            train = scaler.applied(to: parts.train)
-            test = scaler.applied(to: parts.test)
+            scaler = fitted
+        }
+        if let scaler {
+            train = scaler.applied(to: train)
+            test = test.map { scaler.applied(to: $0) }
+        }
+        var targetScaling: (mean: Double, scale: Double)? = nil
+        if !data.isClassification {
+            if case .regression(let mean, let scale)? = saved?.description?.task {
+                targetScaling = (mean, scale)
+            } else {
+                targetScaling = self.targetScaling(of: train)
+            }
+            train = scalingTargets(train, mean: targetScaling!.mean, scale: targetScaling!.scale)
+            test = test.map { scalingTargets($0, mean: targetScaling!.mean, scale: targetScaling!.scale) }
         }
         let outputs = data.isClassification ? data.classCount : data.targetCount
         let sizes = [data.featureCount] + hidden + [outputs]
@@ -90,7 +123,15 @@ enum TrainCommand {
         console.print("data: \(set), \(data.count) examples, \(data.featureCount) features, "
               + (data.isClassification ? "\(data.classCount) classes" : "regression")
               + (test.map { "; \(train.count) train / \($0.count) test" } ?? ""))
-        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), Adam α = \(lr), "
+        if let scaler {
+            console.print("standardised the \(scaler.means.count) features: (x − mean) / standard deviation, "
+                          + (saved?.description != nil ? "as saved in \(options.load!)" : "fitted on the \(train.count) training rows"))
+        }
+        if let targetScaling {
+            console.print(String(format: "scaled the target: (y − %g) / %g; errors are reported in the target's units",
+                                 targetScaling.mean, targetScaling.scale))
+        }
+        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation.savedName), Adam α = \(lr), "
               + "batch \(batch.map(String.init) ?? "all"), \(epochs) epochs, seed \(options.seed)")
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
         if let load = options.load {
@@ -125,12 +166,16 @@ enum TrainCommand {
             console.print(String(format: "train accuracy %.2f %%", 100 * accuracy(of: model, on: train)))
             if let test { console.print(String(format: "test accuracy %.2f %%", 100 * accuracy(of: model, on: test))) }
         } else {
-            console.print(String(format: "train MSE %.6f", meanSquaredError(of: model, on: train)))
-            if let test { console.print(String(format: "test MSE %.6f", meanSquaredError(of: model, on: test))) }
+            // The model learnt (y − m)/s: its squared errors are s² times those in y's units.
+            let s2 = targetScaling!.scale * targetScaling!.scale
+            console.print(String(format: "train MSE %.6f", s2 * meanSquaredError(of: model, on: train)))
+            if let test { console.print(String(format: "test MSE %.6f", s2 * meanSquaredError(of: model, on: test))) }
         }
         if let save = options.save {
-            let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
-                            "activation": "\(activation)", "epochs": "\(history.losses.count)"]
+            let description = self.description(sizes: sizes, activation: activation, data: data,
+                                               label: options.label ?? (set == "digits" ? "digit" : nil),
+                                               standardizer: scaler, targetScaling: targetScaling)
+            let metadata = description.metadata.merging(["data": set, "epochs": "\(history.losses.count)"]) { a, _ in a }
             do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("saved \(model.parameterCount) parameters to \(save)")
         }
@@ -145,6 +190,7 @@ enum TrainCommand {
         var activation: Activation?
         var label: String?
         var regression = false
+        var classification = false
         var seed: UInt64 = 1
         var save: String?
         var load: String?
@@ -155,7 +201,7 @@ enum TrainCommand {
         init(_ args: [String]) throws {
             var i = 0, engineGiven = false
             func value(_ flag: String) throws -> String {
-                guard i + 1 < args.count else { throw CommandFailure(message: "\(flag) needs a value\n\n\(TrainCommand.usage)") }
+                guard i + 1 < args.count else { throw CommandFailure(message: "\(flag) needs a value") }
                 i += 1
                 return args[i]
             }
@@ -191,6 +237,7 @@ enum TrainCommand {
                 case "--save": save = try value(a)
                 case "--load": load = try value(a)
                 case "--regression": regression = true
+                case "--classification": classification = true
                 case "--detect-anomaly": detectAnomaly = true
                 case "--force": force = true
                 case "--engine":
@@ -203,10 +250,13 @@ enum TrainCommand {
                     guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
                     seed = s
                 default:
-                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
+                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)") }
                     positional.append(a)
                 }
                 i += 1
+            }
+            if regression && classification {
+                throw CommandFailure(message: "--regression and --classification exclude each other")
             }
             if force && save == nil {
                 throw CommandFailure(message: "--force only applies to --save FILE")

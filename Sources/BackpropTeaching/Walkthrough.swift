@@ -8,7 +8,8 @@ public struct Walkthrough {
     public var id: String
     /// Title line.
     public var title: String
-    /// The source document in `shared/seeds/`.
+    /// The lecture it comes from, by title and section (the notes themselves are not part
+    /// of the repository; the numbers audited are in Tests/Fixtures/seed-audit.json).
     public var source: String
     /// Explanation sections in order: a heading and its body.
     public var sections: [(heading: String, body: String)]
@@ -63,7 +64,7 @@ public struct Walkthrough {
             out.append("\(sections.count + 1). Audit: the document's printed numbers and formulas against ours")
         case .markdown:
             out.append("# \(title)")
-            out.append("Source: `\(source)`")
+            out.append("Source: \(source)")
             for s in sections { out.append("\n## \(s.heading)\n\n\(markdownBody(s.body))") }
             out.append("\n## Audit: the document's printed numbers and formulas against ours\n")
         case .latex:

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import BackpropNN
 import BackpropTestSupport
 
 private func writeTemporary(_ name: String, _ text: String) throws -> String {
@@ -40,7 +41,7 @@ struct CLIBadInputTests {
         (["train", "csv", "/nonexistent/x.csv"], "backprop: train csv needs --label COLUMN"),
         (["train", "csv", "/nonexistent/x.csv", "--label", "y"], "backprop: /nonexistent/x.csv: cannot read the file (missing or not readable)"),
         (["train", "xor", "--load", "/nonexistent/m.safetensors"], "backprop: /nonexistent/m.safetensors"),
-        (["inspect"], "backprop: usage: backprop inspect FILE"),
+        (["inspect"], "backprop: inspect needs a FILE"),
         (["inspect", "/nonexistent/m.safetensors"], "backprop: invalid safetensors file: /nonexistent/m.safetensors"),
     ])
     func argumentErrors(_ arguments: [String], _ message: String) throws {
@@ -60,14 +61,32 @@ struct CLIBadInputTests {
         #expect(r2.status == 2 && r2.err.contains("backprop: \(nan):3: column 'b' (2): 'nan' is not finite"), "\(r2.err)")
     }
 
-    @Test("a model file for another network is refused by name and shape")
+    @Test("a model file for another network is refused: by the saved sizes, else by name and shape")
     func mismatchedModel() throws {
         let path = temporaryPath("xor.safetensors")
         let saved = runBackprop(["train", "xor", "--epochs", "2", "--save", path])
         #expect(saved.status == 0, "\(saved.err)")
         let r = runBackprop(["train", "xor", "--hidden", "3", "--epochs", "1", "--load", path])
         #expect(r.status == 2)
-        #expect(r.err.contains("backprop: \(path): tensor '0.W' has shape [4, 2], the model's parameter has shape [3, 2]"), "\(r.err)")
+        #expect(r.err.contains("backprop: --hidden 3 disagrees with \(path), saved with --hidden 4"), "\(r.err)")
+        // Parameters without a description: the strict load names the tensor and both shapes.
+        let bare = temporaryPath("bare.safetensors")
+        try MLP<Float>([2, 4, 2], activation: .tanh).save(to: bare)
+        let r2 = runBackprop(["train", "xor", "--hidden", "3", "--epochs", "1", "--load", bare])
+        #expect(r2.status == 2)
+        #expect(r2.err.contains("backprop: \(bare): tensor '0.W' has shape [4, 2], the model's parameter has shape [3, 2]"), "\(r2.err)")
+    }
+
+    @Test("an argument error is one line and a pointer to the subcommand's --help, without the usage")
+    func oneLine() {
+        for (arguments, help) in [(["train", "xor", "--lr"], "train"), (["plot", "pie"], "plot"), (["--bogus"], ""),
+                                  (["walkthrough", "nope"], "walkthrough"), (["inspect"], "inspect")] {
+            let r = runBackprop(arguments)
+            let lines = r.err.split(separator: "\n")
+            #expect(r.status == 2 && lines.count == 2, "\(arguments): \(r.err)")
+            #expect(lines.last == "see `backprop \(help.isEmpty ? "" : help + " ")--help`", "\(arguments): \(r.err)")
+            #expect(!r.err.contains("usage:"))
+        }
     }
 }
 
@@ -97,7 +116,7 @@ struct CLITrainEngineTests {
 
     @Test("the usage lists --engine")
     func usage() throws {
-        let r = runBackprop(["train", "xor", "--engine"])
-        #expect(r.err.contains("--engine compiled|eager"), "\(r.err)")
+        let r = runBackprop(["train", "--help"])
+        #expect(r.status == 0 && r.out.contains("--engine compiled|eager"), "\(r.out)")
     }
 }

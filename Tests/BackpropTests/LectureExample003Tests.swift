@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import Backprop
 
-/// The 2-2-2 sigmoid network of `shared/seeds/003_f2f096adea60b029.txt`
-/// (COMP417 Lecture 8): inputs 0.1, 0.5; targets 0.05, 0.95; learning rate 0.6.
+/// The 2-2-2 sigmoid network of COMP417 Lecture 8, "Learning the Network: Backpropagation Part 3":
+/// inputs 0.1, 0.5; targets 0.05, 0.95; learning rate 0.6.
 ///
 /// The document's figure is missing from the text, so the weights are read off its
 /// printed arithmetic: `sum_h1 = 0.1·0.1 + 0.5·0.3 + 0.25` gives w1 = 0.1, w3 = 0.3,

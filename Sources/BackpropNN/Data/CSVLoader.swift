@@ -197,6 +197,91 @@ public enum CSVLoader {
     }
 }
 
+/// The rows of a CSV file read by column name for a trained model: see
+/// ``CSVLoader/loadColumns(_:features:label:)``.
+public struct CSVColumns: Sendable, Equatable {
+    /// Row-major values of the requested feature columns, in the requested order.
+    public var features: [Double]
+    /// Number of rows.
+    public var count: Int
+    /// The line each row starts on (from 1), for messages.
+    public var lines: [Int]
+    /// The cells of the label column, if one was asked for and the file has it, else nil.
+    public var labels: [String]?
+    /// Header names that are neither a requested feature nor the label (not read).
+    public var otherColumns: [String]
+}
+
+extension CSVLoader {
+    /// Reads the columns `features` (by header name, in that order, wherever they are in
+    /// the file) and, if the file has it, the column `label`, with the same rules and
+    /// errors as ``load(_:labelColumn:regression:)``: a missing feature column is an error
+    /// naming it and the columns the file has; a name the header holds twice is an error
+    /// (which one the model reads would be a guess); other columns are not read and are
+    /// listed in ``CSVColumns/otherColumns``.
+    public static func loadColumns(_ path: String, features: [String], label: String?) throws -> CSVColumns {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError(message: "\(path): cannot read the file (missing or not readable)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DataError(message: "\(path): not UTF-8 text")
+        }
+        return try parseColumns(text, source: path, features: features, label: label)
+    }
+
+    /// Parses CSV text (see ``loadColumns(_:features:label:)``); `source` names it in errors.
+    public static func parseColumns(_ text: String, source: String = "CSV", features wanted: [String],
+                                    label: String?) throws -> CSVColumns {
+        let lines = try records(text, source: source)
+        guard let header = lines.first else { throw DataError(message: "\(source): the file is empty (no header line)") }
+        let names = header.cells
+        var seen: [String: Int] = [:]
+        for (j, name) in names.enumerated() {
+            if let first = seen[name], wanted.contains(name) || name == label {
+                throw DataError(message: "\(source):\(header.number): the header names columns \(first + 1) and \(j + 1) both '\(shown(name))'")
+            }
+            seen[name] = seen[name] ?? j
+        }
+        var columns: [Int] = []
+        for name in wanted {
+            guard let j = seen[name] else {
+                throw DataError(message: "\(source):\(header.number): no column '\(shown(name))', which the model reads "
+                                + "(columns: \(terminalSafe(names.joined(separator: ", "), limit: 200)))")
+            }
+            columns.append(j)
+        }
+        let labelIndex = label.flatMap { seen[$0] }
+        let used = Set(columns + (labelIndex.map { [$0] } ?? []))
+        let rows = lines.dropFirst()
+        var values: [Double] = []
+        values.reserveCapacity(rows.count * columns.count)
+        var labels: [String] = []
+        for row in rows {
+            let cells = row.cells
+            guard cells.count == names.count else {
+                throw DataError(message: "\(source):\(row.number): \(cells.count) fields, but the header has \(names.count)")
+            }
+            for j in columns {
+                let cell = cells[j]
+                guard let v = Double(cell) else {
+                    throw DataError(message: "\(source):\(row.number): column '\(shown(names[j]))' (\(j + 1)): '\(shown(cell))' is not a number")
+                }
+                guard v.isFinite else {
+                    throw DataError(message: "\(source):\(row.number): column '\(shown(names[j]))' (\(j + 1)): '\(shown(cell))' is not finite")
+                }
+                values.append(v)
+            }
+            if let l = labelIndex {
+                if cells[l].isEmpty { throw DataError(message: "\(source):\(row.number): empty label in column '\(shown(names[l]))'") }
+                labels.append(cells[l])
+            }
+        }
+        return CSVColumns(features: values, count: rows.count, lines: rows.map(\.number),
+                          labels: labelIndex == nil ? nil : labels,
+                          otherColumns: names.enumerated().filter { !used.contains($0.offset) }.map(\.element))
+    }
+}
+
 /// The distinct labels in a fixed order that does not depend on the order of the rows
 /// or on the process: by numeric value when every label is a number, otherwise by their
 /// Unicode scalars. Two different spellings of one number ("1", "01", "+1", "1.0") are

@@ -173,11 +173,24 @@ public struct Dataset: Sendable {
 
 /// Feature standardisation: x′ = (x − μ) / σ per feature, with μ and σ fitted on one set
 /// (the training set) and applied to others. Constant features get σ = 1.
-public struct Standardizer: Sendable {
+public struct Standardizer: Sendable, Equatable {
     /// Per-feature means.
     public var means: [Double]
     /// Per-feature standard deviations (population), 1 where a feature is constant.
     public var deviations: [Double]
+
+    /// A standardisation with known μ and σ (one of each per feature), such as one read
+    /// from a model file.
+    ///
+    /// Precondition: as many deviations as means, each finite and positive.
+    public init(means: [Double], deviations: [Double]) {
+        nnPrecondition(means.count == deviations.count,
+                       "Standardizer: \(means.count) means but \(deviations.count) deviations")
+        nnPrecondition(means.allSatisfy(\.isFinite) && deviations.allSatisfy { $0.isFinite && $0 > 0 },
+                       "Standardizer: means must be finite and deviations finite and positive")
+        self.means = means
+        self.deviations = deviations
+    }
 
     /// Fits μ and σ on `data`.
     public init(fittingOn data: Dataset) {

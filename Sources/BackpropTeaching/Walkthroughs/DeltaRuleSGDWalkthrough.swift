@@ -126,7 +126,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "delta-rule-sgd",
             title: "Per-sample SGD with the delta rule, and the cost of using vᵗ⁺¹ for the hidden δ",
-            source: "shared/seeds/004_29db0790c259fe54.txt",
+            source: #""The Backpropagation Algorithm for Training Neural Networks", the algorithm box under "Backpropagation involves simple computations""#,
             sections: sections, audit: audit,
             parameters: [("x", .array(x.map(JSONValue.number))), ("d", .array(d.map(JSONValue.number))),
                          ("w", .matrix(w)), ("w0", .array(wb.map(JSONValue.number))),

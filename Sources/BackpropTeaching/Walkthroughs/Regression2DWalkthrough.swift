@@ -118,7 +118,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "regression-2d",
             title: "Gradient descent on a linear neuron: the bowl, the step size, stopping, restarts — and a sign error in δ",
-            source: "shared/seeds/000_c92abe6349066ab2.txt",
+            source: #""How do Neural Networks Learn?" (P. Khanarsa, FIBO, KMUTT), sections "Gradient descent algorithm", "Stop criteria" and "Backpropagation algorithm example""#,
             sections: sections, audit: audit,
             parameters: [("seed", .number(2026)),
                          ("x", .array(data.x.map { .array([.number($0.0), .number($0.1)]) })),

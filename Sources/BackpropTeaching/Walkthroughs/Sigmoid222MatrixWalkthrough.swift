@@ -122,7 +122,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "sigmoid-222-matrix",
             title: "The matrix-form exercise of the Deep Learning notes: a 2-2-2 sigmoid network, parts b) to d)",
-            source: "shared/seeds/002_1dd5d5d05fbbafd6.txt",
+            source: #""Machine Learning, Session 10: Deep Learning", section "Network training", the 2-2-2 sigmoid example in matrix form"#,
             sections: sections, audit: audit,
             parameters: [("x", .array(x.map(JSONValue.number))), ("y", .array(y.map(JSONValue.number))),
                          ("W1", .matrix(w1)), ("b1", .array(b1.map(JSONValue.number))),

@@ -67,7 +67,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "sigmoid-222",
             title: "Backpropagation, step by step: the 2-2-2 sigmoid network of EE514/CS535",
-            source: "shared/seeds/001_6bc762e58b165d6e.txt",
+            source: #""Machine Learning EE514 – CS535: Neural Networks" (Z. Khalid, LUMS), section "Back Propagation – Example""#,
             sections: sections, audit: audit,
             parameters: [("x", .array(x.map(JSONValue.number))), ("y", .array(y.map(JSONValue.number))),
                          ("W1", .matrix(w1)), ("b1", .array(b1.map(JSONValue.number))),

@@ -167,7 +167,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "sigmoid-222-lr06",
             title: "Backpropagation, step by step: the 2-2-2 sigmoid network of COMP417 Lecture 8",
-            source: "shared/seeds/003_f2f096adea60b029.txt",
+            source: #""COMP417 Lecture 8: Learning the Network: Backpropagation Part 3" (H. Dawood), section "Example: Backpropagation""#,
             sections: sections, audit: audit,
             parameters: [("i", .array([.number(0.1), .number(0.5)])), ("target", .array([.number(0.05), .number(0.95)])),
                          ("weights", .numbers(original.weights.map { ($0.label!, $0.value) })),

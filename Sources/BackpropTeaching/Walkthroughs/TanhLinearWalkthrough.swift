@@ -97,7 +97,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "tanh-linear",
             title: "Back-propagation for tanh hidden units and linear outputs (Bishop's example)",
-            source: "shared/seeds/002_1dd5d5d05fbbafd6.txt",
+            source: #""Machine Learning, Session 10: Deep Learning", section "Network training", the example with tanh hidden units and linear outputs (after Bishop, ch. 5)"#,
             sections: sections, audit: audit,
             parameters: [("x", .array(x.map(JSONValue.number))), ("y", .array(y.map(JSONValue.number))),
                          ("W1", .matrix(w1)), ("b1", .array(b1.map(JSONValue.number))),

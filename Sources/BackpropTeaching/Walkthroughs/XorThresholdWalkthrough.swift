@@ -108,7 +108,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "xor-threshold",
             title: "XOR from threshold units: OR and AND, composed",
-            source: "shared/seeds/002_1dd5d5d05fbbafd6.txt",
+            source: #""Machine Learning, Session 10: Deep Learning", section "Limits of linear classifiers" (XOR)"#,
             sections: sections, audit: audit,
             parameters: [("hidden1", .array([1, 1, -0.5].map(JSONValue.number))),
                          ("hidden2", .array([1, 1, -1.5].map(JSONValue.number))),

@@ -93,7 +93,7 @@ extension Walkthrough {
         return Walkthrough(
             id: "xor-train",
             title: "Training a 2-2-1 sigmoid network on XOR with scalar Values",
-            source: "shared/seeds/001_6bc762e58b165d6e.txt",
+            source: #""Machine Learning EE514 – CS535: Neural Networks" (Z. Khalid, LUMS), section "Neural Networks – Infamous XOR Problem""#,
             sections: sections, audit: audit,
             parameters: [("seed", .number(Double(seed))), ("learningRate", .number(eta)),
                          ("epochs", .number(Double(epoch))), ("initial", .numbers(initial)),
