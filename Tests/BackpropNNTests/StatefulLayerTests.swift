@@ -170,3 +170,82 @@ struct StatefulLayerTests {
         #expect(accuracies[0] == accuracies[1])
     }
 }
+
+/// Holds a second parameter it forgets to list.
+struct ForgetfulLayer: Layer {
+    let inner: Linear<Double>
+    let extra = Parameter(Tensor<Double>([1, 2]))
+    func callAsFunction(_ input: Tensor<Double>) -> Tensor<Double> { inner(input) * extra.value.sum() }
+    var namedParameters: [(name: String, parameter: Parameter<Double>)] { inner.namedParameters }
+}
+
+/// Lists only its first layer's parameters, and none of the states or switches.
+final class ForgetfulContainer: Layer {
+    let layers: [any Layer<Double>]
+    let norm: BatchNorm<Double>?
+    init(_ layers: [any Layer<Double>], norm: BatchNorm<Double>?) { self.layers = layers; self.norm = norm }
+    func callAsFunction(_ input: Tensor<Double>) -> Tensor<Double> { layers.reduce(input) { $1($0) } }
+    var namedParameters: [(name: String, parameter: Parameter<Double>)] { layers[0].namedParameters }
+}
+
+@Suite("Unregistered parameters, states and mode switches")
+struct UnregisteredPartsTests {
+    static func linear(_ i: Int, _ o: Int, seed: UInt64 = 1) -> Linear<Double> {
+        var rng = SeededGenerator(seed: seed)
+        return Linear(inputSize: i, outputSize: o, rng: &rng)
+    }
+
+    @Test("correct models have none")
+    func correctModels() {
+        #expect(unregisteredParts(in: MLP<Double>([2, 3, 1], activation: .tanh)).isEmpty)
+        #expect(unregisteredParts(in: StatefulLayerTests.model()).isEmpty)
+        #expect(unregisteredParts(in: Sequential<Double>([LayerNorm(featureCount: 2), Sequential([Dropout(probability: 0.1, seed: 1)])])).isEmpty)
+    }
+
+    @Test("a forgotten parameter, a forgotten sublayer and a forgotten batch norm's states and switch are reported by path")
+    func brokenLayers() {
+        #expect(unregisteredParts(in: ForgetfulLayer(inner: Self.linear(2, 2))).map(\.description) == ["extra (parameter)"])
+        let container = ForgetfulContainer([Self.linear(2, 2), Self.linear(2, 1, seed: 2)], norm: BatchNorm(featureCount: 2))
+        #expect(unregisteredParts(in: container).map(\.description) == [
+            "layers[1].weight (parameter)", "layers[1].bias (parameter)",
+            "norm.scale (parameter)", "norm.offset (parameter)", "norm.runningMean (state)",
+            "norm.runningVariance (state)", "norm.modeSwitch (mode switch)",
+        ])
+        // A parameter shared with a registered one (tied weights) is registered.
+        let shared = Self.linear(2, 2)
+        #expect(unregisteredParts(in: ForgetfulContainer([shared, shared], norm: nil)).isEmpty)
+    }
+
+    @Test("train warns about unregistered parameters on standard error")
+    func trainWarns() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            var rng = SeededGenerator(seed: 1)
+            let model = ForgetfulLayer(inner: Linear(inputSize: 2, outputSize: 2, rng: &rng))
+            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &sgd,
+                  options: TrainingOptions(epochs: 1, progress: .silent))
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains("train: warning: the model holds parts it does not register, which are not trained, saved or switched: extra (parameter)"), "\(text)")
+    }
+
+    @Test("a tensor that is not a random key stops with a message naming the bad part", arguments: [
+        ("half", "RandomKey: part 4 of the key tensor is 0.5, not a whole number in 0...65535"),
+        ("shape", "RandomKey: a key tensor has shape [8], got [3]"),
+        ("dropout", "Dropout: probability must be in [0, 1), got 1.0"),
+        ("batch of one", "BatchNorm: training needs more than 1 row per batch to estimate a variance, got 1"),
+    ])
+    func badKeys(name: String, message: String) async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            [name = name as String] in
+            switch name {
+            case "half": _ = Tensor<Double>.randomUniform(shape: [2], key: Tensor([0, 0, 0, 0, 0.5, 0, 0, 0]))
+            case "shape": _ = RandomKey(Tensor<Double>([1, 2, 3]))
+            case "dropout": _ = Dropout<Double>(probability: 1, seed: 0)
+            default: _ = BatchNorm<Double>(featureCount: 2)(Tensor(shape: [1, 2], scalars: [1, 2]))
+            }
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains(message), "\(text)")
+    }
+}
