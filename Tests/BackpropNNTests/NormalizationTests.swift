@@ -141,4 +141,27 @@ struct NormalizationTests {
         defer { for (s, v) in zip(step.model.states, saved) { s.value = v } }
         return try step(x, y)
     }
+
+    @Test("a model file keeps the running estimates and the dropout key; evaluation after loading is unchanged")
+    func saveAndLoadStates() throws {
+        func model() -> Sequential<Double> {
+            var rng = SeededGenerator(seed: 3)
+            return Sequential<Double>([Linear(inputSize: 2, outputSize: 3, rng: &rng), BatchNorm(featureCount: 3),
+                                       Dropout(probability: 0.5, seed: 4)])
+        }
+        let trained = model()
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<3 { _ = trained(Self.random([4, 2], &rng)) }
+        let path = temporaryPath("batchnorm.safetensors")
+        try trained.save(to: path)
+        let loaded = model()
+        try loaded.load(from: path)
+        for (a, b) in zip(loaded.namedStates, trained.namedStates) {
+            #expect(a.name == b.name && a.state.value.scalars == b.state.value.scalars, "\(a.name)")
+        }
+        let x = Self.random([2, 2], &rng)
+        trained.setMode(.evaluation)
+        loaded.setMode(.evaluation)
+        #expect(loaded(x).scalars == trained(x).scalars)
+    }
 }
