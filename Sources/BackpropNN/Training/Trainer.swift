@@ -55,9 +55,9 @@ public enum TrainingEngine: String, Sendable, CaseIterable {
     /// Runs every batch through a ``CompiledTrainingStep``: forward, loss and backward are
     /// traced once per batch shape and replayed as kernel calls, with no graph recorded.
     /// A model that cannot be traced (the trace throws) is trained eagerly instead, with a
-    /// notice on standard error. A layer whose output depends on values it reads out with
-    /// `scalars`, or on random numbers drawn per call, would be frozen at trace time
-    /// without an error (see `TensorProgram`): train such layers with `.eager`.
+    /// notice on standard error (reading values with `scalars` or drawing from a
+    /// `SeededGenerator` while tracing makes the trace throw; keyed draws, as in
+    /// ``Dropout``, compile). Programs are kept per batch shape and per ``LayerMode``.
     case compiled
 }
 
