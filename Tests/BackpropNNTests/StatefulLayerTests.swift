@@ -149,6 +149,45 @@ struct StatefulLayerTests {
         #expect(u.scalars.allSatisfy { $0 >= 0 && $0 < 1 })
     }
 
+    @Test("a Float model with dropout trains compiled with eager's losses")
+    func floatDropoutTrainsLikeEager() {
+        var histories: [TrainingHistory] = []
+        for engine in [TrainingEngine.eager, .compiled] {
+            var rng = SeededGenerator(seed: 6)
+            let model = Sequential<Float>([Linear(inputSize: 2, outputSize: 8, rng: &rng), ActivationLayer(.tanh),
+                                           Dropout(probability: 0.3, seed: 12), Linear(inputSize: 8, outputSize: 2, rng: &rng)])
+            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            histories.append(train(model, on: Datasets.twoMoons(count: 40), objective: .softmaxCrossEntropy, optimizer: &sgd,
+                                   options: TrainingOptions(epochs: 5, batchSize: 8, progress: .silent, engine: engine)))
+            #expect((model.layers[2] as! Dropout<Float>).randomKey.step == 25)
+        }
+        #expect(histories[1].engine == .compiled && histories[1].engineFallback == nil)
+        #expect(isClose(histories[1].losses, histories[0].losses, tolerance: 1e-5), "\(histories[1].losses) vs \(histories[0].losses)")
+    }
+
+    /// Reads its dropout's key as a Swift value in the forward pass: frozen if traced.
+    struct KeyReading: Layer {
+        let dropout = Dropout<Double>(probability: 0.5, seed: 1)
+        func callAsFunction(_ input: Tensor<Double>) -> Tensor<Double> {
+            input * Tensor(Double(dropout.randomKey.step % 2))
+        }
+        var namedParameters: [(name: String, parameter: Parameter<Double>)] { [] }
+        var namedStates: [(name: String, state: LayerState<Double>)] { dropout.namedStates }
+    }
+
+    @Test("reading a traced key as a value is refused, not frozen")
+    func readingATracedKeyIsRefused() {
+        var rng = SeededGenerator(seed: 1)
+        let model = Sequential<Double>([Linear(inputSize: 2, outputSize: 2, rng: &rng), KeyReading()])
+        let step = CompiledTrainingStep(model: model) { Loss.halfSumOfSquares($0, $1) }
+        do {
+            try step(Self.random([2, 2], &rng), Self.random([2, 2], &rng))
+            Issue.record("no error")
+        } catch {
+            #expect("\(error)".contains("reading `scalars` of input"), "\(error)")
+        }
+    }
+
     @Test("train compiles a model with dropout and batch norm (no fallback) and matches eager training")
     func trainingWithDropoutAndBatchNormCompiles() {
         var histories: [TrainingHistory] = []
