@@ -136,7 +136,7 @@ extension Tensor {
 @inline(never)
 func noteRandomDrawWhileTracing() {
     AnyGraphTracer.installed?.noteFrozen(
-        "random numbers drawn while tracing would be the same at every run of the program; draw them outside the traced function and pass them in as an input (CompiledTrainingStep: a layer state, see LayerState)")
+        "random numbers drawn while tracing would be the same at every run of the program; draw them from a key input with Tensor.randomUniform(shape:key:stream:) (CompiledTrainingStep: the key in a LayerState, as Dropout does), or outside the traced function and pass them in as an input")
 }
 
 extension Tensor {

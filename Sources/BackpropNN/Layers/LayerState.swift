@@ -1,9 +1,9 @@
 import Backprop
 
-/// A layer's non-trainable state (like a PyTorch buffer): running statistics, a mask
-/// drawn outside the step, a train/eval flag as a 0/1 tensor. Not a parameter (no
-/// gradient, optimisers leave it alone); a layer reads and replaces its `value` in its
-/// forward pass.
+/// A layer's non-trainable state (like a PyTorch buffer): running statistics
+/// (``BatchNorm``), a random key (``Dropout``), a mask drawn outside the step. Not a
+/// parameter (no gradient, optimisers leave it alone); a layer reads and replaces its
+/// `value` in its forward pass. Model files store states with the parameters.
 ///
 /// A ``CompiledTrainingStep`` passes every state of the model into its program as an
 /// input and writes the new values the traced forward pass assigned back after each

@@ -61,7 +61,9 @@ public final class Parameter<Scalar: TensorScalar> {
 ///
 /// Parameters are listed explicitly (no reflection), with names unique within the layer:
 /// `W` and `b` for `Linear`, `0.W`, `0.b`, `2.W`, … inside a `Sequential`. Save, load and
-/// the walkthroughs find parameters by these names.
+/// the walkthroughs find parameters by these names. A parameter, state or sublayer held
+/// in a stored property but missing from these lists is not trained, saved or switched:
+/// ``unregisteredParts(in:)`` finds such omissions (and `train` warns about them).
 public protocol Layer<Scalar> {
     /// The element type.
     associatedtype Scalar: TensorScalar
@@ -72,6 +74,9 @@ public protocol Layer<Scalar> {
     /// The layer's non-trainable state (running statistics, masks) with names, in a fixed
     /// order; none by default. See ``LayerState``.
     var namedStates: [(name: String, state: LayerState<Scalar>)] { get }
+    /// The switches of the layer's mode-dependent parts (dropout, batch normalisation),
+    /// its own and its sublayers', in a fixed order; none by default. See ``LayerMode``.
+    var modeSwitches: [LayerModeSwitch] { get }
 }
 
 extension Layer {

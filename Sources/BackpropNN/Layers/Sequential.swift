@@ -24,6 +24,9 @@ public struct Sequential<Scalar: TensorScalar>: Layer {
     public var namedStates: [(name: String, state: LayerState<Scalar>)] {
         layers.enumerated().flatMap { i, layer in layer.namedStates.map { ("\(i).\($0.name)", $0.state) } }
     }
+
+    /// The layers' mode switches, in order.
+    public var modeSwitches: [LayerModeSwitch] { layers.flatMap(\.modeSwitches) }
 }
 
 /// A multilayer perceptron: `Linear` layers of the given sizes with an activation between
@@ -69,4 +72,7 @@ public struct MLP<Scalar: TensorScalar>: Layer {
 
     /// The states of the layers (none for an MLP's own layers).
     public var namedStates: [(name: String, state: LayerState<Scalar>)] { body.namedStates }
+
+    /// The body's mode switches (none for an MLP's own layers).
+    public var modeSwitches: [LayerModeSwitch] { body.modeSwitches }
 }

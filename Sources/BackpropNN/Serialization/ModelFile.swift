@@ -7,7 +7,14 @@ import Darwin
 #endif
 
 extension Layer {
-    /// Writes every parameter, by name, to a safetensors file (F32 for Float models, F64
+    /// What a model file holds: every parameter, then every state (``LayerState``:
+    /// running statistics, random keys), by name, with how to set it.
+    var fileTensors: [(name: String, kind: String, value: Tensor<Scalar>, assign: (Tensor<Scalar>) -> Void)] {
+        namedParameters.map { n, p in (n, "parameter", p.value, { p.value = $0 }) }
+            + namedStates.map { n, s in (n, "state", s.value, { s.value = $0 }) }
+    }
+
+    /// Writes every parameter and state (``LayerState``), by name, to a safetensors file (F32 for Float models, F64
     /// for Double), atomically: the bytes go to a temporary file in the same directory,
     /// which is flushed to disk and then renamed over `path`. A crash or kill at any point
     /// leaves either the previous file or the complete new one, never a torn file.
@@ -22,33 +29,34 @@ extension Layer {
     ///
     /// - Parameter metadata: Strings stored in the header's `__metadata__`.
     public func save(to path: String, metadata: [String: String] = [:], force: Bool = false) throws {
-        for (name, p) in namedParameters {
-            let values = p.value.scalars
+        let named = fileTensors
+        for (name, _, value, _) in named {
+            let values = value.scalars
             if let i = values.firstIndex(where: { !$0.isFinite }) {
                 throw SafeTensorsError("\(path): not saved: tensor '\(name)' holds \(values[i]) at index \(i); parameters must be finite (did the training diverge?)")
             }
         }
         let dtype: SafeTensorsDType = Scalar.self == Double.self ? .F64 : .F32
-        let tensors = namedParameters.map { (name: $0.name, dtype: dtype, shape: $0.parameter.shape,
-                                             values: $0.parameter.value.scalars.map { Double($0) }) }
+        let tensors = named.map { (name: $0.name, dtype: dtype, shape: $0.value.shape,
+                                   values: $0.value.scalars.map { Double($0) }) }
         try AtomicFile.write(try SafeTensorsFile.encode(tensors, metadata: metadata), to: path, force: force)
     }
 
-    /// Loads every parameter from a safetensors file by name. F32 and F64 tensors load
+    /// Loads every parameter and state from a safetensors file by name. F32 and F64 tensors load
     /// into either element type. Strict: a parameter missing from the file, a tensor the
     /// model does not have, or a shape that differs is an error naming it, and nothing is
     /// changed unless everything matches. A NaN or infinite value is an error too (a model
     /// saved after its training diverged), naming the tensor and the index.
     public func load(from path: String) throws {
         let file = try SafeTensorsFile.read(path)
-        let named = namedParameters
+        let named = fileTensors
         var values: [[Double]] = []
-        for (name, p) in named {
+        for (name, kind, p, _) in named {
             guard let e = file.entry(named: name) else {
                 throw SafeTensorsError("\(path): no tensor '\(name)' (the file has \(file.entries.map(\.name).sorted().joined(separator: ", ")))")
             }
             guard e.shape == p.shape else {
-                throw SafeTensorsError("\(path): tensor '\(name)' has shape \(e.shape), the model's parameter has shape \(p.shape)")
+                throw SafeTensorsError("\(path): tensor '\(name)' has shape \(e.shape), the model's \(kind) has shape \(p.shape)")
             }
             let v = try file.doubles(e)
             if let i = v.firstIndex(where: { !$0.isFinite }) {
@@ -64,8 +72,8 @@ extension Layer {
         if let extra = file.entries.first(where: { !known.contains($0.name) }) {
             throw SafeTensorsError("\(path): tensor '\(extra.name)' matches no parameter of the model (\(named.map(\.name).joined(separator: ", ")))")
         }
-        for ((_, p), v) in zip(named, values) {
-            p.value = Tensor(shape: p.shape, scalars: v.map { Scalar($0) })
+        for ((_, _, p, assign), v) in zip(named, values) {
+            assign(Tensor(shape: p.shape, scalars: v.map { Scalar($0) }))
         }
     }
 }

@@ -17,6 +17,11 @@ import Backprop
 /// ```
 /// p.gradient += ∂loss(model(x), y)/∂p   for every parameter p
 /// ```
+/// Programs are keyed by the shapes and by the model's modes (``LayerMode``, one per
+/// ``LayerModeSwitch``): switching the model between training and evaluation between
+/// calls selects (or traces) the program of the new modes; the two are never mixed.
+/// Random numbers come in through keyed draws (``RandomKey``, as ``Dropout`` does),
+/// whose key is a state: a fresh mask at every call, the same as eagerly.
 /// The parameters' and states' (``LayerState``) current values are read at every call,
 /// so updates between calls are seen; the states the forward pass assigns are written
 /// back after each call. At the second call of each shape the step traces again and
@@ -37,9 +42,11 @@ public final class CompiledTrainingStep<Model: Layer> {
     /// The model's states: program inputs after the parameters, written back from the
     /// outputs after the gradients.
     @usableFromInline let states: [LayerState<Scalar>]
-    /// Compiled programs by input and target shape, with the number of runs so far
-    /// (the second run of each is checked against a second trace).
-    @usableFromInline var programs: [[[Int]]: (program: TensorProgram<Scalar>, runs: Int)] = [:]
+    /// The model's mode switches: their modes are part of every program's key.
+    @usableFromInline let modeSwitches: [LayerModeSwitch]
+    /// Compiled programs by input and target shape and the model's modes, with the
+    /// number of runs so far (the second run of each is checked against a second trace).
+    @usableFromInline var programs: [ProgramKey: (program: TensorProgram<Scalar>, runs: Int)] = [:]
     /// The program of the last call and its shapes (looked up without hashing), and the
     /// same program once it has passed the second-trace check (until then calls take the
     /// slow path).
@@ -47,6 +54,7 @@ public final class CompiledTrainingStep<Model: Layer> {
     @exclusivity(unchecked) @usableFromInline var lastCheckedProgram: TensorProgram<Scalar>?
     @exclusivity(unchecked) @usableFromInline var lastInputShape: [Int] = []
     @exclusivity(unchecked) @usableFromInline var lastTargetShape: [Int] = []
+    @exclusivity(unchecked) @usableFromInline var lastModes: [LayerMode] = []
     /// The last optimiser's parameters, and where their gradients are among the outputs.
     @exclusivity(unchecked) @usableFromInline var cachedOptimizerParameters: [Parameter<Scalar>] = []
     @exclusivity(unchecked) @usableFromInline var cachedOutputIndices: [Int] = []
@@ -61,9 +69,30 @@ public final class CompiledTrainingStep<Model: Layer> {
         self.loss = loss
         parameters = model.parameters
         states = model.states
+        modeSwitches = model.modeSwitches
     }
 
-    /// The program for these shapes (traced and compiled on first use).
+    /// What a program is compiled for: the input and target shapes and the modes.
+    @usableFromInline
+    struct ProgramKey: Hashable {
+        let shapes: [[Int]]
+        let modes: [LayerMode]
+    }
+
+    /// The model's modes now (empty for a model without mode-dependent layers).
+    @inlinable
+    var currentModes: [LayerMode] { modeSwitches.isEmpty ? [] : modeSwitches.map(\.mode) }
+
+    /// Whether the modes are those of the last checked program (no allocation).
+    @inlinable @inline(__always)
+    func modesUnchanged() -> Bool {
+        if modeSwitches.isEmpty { return true }
+        for (k, s) in modeSwitches.enumerated() where s.mode != lastModes[k] { return false }
+        return true
+    }
+
+    /// The program for these shapes and the model's current modes (traced and compiled
+    /// on first use).
     ///
     /// ```
     /// program(p₁, …, pₖ, s₁, …, sₘ, x, y) = [E, ∂E/∂p₁, …, ∂E/∂pₖ, s′₁, …, s′ₘ],   E = loss(model(x), y)
@@ -71,7 +100,7 @@ public final class CompiledTrainingStep<Model: Layer> {
     /// where s′ⱼ is the value the forward pass leaves in state j.
     /// Throws when the model or the loss cannot be traced (see `TensorProgram`).
     public func program(input: Tensor<Scalar>, target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
-        let key = [input.shape, target.shape]
+        let key = ProgramKey(shapes: [input.shape, target.shape], modes: currentModes)
         if let p = programs[key] { return p.program }
         let program = try trace(input: input, target: target)
         programs[key] = (program, 0)
@@ -144,7 +173,8 @@ public final class CompiledTrainingStep<Model: Layer> {
     /// Binds the parameters, states and the batch, and runs the program for their shapes.
     @inlinable @inline(__always)
     func run(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
-        if let program = lastCheckedProgram, lastInputShape == input.shape, lastTargetShape == target.shape {
+        if let program = lastCheckedProgram, lastInputShape == input.shape, lastTargetShape == target.shape,
+           modesUnchanged() {
             bindAndRun(program, input, target)
             return program
         }
@@ -174,7 +204,7 @@ public final class CompiledTrainingStep<Model: Layer> {
     /// drawn outside the library's generators), which a program would freeze.
     @usableFromInline
     func runFirstCalls(_ input: Tensor<Scalar>, _ target: Tensor<Scalar>) throws -> TensorProgram<Scalar> {
-        let key = [input.shape, target.shape]
+        let key = ProgramKey(shapes: [input.shape, target.shape], modes: currentModes)
         let program = try self.program(input: input, target: target)
         let runs = programs[key]!.runs
         var expected: [[Scalar]]? = nil
@@ -206,6 +236,7 @@ public final class CompiledTrainingStep<Model: Layer> {
             cachedOptimizerParameters = []  // the gradient map is per program
             lastInputShape = input.shape
             lastTargetShape = target.shape
+            lastModes = key.modes
         }
         lastCheckedProgram = runs + 1 >= 2 ? program : nil
         return program

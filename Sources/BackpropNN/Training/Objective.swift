@@ -112,9 +112,11 @@ public func meanSquaredError<Model: Layer>(of model: Model, on data: Dataset, ba
     return total / Double(data.count)
 }
 
-/// Runs `model` on `data` `batchSize` rows at a time, without recording gradients, and
-/// hands each batch's row indices and outputs to `body`: memory holds one batch's
-/// outputs, never rows × outputs.
+/// Runs `model` on `data` `batchSize` rows at a time, in evaluation mode (``LayerMode``:
+/// no dropout, batch normalisation by its running statistics, which stay unchanged) and
+/// without recording gradients, and hands each batch's row indices and outputs to
+/// `body`: memory holds one batch's outputs, never rows × outputs. The model's modes are
+/// put back afterwards.
 ///
 /// ```
 /// body(rows_b, model(X[rows_b]))   for b = 0, 1, …   (rows_b = [b·B, min((b+1)·B, m)))
@@ -125,8 +127,10 @@ func forEachBatch<Model: Layer>(
 ) {
     nnPrecondition(batchSize > 0, "\(caller): batchSize \(batchSize) must be positive")
     let batchSize = Swift.min(batchSize, Swift.max(data.count, 1))   // no overflow in the stride
-    for start in stride(from: 0, to: data.count, by: batchSize) {
-        let rows = Array(start..<Swift.min(start + batchSize, data.count))
-        body(rows, withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) })
+    model.withMode(.evaluation) {
+        for start in stride(from: 0, to: data.count, by: batchSize) {
+            let rows = Array(start..<Swift.min(start + batchSize, data.count))
+            body(rows, withoutGradients { model(data.featureTensor(rows: rows, as: Model.Scalar.self)) })
+        }
     }
 }

@@ -55,9 +55,9 @@ public enum TrainingEngine: String, Sendable, CaseIterable {
     /// Runs every batch through a ``CompiledTrainingStep``: forward, loss and backward are
     /// traced once per batch shape and replayed as kernel calls, with no graph recorded.
     /// A model that cannot be traced (the trace throws) is trained eagerly instead, with a
-    /// notice on standard error. A layer whose output depends on values it reads out with
-    /// `scalars`, or on random numbers drawn per call, would be frozen at trace time
-    /// without an error (see `TensorProgram`): train such layers with `.eager`.
+    /// notice on standard error (reading values with `scalars` or drawing from a
+    /// `SeededGenerator` while tracing makes the trace throw; keyed draws, as in
+    /// ``Dropout``, compile). Programs are kept per batch shape and per ``LayerMode``.
     case compiled
 }
 
@@ -133,6 +133,11 @@ public struct Divergence: Sendable, Equatable, CustomStringConvertible {
 /// and run backward per batch (`.eager`), or traced once per batch shape and replayed
 /// (`.compiled`, the default; see ``TrainingEngine``).
 ///
+/// The model runs in training mode (``LayerMode``) for the whole run and is put back in
+/// its previous modes afterwards. A model that holds parameters, states or mode switches
+/// it does not register (see ``unregisteredParts(in:)``) gets a warning on standard error:
+/// they would silently not be trained.
+///
 /// - Parameter callback: Called after each epoch; return false to stop.
 @discardableResult
 public func train<Model: Layer, Opt: Optimizer>(
@@ -148,6 +153,14 @@ public func train<Model: Layer, Opt: Optimizer>(
     let parameters = model.parameters
     var seen = 0
     defer { progress.finish() }
+    let unregistered = unregisteredParts(in: model)
+    if !unregistered.isEmpty {
+        progress.note("\(label)train: warning: the model holds parts it does not register, which are not trained, saved or switched: "
+            + unregistered.map(\.description).joined(separator: ", ") + " (list them in namedParameters, namedStates or modeSwitches)")
+    }
+    let modeSwitches = model.modeSwitches, savedModes = modeSwitches.map(\.mode)
+    model.setMode(.training)
+    defer { for (s, m) in zip(modeSwitches, savedModes) { s.mode = m } }
     // The compiled step (nil for the eager engine, or after a trace failed).
     var compiled: CompiledTrainingStep<Model>?
     if options.engine == .compiled {
