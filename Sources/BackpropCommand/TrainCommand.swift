@@ -97,17 +97,17 @@ enum TrainCommand {
             do { try model.load(from: load) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("loaded parameters from \(load)")
         }
-        var optimizer = Adam(parameters: model.parameters, learningRate: lr)
+        let optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
         let trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
         let history: TrainingHistory, anomaly: TensorAnomaly?
         if options.detectAnomaly {
             // Anomaly mode checks every op as it runs: only the eager engine runs ops.
             (history, anomaly) = withAnomalyDetection(printing: false) {
-                BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+                BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions)
             }
         } else {
-            history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+            history = BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions)
             anomaly = nil
         }
         let seconds = Date().timeIntervalSince(start)
