@@ -16,8 +16,9 @@ enum TrainCommand {
           --batch B          mini-batch size (1 = per-sample SGD; default: 32, or all for XOR)
           --activation relu|tanh|sigmoid|leaky-relu
           --seed S           seed for initialisation, shuffling and the split
-          --save FILE        write the trained parameters to FILE (safetensors, atomic;
-                             checked before training; a diverged model is never saved)
+          --save FILE        write the trained parameters and the optimiser state to FILE
+                             (safetensors, atomic; checked before training; a diverged
+                             model is never saved)
           --force            with --save: replace a symbolic link or a read-only file
           --load FILE        start from the parameters in FILE (safetensors)
           --engine compiled|eager
@@ -25,7 +26,7 @@ enum TrainCommand {
                              replayed as kernel calls; eager: a graph recorded per batch
           --detect-anomaly   train eagerly with anomaly detection: name the first op whose
                              result or gradient held NaN or ±∞, with its file:line
-        """
+        """ + "\n" + TrainOptimizerFlags.usage
 
 
     static func run(_ arguments: [String], console: Console) throws {
@@ -90,16 +91,26 @@ enum TrainCommand {
         console.print("data: \(set), \(data.count) examples, \(data.featureCount) features, "
               + (data.isClassification ? "\(data.classCount) classes" : "regression")
               + (test.map { "; \(train.count) train / \($0.count) test" } ?? ""))
-        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), Adam α = \(lr), "
+        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation), \(options.optimizer.summary(learningRate: lr)), "
               + "batch \(batch.map(String.init) ?? "all"), \(epochs) epochs, seed \(options.seed)")
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
         if let load = options.load {
             do { try model.load(from: load) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("loaded parameters from \(load)")
         }
-        let optimizer = Adam(parameters: model.parameters, learningRate: lr)
+        let optimizer = options.optimizer.makeOptimizer(model, learningRate: lr)
+        if let resume = options.optimizer.resume {
+            do { try model.load(from: resume, optimizer: optimizer) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            console.print("resumed from \(resume) after \(optimizer.stepCount) steps")
+        }
         let start = Date()
-        let trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        var trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        trainingOptions.maxGradientNorm = options.optimizer.clip
+        if let spec = options.optimizer.schedule {
+            let size = Swift.min(batch ?? train.count, train.count), perEpoch = (train.count + size - 1) / size
+            trainingOptions.schedule = try TrainOptimizerFlags.schedule(spec, learningRate: lr, epochs: epochs,
+                                                                        stepsPerEpoch: perEpoch, startStep: optimizer.stepCount)
+        }
         let history: TrainingHistory, anomaly: TensorAnomaly?
         if options.detectAnomaly {
             // Anomaly mode checks every op as it runs: only the eager engine runs ops.
@@ -131,8 +142,8 @@ enum TrainCommand {
         if let save = options.save {
             let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
                             "activation": "\(activation)", "epochs": "\(history.losses.count)"]
-            do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
-            console.print("saved \(model.parameterCount) parameters to \(save)")
+            do { try model.save(to: save, optimizer: optimizer, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            console.print("saved \(model.parameterCount) parameters and the \(optimizer.state.kind) state to \(save)")
         }
     }
 
@@ -151,6 +162,7 @@ enum TrainCommand {
         var engine: TrainingEngine = .compiled
         var detectAnomaly = false
         var force = false
+        var optimizer = TrainOptimizerFlags()
 
         init(_ args: [String]) throws {
             var i = 0, engineGiven = false
@@ -203,10 +215,14 @@ enum TrainCommand {
                     guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
                     seed = s
                 default:
+                    if try optimizer.parse(a, value: { try value(a) }) { break }
                     if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
                     positional.append(a)
                 }
                 i += 1
+            }
+            if load != nil && optimizer.resume != nil {
+                throw CommandFailure(message: "--load and --resume both give the starting parameters: use one")
             }
             if force && save == nil {
                 throw CommandFailure(message: "--force only applies to --save FILE")
