@@ -26,7 +26,7 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     /// True for AdamW: w ← w·(1 − α·s·λ) before the Adam step, instead of g ← g + λ·w.
     public let decoupledWeightDecay: Bool
     /// The first and second moments per parameter.
-    var m: [[Scalar]], v: [[Scalar]]
+    @exclusivity(unchecked) var m: [[Scalar]], v: [[Scalar]]
     /// t, the updates done so far.
     public private(set) var stepCount = 0
     /// β₁ᵗ and β₂ᵗ, one multiplication per step (the same products as multiplying t times).
@@ -34,7 +34,7 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     /// (scale, λ) per parameter, from its group.
     let settings: [(scale: Double, decay: Double)]
     /// g + λ·w for L2 decay (reused between steps).
-    var decayed: [Scalar] = []
+    @exclusivity(unchecked) var decayed: [Scalar] = []
     /// "Adam" or "AdamW": messages and checkpoints.
     let kind: String
 

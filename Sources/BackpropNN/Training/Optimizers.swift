@@ -139,11 +139,11 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// Updates done so far.
     public private(set) var stepCount = 0
     /// v per parameter (empty when μ = 0).
-    var velocity: [[Scalar]]
+    @exclusivity(unchecked) var velocity: [[Scalar]]
     /// (scale, λ) per parameter, from its group.
     let settings: [(scale: Double, decay: Double)]
     /// g + λ·w per parameter with weight decay (reused between steps).
-    var decayed: [Scalar] = []
+    @exclusivity(unchecked) var decayed: [Scalar] = []
 
     /// An optimiser for `parameters`. Precondition: α finite and positive, 0 ≤ μ < 1, λ ≥ 0.
     public convenience init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0,
