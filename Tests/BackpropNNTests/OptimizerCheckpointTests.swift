@@ -103,6 +103,29 @@ struct OptimizerCheckpointTests {
         }
         #expect(fresh.parameters.map(\.value.scalars) == before && adam2.stepCount == 0)
 
+        // An optimiser without state or learning rate round-trips (nothing to restore).
+        final class Plain: Optimizer {
+            let parameters: [Parameter<Double>]
+            init(_ parameters: [Parameter<Double>]) { self.parameters = parameters }
+            func step() {}
+        }
+        let plainPath = temporaryPath("custom.safetensors")
+        try model.save(to: plainPath, optimizer: Plain(model.parameters))
+        try fresh.load(from: plainPath, optimizer: Plain(fresh.parameters))
+        #expect(fresh.parameters.map(\.value.scalars) == model.parameters.map(\.value.scalars))
+        // A file whose learning rate is not a number does not restore into Adam.
+        let file = try SafeTensorsFile.read(path)
+        var metadata = file.metadata
+        metadata["optimizer.learningRate"] = "nan"
+        let nanPath = temporaryPath("nan-rate.safetensors")
+        try Data(SafeTensorsFile.encode(file.entries.map { e in
+            (name: e.name, dtype: e.dtype, shape: e.shape, values: try file.doubles(e))
+        }, metadata: metadata)).write(to: URL(fileURLWithPath: nanPath))
+        let adam3 = Adam(parameters: fresh.parameters, learningRate: 0.01)
+        #expect(throws: SafeTensorsError("\(nanPath): the Adam state has step count 2 and learning rate nan")) {
+            try fresh.load(from: nanPath, optimizer: adam3)
+        }
+
         // An optimiser over a parameter the model does not have.
         let stray = Adam(parameters: [Parameter(Tensor<Double>([1]))])
         #expect(throws: SafeTensorsError.self) { try model.save(to: temporaryPath("stray.safetensors"), optimizer: stray) }

@@ -74,7 +74,8 @@ extension Layer {
         let state = OptimizerState(kind: kind, stepCount: steps, learningRate: rate, slots: slots)
         // Checked before the parameters change; restore cannot fail after this.
         do {
-            try state.require(kind: current.kind, slots: Array(current.slots.keys), shapes: optimizer.parameters.map(\.shape))
+            try state.require(kind: current.kind, slots: Array(current.slots.keys), shapes: optimizer.parameters.map(\.shape),
+                              rate: !current.learningRate.isNaN)
         } catch let e as OptimizerStateError {
             throw SafeTensorsError("\(path): \(e.description)")
         }

@@ -25,15 +25,16 @@ public struct OptimizerState: Sendable, Equatable {
     }
 
     /// Throws unless the state is of `kind`, has exactly `slots`, one array per shape
-    /// with the shape's element count, a step count ≥ 0 and a finite α ≥ 0.
-    func require(kind: String, slots names: [String], shapes: [[Int]]) throws {
+    /// with the shape's element count, a step count ≥ 0 and a finite α ≥ 0 (or NaN, "no
+    /// learning rate", unless `rate`).
+    func require(kind: String, slots names: [String], shapes: [[Int]], rate: Bool = true) throws {
         guard self.kind == kind else {
             throw OptimizerStateError("the optimizer state is from \(self.kind), not \(kind)")
         }
         guard Set(slots.keys) == Set(names) else {
             throw OptimizerStateError("the \(kind) state has tensors \(slots.keys.sorted()), expected \(names.sorted())")
         }
-        guard stepCount >= 0, learningRate.isFinite, learningRate >= 0 else {
+        guard stepCount >= 0, (learningRate.isFinite && learningRate >= 0) || (!rate && learningRate.isNaN) else {
             throw OptimizerStateError("the \(kind) state has step count \(stepCount) and learning rate \(learningRate)")
         }
         for name in names {
