@@ -87,10 +87,7 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public func step() {
         advance()
-        for k in parameters.indices {
-            guard let g = parameters[k].gradient else { continue }
-            g.withUnsafeBufferPointer { update(k, $0) }
-        }
+        eachAccumulatedGradient(of: parameters, update)
     }
 
     /// One Adam step with the given gradients, in place.
@@ -98,9 +95,7 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
         advance()
-        for k in parameters.indices {
-            if let g = gradient(k) { update(k, g) }
-        }
+        eachGivenGradient(of: parameters, gradient, update)
     }
 
     /// Updates parameter `k` from its gradient (at step `t`).

@@ -98,6 +98,24 @@ func requireGradientCount(_ g: Int, _ p: Int, _ k: Int) {
     if g != p { nnFailure("step(gradients:): gradient \(k) has \(g) elements, the parameter has \(p)") }
 }
 
+/// Calls `body(k, g)` for each parameter k with an accumulated gradient g.
+@inline(__always)
+func eachAccumulatedGradient<Scalar: TensorScalar>(of parameters: [Parameter<Scalar>],
+                                                   _ body: (Int, UnsafeBufferPointer<Scalar>) -> Void) {
+    for k in parameters.indices {
+        parameters[k].gradient?.withUnsafeBufferPointer { body(k, $0) }
+    }
+}
+
+/// Calls `body(k, g)` for each parameter k that `given(k)` has a gradient g for.
+@inline(__always)
+func eachGivenGradient<Scalar: TensorScalar>(of parameters: [Parameter<Scalar>], _ given: (Int) -> UnsafeBufferPointer<Scalar>?,
+                                             _ body: (Int, UnsafeBufferPointer<Scalar>) -> Void) {
+    for k in parameters.indices {
+        if let g = given(k) { body(k, g) }
+    }
+}
+
 /// Checks a learning rate given to an initialiser: finite and positive.
 func requireLearningRate(_ rate: Double, _ name: String, file: StaticString = #fileID, line: UInt = #line) {
     nnPrecondition(rate.isFinite && rate > 0, "\(name): learning rate \(rate) must be finite and positive", file: file, line: line)
@@ -174,10 +192,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public func step() {
         stepCount += 1
-        for k in parameters.indices {
-            guard let g = parameters[k].gradient else { continue }
-            g.withUnsafeBufferPointer { update(k, $0) }
-        }
+        eachAccumulatedGradient(of: parameters, update)
     }
 
     /// w ← w − α·(μ·v + g) with the given gradients.
@@ -185,9 +200,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
         stepCount += 1
-        for k in parameters.indices {
-            if let g = gradient(k) { update(k, g) }
-        }
+        eachGivenGradient(of: parameters, gradient, update)
     }
 
     /// Updates parameter `k` from its gradient.
