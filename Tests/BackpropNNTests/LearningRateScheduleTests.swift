@@ -58,6 +58,28 @@ struct LearningRateScheduleTests {
         #expect(Swift.abs(constant.last! - compiled.last!) > 1e-6)
     }
 
+    @Test("the fused compiled step reads α at every update: changing it mid-run matches eager")
+    func fusedStepFollowsLearningRate() throws {
+        let eager = MLP<Double>([2, 4, 1], activation: .tanh, seed: 2), compiled = MLP<Double>([2, 4, 1], activation: .tanh, seed: 2)
+        let eagerAdam = AdamW(parameters: eager.parameters, learningRate: 0.05)
+        let compiledAdam = AdamW(parameters: compiled.parameters, learningRate: 0.05)
+        let step = CompiledTrainingStep(model: compiled) { Loss.halfSumOfSquares($0, $1) }
+        let x = Tensor<Double>([[0, 0], [0, 1], [1, 0], [1, 1]]), y = Tensor<Double>([[0], [1], [1], [0]])
+        for t in 0..<40 {
+            let rate = LearningRateSchedule.stepDecay(from: 0.05, factor: 0.3, every: 10)(t)
+            eagerAdam.learningRate = rate
+            compiledAdam.learningRate = rate
+            eagerAdam.zeroGradients()
+            let e = Loss.halfSumOfSquares(eager(x), y)
+            e.backward()
+            eagerAdam.step()
+            let c = try step(x, y, updating: compiledAdam)
+            #expect(Swift.abs(e.scalar - c) <= 1e-12, "step \(t)")
+        }
+        let a = eager.parameters.map(\.value.scalars).joined(), b = compiled.parameters.map(\.value.scalars).joined()
+        #expect(zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-12 })
+    }
+
     @Test("TrainingOptions.schedule sets α before every update from the step count", arguments: TrainingEngine.allCases)
     func builtInSchedule(engine: TrainingEngine) {
         let schedule = LearningRateSchedule.warmupCosine(to: 0.1, warmupSteps: 3, totalSteps: 10)
