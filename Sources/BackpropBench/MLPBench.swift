@@ -35,7 +35,7 @@ func runMLPBench(arguments: [String]) {
         let y = Tensor<Float>(shape: [c.batch, outputs], scalars: (0..<(c.batch * outputs)).map { _ in Float(rng.nextUnitInterval()) })
         let model = MLP<Float>(c.sizes, activation: c.activation,
                                outputActivation: c.objective == .halfSumOfSquares ? c.activation : .identity, seed: 1)
-        var sgd = SGD(parameters: model.parameters, learningRate: 0.01)
+        let sgd = SGD(parameters: model.parameters, learningRate: 0.01)
         // The eager step records a graph; the compiled one runs forward and backward as
         // one traced program (labels as one-hot targets there, an input of the program).
         func eagerStep() {
@@ -54,7 +54,7 @@ func runMLPBench(arguments: [String]) {
                 ? Loss.softmaxCrossEntropy(logits: out, oneHotTargets: target) : Loss.halfSumOfSquares(out, target)
         }
         func compiledStep() {
-            do { try compiled(x, target, updating: &sgd) } catch { fatalError("\(error)") }
+            do { try compiled(x, target, updating: sgd) } catch { fatalError("\(error)") }
         }
         if arguments.contains("--listing"), let p = try? compiled.program(input: x, target: target) {
             print(p, "\n\(p.instructionCount) instructions, \(p.fallbackCount) run eagerly, \(p.bufferBytes) bytes")

@@ -16,7 +16,7 @@ func runMemoryBench(arguments: [String]) {
         return
     }
     let model = MLP<Float>([data.featureCount, 32, data.classCount], activation: .relu, seed: 1)
-    var adam = Adam(parameters: model.parameters, learningRate: 0.003)
+    let adam = Adam(parameters: model.parameters, learningRate: 0.003)
     var rng = SeededGenerator(seed: 1)
     var order = shuffledIndices(data.count, using: &rng)
     var cursor = 0
@@ -40,7 +40,7 @@ func runMemoryBench(arguments: [String]) {
             var oneHot = [Float](repeating: 0, count: batch * data.classCount)
             for (i, r) in rows.enumerated() { oneHot[i * data.classCount + data.labels[r]] = 1 }
             do {
-                loss = try compiled(x, Tensor(shape: [batch, data.classCount], scalars: oneHot), updating: &adam)
+                loss = try compiled(x, Tensor(shape: [batch, data.classCount], scalars: oneHot), updating: adam)
             } catch { fatalError("\(error)") }
         } else {
             adam.zeroGradients()

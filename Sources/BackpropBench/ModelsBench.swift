@@ -29,9 +29,9 @@ func runModelsBench(arguments: [String]) {
             let (train, test) = scaled.split(testFraction: 0.2, seed: 1)
             let epochs = option("--epochs").flatMap(Int.init) ?? 30
             let model = DigitsCNN<Float>(seed: 1)
-            var adam = Adam(parameters: model.parameters, learningRate: 0.003)
+            let adam = Adam(parameters: model.parameters, learningRate: 0.003)
             let t0 = Bench.now()
-            let history = BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: &adam,
+            let history = BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: adam,
                                            options: TrainingOptions(epochs: epochs, batchSize: 32, seed: 1, progress: .silent, engine: engine))
             let seconds = Double(Bench.now() - t0) * 1e-9
             let steps = history.losses.count * ((train.count + 31) / 32)
@@ -44,9 +44,9 @@ func runModelsBench(arguments: [String]) {
             let epochs = option("--epochs").flatMap(Int.init) ?? 10
             let model = CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
             let data = model.vocabulary.contextDataset(training, contextLength: 3)
-            var adam = Adam(parameters: model.parameters, learningRate: 0.003)
+            let adam = Adam(parameters: model.parameters, learningRate: 0.003)
             let t0 = Bench.now()
-            let history = BackpropNN.train(model, on: data, objective: .softmaxCrossEntropy, optimizer: &adam,
+            let history = BackpropNN.train(model, on: data, objective: .softmaxCrossEntropy, optimizer: adam,
                                            options: TrainingOptions(epochs: epochs, batchSize: 64, seed: 1, progress: .silent, engine: engine))
             let seconds = Double(Bench.now() - t0) * 1e-9
             let steps = history.losses.count * ((data.count + 63) / 64)
@@ -90,7 +90,7 @@ private func exportSteps(of name: String, steps: Int, to path: String) {
     json += model.namedParameters.map { "{\"name\":\"\($0.name)\",\"shape\":\($0.parameter.shape),\"values\":\(values($0.parameter.value))}" }
         .joined(separator: ",")
     json += "],\"batches\":["
-    var adam = Adam(parameters: model.parameters, learningRate: lr)
+    let adam = Adam(parameters: model.parameters, learningRate: lr)
     var losses: [Double] = [], batches: [String] = []
     for k in 0..<steps {
         let rows = Array((k * batch)..<Swift.min((k + 1) * batch, data.count))
@@ -114,9 +114,9 @@ private func timeSteps(of name: String, steps: Int) {
     let rows = Array(0..<batch)
     let x = data.featureTensor(rows: rows, as: Float.self)
     let targets = Objective.softmaxCrossEntropy.targets(data, rows: rows, as: Float.self)
-    var adam = Adam(parameters: model.parameters, learningRate: lr)
+    let adam = Adam(parameters: model.parameters, learningRate: lr)
     let step = CompiledTrainingStep(model: Sequential([model])) { Loss.softmaxCrossEntropy(logits: $0, oneHotTargets: $1) }
-    func run() { do { try step(x, targets, updating: &adam) } catch { fatalError("\(error)") } }
+    func run() { do { try step(x, targets, updating: adam) } catch { fatalError("\(error)") } }
     for _ in 0..<Swift.max(3, steps / 10) { run() }
     var samples: [Double] = []
     for _ in 0..<5 {

@@ -23,8 +23,9 @@ enum TrainCommand {
           --seed S           seed for initialisation, shuffling and the split (default 1)
           --save FILE        write the trained model to FILE (safetensors, atomic; checked
                              before training; a diverged model is never saved): parameters,
-                             layer sizes, activation, features, standardisation, classes
-                             or target scaling; use it with backprop predict|evaluate
+                             optimiser state, layer sizes, activation, features,
+                             standardisation, classes or target scaling; use it with
+                             backprop predict|evaluate, or continue with --resume
           --force            with --save: replace a symbolic link or a read-only file
           --load FILE        continue training the model in FILE: its architecture,
                              activation and standardisation (--hidden or --activation
@@ -34,7 +35,7 @@ enum TrainCommand {
                              replayed as kernel calls; eager: a graph recorded per batch
           --detect-anomaly   train eagerly with anomaly detection: name the first op whose
                              result or gradient held NaN or ±∞, with its file:line
-        """
+        """ + "\n" + TrainOptimizerFlags.usage
 
 
     static func run(_ arguments: [String], console: Console) throws {
@@ -131,24 +132,34 @@ enum TrainCommand {
             console.print(String(format: "scaled the target: (y − %g) / %g; errors are reported in the target's units",
                                  targetScaling.mean, targetScaling.scale))
         }
-        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation.savedName), Adam α = \(lr), "
+        console.print("model: MLP \(sizes.map(String.init).joined(separator: "-")), \(activation.savedName), \(options.optimizer.summary(learningRate: lr)), "
               + "batch \(batch.map(String.init) ?? "all"), \(epochs) epochs, seed \(options.seed)")
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
         if let load = options.load {
             do { try model.load(from: load) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("loaded parameters from \(load)")
         }
-        var optimizer = Adam(parameters: model.parameters, learningRate: lr)
+        let optimizer = options.optimizer.makeOptimizer(model, learningRate: lr)
+        if let resume = options.optimizer.resume {
+            do { try model.load(from: resume, optimizer: optimizer) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            console.print("resumed from \(resume) after \(optimizer.stepCount) steps")
+        }
         let start = Date()
-        let trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        var trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        trainingOptions.maxGradientNorm = options.optimizer.clip
+        if let spec = options.optimizer.schedule {
+            let size = Swift.min(batch ?? train.count, train.count), perEpoch = (train.count + size - 1) / size
+            trainingOptions.schedule = try TrainOptimizerFlags.schedule(spec, learningRate: lr, epochs: epochs,
+                                                                        stepsPerEpoch: perEpoch, startStep: optimizer.stepCount)
+        }
         let history: TrainingHistory, anomaly: TensorAnomaly?
         if options.detectAnomaly {
             // Anomaly mode checks every op as it runs: only the eager engine runs ops.
             (history, anomaly) = withAnomalyDetection(printing: false) {
-                BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+                BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions)
             }
         } else {
-            history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+            history = BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions)
             anomaly = nil
         }
         let seconds = Date().timeIntervalSince(start)
@@ -176,8 +187,8 @@ enum TrainCommand {
                                                label: options.label ?? (set == "digits" ? "digit" : nil),
                                                standardizer: scaler, targetScaling: targetScaling)
             let metadata = description.metadata.merging(["data": set, "epochs": "\(history.losses.count)"]) { a, _ in a }
-            do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
-            console.print("saved \(model.parameterCount) parameters to \(save)")
+            do { try model.save(to: save, optimizer: optimizer, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
+            console.print("saved \(model.parameterCount) parameters and the \(optimizer.state.kind) state to \(save)")
         }
     }
 
@@ -197,6 +208,7 @@ enum TrainCommand {
         var engine: TrainingEngine = .compiled
         var detectAnomaly = false
         var force = false
+        var optimizer = TrainOptimizerFlags()
 
         init(_ args: [String]) throws {
             var i = 0, engineGiven = false
@@ -250,6 +262,7 @@ enum TrainCommand {
                     guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
                     seed = s
                 default:
+                    if try optimizer.parse(a, value: { try value(a) }) { break }
                     if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)") }
                     positional.append(a)
                 }
@@ -257,6 +270,9 @@ enum TrainCommand {
             }
             if regression && classification {
                 throw CommandFailure(message: "--regression and --classification exclude each other")
+            }
+            if load != nil && optimizer.resume != nil {
+                throw CommandFailure(message: "--load and --resume both give the starting parameters: use one")
             }
             if force && save == nil {
                 throw CommandFailure(message: "--force only applies to --save FILE")

@@ -16,12 +16,21 @@ struct NNBadInputTests {
         ("SGD lr inf", "SGD: learning rate inf must be finite and positive"),
         ("SGD lr zero", "SGD: learning rate 0.0 must be finite and positive"),
         ("SGD lr negative", "SGD: learning rate -0.1 must be finite and positive"),
-        ("SGD lr set to nan", "SGD: learning rate nan must be finite and positive"),
+        ("SGD lr set to nan", "SGD: learning rate nan must be finite and not negative"),
+        ("SGD weight decay", "SGD: weight decay -0.1 must be finite and not negative"),
+        ("AdamW weight decay", "AdamW: weight decay nan must be finite and not negative"),
+        ("parameter in two groups", "SGD: a parameter of shape [2] is listed twice (group 1)"),
+        ("group scale", "ParameterGroup: learning-rate scale -1.0 must be finite and not negative"),
+        ("clip max norm", "clipGradientNorm: maxNorm 0.0 must be finite and positive"),
+        ("options max norm", "TrainingOptions: maxGradientNorm inf must be finite and positive"),
+        ("schedule steps", "LearningRateSchedule.cosine: steps 0 must be positive"),
+        ("schedule rate", "LearningRateSchedule.stepDecay: learning rate -1.0 must be finite and not negative"),
+        ("custom optimizer schedule", "has no learningRate to set"),
         ("SGD momentum", "SGD: momentum 1.0 must be in [0, 1)"),
         ("SGD momentum nan", "SGD: momentum nan must be in [0, 1)"),
         ("Adam lr nan", "Adam: learning rate nan must be finite and positive"),
         ("Adam lr -inf", "Adam: learning rate -inf must be finite and positive"),
-        ("Adam lr set to inf", "Adam: learning rate inf must be finite and positive"),
+        ("Adam lr set to inf", "Adam: learning rate inf must be finite and not negative"),
         ("Adam beta", "Adam: β₁ 1.0 and β₂ 0.999 must be in [0, 1)"),
         ("Adam epsilon", "Adam: ε nan must be finite and positive"),
         ("halfSumOfSquares", "halfSumOfSquares: prediction has shape [2, 1] but target has shape [2]"),
@@ -114,8 +123,8 @@ struct NNBadInputTests {
     func divergence() {
         let data = Datasets.linearRegression2D(count: 20)
         let model = MLP<Double>([2, 1], activation: .identity, seed: 1)
-        var sgd = SGD(parameters: model.parameters, learningRate: 1e6)
-        let history = train(model, on: data, objective: .meanSquaredError, optimizer: &sgd,
+        let sgd = SGD(parameters: model.parameters, learningRate: 1e6)
+        let history = train(model, on: data, objective: .meanSquaredError, optimizer: sgd,
                             options: TrainingOptions(epochs: 50, progress: .silent))
         #expect(history.stopReason == .diverged)
         #expect(history.losses.count < 50)
@@ -136,14 +145,31 @@ enum BadNNInput {
         case "SGD lr zero": _ = SGD(parameters: [p], learningRate: 0)
         case "SGD lr negative": _ = SGD(parameters: [p], learningRate: -0.1)
         case "SGD lr set to nan":
-            var sgd = SGD(parameters: [p], learningRate: 0.1)
+            let sgd = SGD(parameters: [p], learningRate: 0.1)
             sgd.learningRate = .nan
+        case "SGD weight decay": _ = SGD(parameters: [p], learningRate: 0.1, weightDecay: -0.1)
+        case "AdamW weight decay": _ = AdamW(parameters: [p], weightDecay: .nan)
+        case "parameter in two groups": _ = SGD(groups: [ParameterGroup([p]), ParameterGroup([p])], learningRate: 0.1)
+        case "group scale": _ = ParameterGroup([p], learningRateScale: -1)
+        case "clip max norm": clipGradientNorm([p], maxNorm: 0)
+        case "options max norm": _ = TrainingOptions(maxGradientNorm: .infinity)
+        case "schedule steps": _ = LearningRateSchedule.cosine(from: 0.1, steps: 0)
+        case "schedule rate": _ = LearningRateSchedule.stepDecay(from: -1, factor: 0.5, every: 2)
+        case "custom optimizer schedule":
+            final class Plain: Optimizer {
+                let parameters: [Parameter<Double>]
+                init(_ p: Parameter<Double>) { parameters = [p] }
+                func step() {}
+            }
+            let model = Linear<Double>(weight: T([[1, 2]]), bias: T([0]))
+            train(model, on: regression, objective: .meanSquaredError, optimizer: Plain(model.weight),
+                  options: TrainingOptions(epochs: 1, progress: .silent, schedule: .constant(0.1)))
         case "SGD momentum": _ = SGD(parameters: [p], learningRate: 0.1, momentum: 1)
         case "SGD momentum nan": _ = SGD(parameters: [p], learningRate: 0.1, momentum: .nan)
         case "Adam lr nan": _ = Adam(parameters: [p], learningRate: .nan)
         case "Adam lr -inf": _ = Adam(parameters: [p], learningRate: -.infinity)
         case "Adam lr set to inf":
-            var adam = Adam(parameters: [p])
+            let adam = Adam(parameters: [p])
             adam.learningRate = .infinity
         case "Adam beta": _ = Adam(parameters: [p], beta1: 1)
         case "Adam epsilon": _ = Adam(parameters: [p], epsilon: .nan)
@@ -185,17 +211,17 @@ enum BadNNInput {
         case "TrainingOptions batch": _ = TrainingOptions(batchSize: 0)
         case "train empty":
             let model = MLP<Double>([2, 2], activation: .relu)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
             train(model, on: Dataset(features: [], featureCount: 2, labels: [], classNames: ["a"]),
-                  objective: .softmaxCrossEntropy, optimizer: &sgd)
+                  objective: .softmaxCrossEntropy, optimizer: sgd)
         case "train model inputs":
             let model = MLP<Double>([3, 2], activation: .relu)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
-            train(model, on: xor, objective: .softmaxCrossEntropy, optimizer: &sgd, options: .init(progress: .silent))
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            train(model, on: xor, objective: .softmaxCrossEntropy, optimizer: sgd, options: .init(progress: .silent))
         case "train too few outputs":
             let model = MLP<Double>([2, 4, 1], activation: .tanh)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
-            train(model, on: xor, objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            train(model, on: xor, objective: .softmaxCrossEntropy, optimizer: sgd,
                   options: .init(shuffle: false, progress: .silent))
         case "objective without labels":
             _ = Objective.softmaxCrossEntropy.loss(T.zeros(shape: [2, 1]), regression, rows: [0, 1])

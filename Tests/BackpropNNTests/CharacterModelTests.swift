@@ -89,9 +89,9 @@ struct CharacterModelTests {
         // The uniform model's loss is ln 27 = 3.30; smoothed bigrams on this corpus give about 2.4.
         #expect(bigram > 2.2 && bigram < 2.6, "\(bigram)")
         let model = CharacterMLP<Float>(contextLength: 3, embeddingSize: 8, hiddenSize: 64, seed: 1)
-        var adam = Adam(parameters: model.parameters, learningRate: 0.01)
+        let adam = Adam(parameters: model.parameters, learningRate: 0.01)
         let data = model.vocabulary.contextDataset(training, contextLength: 3)
-        let history = train(model, on: data, objective: .softmaxCrossEntropy, optimizer: &adam,
+        let history = train(model, on: data, objective: .softmaxCrossEntropy, optimizer: adam,
                             options: TrainingOptions(epochs: 2, batchSize: 64, seed: 1, progress: .silent))
         #expect(history.engine == .compiled)
         let loss = model.lossPerCharacter(on: development)

@@ -88,8 +88,8 @@ struct CompiledTracingTests {
         var histories: [TrainingHistory] = []
         for engine in [TrainingEngine.eager, .compiled] {
             let model = Self.net(ValueSoftplusLayer(), seed: 4)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.5)
-            histories.append(train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.5)
+            histories.append(train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: sgd,
                                    options: TrainingOptions(epochs: 300, progress: .silent, engine: engine)))
         }
         #expect(histories[1].engine == .compiled && histories[1].engineFallback == nil)
@@ -113,8 +113,8 @@ struct CompiledTracingTests {
         var histories: [TrainingHistory] = []
         for engine in [TrainingEngine.eager, .compiled] {
             let model = Self.net(MaxNormalizing(), seed: 6)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.5)
-            histories.append(train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.5)
+            histories.append(train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: sgd,
                                    options: TrainingOptions(epochs: 50, progress: .silent, engine: engine)))
         }
         #expect(histories[1].engine == .eager)
@@ -154,12 +154,12 @@ struct CompiledTracingTests {
         let step = CompiledTrainingStep(model: compiledModel) {
             Loss.softmaxCrossEntropy(logits: $0 / Tensor(temperature.value), oneHotTargets: $1)
         }
-        var a = SGD(parameters: compiledModel.parameters, learningRate: 0.3), b = SGD(parameters: eagerModel.parameters, learningRate: 0.3)
+        let a = SGD(parameters: compiledModel.parameters, learningRate: 0.3), b = SGD(parameters: eagerModel.parameters, learningRate: 0.3)
         var rng = SeededGenerator(seed: 3)
         let y = Tensor<Double>(shape: [4, 2], scalars: [1, 0, 0, 1, 1, 0, 0, 1])
         for _ in 0..<4 {
             let x = Self.random([4, 2], &rng)
-            let compiled = try step(x, y, updating: &a)
+            let compiled = try step(x, y, updating: a)
             b.zeroGradients()
             let e = Loss.softmaxCrossEntropy(logits: eagerModel(x) / Tensor(temperature.value), oneHotTargets: y)
             e.backward()
@@ -174,11 +174,11 @@ struct CompiledTracingTests {
         let compiledModel = Self.net(compiledLayer, seed: 9, sizes: (3, 4, 2)), eagerModel = Self.net(eagerLayer, seed: 9, sizes: (3, 4, 2))
         #expect(compiledModel.namedStates.map(\.name) == ["1.mean"])
         let step = CompiledTrainingStep(model: compiledModel) { Loss.halfSumOfSquares($0, $1) }
-        var a = SGD(parameters: compiledModel.parameters, learningRate: 0.1), b = SGD(parameters: eagerModel.parameters, learningRate: 0.1)
+        let a = SGD(parameters: compiledModel.parameters, learningRate: 0.1), b = SGD(parameters: eagerModel.parameters, learningRate: 0.1)
         var rng = SeededGenerator(seed: 4)
         for trial in 0..<5 {
             let x = Self.random([5, 3], &rng), y = Self.random([5, 2], &rng)
-            let compiled = try step(x, y, updating: &a)
+            let compiled = try step(x, y, updating: a)
             b.zeroGradients()
             let e = Loss.halfSumOfSquares(eagerModel(x), y)
             e.backward()
@@ -200,8 +200,8 @@ struct CompiledTracingTests {
             #expect("\(error)".contains("random numbers"), "\(error)")
         }
         let model = Self.net(DrawingDropout(), seed: 10)
-        var sgd = SGD(parameters: model.parameters, learningRate: 0.5)
-        let history = train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &sgd,
+        let sgd = SGD(parameters: model.parameters, learningRate: 0.5)
+        let history = train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: sgd,
                             options: TrainingOptions(epochs: 3, progress: .silent))
         #expect(history.engine == .eager && history.engineFallback?.contains("random") == true)
     }
@@ -210,13 +210,13 @@ struct CompiledTracingTests {
         let compiledLayer = MaskDropout(shape: [4, 4]), eagerLayer = MaskDropout(shape: [4, 4])
         let compiledModel = Self.net(compiledLayer, seed: 11), eagerModel = Self.net(eagerLayer, seed: 11)
         let step = CompiledTrainingStep(model: compiledModel) { Loss.halfSumOfSquares($0, $1) }
-        var a = SGD(parameters: compiledModel.parameters, learningRate: 0.2), b = SGD(parameters: eagerModel.parameters, learningRate: 0.2)
+        let a = SGD(parameters: compiledModel.parameters, learningRate: 0.2), b = SGD(parameters: eagerModel.parameters, learningRate: 0.2)
         var rng = SeededGenerator(seed: 6), maskA = SeededGenerator(seed: 7), maskB = SeededGenerator(seed: 7)
         for trial in 0..<5 {
             let x = Self.random([4, 2], &rng), y = Self.random([4, 2], &rng)
             compiledLayer.redraw(&maskA)
             eagerLayer.redraw(&maskB)
-            let compiled = try step(x, y, updating: &a)
+            let compiled = try step(x, y, updating: a)
             b.zeroGradients()
             let e = Loss.halfSumOfSquares(eagerModel(x), y)
             e.backward()
@@ -275,8 +275,8 @@ extension CompiledTracingTests {
         for engine in [TrainingEngine.eager, .compiled] {
             let layer = RunningMeanCentering(width: 4)
             let model = Self.net(layer, seed: 14)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.3)
-            histories.append(train(model, on: Datasets.twoMoons(count: 40, seed: 2), objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.3)
+            histories.append(train(model, on: Datasets.twoMoons(count: 40, seed: 2), objective: .softmaxCrossEntropy, optimizer: sgd,
                                    options: TrainingOptions(epochs: 20, batchSize: 16, progress: .silent, engine: engine)))
             means.append(layer.mean.value.scalars)
         }

@@ -81,8 +81,8 @@ struct CompiledTrainingStepTests {
     @Test func xorWithSGDMatchesEagerTraining() throws {
         let compiled = MLP<Double>([2, 4, 1], activation: .tanh, outputActivation: .sigmoid, seed: 3)
         let eager = MLP<Double>([2, 4, 1], activation: .tanh, outputActivation: .sigmoid, seed: 3)
-        var sgdC = SGD(parameters: compiled.parameters, learningRate: 0.5, momentum: 0.9)
-        var sgdE = SGD(parameters: eager.parameters, learningRate: 0.5, momentum: 0.9)
+        let sgdC = SGD(parameters: compiled.parameters, learningRate: 0.5, momentum: 0.9)
+        let sgdE = SGD(parameters: eager.parameters, learningRate: 0.5, momentum: 0.9)
         let step = CompiledTrainingStep(model: compiled) { Loss.halfSumOfSquares($0, $1) }
         var lossesC: [Double] = [], lossesE: [Double] = []
         for _ in 0..<300 {
@@ -103,8 +103,8 @@ struct CompiledTrainingStepTests {
     @Test func xorWithAdamMatchesEagerTraining() throws {
         let compiled = MLP<Double>([2, 4, 1], activation: .relu, outputActivation: .sigmoid, seed: 5)
         let eager = MLP<Double>([2, 4, 1], activation: .relu, outputActivation: .sigmoid, seed: 5)
-        var adamC = Adam(parameters: compiled.parameters, learningRate: 0.05)
-        var adamE = Adam(parameters: eager.parameters, learningRate: 0.05)
+        let adamC = Adam(parameters: compiled.parameters, learningRate: 0.05)
+        let adamE = Adam(parameters: eager.parameters, learningRate: 0.05)
         let step = CompiledTrainingStep(model: compiled) { Loss.meanSquaredError($0, $1) }
         for _ in 0..<200 {
             adamC.zeroGradients()
@@ -121,8 +121,8 @@ struct CompiledTrainingStepTests {
         var rng = SeededGenerator(seed: 31)
         let compiled = MLP<Double>([4, 6, 3], activation: .tanh, seed: 8)
         let eager = MLP<Double>([4, 6, 3], activation: .tanh, seed: 8)
-        var sgdC = SGD(parameters: compiled.parameters, learningRate: 0.1)
-        var sgdE = SGD(parameters: eager.parameters, learningRate: 0.1)
+        let sgdC = SGD(parameters: compiled.parameters, learningRate: 0.1)
+        let sgdE = SGD(parameters: eager.parameters, learningRate: 0.1)
         let step = CompiledTrainingStep(model: compiled) { Loss.softmaxCrossEntropy(logits: $0, oneHotTargets: $1) }
         let x = Self.random([10, 4], &rng)
         let labels = (0..<10).map { $0 % 3 }

@@ -20,10 +20,10 @@ private func trainBoth<Scalar: TensorScalar, Opt: Optimizer>(
     var runs: [TrainingHistory] = [], last: MLP<Scalar>?
     for engine in [TrainingEngine.eager, .compiled] {
         let model = makeModel()
-        var optimizer = makeOptimizer(model)
+        let optimizer = makeOptimizer(model)
         var o = options
         o.engine = engine
-        runs.append(train(model, on: data, objective: objective, optimizer: &optimizer, options: o))
+        runs.append(train(model, on: data, objective: objective, optimizer: optimizer, options: o))
         last = model
     }
     return (runs[0], runs[1], last!)
@@ -46,8 +46,8 @@ struct CompiledTrainingTests {
     func defaultEngine() {
         #expect(TrainingOptions().engine == .compiled)
         let model = MLP<Double>([2, 4, 2], activation: .tanh, seed: 1)
-        var opt = SGD(parameters: model.parameters, learningRate: 0.5)
-        let h = train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &opt,
+        let opt = SGD(parameters: model.parameters, learningRate: 0.5)
+        let h = train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: opt,
                       options: TrainingOptions(epochs: 3, progress: .silent))
         #expect(h.engine == .compiled && h.engineFallback == nil)
     }
@@ -158,8 +158,8 @@ struct CompiledTrainingTests {
         for engine in [TrainingEngine.eager, .compiled] {
             let mlp = MLP<Double>([2, 4, 2], activation: .tanh, seed: 1)
             let model = Sequential<Double>([mlp, HiddenScale()])
-            var opt = SGD(parameters: model.parameters, learningRate: 0.5)
-            histories.append(train(model, on: data, objective: .softmaxCrossEntropy, optimizer: &opt,
+            let opt = SGD(parameters: model.parameters, learningRate: 0.5)
+            histories.append(train(model, on: data, objective: .softmaxCrossEntropy, optimizer: opt,
                                    options: TrainingOptions(epochs: 20, progress: .silent, engine: engine)))
         }
         #expect(histories[1].engine == .eager)

@@ -3,7 +3,7 @@ import BackpropTestSupport
 import Backprop
 @testable import BackpropNN
 
-/// `CompiledTrainingStep(x, y, updating: &optimizer)` and `Optimizer.step(gradients:)`
+/// `CompiledTrainingStep(x, y, updating: optimizer)` and `Optimizer.step(gradients:)`
 /// against eager training (`zeroGradients`, `backward`, `step`) on twin models.
 @Suite struct CompiledUpdateTests {
     static var xor: (x: Tensor<Double>, y: Tensor<Double>) { (Tensor<Double>([[0, 0], [0, 1], [1, 0], [1, 1]]), y: Tensor<Double>([[0], [1], [1], [0]])) }
@@ -14,8 +14,8 @@ import Backprop
     ) throws -> (eager: MLP<Double>, compiled: MLP<Double>, losses: [(Double, Double)]) where Opt.Scalar == Double {
         let eager = MLP<Double>([2, 4, 1], activation: .tanh, outputActivation: .sigmoid, seed: 3)
         let compiled = MLP<Double>([2, 4, 1], activation: .tanh, outputActivation: .sigmoid, seed: 3)
-        var eagerOptimizer = makeOptimizer(eager.parameters)
-        var compiledOptimizer = makeOptimizer(compiled.parameters)
+        let eagerOptimizer = makeOptimizer(eager.parameters)
+        let compiledOptimizer = makeOptimizer(compiled.parameters)
         let step = CompiledTrainingStep(model: compiled) { Loss.halfSumOfSquares($0, $1) }
         var losses: [(Double, Double)] = []
         for _ in 0..<steps {
@@ -23,7 +23,7 @@ import Backprop
             let loss = Loss.halfSumOfSquares(eager(xor.x), xor.y)
             loss.backward()
             eagerOptimizer.step()
-            let compiledLoss = try step(xor.x, xor.y, updating: &compiledOptimizer)
+            let compiledLoss = try step(xor.x, xor.y, updating: compiledOptimizer)
             losses.append((loss.scalar, compiledLoss))
         }
         return (eager, compiled, losses)
@@ -46,9 +46,10 @@ import Backprop
 
     /// An optimiser that only implements `step()` gets `step(gradients:)` from the protocol:
     /// the given gradients stand in for the accumulated ones, which are put back after.
-    struct HalvingDescent: Optimizer {
+    final class HalvingDescent: Optimizer {
         let parameters: [Parameter<Double>]
-        mutating func step() {
+        init(parameters: [Parameter<Double>]) { self.parameters = parameters }
+        func step() {
             for p in parameters {
                 guard let g = p.gradient else { continue }
                 p.value = Tensor(shape: p.shape, scalars: zip(p.value.scalars, g.scalars).map { $0 - 0.5 * $1 })
@@ -64,7 +65,7 @@ import Backprop
     @Test func defaultStepWithGradientsPutsAccumulatedGradientsBack() {
         let p = Parameter(Tensor<Double>([1, 2]))
         p.value.accumulateGradient(Tensor([10, 20]))
-        var optimizer = HalvingDescent(parameters: [p])
+        let optimizer = HalvingDescent(parameters: [p])
         let g: [Double] = [2, 4]
         g.withUnsafeBufferPointer { buffer in optimizer.step(gradients: { _ in buffer }) }
         #expect(p.value.scalars == [0, 0])            // 1 − ½·2, 2 − ½·4
@@ -82,10 +83,10 @@ import Backprop
 
     @Test func parametersTheLossDoesNotUseAreNotUpdated() throws {
         let model = TwoBranches()
-        var optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
+        let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
         let step = CompiledTrainingStep(model: model) { Loss.halfSumOfSquares($0, $1) }
         let x = Tensor<Double>([[1, 2]]), y = Tensor<Double>([[1]])
-        for _ in 0..<3 { try step(x, y, updating: &optimizer) }
+        for _ in 0..<3 { try step(x, y, updating: optimizer) }
         #expect(model.unused.value.scalars == [3, 4])
         #expect(try step.program(input: x, target: y).independentInputs == [1])
         // The accumulating call leaves its gradient nil, as backward() does.
@@ -99,8 +100,8 @@ import Backprop
     @Test func floatSigmoidNetworkMatchesEager() throws {
         let eager = MLP<Float>([2, 2, 2], activation: .sigmoid, outputActivation: .sigmoid, seed: 1)
         let compiled = MLP<Float>([2, 2, 2], activation: .sigmoid, outputActivation: .sigmoid, seed: 1)
-        var eagerSGD = SGD(parameters: eager.parameters, learningRate: 0.5)
-        var compiledSGD = SGD(parameters: compiled.parameters, learningRate: 0.5)
+        let eagerSGD = SGD(parameters: eager.parameters, learningRate: 0.5)
+        let compiledSGD = SGD(parameters: compiled.parameters, learningRate: 0.5)
         let step = CompiledTrainingStep(model: compiled) { Loss.halfSumOfSquares($0, $1) }
         let x = Tensor<Float>([[0.05, 0.1]]), y = Tensor<Float>([[0.01, 0.99]])
         for _ in 0..<500 {
@@ -108,7 +109,7 @@ import Backprop
             let loss = Loss.halfSumOfSquares(eager(x), y)
             loss.backward()
             eagerSGD.step()
-            try step(x, y, updating: &compiledSGD)
+            try step(x, y, updating: compiledSGD)
         }
         for (p, q) in zip(compiled.parameters, eager.parameters) {
             for (a, b) in zip(p.value.scalars, q.value.scalars) { #expect(Swift.abs(a - b) <= 1e-4, "\(a) vs \(b)") }

@@ -35,8 +35,8 @@ struct ConcurrencyTests {
     static func tensorRun(seed: UInt64) -> [Float] {
         let data = Datasets.twoMoons(count: 200, noise: 0.1, seed: seed)
         let model = MLP<Float>([2, 16, 16, 2], activation: .relu, seed: seed)
-        var adam = Adam(parameters: model.parameters, learningRate: 0.01)
-        train(model, on: data, objective: .softmaxCrossEntropy, optimizer: &adam,
+        let adam = Adam(parameters: model.parameters, learningRate: 0.01)
+        train(model, on: data, objective: .softmaxCrossEntropy, optimizer: adam,
               options: TrainingOptions(epochs: 4, batchSize: 16, seed: seed, progress: .silent))
         return model.parameters.flatMap(\.value.scalars)
     }

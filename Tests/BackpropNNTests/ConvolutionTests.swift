@@ -112,8 +112,8 @@ struct ConvolutionTests {
             let model = DigitsCNN<Float>(channels: (8, 16), seed: 1)
             #expect(model.parameterCount == 8 * 9 + 8 + 16 * 8 * 9 + 16 + 64 * 10 + 10)
             #expect(DigitsCNN<Float>().parameterCount == 6_090)   // 16·9 + 16 + 32·16·9 + 32 + 128·10 + 10
-            var adam = Adam(parameters: model.parameters, learningRate: 0.01)
-            let history = BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: &adam,
+            let adam = Adam(parameters: model.parameters, learningRate: 0.01)
+            let history = BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: adam,
                                            options: TrainingOptions(epochs: 3, batchSize: 64, seed: 1, progress: .silent, engine: engine))
             #expect(history.engine == engine)
             losses[engine] = history.losses

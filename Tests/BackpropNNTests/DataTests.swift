@@ -124,7 +124,7 @@ struct OptimiserTests {
     @Test("SGD with momentum and Adam follow their update formulas")
     func updates() {
         let p = Parameter(Tensor<Double>(shape: [2], scalars: [1.0, -2.0]))
-        var sgd = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
+        let sgd = SGD(parameters: [p], learningRate: 0.1, momentum: 0.9)
         var w = [1.0, -2.0], v = [0.0, 0.0]
         for _ in 0..<3 {
             p.zeroGradients()
@@ -135,7 +135,7 @@ struct OptimiserTests {
             #expect(zip(p.value.scalars, w).allSatisfy { Swift.abs($0 - $1) < 1e-15 })
         }
         let q = Parameter(Tensor<Double>(shape: [1], scalars: [0.5]))
-        var adam = Adam(parameters: [q], learningRate: 0.01)
+        let adam = Adam(parameters: [q], learningRate: 0.01)
         var x = 0.5, m = 0.0, s = 0.0
         for t in 1...4 {
             q.zeroGradients()
@@ -165,8 +165,8 @@ struct OptimiserTests {
         let data = Datasets.linearRegression2D(count: 30, weights: (2, -3), noise: 0.05, seed: 2)
         func run(_ options: TrainingOptions, lr: Double = 0.1) -> TrainingHistory {
             let model = Linear<Double>(weight: Tensor(shape: [1, 2], scalars: [0, 0]), bias: Tensor.zeros(shape: [1]))
-            var opt = SGD(parameters: model.parameters, learningRate: lr)
-            return train(model, on: data, objective: .meanSquaredError, optimizer: &opt, options: options)
+            let opt = SGD(parameters: model.parameters, learningRate: lr)
+            return train(model, on: data, objective: .meanSquaredError, optimizer: opt, options: options)
         }
         let byLoss = run(TrainingOptions(epochs: 10_000, lossChangeTolerance: 1e-9, progress: .silent))
         #expect(byLoss.stopReason == .lossChange && byLoss.losses.count < 10_000)
@@ -193,9 +193,9 @@ struct OptimiserTests {
         #expect(result.history.finalLoss == result.finalLosses.min())
         #expect(result.finalLosses[result.bestRun] == result.history.finalLoss)
         let model = MLP<Double>([2, 3, 2], activation: .tanh, seed: 1)
-        var opt = SGD(parameters: model.parameters, learningRate: 0.3)
+        let opt = SGD(parameters: model.parameters, learningRate: 0.3)
         var calls = 0
-        let h = train(model, on: data, objective: .softmaxCrossEntropy, optimizer: &opt,
+        let h = train(model, on: data, objective: .softmaxCrossEntropy, optimizer: opt,
                       options: TrainingOptions(epochs: 100, progress: .silent)) { _ in calls += 1; return calls < 7 }
         #expect(h.stopReason == .callback && h.losses.count == 7)
     }

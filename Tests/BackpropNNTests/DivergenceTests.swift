@@ -12,10 +12,10 @@ struct DivergenceTests {
     func nonFiniteLoss() {
         let data = Datasets.linearRegression2D(count: 20)
         let model = MLP<Double>([2, 1], activation: .identity, seed: 1)
-        var sgd = SGD(parameters: model.parameters, learningRate: 1e6)
+        let sgd = SGD(parameters: model.parameters, learningRate: 1e6)
         var options = TrainingOptions(epochs: 500, progress: .silent)
         options.divergenceFactor = nil
-        let history = train(model, on: data, objective: .meanSquaredError, optimizer: &sgd, options: options)
+        let history = train(model, on: data, objective: .meanSquaredError, optimizer: sgd, options: options)
         let d = try! #require(history.divergence)
         #expect(history.stopReason == .diverged)
         #expect(d.epoch == history.losses.count && d.epoch < 500)
@@ -26,16 +26,16 @@ struct DivergenceTests {
     func growth() {
         let data = Datasets.linearRegression2D(count: 20)
         let model = MLP<Double>([2, 1], activation: .identity, seed: 1)
-        var sgd = SGD(parameters: model.parameters, learningRate: 0.01)
+        let sgd = SGD(parameters: model.parameters, learningRate: 0.01)
         var options = TrainingOptions(epochs: 10, progress: .silent)
         options.divergenceFactor = 0
-        let history = train(model, on: data, objective: .meanSquaredError, optimizer: &sgd, options: options)
+        let history = train(model, on: data, objective: .meanSquaredError, optimizer: sgd, options: options)
         #expect(history.divergence?.epoch == 2, "\(String(describing: history.divergence))")
         #expect(history.divergence?.reason.contains("grew over") == true)
         // The default factor leaves a converging run alone.
         let calm = MLP<Double>([2, 1], activation: .identity, seed: 1)
-        var sgd2 = SGD(parameters: calm.parameters, learningRate: 0.01)
-        let ok = train(calm, on: data, objective: .meanSquaredError, optimizer: &sgd2,
+        let sgd2 = SGD(parameters: calm.parameters, learningRate: 0.01)
+        let ok = train(calm, on: data, objective: .meanSquaredError, optimizer: sgd2,
                        options: TrainingOptions(epochs: 10, progress: .silent))
         #expect(ok.divergence == nil && ok.stopReason == .maximumEpochs)
     }

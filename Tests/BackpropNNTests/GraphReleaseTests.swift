@@ -8,7 +8,7 @@ import Testing
 @Suite("Memory: graphs are released")
 struct GraphReleaseTests {
     /// One SGD step; returns weak references to the loss node and to a hidden node.
-    static func step(_ model: MLP<Float>, _ sgd: inout SGD<Float>, _ x: Tensor<Float>, _ labels: [Int])
+    static func step(_ model: MLP<Float>, _ sgd: SGD<Float>, _ x: Tensor<Float>, _ labels: [Int])
         -> (loss: Float, lossNode: () -> AnyObject?, hiddenNode: () -> AnyObject?)
     {
         sgd.zeroGradients()
@@ -26,13 +26,13 @@ struct GraphReleaseTests {
     @Test("after a training step no node of its graph survives")
     func tensorStepReleasesItsGraph() {
         let model = MLP<Float>([4, 8, 3], activation: .relu, seed: 7)
-        var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+        let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
         var rng = SeededGenerator(seed: 3)
         let x = Tensor<Float>(shape: [5, 4], scalars: (0..<20).map { _ in Float(rng.nextNormal()) })
         let labels = [0, 1, 2, 1, 0]
         var losses: [Float] = []
         for _ in 0..<3 {
-            let r = Self.step(model, &sgd, x, labels)
+            let r = Self.step(model, sgd, x, labels)
             losses.append(r.loss)
             #expect(r.lossNode() == nil, "the loss node is freed when the step returns")
             #expect(r.hiddenNode() == nil, "intermediate nodes are freed too")

@@ -13,7 +13,7 @@ struct OptimizerUpdateTests {
         for momentum in [0.0, 0.9] {
             for keepGraph in [false, true] {
                 let p = Parameter(Tensor<Double>([1, -2, 3]))
-                var sgd = SGD(parameters: [p], learningRate: 0.1, momentum: momentum)
+                let sgd = SGD(parameters: [p], learningRate: 0.1, momentum: momentum)
                 var expected: [Double] = [1, -2, 3]
                 var velocity: [Double] = [0, 0, 0]
                 for _ in 0..<3 {
@@ -40,7 +40,7 @@ struct OptimizerUpdateTests {
     @Test("A graph recorded before an Adam step still back-propagates with the old weights")
     func graphKeepsOldWeights() {
         let p = Parameter(Tensor<Double>([0.5, -1.5]))
-        var adam = Adam(parameters: [p], learningRate: 0.01)
+        let adam = Adam(parameters: [p], learningRate: 0.01)
         let loss = (p.value * p.value).sum()        // ∂/∂w = 2w, with w as recorded
         loss.backward()
         let first = p.gradient!.scalars

@@ -15,8 +15,8 @@ struct ReadmeTensorExampleTests {
         let data = try Datasets.digits()
         let (train, test) = data.split(testFraction: 0.2, seed: 42)
         let model = MLP<Float>([64, 64, 10], activation: .relu, seed: 1)
-        var adam = Adam(parameters: model.parameters, learningRate: 0.003)
-        BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: &adam,
+        let adam = Adam(parameters: model.parameters, learningRate: 0.003)
+        BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: adam,
                          options: TrainingOptions(epochs: 30, batchSize: 32, progress: .silent))
         let acc = accuracy(of: model, on: test)
         #expect(acc >= 0.95, "test accuracy \(acc)")

@@ -156,8 +156,8 @@ struct StatefulLayerTests {
             var rng = SeededGenerator(seed: 6)
             let model = Sequential<Float>([Linear(inputSize: 2, outputSize: 8, rng: &rng), ActivationLayer(.tanh),
                                            Dropout(probability: 0.3, seed: 12), Linear(inputSize: 8, outputSize: 2, rng: &rng)])
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
-            histories.append(train(model, on: Datasets.twoMoons(count: 40), objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            histories.append(train(model, on: Datasets.twoMoons(count: 40), objective: .softmaxCrossEntropy, optimizer: sgd,
                                    options: TrainingOptions(epochs: 5, batchSize: 8, progress: .silent, engine: engine)))
             #expect((model.layers[2] as! Dropout<Float>).randomKey.step == 25)
         }
@@ -194,8 +194,8 @@ struct StatefulLayerTests {
         var accuracies: [Double] = []
         for engine in [TrainingEngine.eager, .compiled] {
             let model = Self.model(seed: 5, inputs: 2)
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.2)
-            histories.append(train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.2)
+            histories.append(train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: sgd,
                                    options: TrainingOptions(epochs: 40, progress: .silent, engine: engine)))
             #expect(model.mode == .training, "train puts the modes back")
             let bn = model.layers[1] as! BatchNorm<Double>
@@ -260,8 +260,8 @@ struct UnregisteredPartsTests {
         let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
             var rng = SeededGenerator(seed: 1)
             let model = ForgetfulLayer(inner: Linear(inputSize: 2, outputSize: 2, rng: &rng))
-            var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
-            train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: &sgd,
+            let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+            train(model, on: Datasets.xor(), objective: .softmaxCrossEntropy, optimizer: sgd,
                   options: TrainingOptions(epochs: 1, progress: .silent))
         }
         let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)

@@ -64,7 +64,7 @@ struct TiedWeightTests {
     @Test("one SGD step equals the hand-written update", arguments: Form.allCases)
     func oneStep(_ form: Form) throws {
         let (model, shared) = Self.model(seed: 7)
-        var sgd = SGD(parameters: model.parameters, learningRate: 0.1)
+        let sgd = SGD(parameters: model.parameters, learningRate: 0.1)
         let step = CompiledTrainingStep(model: model) { Loss.halfSumOfSquares($0, $1) }
         switch form {
         case .eager:
@@ -74,7 +74,7 @@ struct TiedWeightTests {
             try step(Self.x, Self.y)
             sgd.step()
         case .compiledUpdating:
-            try step(Self.x, Self.y, updating: &sgd)
+            try step(Self.x, Self.y, updating: sgd)
         }
         let expected = Self.referenceStep(seed: 7, learningRate: 0.1)
         let actual = [shared.weight.value.scalars, shared.bias.value.scalars]

@@ -19,8 +19,8 @@ struct TrainingResultTests {
     func moons() {
         let (train, test) = Datasets.twoMoons(count: 600, noise: 0.1, seed: 7).split(testFraction: 0.25, seed: 7)
         let model = MLP<Float>([2, 16, 16, 2], activation: .relu, seed: 3)
-        var opt = Adam(parameters: model.parameters, learningRate: 0.01)
-        BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: &opt,
+        let opt = Adam(parameters: model.parameters, learningRate: 0.01)
+        BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: opt,
               options: TrainingOptions(epochs: 200, batchSize: 32, seed: 3, progress: .silent))
         let acc = accuracy(of: model, on: test)
         #expect(acc >= 0.97, "test accuracy \(acc)")
@@ -34,8 +34,8 @@ struct TrainingResultTests {
         let scaler = Standardizer(fittingOn: rawTrain)
         let train = scaler.applied(to: rawTrain), test = scaler.applied(to: rawTest)
         let model = MLP<Float>([64, 64, 10], activation: .relu, seed: 1)
-        var opt = Adam(parameters: model.parameters, learningRate: 0.003)
-        BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: &opt,
+        let opt = Adam(parameters: model.parameters, learningRate: 0.003)
+        BackpropNN.train(model, on: train, objective: .softmaxCrossEntropy, optimizer: opt,
               options: TrainingOptions(epochs: 30, batchSize: 32, seed: 1, progress: .silent))
         let acc = accuracy(of: model, on: test)
         #expect(acc >= 0.95, "test accuracy \(acc)")

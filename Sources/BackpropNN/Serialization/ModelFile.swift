@@ -29,6 +29,13 @@ extension Layer {
     ///
     /// - Parameter metadata: Strings stored in the header's `__metadata__`.
     public func save(to path: String, metadata: [String: String] = [:], force: Bool = false) throws {
+        try save(to: path, adding: [], metadata: metadata, force: force)
+    }
+
+    /// Writes the parameters, the states and `extra` tensors (an optimiser's state) in one
+    /// file, atomically.
+    func save(to path: String, adding extra: [(name: String, shape: [Int], values: [Double])],
+              metadata: [String: String], force: Bool) throws {
         let named = fileTensors
         for (name, _, value, _) in named {
             let values = value.scalars
@@ -39,6 +46,7 @@ extension Layer {
         let dtype: SafeTensorsDType = Scalar.self == Double.self ? .F64 : .F32
         let tensors = named.map { (name: $0.name, dtype: dtype, shape: $0.value.shape,
                                    values: $0.value.scalars.map { Double($0) }) }
+            + extra.map { (name: $0.name, dtype: dtype, shape: $0.shape, values: $0.values) }
         try AtomicFile.write(try SafeTensorsFile.encode(tensors, metadata: metadata), to: path, force: force)
     }
 
@@ -46,7 +54,9 @@ extension Layer {
     /// into either element type. Strict: a parameter missing from the file, a tensor the
     /// model does not have, or a shape that differs is an error naming it, and nothing is
     /// changed unless everything matches. A NaN or infinite value is an error too (a model
-    /// saved after its training diverged), naming the tensor and the index.
+    /// saved after its training diverged), naming the tensor and the index. An optimiser's
+    /// state in the file (tensors named `optimizer.…`, see ``save(to:optimizer:metadata:force:)``)
+    /// is ignored.
     public func load(from path: String) throws {
         let file = try SafeTensorsFile.read(path)
         let named = fileTensors
@@ -69,7 +79,7 @@ extension Layer {
             values.append(v)
         }
         let known = Set(named.map(\.name))
-        if let extra = file.entries.first(where: { !known.contains($0.name) }) {
+        if let extra = file.entries.first(where: { !known.contains($0.name) && !$0.name.hasPrefix(optimizerTensorPrefix) }) {
             throw SafeTensorsError("\(path): tensor '\(extra.name)' matches no parameter of the model (\(named.map(\.name).joined(separator: ", ")))")
         }
         for ((_, _, p, assign), v) in zip(named, values) {

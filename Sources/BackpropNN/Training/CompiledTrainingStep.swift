@@ -11,7 +11,7 @@ import Backprop
 /// let loss = try step(x, y)        // forward + backward, no graph recorded
 /// optimizer.step()
 ///
-/// try step(x, y, updating: &optimizer)   // the same in one call, gradients not stored
+/// try step(x, y, updating: optimizer)    // the same in one call, gradients not stored
 /// ```
 ///
 /// ```
@@ -156,7 +156,7 @@ public final class CompiledTrainingStep<Model: Layer> {
     @inlinable
     @discardableResult
     public func callAsFunction<Opt: Optimizer>(
-        _ input: Tensor<Scalar>, _ target: Tensor<Scalar>, updating optimizer: inout Opt
+        _ input: Tensor<Scalar>, _ target: Tensor<Scalar>, updating optimizer: Opt
     ) throws -> Scalar where Opt.Scalar == Scalar {
         let program = try run(input, target)
         let loss = program.output(at: 0).scalar
@@ -168,6 +168,15 @@ public final class CompiledTrainingStep<Model: Layer> {
             return o < 0 ? nil : program.unsafeOutputBuffer(at: o)
         })
         return loss
+    }
+
+    /// The whole step with the optimiser passed `inout`, as before optimisers were classes.
+    @available(*, deprecated, message: "pass the optimizer without &: optimizers are classes")
+    @discardableResult
+    public func callAsFunction<Opt: Optimizer>(
+        _ input: Tensor<Scalar>, _ target: Tensor<Scalar>, updating optimizer: inout Opt
+    ) throws -> Scalar where Opt.Scalar == Scalar {
+        try self(input, target, updating: optimizer)
     }
 
     /// Binds the parameters, states and the batch, and runs the program for their shapes.

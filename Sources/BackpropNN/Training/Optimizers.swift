@@ -1,13 +1,29 @@
 import Backprop
 
 /// Updates parameters from their accumulated gradients. Write your own by conforming.
-public protocol Optimizer<Scalar> {
+///
+/// Optimisers are classes: `train` holds a reference, not an `inout` access, so a
+/// callback may change the optimiser while it trains (a learning-rate schedule):
+///
+/// ```swift no-compile
+/// let adam = Adam(parameters: model.parameters, learningRate: 0.01)
+/// train(model, on: data, objective: .meanSquaredError, optimizer: adam) { _ in
+///     adam.learningRate *= 0.9
+///     return true
+/// }
+/// ```
+public protocol Optimizer<Scalar>: AnyObject {
     /// The element type.
     associatedtype Scalar: TensorScalar
     /// The parameters updated.
     var parameters: [Parameter<Scalar>] { get }
+    /// α, the base learning rate (each ``ParameterGroup`` scales it). The default traps:
+    /// an optimiser without one cannot follow a ``LearningRateSchedule``.
+    var learningRate: Double { get set }
+    /// Updates done so far (restored from a checkpoint; schedules count from it). 0 by default.
+    var stepCount: Int { get }
     /// One update from the current gradients (parameters without a gradient are skipped).
-    mutating func step()
+    func step()
     /// One update from gradients handed over as buffers: `gradient(k)` for
     /// `parameters[k]` (nil skips it; a buffer holds the parameter's elements in order and
     /// stays valid during the call). The parameters' accumulated gradients are neither
@@ -17,12 +33,40 @@ public protocol Optimizer<Scalar> {
     /// ```
     /// pₖ ← update(pₖ, gradient(k))
     /// ```
-    mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?)
+    func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?)
+    /// The state a resumed run needs (moments, velocities, the step count), for
+    /// checkpoints; see ``OptimizerState``. By default only the step count and α.
+    var state: OptimizerState { get }
+    /// Restores a state taken from an optimiser of the same kind over parameters of the
+    /// same shapes. Throws, changing nothing, when it does not fit.
+    func restore(_ state: OptimizerState) throws
 }
 
 extension Optimizer {
     /// Clears the gradients of every parameter.
     @inlinable public func zeroGradients() { for p in parameters { p.zeroGradients() } }
+
+    /// No learning rate: reading gives NaN, setting traps.
+    public var learningRate: Double {
+        get { .nan }
+        set { nnFailure("\(Self.self) has no learningRate to set (implement `var learningRate` to use schedules)") }
+    }
+
+    /// 0: the optimiser does not count its steps.
+    public var stepCount: Int { 0 }
+
+    /// The step count and α, no tensors.
+    public var state: OptimizerState {
+        OptimizerState(kind: "\(Self.self)", stepCount: stepCount, learningRate: learningRate, slots: [:])
+    }
+
+    /// Accepts a state without tensors (there is nothing to restore); one with tensors is
+    /// an error.
+    public func restore(_ state: OptimizerState) throws {
+        if let name = state.slots.keys.sorted().first {
+            throw OptimizerStateError("\(Self.self) keeps no state, the checkpoint has '\(name)' tensors from \(state.kind)")
+        }
+    }
 
     /// The default for optimisers that only implement `step()`: the given gradients
     /// stand in for the accumulated ones during `step()`, which are then put back.
@@ -30,7 +74,7 @@ extension Optimizer {
     /// ```
     /// pₖ ← update(pₖ, gradient(k))
     /// ```
-    public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
+    public func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
         let saved = parameters.map(\.gradient)
         for (k, p) in parameters.enumerated() {
             p.zeroGradients()
@@ -54,172 +98,155 @@ func requireGradientCount(_ g: Int, _ p: Int, _ k: Int) {
     if g != p { nnFailure("step(gradients:): gradient \(k) has \(g) elements, the parameter has \(p)") }
 }
 
-/// Checks a learning rate: finite and positive.
+/// Calls `body(k, g)` for each parameter k with an accumulated gradient g.
+@inline(__always)
+func eachAccumulatedGradient<Scalar: TensorScalar>(of parameters: [Parameter<Scalar>],
+                                                   _ body: (Int, UnsafeBufferPointer<Scalar>) -> Void) {
+    for k in parameters.indices {
+        parameters[k].gradient?.withUnsafeBufferPointer { body(k, $0) }
+    }
+}
+
+/// Calls `body(k, g)` for each parameter k that `given(k)` has a gradient g for.
+@inline(__always)
+func eachGivenGradient<Scalar: TensorScalar>(of parameters: [Parameter<Scalar>], _ given: (Int) -> UnsafeBufferPointer<Scalar>?,
+                                             _ body: (Int, UnsafeBufferPointer<Scalar>) -> Void) {
+    for k in parameters.indices {
+        if let g = given(k) { body(k, g) }
+    }
+}
+
+/// Checks a learning rate given to an initialiser: finite and positive.
 func requireLearningRate(_ rate: Double, _ name: String, file: StaticString = #fileID, line: UInt = #line) {
     nnPrecondition(rate.isFinite && rate > 0, "\(name): learning rate \(rate) must be finite and positive", file: file, line: line)
 }
 
-/// Gradient descent with optional momentum (the notes' update w := w − α·∂E/∂w).
+/// Checks a learning rate assigned during training: finite and not negative (a schedule
+/// may anneal it to 0).
+func requireScheduledLearningRate(_ rate: Double, _ name: String, file: StaticString = #fileID, line: UInt = #line) {
+    nnPrecondition(rate.isFinite && rate >= 0, "\(name): learning rate \(rate) must be finite and not negative", file: file, line: line)
+}
+
+/// Checks a weight decay: finite and not negative.
+func requireWeightDecay(_ decay: Double, _ name: String, file: StaticString = #fileID, line: UInt = #line) {
+    nnPrecondition(decay.isFinite && decay >= 0, "\(name): weight decay \(decay) must be finite and not negative", file: file, line: line)
+}
+
+/// Gradient descent with optional momentum and L2 weight decay (PyTorch's
+/// `SGD(momentum:, weight_decay:)`; the notes' update w := w − α·∂E/∂w).
 ///
 /// ```
-/// v ← μ·v + g          (μ = momentum; v = g when μ = 0)
-/// w ← w − α·v
+/// g ← g + λ·w           (λ = weight decay of the parameter's group; skipped when 0)
+/// v ← μ·v + g           (μ = momentum; v = g when μ = 0)
+/// w ← w − α·s·v         (s = learning-rate scale of the group)
 /// ```
 /// With batch size 1 this is the per-sample SGD of `004_…`; with the full set, gradient descent.
-public struct SGD<Scalar: TensorScalar>: Optimizer {
-    /// The parameters updated.
+public final class SGD<Scalar: TensorScalar>: Optimizer {
+    /// The parameters updated, group by group.
     public let parameters: [Parameter<Scalar>]
+    /// The groups, with their learning-rate scales and weight decays.
+    public let groups: [ParameterGroup<Scalar>]
     /// α.
     public var learningRate: Double {
-        didSet { requireLearningRate(learningRate, "SGD") }
+        didSet { requireScheduledLearningRate(learningRate, "SGD") }
     }
     /// μ (0 for plain gradient descent).
     public let momentum: Double
-    @usableFromInline var velocity: [[Scalar]]
+    /// λ of the groups that do not set their own.
+    public let weightDecay: Double
+    /// Updates done so far.
+    public private(set) var stepCount = 0
+    /// v per parameter (empty when μ = 0).
+    @exclusivity(unchecked) var velocity: [[Scalar]]
+    /// (scale, λ) per parameter, from its group.
+    let settings: [(scale: Double, decay: Double)]
+    /// g + λ·w per parameter with weight decay (reused between steps).
+    @exclusivity(unchecked) var decayed: [Scalar] = []
 
-    /// An optimiser for `parameters`. Precondition: α finite and positive, 0 ≤ μ < 1.
-    public init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0) {
+    /// An optimiser for `parameters`. Precondition: α finite and positive, 0 ≤ μ < 1, λ ≥ 0.
+    public convenience init(parameters: [Parameter<Scalar>], learningRate: Double, momentum: Double = 0,
+                            weightDecay: Double = 0) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum,
+                  weightDecay: weightDecay)
+    }
+
+    /// An optimiser for parameter groups, each with its own learning-rate scale and
+    /// weight decay (nil: `weightDecay`). A parameter may be in one group only.
+    public init(groups: [ParameterGroup<Scalar>], learningRate: Double, momentum: Double = 0, weightDecay: Double = 0) {
         requireLearningRate(learningRate, "SGD")
         nnPrecondition(momentum >= 0 && momentum < 1 && momentum.isFinite, "SGD: momentum \(momentum) must be in [0, 1)")
+        requireWeightDecay(weightDecay, "SGD")
+        let (parameters, settings) = ParameterGroup.flatten(groups, weightDecay: weightDecay, "SGD")
         self.parameters = parameters
+        self.groups = groups
+        self.settings = settings
         self.learningRate = learningRate
         self.momentum = momentum
+        self.weightDecay = weightDecay
         velocity = momentum == 0 ? [] : parameters.map { Array(repeating: 0, count: $0.value.count) }
     }
 
     /// w ← w − α·(μ·v + g): in place, or in one pass into new storage while the last
     /// step's graph still holds the old weights.
-    @inlinable
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func step() {
-        for k in parameters.indices {
-            guard let g = parameters[k].gradient else { continue }
-            g.withUnsafeBufferPointer { update(k, $0) }
-        }
+    public func step() {
+        stepCount += 1
+        eachAccumulatedGradient(of: parameters, update)
     }
 
     /// w ← w − α·(μ·v + g) with the given gradients.
-    @inlinable
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
-        for k in parameters.indices {
-            if let g = gradient(k) { update(k, g) }
-        }
+    public func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
+        stepCount += 1
+        eachGivenGradient(of: parameters, gradient, update)
     }
 
     /// Updates parameter `k` from its gradient.
-    @inlinable
-    mutating func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
-        let alpha = Scalar(learningRate), mu = Scalar(momentum)
+    func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
+        let alpha = Scalar(learningRate * settings[k].scale), mu = Scalar(momentum)
+        let lambda = Scalar(settings[k].decay), decays = settings[k].decay != 0
         let p = parameters[k]
-        if momentum == 0 {
+        if decays && decayed.count < g.count { decayed = Array(repeating: 0, count: g.count) }
+        decayed.withUnsafeMutableBufferPointer { d in
             p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
                 requireGradientCount(g.count, out.count, k)
-                guard let gp = g.baseAddress, let wp = w.baseAddress, let op = out.baseAddress else { return }
-                if UnsafePointer(op) == wp {
-                    for i in 0..<out.count { op[i] = op[i] - alpha * gp[i] }
-                } else {
-                    for i in 0..<out.count { op[i] = wp[i] - alpha * gp[i] }
+                guard var gp = g.baseAddress, let wp = w.baseAddress, let op = out.baseAddress else { return }
+                if decays, let dp = d.baseAddress {
+                    // g ← g + λ·w, before w is overwritten.
+                    for i in 0..<out.count { dp[i] = gp[i] + lambda * wp[i] }
+                    gp = UnsafePointer(dp)
                 }
-            }
-        } else {
-            velocity[k].withUnsafeMutableBufferPointer { v in
-                p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
-                    requireGradientCount(g.count, out.count, k)
-                    for i in 0..<out.count {
-                        v[i] = mu * v[i] + g[i]
-                        out[i] = w[i] - alpha * v[i]
+                if momentum == 0 {
+                    if UnsafePointer(op) == wp {
+                        for i in 0..<out.count { op[i] = op[i] - alpha * gp[i] }
+                    } else {
+                        for i in 0..<out.count { op[i] = wp[i] - alpha * gp[i] }
+                    }
+                } else {
+                    velocity[k].withUnsafeMutableBufferPointer { v in
+                        for i in 0..<out.count {
+                            v[i] = mu * v[i] + gp[i]
+                            op[i] = wp[i] - alpha * v[i]
+                        }
                     }
                 }
             }
         }
     }
-}
 
-/// Adam (Kingma & Ba, 2015).
-///
-/// ```
-/// m ← β₁m + (1 − β₁)g      v ← β₂v + (1 − β₂)g²
-/// m̂ = m/(1 − β₁ᵗ)          v̂ = v/(1 − β₂ᵗ)
-/// w ← w − α·m̂/(√v̂ + ε)
-/// ```
-public struct Adam<Scalar: TensorScalar>: Optimizer {
-    /// The parameters updated.
-    public let parameters: [Parameter<Scalar>]
-    /// α.
-    public var learningRate: Double {
-        didSet { requireLearningRate(learningRate, "Adam") }
-    }
-    /// β₁, β₂, ε.
-    public let beta1: Double, beta2: Double, epsilon: Double
-    @usableFromInline var m: [[Scalar]], v: [[Scalar]]
-    @usableFromInline var t = 0
-    /// β₁ᵗ and β₂ᵗ, one multiplication per step (the same products as multiplying t times).
-    @usableFromInline var beta1Power = 1.0, beta2Power = 1.0
-
-    /// An optimiser for `parameters` with the usual defaults.
-    public init(parameters: [Parameter<Scalar>], learningRate: Double = 1e-3,
-                beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
-        requireLearningRate(learningRate, "Adam")
-        nnPrecondition(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam: β₁ \(beta1) and β₂ \(beta2) must be in [0, 1)")
-        nnPrecondition(epsilon.isFinite && epsilon > 0, "Adam: ε \(epsilon) must be finite and positive")
-        self.parameters = parameters
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        m = parameters.map { Array(repeating: 0, count: $0.value.count) }
-        v = m
+    /// `velocity` (one tensor per parameter, when μ ≠ 0), the step count and α.
+    public var state: OptimizerState {
+        OptimizerState(kind: "SGD", stepCount: stepCount, learningRate: learningRate,
+                       slots: velocity.isEmpty ? [:] : ["velocity": velocity.map { $0.map(Double.init) }])
     }
 
-    /// One Adam step, in place.
-    @inlinable
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public mutating func step() {
-        t += 1
-        beta1Power *= beta1
-        beta2Power *= beta2
-        for k in parameters.indices {
-            guard let g = parameters[k].gradient else { continue }
-            g.withUnsafeBufferPointer { update(k, $0) }
-        }
-    }
-
-    /// One Adam step with the given gradients, in place.
-    @inlinable
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public mutating func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
-        t += 1
-        beta1Power *= beta1
-        beta2Power *= beta2
-        for k in parameters.indices {
-            if let g = gradient(k) { update(k, g) }
-        }
-    }
-
-    /// Updates parameter `k` from its gradient (at step `t`).
-    @inlinable
-    mutating func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
-        let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
-        let c1 = Scalar(1 - beta1Power), c2 = Scalar(1 - beta2Power)
-        let alpha = Scalar(learningRate)
-        let p = parameters[k]
-        m[k].withUnsafeMutableBufferPointer { m in
-            v[k].withUnsafeMutableBufferPointer { v in
-                p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
-                    requireGradientCount(g.count, out.count, k)
-                    guard let wp = w.baseAddress, let op = out.baseAddress, let gp = g.baseAddress,
-                          let mp = m.baseAddress, let vp = v.baseAddress else { return }
-                    // m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², w ← w − α·m̂/(√v̂ + ε), vectorised.
-                    UpdateKernels.adam(old: wp, new: op, gradient: gp, m: mp, v: vp, count: out.count,
-                                       beta1: b1, beta2: b2, correction1: c1, correction2: c2,
-                                       learningRate: alpha, epsilon: eps)
-                }
-            }
-        }
+    /// Restores velocities, step count and α from an SGD with the same momentum setting.
+    public func restore(_ state: OptimizerState) throws {
+        try state.require(kind: "SGD", slots: velocity.isEmpty ? [] : ["velocity"], shapes: parameters.map(\.shape))
+        if let v = state.slots["velocity"] { velocity = v.map { $0.map { Scalar($0) } } }
+        stepCount = state.stepCount
+        learningRate = state.learningRate
     }
 }

@@ -27,12 +27,32 @@ public struct TrainingOptions: Sendable {
     /// diverged ⇔ E(i) not finite  ∨  E(i) > factor · max(min_{j<i} E(j), 10⁻³)
     /// ```
     public var divergenceFactor: Double? = 1e6
+    /// The learning rate before every update, from the optimiser's step count t (the
+    /// updates it has done, restored from a checkpoint): `optimizer.learningRate = schedule(t)`.
+    /// Nil: α is left alone (a callback may change it).
+    public var schedule: LearningRateSchedule?
+    /// Clip each batch's gradients to this global norm before the update (see
+    /// ``clipGradientNorm(_:maxNorm:file:line:)``), in both engines; nil: no clipping.
+    /// The reported gradient norms are those before clipping.
+    ///
+    /// ```
+    /// gₚ ← gₚ · min(1, maxGradientNorm / (N + 10⁻⁶)),   N = √(Σₚ ‖gₚ‖²)
+    /// ```
+    public var maxGradientNorm: Double? {
+        didSet { Self.requireMaxNorm(maxGradientNorm) }
+    }
+
+    /// Stops unless a maximum gradient norm is nil or finite and positive.
+    private static func requireMaxNorm(_ norm: Double?) {
+        nnPrecondition(norm.map { $0.isFinite && $0 > 0 } ?? true, "TrainingOptions: maxGradientNorm \(norm!) must be finite and positive")
+    }
 
     /// Creates options; by default 100 full-batch epochs, no tolerance stops, automatic
     /// progress, compiled steps.
     public init(epochs: Int = 100, batchSize: Int? = nil, shuffle: Bool = true, seed: UInt64 = 0,
                 lossChangeTolerance: Double? = nil, gradientTolerance: Double? = nil,
-                progress: ProgressStyle = .automatic, engine: TrainingEngine = .compiled) {
+                progress: ProgressStyle = .automatic, engine: TrainingEngine = .compiled,
+                schedule: LearningRateSchedule? = nil, maxGradientNorm: Double? = nil) {
         nnPrecondition(epochs > 0, "TrainingOptions: epochs must be positive, got \(epochs)")
         nnPrecondition(batchSize.map { $0 > 0 } ?? true, "TrainingOptions: batch size must be positive, got \(batchSize!)")
         self.epochs = epochs
@@ -43,6 +63,9 @@ public struct TrainingOptions: Sendable {
         self.gradientTolerance = gradientTolerance
         self.progress = progress
         self.engine = engine
+        self.schedule = schedule
+        Self.requireMaxNorm(maxGradientNorm)
+        self.maxGradientNorm = maxGradientNorm
     }
 }
 
@@ -138,10 +161,19 @@ public struct Divergence: Sendable, Equatable, CustomStringConvertible {
 /// it does not register (see ``unregisteredParts(in:)``) gets a warning on standard error:
 /// they would silently not be trained.
 ///
+/// With ``TrainingOptions/maxGradientNorm`` each batch's gradients are clipped, and with
+/// ``TrainingOptions/schedule`` the learning rate is set, before every update.
+///
+/// ```
+/// for each batch:  g = ∂E_batch/∂p;  g ← clip(g);  α ← schedule(t);  p ← update(p, g);  t ← t + 1
+/// ```
+///
+/// - Parameter optimizer: Held by reference: the callback may change it (its learning
+///   rate, say) between epochs.
 /// - Parameter callback: Called after each epoch; return false to stop.
 @discardableResult
 public func train<Model: Layer, Opt: Optimizer>(
-    _ model: Model, on data: Dataset, objective: Objective, optimizer: inout Opt,
+    _ model: Model, on data: Dataset, objective: Objective, optimizer: Opt,
     options: TrainingOptions = TrainingOptions(), label: String = "",
     callback: ((EpochReport) -> Bool)? = nil
 ) -> TrainingHistory where Opt.Scalar == Model.Scalar {
@@ -152,6 +184,8 @@ public func train<Model: Layer, Opt: Optimizer>(
     let batchSize = Swift.min(options.batchSize ?? data.count, data.count)
     let parameters = model.parameters
     var seen = 0
+    // t for the schedule: the optimiser's count, kept here for optimisers that do not count.
+    var steps = optimizer.stepCount
     defer { progress.finish() }
     let unregistered = unregisteredParts(in: model)
     if !unregistered.isEmpty {
@@ -225,7 +259,10 @@ public func train<Model: Layer, Opt: Optimizer>(
             for (k, p) in parameters.enumerated() {
                 if let g = p.gradient { gradientSum[k] = gradientSum[k].map { $0 + g } ?? g }
             }
+            if let maxNorm = options.maxGradientNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
+            if let schedule = options.schedule { optimizer.learningRate = schedule(steps) }
             optimizer.step()
+            steps += 1
             lossSum += Double(loss!)
             batches += 1
             seen += rows.count
@@ -270,6 +307,19 @@ public func train<Model: Layer, Opt: Optimizer>(
     return history
 }
 
+/// `train` with the optimiser passed `inout`, as before optimisers were classes. A
+/// callback that captures the optimiser traps here (overlapping access): pass it
+/// without `&`.
+@available(*, deprecated, message: "pass the optimizer without &: optimizers are classes")
+@discardableResult
+public func train<Model: Layer, Opt: Optimizer>(
+    _ model: Model, on data: Dataset, objective: Objective, optimizer: inout Opt,
+    options: TrainingOptions = TrainingOptions(), label: String = "",
+    callback: ((EpochReport) -> Bool)? = nil
+) -> TrainingHistory where Opt.Scalar == Model.Scalar {
+    train(model, on: data, objective: objective, optimizer: optimizer, options: options, label: label, callback: callback)
+}
+
 /// The divergence of an epoch with mean loss `loss` after a best epoch loss of `best`
 /// (∞ before the first), or nil; see ``Divergence`` for the rule.
 private func detectDivergence(epoch: Int, loss: Double, best: Double, factor: Double?) -> Divergence? {
@@ -307,11 +357,11 @@ public func fit<Model: Layer, Opt: Optimizer>(
     for run in 0..<restarts {
         let seed = options.seed &+ UInt64(run)
         let model = makeModel(seed)
-        var optimizer = makeOptimizer(model)
+        let optimizer = makeOptimizer(model)
         var runOptions = options
         runOptions.seed = seed
         let label = restarts > 1 ? "run \(run + 1)/\(restarts) " : ""
-        let history = train(model, on: data, objective: objective, optimizer: &optimizer, options: runOptions,
+        let history = train(model, on: data, objective: objective, optimizer: optimizer, options: runOptions,
                             label: label, callback: callback)
         let final = history.finalLoss.isFinite ? history.finalLoss : .infinity
         finals.append(history.finalLoss)

@@ -32,8 +32,8 @@ public enum PlotExamples {
     static func classifier(data: Dataset, name: String, sizes: [Int], activation: Activation, learningRate: Double,
                            epochs: Int, batch: Int?, seed: UInt64) -> TrainedClassifier {
         let model = MLP<Double>(sizes, activation: activation, seed: seed)
-        var optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
-        let history = train(model, on: data, objective: .softmaxCrossEntropy, optimizer: &optimizer,
+        let optimizer = Adam(parameters: model.parameters, learningRate: learningRate)
+        let history = train(model, on: data, objective: .softmaxCrossEntropy, optimizer: optimizer,
                             options: TrainingOptions(epochs: epochs, batchSize: batch, seed: seed, progress: .silent))
         let summary = "\(name), MLP \(sizes.map(String.init).joined(separator: "-")) \(activation), Adam α = \(learningRate), "
             + "\(batch.map { "batch \($0)" } ?? "full batch"), \(epochs) epochs"
