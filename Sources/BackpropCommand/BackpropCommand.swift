@@ -38,7 +38,8 @@ public enum BackpropCommand {
     /// Runs the command with `arguments` (without the program name) and returns its exit
     /// status: 0 on success, 2 on a usage or input error, after `backprop: MESSAGE` and the
     /// usage on standard error (nothing is half-run), 1 when a run fails (a training that
-    /// diverged: nothing is saved), after `backprop: MESSAGE`.
+    /// diverged: nothing is saved), after `backprop: MESSAGE`; 130 when Ctrl-C stopped a
+    /// training (see Docs/Robustness.md).
     ///
     /// - Parameters:
     ///   - standardOutput: receives the output, one complete piece per call (default: the
@@ -57,8 +58,8 @@ public enum BackpropCommand {
             console.error("backprop: \(linesSafe(failure.message))\n\n\(usage)\n")
             return 2
         } catch let failure as RunFailure {
-            console.error("backprop: \(failure.message)\n")
-            return 1
+            console.error("backprop: \(linesSafe(failure.message))\n")
+            return failure.status
         } catch {
             console.error("backprop: \(linesSafe("\(error)"))\n")
             return 1

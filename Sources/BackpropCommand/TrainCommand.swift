@@ -99,15 +99,27 @@ enum TrainCommand {
         }
         var optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
-        let trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        var trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
+        // Ctrl-C stops after the current step; the best epoch's model is kept for --save.
+        trainingOptions.shouldStop = { Interrupts.stopRequested }
+        let best = options.save != nil ? BestEpoch(model.parameters) : nil
+        let callback = best.map { best in { (report: EpochReport) -> Bool in best.record(report); return true } }
+        Interrupts.install()
+        defer { Interrupts.uninstall() }
         let history: TrainingHistory, anomaly: TensorAnomaly?
         if options.detectAnomaly {
             // Anomaly mode checks every op as it runs: only the eager engine runs ops.
             (history, anomaly) = withAnomalyDetection(printing: false) {
-                BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+                Interrupts.whileTraining {
+                    BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions,
+                                     callback: callback)
+                }
             }
         } else {
-            history = BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions)
+            history = Interrupts.whileTraining {
+                BackpropNN.train(model, on: train, objective: objective, optimizer: &optimizer, options: trainingOptions,
+                                 callback: callback)
+            }
             anomaly = nil
         }
         let seconds = Date().timeIntervalSince(start)
@@ -118,6 +130,12 @@ enum TrainCommand {
                              + "nothing was saved and no accuracy is reported; try a smaller --lr (it was \(lr))\(hint)")
         }
         if let anomaly { console.error("backprop: warning: \(anomaly)\n") }
+        let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
+                        "activation": "\(activation)", "epochs": "\(history.losses.count)"]
+        if history.interruption != nil || Interrupts.stopRequested {
+            try finishInterrupted(history, epochs: epochs, model: model, best: best, save: options.save,
+                                  metadata: metadata, force: options.force, console: console)
+        }
         let engine = history.engine == options.engine ? "\(history.engine) engine" : "\(history.engine) engine after \(options.engine) failed"
         console.print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
                      seconds, engine, history.stopReason.rawValue))
@@ -129,8 +147,6 @@ enum TrainCommand {
             if let test { console.print(String(format: "test MSE %.6f", meanSquaredError(of: model, on: test))) }
         }
         if let save = options.save {
-            let metadata = ["data": set, "sizes": sizes.map(String.init).joined(separator: ","),
-                            "activation": "\(activation)", "epochs": "\(history.losses.count)"]
             do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("saved \(model.parameterCount) parameters to \(save)")
         }
