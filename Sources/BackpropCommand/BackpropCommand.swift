@@ -88,7 +88,7 @@ public enum BackpropCommand {
         var format = ExplanationFormat.text
         if let f = try option("--format", in: &arguments) {
             guard let parsed = ExplanationFormat(rawValue: f) else {
-                throw CommandFailure(message: "unknown format '\(f)': use text, markdown or latex")
+                throw CommandFailure(message: "unknown format '\(echoed(f))': use text, markdown or latex")
             }
             format = parsed
         }
@@ -97,7 +97,7 @@ public enum BackpropCommand {
         let svgPath = try option("--svg", in: &arguments)
         if svgPath != nil { wantsDOT = true }   // --svg implies --dot
         if let unknown = arguments.first(where: { $0.hasPrefix("-") && !["-h", "--help"].contains($0) }) {
-            throw CommandFailure(message: "unknown option '\(unknown)'")
+            throw CommandFailure(message: "unknown option '\(echoed(unknown))'")
         }
 
         switch arguments.first {
@@ -109,7 +109,7 @@ public enum BackpropCommand {
         case "help", "--help", "-h":
             console.print(usage)
         case "walkthrough":
-            guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(arguments[2])'") }
+            guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(echoed(arguments[2]))'") }
             guard arguments.count == 2 else {
                 let width = Walkthrough.catalog.map(\.id.count).max() ?? 0
                 console.print("Walkthroughs (backprop walkthrough ID):")
@@ -120,7 +120,7 @@ public enum BackpropCommand {
             }
             let id = arguments[1]
             guard let walkthrough = Walkthrough.named(id, format: format) else {
-                throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
+                throw CommandFailure(message: "unknown walkthrough '\(echoed(id))'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
             }
             if wantsJSON {
                 console.print(walkthrough.json.encoded())
@@ -135,7 +135,7 @@ public enum BackpropCommand {
                 console.print(walkthrough.rendered(format))
             }
         default:
-            throw CommandFailure(message: "unknown command '\(arguments[0])'")
+            throw CommandFailure(message: "unknown command '\(echoed(arguments[0]))'")
         }
     }
 

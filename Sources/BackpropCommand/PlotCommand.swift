@@ -28,11 +28,11 @@ enum PlotCommand {
                 linear = true
                 rest.remove(at: i)
             default:
-                throw CommandFailure(message: "unknown option '\(rest[i])'\n\n\(usage)")
+                throw CommandFailure(message: "unknown option '\(echoed(rest[i]))'\n\n\(usage)")
             }
         }
         guard rest.count == 1, let kind = rest.first else {
-            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind\n\n\(usage)" : "unexpected argument '\(rest[1])'\n\n\(usage)")
+            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind\n\n\(usage)" : "unexpected argument '\(echoed(rest[1]))'\n\n\(usage)")
         }
         let svg: SVGDocument
         switch kind {
@@ -40,14 +40,14 @@ enum PlotCommand {
         case "landscape": svg = LandscapePlot().svg
         case "boundary-xor": svg = PlotExamples.boundary(PlotExamples.xor()).svg
         case "boundary-moons": svg = PlotExamples.boundary(PlotExamples.moons()).svg
-        default: throw CommandFailure(message: "unknown plot '\(kind)'\n\n\(usage)")
+        default: throw CommandFailure(message: "unknown plot '\(echoed(kind))'\n\n\(usage)")
         }
         let path = output ?? "\(kind).svg"
         do {
             try svg.rendered().write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CommandFailure(message: "could not write \(path): \(error.localizedDescription)")
+            throw CommandFailure(message: "could not write \(echoed(path)): \(error.localizedDescription)")
         }
-        console.print("wrote \(path)")
+        console.print("wrote \(echoed(path))")
     }
 }

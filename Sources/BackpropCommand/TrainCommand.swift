@@ -64,7 +64,7 @@ enum TrainCommand {
             }
             defaults = ([16], 100, 0.01, 32, .relu, 0.2)
         default:
-            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv\n\n\(usage)")
+            throw CommandFailure(message: "unknown data set '\(echoed(set))': use xor, moons, spirals, digits or csv\n\n\(usage)")
         }
         options.positional.removeAll()
         let hidden = options.hidden ?? defaults.hidden
@@ -95,7 +95,7 @@ enum TrainCommand {
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
         if let load = options.load {
             do { try model.load(from: load) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
-            console.print("loaded parameters from \(load)")
+            console.print("loaded parameters from \(echoed(load))")
         }
         var optimizer = Adam(parameters: model.parameters, learningRate: lr)
         let start = Date()
@@ -148,7 +148,7 @@ enum TrainCommand {
         }
         if let save = options.save {
             do { try model.save(to: save, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
-            console.print("saved \(model.parameterCount) parameters to \(save)")
+            console.print("saved \(model.parameterCount) parameters to \(echoed(save))")
         }
     }
 
@@ -182,26 +182,26 @@ enum TrainCommand {
                     let v = try value(a)
                     let sizes = v.split(separator: ",").map { Int($0) }
                     guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                        throw CommandFailure(message: "--hidden '\(v)': expected positive widths like 16,16")
+                        throw CommandFailure(message: "--hidden '\(echoed(v))': expected positive widths like 16,16")
                     }
                     hidden = sizes.map { $0! }
                 case "--epochs":
                     let v = try value(a)
-                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--epochs '\(v)': expected a positive integer") }
+                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--epochs '\(echoed(v))': expected a positive integer") }
                     epochs = n
                 case "--lr":
                     let v = try value(a)
                     guard let x = Double(v), x.isFinite, x > 0 else {
-                        throw CommandFailure(message: "--lr '\(v)': the learning rate must be a finite positive number")
+                        throw CommandFailure(message: "--lr '\(echoed(v))': the learning rate must be a finite positive number")
                     }
                     learningRate = x
                 case "--batch":
                     let v = try value(a)
-                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--batch '\(v)': expected a positive integer") }
+                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--batch '\(echoed(v))': expected a positive integer") }
                     batch = n
                 case "--activation":
                     let v = try value(a)
-                    guard let f = Activation(name: v) else { throw CommandFailure(message: "--activation '\(v)': use relu, tanh, sigmoid or leaky-relu") }
+                    guard let f = Activation(name: v) else { throw CommandFailure(message: "--activation '\(echoed(v))': use relu, tanh, sigmoid or leaky-relu") }
                     activation = f
                 case "--label": label = try value(a)
                 case "--save": save = try value(a)
@@ -211,15 +211,15 @@ enum TrainCommand {
                 case "--force": force = true
                 case "--engine":
                     let v = try value(a)
-                    guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(v)': use compiled or eager") }
+                    guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(echoed(v))': use compiled or eager") }
                     engine = e
                     engineGiven = true
                 case "--seed":
                     let v = try value(a)
-                    guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
+                    guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(echoed(v))': expected a non-negative integer") }
                     seed = s
                 default:
-                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)\n\n\(TrainCommand.usage)") }
+                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option '\(echoed(a))'\n\n\(TrainCommand.usage)") }
                     positional.append(a)
                 }
                 i += 1

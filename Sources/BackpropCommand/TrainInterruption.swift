@@ -67,7 +67,7 @@ extension TrainCommand {
         do { try model.save(to: save, metadata: metadata, force: force) } catch let e as SafeTensorsError {
             throw RunFailure(message: "\(message); nothing was saved: \(e.message)", status: Interrupts.exitStatus)
         }
-        console.print("saved \(model.parameterCount) parameters to \(save)")
-        throw RunFailure(message: "\(message); saved \(which) to \(save)", status: Interrupts.exitStatus)
+        console.print("saved \(model.parameterCount) parameters to \(echoed(save))")
+        throw RunFailure(message: "\(message); saved \(which) to \(echoed(save))", status: Interrupts.exitStatus)
     }
 }
