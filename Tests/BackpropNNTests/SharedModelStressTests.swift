@@ -1,6 +1,7 @@
 import Testing
 import Backprop
 import BackpropNN
+import BackpropTestSupport
 
 /// A model handed to several tasks. `Layer`s are classes and not `Sendable`: sharing one
 /// needs this explicit escape hatch, and is safe only for forward passes (see
@@ -12,8 +13,11 @@ private struct SharedModel: @unchecked Sendable {
 /// Several tasks at once: forward passes (with and without gradients, so graphs are
 /// recorded and released) on one shared model, and eager training of copies of it, each
 /// copy made by assigning the shared model's parameter values. Every forward pass must
-/// give the shared model's output computed alone, bit for bit, and every copy must end
-/// with the parameters of the same training done alone.
+/// give the shared model's output computed alone, and every copy must end with the
+/// parameters of the same training done alone, to rounding: not bit for bit, because
+/// `GEMMTests` may switch the matrix kernel process-wide while this runs (a race gives
+/// garbage or a crash, far beyond these tolerances). The shared model must keep its
+/// values and get no gradient.
 @Suite("Concurrency: one model shared by several tasks")
 struct SharedModelStressTests {
     static let sizes = [64, 128, 10]
@@ -66,11 +70,11 @@ struct SharedModelStressTests {
                 return results
             }
             for job in 0..<3 {
-                let same = results[job] == expectedTraining[job]
+                let same = isClose(results[job], expectedTraining[job], tolerance: 1e-3)
                 #expect(same, "copy \(job) trained differently")
             }
             for job in 3..<9 {
-                let same = results[job] == expectedOutput
+                let same = isClose(results[job], expectedOutput, tolerance: 1e-5)
                 #expect(same, "forward pass \(job) differs")
             }
         }
