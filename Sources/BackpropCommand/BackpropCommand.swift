@@ -65,8 +65,9 @@ public enum BackpropCommand {
     /// status: 0 on success, 2 on a usage or input error, after one line `backprop: MESSAGE`
     /// and ``see `backprop SUBCOMMAND --help` `` on standard error (nothing is half-run), 1
     /// when a run fails (a training that diverged: nothing is saved), after
-    /// `backprop: MESSAGE`. `--help` or `-h` prints the usage of the subcommand it follows
-    /// on standard output and exits 0.
+    /// `backprop: MESSAGE`; 130 when Ctrl-C stopped a training (see Docs/Robustness.md).
+    /// `--help` or `-h` prints the usage of the subcommand it follows on standard output
+    /// and exits 0.
     ///
     /// - Parameters:
     ///   - standardOutput: receives the output, one complete piece per call (default: the
@@ -86,8 +87,8 @@ public enum BackpropCommand {
             console.error("backprop: \(linesSafe(failure.message))\nsee `\(help)`\n")
             return 2
         } catch let failure as RunFailure {
-            console.error("backprop: \(failure.message)\n")
-            return 1
+            console.error("backprop: \(linesSafe(failure.message))\n")
+            return failure.status
         } catch {
             console.error("backprop: \(linesSafe("\(error)"))\n")
             return 1
@@ -143,7 +144,7 @@ public enum BackpropCommand {
         var format = ExplanationFormat.text
         if let f = try option("--format", in: &arguments) {
             guard let parsed = ExplanationFormat(rawValue: f) else {
-                throw CommandFailure(message: "unknown format '\(f)': use text, markdown or latex")
+                throw CommandFailure(message: "unknown format '\(echoed(f))': use text, markdown or latex")
             }
             format = parsed
         }
@@ -152,7 +153,7 @@ public enum BackpropCommand {
         let svgPath = try option("--svg", in: &arguments)
         if svgPath != nil { wantsDOT = true }   // --svg implies --dot
         if let unknown = arguments.first(where: { $0.hasPrefix("-") }) {
-            throw CommandFailure(message: "unknown option '\(unknown)'")
+            throw CommandFailure(message: "unknown option '\(echoed(unknown))'")
         }
 
         switch arguments.first {
@@ -162,7 +163,7 @@ public enum BackpropCommand {
             }
             console.print(fitted(Walkthrough.sigmoid222LR06(format: format).rendered(format), format))
         case "walkthrough":
-            guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(arguments[2])'") }
+            guard arguments.count <= 2 else { throw CommandFailure(message: "unexpected argument '\(echoed(arguments[2]))'") }
             guard arguments.count == 2 else {
                 let width = Walkthrough.catalog.map(\.id.count).max() ?? 0
                 console.print("Walkthroughs (backprop walkthrough ID):")
@@ -173,7 +174,7 @@ public enum BackpropCommand {
             }
             let id = arguments[1]
             guard let walkthrough = Walkthrough.named(id, format: format) else {
-                throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
+                throw CommandFailure(message: "unknown walkthrough '\(echoed(id))'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
             }
             if wantsJSON {
                 console.print(walkthrough.json.encoded())
@@ -188,7 +189,7 @@ public enum BackpropCommand {
                 console.print(fitted(walkthrough.rendered(format), format))
             }
         default:
-            throw CommandFailure(message: "unknown command '\(arguments[0])'")
+            throw CommandFailure(message: "unknown command '\(echoed(arguments[0]))'")
         }
     }
 

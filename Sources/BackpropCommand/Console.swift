@@ -26,7 +26,9 @@ struct CommandFailure: Error {
 }
 
 /// A failure of a run that was used correctly (a diverged training): exit status 1 and
-/// `backprop: MESSAGE` on standard error, without the usage.
+/// `backprop: MESSAGE` on standard error, without the usage; an interrupted training
+/// exits with status 130 (see `Interrupts`).
 struct RunFailure: Error {
     let message: String
+    var status: Int32 = 1
 }

@@ -19,13 +19,13 @@ enum ExplainCommand {
         let path = rest[i + 1]
         rest.removeSubrange(i...(i + 1))
         if let unknown = rest.first(where: { $0.hasPrefix("-") }) {
-            throw CommandFailure(message: "unknown option '\(unknown)'")
+            throw CommandFailure(message: "unknown option '\(echoed(unknown))'")
         }
         guard rest.count == 1, let id = rest.first else {
-            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(rest[1])'") + "")
+            throw CommandFailure(message: (rest.isEmpty ? "explain needs a walkthrough id" : "unexpected argument '\(echoed(rest[1]))'") + "")
         }
         guard let walkthrough = Walkthrough.named(id) else {
-            throw CommandFailure(message: "unknown walkthrough '\(id)'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
+            throw CommandFailure(message: "unknown walkthrough '\(echoed(id))'; known: \(Walkthrough.catalog.map(\.id).joined(separator: ", "))")
         }
         guard let page = StepPage(walkthrough: walkthrough) else {
             let usable = Walkthrough.catalog.filter { StepPage(walkthrough: $0.make(.text)) != nil }.map(\.id)
@@ -35,8 +35,8 @@ enum ExplainCommand {
         do {
             try page.html.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CommandFailure(message: "could not write \(path): \(error.localizedDescription)")
+            throw CommandFailure(message: "could not write \(echoed(path)): \(error.localizedDescription)")
         }
-        console.print("wrote \(path): \(page.steps.nodes.count) nodes, \(2 * page.steps.nodes.count) steps (forward, then backward)")
+        console.print("wrote \(echoed(path)): \(page.steps.nodes.count) nodes, \(2 * page.steps.nodes.count) steps (forward, then backward)")
     }
 }

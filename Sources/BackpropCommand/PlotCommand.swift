@@ -29,11 +29,11 @@ enum PlotCommand {
                 linear = true
                 rest.remove(at: i)
             default:
-                throw CommandFailure(message: "unknown option '\(rest[i])'")
+                throw CommandFailure(message: "unknown option '\(echoed(rest[i]))'")
             }
         }
         guard rest.count == 1, let kind = rest.first else {
-            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind" : "unexpected argument '\(rest[1])'")
+            throw CommandFailure(message: rest.isEmpty ? "plot needs a kind" : "unexpected argument '\(echoed(rest[1]))'")
         }
         let svg: SVGDocument
         switch kind {
@@ -41,14 +41,14 @@ enum PlotCommand {
         case "landscape": svg = LandscapePlot().svg
         case "boundary-xor": svg = PlotExamples.boundary(PlotExamples.xor()).svg
         case "boundary-moons": svg = PlotExamples.boundary(PlotExamples.moons()).svg
-        default: throw CommandFailure(message: "unknown plot '\(kind)'")
+        default: throw CommandFailure(message: "unknown plot '\(echoed(kind))'")
         }
         let path = output ?? "\(kind).svg"
         do {
             try svg.rendered().write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw CommandFailure(message: "could not write \(path): \(error.localizedDescription)")
+            throw CommandFailure(message: "could not write \(echoed(path)): \(error.localizedDescription)")
         }
-        console.print("wrote \(path)")
+        console.print("wrote \(echoed(path))")
     }
 }

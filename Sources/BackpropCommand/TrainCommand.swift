@@ -75,7 +75,7 @@ enum TrainCommand {
             try checkTargetKind(data, label: label, options: options)
             defaults = ([16], 100, 0.01, 32, .relu, 0.2)
         default:
-            throw CommandFailure(message: "unknown data set '\(set)': use xor, moons, spirals, digits or csv")
+            throw CommandFailure(message: "unknown data set '\(echoed(set))': use xor, moons, spirals, digits or csv")
         }
         let dataName = set == "csv" ? options.positional.first ?? set : set
         options.positional.removeAll()
@@ -137,7 +137,7 @@ enum TrainCommand {
         let model = MLP<Float>(sizes, activation: activation, seed: options.seed)
         if let load = options.load {
             do { try model.load(from: load) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
-            console.print("loaded parameters from \(load)")
+            console.print("loaded parameters from \(echoed(load))")
         }
         let optimizer = options.optimizer.makeOptimizer(model, learningRate: lr)
         if let resume = options.optimizer.resume {
@@ -152,14 +152,26 @@ enum TrainCommand {
             trainingOptions.schedule = try TrainOptimizerFlags.schedule(spec, learningRate: lr, epochs: epochs,
                                                                         stepsPerEpoch: perEpoch, startStep: optimizer.stepCount)
         }
+        // Ctrl-C stops after the current step; the best epoch's model is kept for --save.
+        trainingOptions.shouldStop = { Interrupts.stopRequested }
+        let best = options.save != nil ? BestEpoch(model.parameters) : nil
+        let callback = best.map { best in { (report: EpochReport) -> Bool in best.record(report); return true } }
+        Interrupts.install()
+        defer { Interrupts.uninstall() }
         let history: TrainingHistory, anomaly: TensorAnomaly?
         if options.detectAnomaly {
             // Anomaly mode checks every op as it runs: only the eager engine runs ops.
             (history, anomaly) = withAnomalyDetection(printing: false) {
-                BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions)
+                Interrupts.whileTraining {
+                    BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions,
+                                     callback: callback)
+                }
             }
         } else {
-            history = BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions)
+            history = Interrupts.whileTraining {
+                BackpropNN.train(model, on: train, objective: objective, optimizer: optimizer, options: trainingOptions,
+                                 callback: callback)
+            }
             anomaly = nil
         }
         let seconds = Date().timeIntervalSince(start)
@@ -170,6 +182,14 @@ enum TrainCommand {
                              + "nothing was saved and no accuracy is reported; try a smaller --lr (it was \(lr))\(hint)")
         }
         if let anomaly { console.error("backprop: warning: \(anomaly)\n") }
+        let description = self.description(sizes: sizes, activation: activation, data: data,
+                                           label: options.label ?? (set == "digits" ? "digit" : nil),
+                                           standardizer: scaler, targetScaling: targetScaling)
+        let metadata = description.metadata.merging(["data": set, "epochs": "\(history.losses.count)"]) { a, _ in a }
+        if history.interruption != nil || Interrupts.stopRequested {
+            try finishInterrupted(history, epochs: epochs, model: model, best: best, save: options.save,
+                                  metadata: metadata, force: options.force, console: console)
+        }
         let engine = history.engine == options.engine ? "\(history.engine) engine" : "\(history.engine) engine after \(options.engine) failed"
         console.print(String(format: "final loss %.6f after %d epochs (%.2f s, %@, %@)", history.finalLoss, history.losses.count,
                      seconds, engine, history.stopReason.rawValue))
@@ -183,12 +203,8 @@ enum TrainCommand {
             if let test { console.print(String(format: "test MSE %.6f", s2 * meanSquaredError(of: model, on: test))) }
         }
         if let save = options.save {
-            let description = self.description(sizes: sizes, activation: activation, data: data,
-                                               label: options.label ?? (set == "digits" ? "digit" : nil),
-                                               standardizer: scaler, targetScaling: targetScaling)
-            let metadata = description.metadata.merging(["data": set, "epochs": "\(history.losses.count)"]) { a, _ in a }
             do { try model.save(to: save, optimizer: optimizer, metadata: metadata, force: options.force) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
-            console.print("saved \(model.parameterCount) parameters and the \(optimizer.state.kind) state to \(save)")
+            console.print("saved \(model.parameterCount) parameters and the \(optimizer.state.kind) state to \(echoed(save))")
         }
     }
 
@@ -224,26 +240,26 @@ enum TrainCommand {
                     let v = try value(a)
                     let sizes = v.split(separator: ",").map { Int($0) }
                     guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-                        throw CommandFailure(message: "--hidden '\(v)': expected positive widths like 16,16")
+                        throw CommandFailure(message: "--hidden '\(echoed(v))': expected positive widths like 16,16")
                     }
                     hidden = sizes.map { $0! }
                 case "--epochs":
                     let v = try value(a)
-                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--epochs '\(v)': expected a positive integer") }
+                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--epochs '\(echoed(v))': expected a positive integer") }
                     epochs = n
                 case "--lr":
                     let v = try value(a)
                     guard let x = Double(v), x.isFinite, x > 0 else {
-                        throw CommandFailure(message: "--lr '\(v)': the learning rate must be a finite positive number")
+                        throw CommandFailure(message: "--lr '\(echoed(v))': the learning rate must be a finite positive number")
                     }
                     learningRate = x
                 case "--batch":
                     let v = try value(a)
-                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--batch '\(v)': expected a positive integer") }
+                    guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--batch '\(echoed(v))': expected a positive integer") }
                     batch = n
                 case "--activation":
                     let v = try value(a)
-                    guard let f = Activation(name: v) else { throw CommandFailure(message: "--activation '\(v)': use relu, tanh, sigmoid or leaky-relu") }
+                    guard let f = Activation(name: v) else { throw CommandFailure(message: "--activation '\(echoed(v))': use relu, tanh, sigmoid or leaky-relu") }
                     activation = f
                 case "--label": label = try value(a)
                 case "--save": save = try value(a)
@@ -254,16 +270,16 @@ enum TrainCommand {
                 case "--force": force = true
                 case "--engine":
                     let v = try value(a)
-                    guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(v)': use compiled or eager") }
+                    guard let e = TrainingEngine(rawValue: v) else { throw CommandFailure(message: "--engine '\(echoed(v))': use compiled or eager") }
                     engine = e
                     engineGiven = true
                 case "--seed":
                     let v = try value(a)
-                    guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(v)': expected a non-negative integer") }
+                    guard let s = UInt64(v) else { throw CommandFailure(message: "--seed '\(echoed(v))': expected a non-negative integer") }
                     seed = s
                 default:
                     if try optimizer.parse(a, value: { try value(a) }) { break }
-                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option \(a)") }
+                    if a.hasPrefix("--") { throw CommandFailure(message: "unknown option '\(echoed(a))'") }
                     positional.append(a)
                 }
                 i += 1

@@ -32,7 +32,7 @@ struct CLIBadInputTests {
         (["train", "xor", "--hidden", "4,0"], "backprop: --hidden '4,0': expected positive widths like 16,16"),
         (["train", "xor", "--activation", "swish"], "backprop: --activation 'swish': use relu, tanh, sigmoid or leaky-relu"),
         (["train", "xor", "--seed", "-1"], "backprop: --seed '-1': expected a non-negative integer"),
-        (["train", "xor", "--frobnicate"], "backprop: unknown option --frobnicate"),
+        (["train", "xor", "--frobnicate"], "backprop: unknown option '--frobnicate'"),
         (["train", "xor", "--engine", "jit"], "backprop: --engine 'jit': use compiled or eager"),
         (["train", "xor", "--engine"], "backprop: --engine needs a value"),
         (["train", "xor", "--force"], "backprop: --force only applies to --save FILE"),

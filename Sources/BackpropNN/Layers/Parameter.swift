@@ -7,14 +7,17 @@ public final class Parameter<Scalar: TensorScalar> {
     /// a tiny parameter, and a parameter is used by one training loop at a time.
     @exclusivity(unchecked) @usableFromInline var tensor: Tensor<Scalar>
 
-    /// The tensor. Assigning replaces the values (the new tensor is made a leaf that
-    /// requires gradients); the shape must not change.
+    /// The tensor. Assigning replaces the values: the parameter gets a fresh leaf (its own
+    /// gradient, none accumulated yet) holding them, even when the new value is another
+    /// parameter's tensor, so `copy.value = original.value` makes an independent copy
+    /// (the values are shared until either is updated); the shape must not change.
+    /// Parameters that should be one (tied weights) are one `Parameter` object, used twice.
     public var value: Tensor<Scalar> {
         get { tensor }
         set {
             nnPrecondition(newValue.shape == tensor.shape,
                          "Parameter: new value has shape \(newValue.shape), the parameter has shape \(tensor.shape)")
-            tensor = newValue.requiresGradient && newValue.isLeaf ? newValue : newValue.detached().requiringGradient()
+            tensor = newValue.detached().requiringGradient()
         }
     }
 

@@ -46,6 +46,17 @@ public struct TrainingOptions: Sendable {
     private static func requireMaxNorm(_ norm: Double?) {
         nnPrecondition(norm.map { $0.isFinite && $0 > 0 } ?? true, "TrainingOptions: maxGradientNorm \(norm!) must be finite and positive")
     }
+    /// Asked after every step (batch): when it returns true the run stops there, with
+    /// ``StopReason/interrupted`` and ``TrainingHistory/interruption`` saying where. A
+    /// cooperative stop for a Ctrl-C handler, a time limit or a cancelled task; it is
+    /// called on the training thread, so it must be cheap and safe to read there while another
+    /// thread sets what it reads (read an
+    /// atomic, not a lock held elsewhere). nil (the default): never stop early.
+    ///
+    /// ```
+    /// steps run = min(all steps, first step s after which shouldStop() is true)
+    /// ```
+    public var shouldStop: (@Sendable () -> Bool)?
 
     /// Creates options; by default 100 full-batch epochs, no tolerance stops, automatic
     /// progress, compiled steps.
@@ -94,6 +105,8 @@ public enum StopReason: String, Sendable {
     case gradientNorm = "gradient norm below tolerance"
     /// A callback asked to stop.
     case callback = "stopped by callback"
+    /// ``TrainingOptions/shouldStop`` returned true (see ``TrainingHistory/interruption``).
+    case interrupted = "interrupted"
     /// The loss became NaN or infinite, or grew by orders of magnitude over its best, or
     /// the last step left a parameter non-finite (see ``TrainingHistory/divergence``).
     case diverged = "diverged"
@@ -125,6 +138,9 @@ public struct TrainingHistory: Sendable {
     /// Why and where the run diverged, or nil. A diverged model's parameters are
     /// useless (often NaN): do not save them or evaluate them.
     public var divergence: Divergence?
+    /// Where ``TrainingOptions/shouldStop`` stopped the run, or nil. `losses` holds the
+    /// complete epochs only; a stop after an epoch's last step completes that epoch.
+    public var interruption: Interruption?
     /// The last epoch's loss.
     public var finalLoss: Double { losses.last ?? .nan }
 }
@@ -151,6 +167,29 @@ public struct Divergence: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "epoch \(epoch): \(reason)" }
 }
 
+/// Where a run was stopped by ``TrainingOptions/shouldStop``: after `step` of
+/// `stepsPerEpoch` steps of epoch `epoch`, with `loss` the mean loss of those steps.
+///
+/// ```
+/// loss = (1/step) · Σ_{s=1…step} E_s      (E_s: the loss of the s-th batch of the epoch)
+/// ```
+public struct Interruption: Sendable, Equatable, CustomStringConvertible {
+    /// The 1-based epoch the run stopped in.
+    public var epoch: Int
+    /// Steps (batches) done in that epoch, 1…stepsPerEpoch.
+    public var step: Int
+    /// Steps in a complete epoch.
+    public var stepsPerEpoch: Int
+    /// Mean loss of the `step` steps done in that epoch.
+    public var loss: Double
+    /// Whether the epoch was complete (the stop came after its last step).
+    public var completedEpoch: Bool { step == stepsPerEpoch }
+    /// "epoch 3, step 12 of 45, loss 0.123456"-style summary.
+    public var description: String {
+        "epoch \(epoch), step \(step) of \(stepsPerEpoch), loss \(ProgressReporter.formatted(loss, digits: 6))"
+    }
+}
+
 /// Trains `model` on `data` with `optimizer`: for each epoch, for each (shuffled) batch,
 /// forward, loss, backward, update. Every gradient comes from the graph's rules: recorded
 /// and run backward per batch (`.eager`), or traced once per batch shape and replayed
@@ -170,6 +209,9 @@ public struct Divergence: Sendable, Equatable, CustomStringConvertible {
 ///
 /// - Parameter optimizer: Held by reference: the callback may change it (its learning
 ///   rate, say) between epochs.
+/// ``TrainingOptions/shouldStop`` is asked after every step: to stop a run from another
+/// thread or a signal handler, set a flag it reads.
+///
 /// - Parameter callback: Called after each epoch; return false to stop.
 @discardableResult
 public func train<Model: Layer, Opt: Optimizer>(
@@ -214,6 +256,7 @@ public func train<Model: Layer, Opt: Optimizer>(
     var classes: Int?
     var probed = !(objective == .softmaxCrossEntropy && data.isClassification)
     var best = Double.infinity
+    let stepsPerEpoch = (data.count + batchSize - 1) / batchSize
     for epoch in 1...options.epochs {
         let order = options.shuffle && batchSize < data.count ? shuffledIndices(data.count, using: &rng) : Array(0..<data.count)
         var lossSum = 0.0, batches = 0
@@ -266,8 +309,22 @@ public func train<Model: Layer, Opt: Optimizer>(
             lossSum += Double(loss!)
             batches += 1
             seen += rows.count
+            if let shouldStop = options.shouldStop, shouldStop() {
+                history.interruption = Interruption(epoch: epoch, step: batches, stepsPerEpoch: stepsPerEpoch,
+                                                    loss: lossSum / Double(batches))
+                history.stopReason = .interrupted
+                break
+            }
         }
         let meanLoss = lossSum / Double(batches)
+        if let interruption = history.interruption, !interruption.completedEpoch {
+            // A partial epoch: no epoch loss to record, but a non-finite loss is still a divergence.
+            if let divergence = detectDivergence(epoch: epoch, loss: meanLoss, best: best, factor: options.divergenceFactor) {
+                history.divergence = divergence
+                history.stopReason = .diverged
+            }
+            break
+        }
         let norm = gradientSum.reduce(0.0) { acc, g in
             guard let g else { return acc }
             return acc + Double((g * g).sum().scalar)
@@ -283,9 +340,10 @@ public func train<Model: Layer, Opt: Optimizer>(
         }
         best = Swift.min(best, meanLoss)
         if let callback, !callback(EpochReport(epoch: epoch, loss: meanLoss, gradientNorm: norm)) {
-            history.stopReason = .callback
+            if history.interruption == nil { history.stopReason = .callback }
             break
         }
+        if history.interruption != nil { break }
         if let eps = options.gradientTolerance, norm < eps { history.stopReason = .gradientNorm; break }
         if let eps = options.lossChangeTolerance, let previous, Swift.abs(previous - meanLoss) < eps {
             history.stopReason = .lossChange
@@ -347,6 +405,7 @@ public struct FitResult<Model: Layer> {
 
 /// Trains `restarts` models made by `makeModel(seed)` (seeds `options.seed`, `+1`, …) and
 /// keeps the one with the lowest final loss: random restarts against bad local minima.
+/// A run stopped by ``TrainingOptions/shouldStop`` is the last one started.
 public func fit<Model: Layer, Opt: Optimizer>(
     restarts: Int = 1, on data: Dataset, objective: Objective, options: TrainingOptions = TrainingOptions(),
     makeModel: (UInt64) -> Model, makeOptimizer: (Model) -> Opt, callback: ((EpochReport) -> Bool)? = nil
@@ -363,11 +422,13 @@ public func fit<Model: Layer, Opt: Optimizer>(
         let label = restarts > 1 ? "run \(run + 1)/\(restarts) " : ""
         let history = train(model, on: data, objective: objective, optimizer: optimizer, options: runOptions,
                             label: label, callback: callback)
+        let interrupted = history.stopReason == .interrupted
         let final = history.finalLoss.isFinite ? history.finalLoss : .infinity
         finals.append(history.finalLoss)
         if best == nil || final < (best!.history.finalLoss.isFinite ? best!.history.finalLoss : .infinity) {
             best = FitResult(model: model, history: history, bestRun: run, finalLosses: [])
         }
+        if interrupted { break }   // no further restarts after a stop request
     }
     best!.finalLosses = finals
     return best!
