@@ -126,6 +126,20 @@ struct FunctionalTests {
         #expect(jacobian({ $0 * 3 }, at: T(2)).shape == [])
     }
 
+    @Test func transformationsCompileIntoAProgram() throws {
+        // Traced once, replayed at another point: the derivatives must be recomputed.
+        let program = try TensorProgram(inputs: [Self.x]) { x in
+            [grad(Self.scalarFunction)(x[0]), hessian(Self.scalarFunction, at: x[0]),
+             jvp(Self.vectorFunction, at: x[0], tangent: T([1, 0, 0])).tangent]
+        }
+        let other = T([-0.4, 0.9, 0.2])
+        let out = program(other)
+        #expect(isClose(out[0], grad(Self.scalarFunction)(other), tolerance: 1e-12), "\(out[0])")
+        #expect(isClose(out[1], hessian(Self.scalarFunction, at: other), tolerance: 1e-12), "\(out[1])")
+        let column = jacobian(Self.vectorFunction, at: other).sliced([0..<2, 0..<1]).reshaped(to: [2])
+        #expect(isClose(out[2], column, tolerance: 1e-12), "\(out[2])")
+    }
+
     // MARK: finite differences
 
     @Test func gradientAgreesWithFiniteDifferences() {
