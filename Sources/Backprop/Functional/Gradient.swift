@@ -46,3 +46,31 @@ public func grad<Scalar>(
     let both = valueAndGrad(f, file: file, line: line)
     return { both($0).gradient }
 }
+
+/// The value of a scalar-valued function of several tensors and its gradient with
+/// respect to each of them, in one backward pass.
+///
+/// ```
+/// valueAndGrad(of: f, at: [x₀, …, xₙ₋₁]) = (f(x), [∂f/∂x₀, …, ∂f/∂xₙ₋₁])
+/// ```
+/// Nests like `valueAndGrad(_:)`: inputs that already require gradients get recorded
+/// gradients.
+///
+/// ```swift
+/// let (loss, g) = valueAndGrad(of: { p in (p[0].matmul(p[1]) - 1).tanh().sum() },
+///                              at: [Tensor<Double>([[1, 2]]), Tensor([[0.5], [-1]])])
+/// // g[0]: shape [1, 2], g[1]: shape [2, 1]
+/// ```
+/// Precondition: `f` returns one element; not inside `withoutGradients`.
+public func valueAndGrad<Scalar>(
+    of f: ([Tensor<Scalar>]) -> Tensor<Scalar>, at xs: [Tensor<Scalar>],
+    file: StaticString = #fileID, line: UInt = #line
+) -> (value: Tensor<Scalar>, gradients: [Tensor<Scalar>]) {
+    let points = xs.map { DifferentiationPoint($0, "valueAndGrad", file: file, line: line) }
+    let inputs = points.map(\.input)
+    let y = f(inputs)
+    requireScalarOutput(y, "valueAndGrad", file: file, line: line)
+    guard y.requiresGradient else { return (y, xs.map { Tensor.zeros(shape: $0.shape) }) }
+    let createGraph = points.contains { $0.createGraph }
+    return (y, gradients(of: y, withRespectTo: inputs, createGraph: createGraph, file: file, line: line))
+}

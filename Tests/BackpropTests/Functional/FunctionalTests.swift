@@ -140,6 +140,22 @@ struct FunctionalTests {
         #expect(isClose(out[2], column, tolerance: 1e-12), "\(out[2])")
     }
 
+    @Test func gradientsOfAFunctionOfSeveralTensors() {
+        // f(W, b) = Σ tanh(W·x + b):  ∂f/∂b = 1 − tanh², ∂f/∂W = (1 − tanh²)·xᵀ.
+        let w = T([[0.5, -1, 2], [1, 0.25, -0.5]]), b = T([0.1, -0.2])
+        let (value, g) = valueAndGrad(of: { p in (p[0].matmul(Self.x.reshaped(to: [3, 1])).reshaped(to: [2]) + p[1]).tanh().sum() },
+                                      at: [w, b])
+        let z = (0..<2).map { i in (0..<3).reduce(b[i]) { $0 + w[i, $1] * Self.x[$1] } }
+        let d = z.map { 1 - Foundation_tanh($0) * Foundation_tanh($0) }
+        #expect(isClose(value.scalar, z.map(Foundation_tanh).reduce(0, +), tolerance: 1e-14))
+        #expect(g.count == 2 && g[0].shape == [2, 3] && g[1].shape == [2])
+        #expect(isClose(g[1].scalars, d, tolerance: 1e-14), "\(g[1])")
+        #expect(isClose(g[0].scalars, (0..<6).map { d[$0 / 3] * Self.x[$0 % 3] }, tolerance: 1e-14), "\(g[0])")
+        // An input the function ignores gets zeros.
+        let (_, h) = valueAndGrad(of: { p in (p[0] * p[0]).sum() }, at: [Self.x, w])
+        #expect(isClose(h[0], Self.x * 2, tolerance: 1e-14) && h[1].scalars == [Double](repeating: 0, count: 6))
+    }
+
     // MARK: finite differences
 
     @Test func gradientAgreesWithFiniteDifferences() {
