@@ -57,11 +57,16 @@ struct TensorLayout<Scalar: TensorScalar> {
     var text: String {
         let header = self.header
         if values.isEmpty { return header + "[]" }
-        if shape.isEmpty { return header + ElementFormat(values, precision: precision).string(values[0]) }
+        if shape.isEmpty { return header + ElementFormat.strings(values, precision: precision)[0] }
+        // First the shown elements, in order, to choose their format; then the layout.
         var shown: [Scalar] = []
         _ = block(axis: 0, offset: 0, indent: 0, margin: 0) { shown.append(values[$0]); return "" }
-        let format = ElementFormat(shown, precision: precision)
-        return header + block(axis: 0, offset: 0, indent: 0, margin: header.count) { format.string(values[$0]) }
+        let strings = ElementFormat.strings(shown, precision: precision)
+        var next = 0
+        return header + block(axis: 0, offset: 0, indent: 0, margin: header.count) { _ in
+            defer { next += 1 }
+            return strings[next]
+        }
     }
 
     /// The entries shown along `axis`: all of them, or the edges with nil for `...`.
@@ -105,40 +110,61 @@ struct TensorLayout<Scalar: TensorScalar> {
     }
 }
 
-/// One number format for all the shown elements: positional or scientific, a common
-/// number of fractional digits, and a common width.
-struct ElementFormat<Scalar: TensorScalar> {
-    let scientific: Bool
-    let digits: Int
-    let width: Int
-
-    init(_ shown: [Scalar], precision: Int) {
+/// The shown elements as text in one number format: positional or scientific, a
+/// common number of fractional digits, right-aligned to a common width.
+enum ElementFormat<Scalar: TensorScalar> {
+    /// Each of `shown` formatted (see `Tensor.formatted` for the rules).
+    ///
+    /// ```
+    /// scientific ⇔ max|x| ≥ 10⁸ ∨ min|x| < 10⁻⁴ ∨ max|x| / min|x| > 1000   (finite x ≠ 0)
+    /// ```
+    static func strings(_ shown: [Scalar], precision: Int) -> [String] {
         let magnitudes = shown.filter { $0.isFinite && $0 != 0 }.map { Swift.abs(Double($0)) }
         var scientific = false
         if let largest = magnitudes.max(), let smallest = magnitudes.min() {
             scientific = largest >= 1e8 || smallest < 1e-4 || largest / smallest > 1000
         }
-        var digits = 1
-        for x in shown where x.isFinite {
-            digits = Swift.max(digits, ElementFormat.shortestDigits(x, scientific: scientific, precision: precision))
+        let parts = shown.map { $0.isFinite ? shortest($0, scientific: scientific, precision: precision) : nil }
+        let digits = Swift.max(1, parts.map { $0?.digits ?? 0 }.max() ?? 0)
+        let texts = zip(shown, parts).map { x, part -> String in
+            guard let part else { return x.isNaN ? "nan" : x < 0 ? "-inf" : "inf" }
+            // The shortest exact digits padded with zeros: more digits from the C library
+            // would show the binary value's tail (0.3 as a Float is 0.30000001…).
+            let padding = (part.digits == 0 ? "." : "") + String(repeating: "0", count: digits - part.digits)
+            guard let e = part.text.firstIndex(of: "e") else { return part.text + padding }
+            return String(part.text[..<e]) + padding + String(part.text[e...])
         }
-        digits = Swift.max(1, Swift.min(digits, Swift.max(precision, 1)))
-        let plain = ElementFormat(scientific: scientific, digits: digits, width: 0)
-        self.init(scientific: scientific, digits: digits, width: shown.map { plain.string($0).count }.max() ?? 0)
+        let width = texts.map(\.count).max() ?? 0
+        return texts.map { String(repeating: " ", count: width - $0.count) + $0 }
     }
 
-    private init(scientific: Bool, digits: Int, width: Int) {
-        self.scientific = scientific
-        self.digits = digits
-        self.width = width
-    }
-
-    /// The fewest fractional digits (at most `precision`) with which `x` reads back exactly.
-    static func shortestDigits(_ x: Scalar, scientific: Bool, precision: Int) -> Int {
-        for k in 0...precision {
-            if let back = Double(printed(x, digits: k, scientific: scientific)), Scalar(back) == x { return k }
+    /// `x` with the fewest fractional digits (at most `precision`) with which it reads back
+    /// exactly, or rounded to `precision` digits without trailing zeros.
+    static func shortest(_ x: Scalar, scientific: Bool, precision: Int) -> (text: String, digits: Int) {
+        if !scientific {
+            // Fast path: Swift's own shortest round-trip digits, when it writes them positionally.
+            let text = x.description
+            if !text.contains("e"), let point = text.firstIndex(of: ".") {
+                let fraction = text[text.index(after: point)...]
+                if fraction.count <= precision {
+                    let kept = fraction.reversed().drop { $0 == "0" }.count
+                    return (String(text[...point].dropLast(kept == 0 ? 1 : 0)) + fraction.prefix(kept), kept)
+                }
+            }
         }
-        return precision
+        for k in 0..<precision {
+            let text = printed(x, digits: k, scientific: scientific)
+            if let back = Double(text), Scalar(back) == x { return (text, k) }
+        }
+        // Rounded: drop the zeros the rounding left at the end of the fraction.
+        var text = printed(x, digits: precision, scientific: scientific)
+        let exponent = text.firstIndex(of: "e").map { String(text[$0...]) } ?? ""
+        var mantissa = String(text.dropLast(exponent.count))
+        var k = precision
+        while k > 0 && mantissa.last == "0" { mantissa.removeLast(); k -= 1 }
+        if k == 0 && mantissa.last == "." { mantissa.removeLast() }
+        text = mantissa + exponent
+        return (text, k)
     }
 
     /// `x` rounded to `digits` fractional digits by the C library (`%.*f` or `%.*e`).
@@ -149,29 +175,5 @@ struct ElementFormat<Scalar: TensorScalar> {
             withVaList([Int32(digits), Double(x)]) { vsnprintf(b.baseAddress, 80, format, $0) }
         }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// `x` in this format, right-aligned to the common width.
-    func string(_ x: Scalar) -> String {
-        let text: String
-        if x.isNaN {
-            text = "nan"
-        } else if x.isInfinite {
-            text = x < 0 ? "-inf" : "inf"
-        } else {
-            // The shortest exact digits, padded with zeros: more digits from the C
-            // library would show the binary value's tail (0.3 as a Float is 0.30000001…).
-            let k = ElementFormat.shortestDigits(x, scientific: scientific, precision: digits)
-            var s = ElementFormat.printed(x, digits: k, scientific: scientific)
-            let zeros = String(repeating: "0", count: digits - k)
-            let point = k == 0 ? "." : ""
-            if let e = s.firstIndex(of: "e") {
-                s = String(s[..<e]) + point + zeros + String(s[e...])
-            } else {
-                s += point + zeros
-            }
-            text = s
-        }
-        return text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 }

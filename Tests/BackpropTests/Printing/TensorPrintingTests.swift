@@ -28,6 +28,9 @@ struct TensorPrintingTests {
     @Test func atMostEightFractionalDigits() {
         #expect("\(Tensor<Double>([0.123456789123, 1]))" == "Tensor<Double>([2]) [0.12345679, 1.00000000]")
         #expect(Tensor<Double>([1.0 / 3]).formatted(precision: 3) == "Tensor<Double>([1]) [0.333]")
+        // Rounding to 8 digits leaves no trailing zeros (NumPy prints 0.1 too).
+        #expect("\(Tensor<Double>([0.100000000001, 2]))" == "Tensor<Double>([2]) [0.1, 2.0]")
+        #expect("\(Tensor<Double>([1.5e-9, 1.000000000001e-9]))" == "Tensor<Double>([2]) [1.5e-09, 1.0e-09]")
     }
 
     @Test func scalarAndEmptyTensors() {
