@@ -14,11 +14,12 @@ extension Tensor {
     /// Tensors of more than `threshold` elements are summarised: along every axis longer
     /// than `2·edgeItems`, only the first and last `edgeItems` entries are shown, with
     /// `...` between them. Every shown element has the same number of fractional digits —
-    /// the fewest (at most `precision`) that print each of them exactly as it reads back,
-    /// padded with zeros — and the same width, so columns line up. Scientific notation is
-    /// used when the largest magnitude is at least 10⁸, the smallest nonzero one is below
-    /// 10⁻⁴, or their ratio exceeds 1000 (NumPy's rule). Rows wrap at `lineWidth`
-    /// columns; NaN and infinities print as `nan`, `inf`, `-inf`.
+    /// the most that any of them needs to read back exactly, at most `precision` (a value
+    /// needing more is rounded), others padded with zeros — and the same width, so columns
+    /// line up. Scientific notation is used when the largest magnitude is at least 10⁸,
+    /// the smallest nonzero one is below 10⁻⁴, or their ratio exceeds 1000 (NumPy's rule).
+    /// Rows wrap after `lineWidth` columns of values (counted from the first bracket);
+    /// NaN and infinities print as `nan`, `inf`, `-inf`.
     ///
     /// ```
     /// summarised  ⇔  count > threshold
@@ -36,7 +37,7 @@ extension Tensor {
     public func formatted(threshold: Int = 1000, edgeItems: Int = 3, precision: Int = 8, lineWidth: Int = 75) -> String {
         if bp_tracer() != nil { noteValueRead("formatted") }
         return TensorLayout(shape: shape, values: storage.array, summarizing: count > threshold,
-                            edgeItems: Swift.max(1, edgeItems), precision: Swift.min(Swift.max(0, precision), 17),
+                            edgeItems: Swift.max(1, edgeItems), precision: Swift.min(Swift.max(1, precision), 17),
                             lineWidth: lineWidth).text
     }
 }
