@@ -37,7 +37,7 @@ public func valueAndGrad<Scalar>(
 ///
 /// ```swift
 /// let df = grad { (x: Tensor<Double>) in x.sin().sum() }
-/// print(df(Tensor([0, 1])))        // cos x: [1.0, 0.5403…]
+/// print(df(Tensor([0, 1])))        // cos x: Tensor<Double>([2]) [1.0, 0.54030231]
 /// ```
 /// Precondition: `f` returns one element; not inside `withoutGradients`.
 public func grad<Scalar>(
