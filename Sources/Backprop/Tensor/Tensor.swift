@@ -327,20 +327,19 @@ public struct Tensor<Scalar: TensorScalar> {
 }
 
 extension Tensor: CustomStringConvertible {
-    /// A readable rendering: nested brackets for rank ≤ 3, otherwise shape and flat values.
+    /// The element type, the shape and the values, laid out as NumPy prints an array:
+    /// aligned columns, at most 8 fractional digits, and tensors of more than 1000
+    /// elements summarised to 3 entries at each end of every axis (`formatted(threshold:
+    /// .max)` prints them all; see `formatted` for the rules).
     ///
     /// ```
-    /// [[1.0, 2.0], [3.0, 4.0]]
+    /// Tensor<Double>([2, 2]) [[1.0, 2.0],
+    ///                         [3.0, 4.0]]
     /// ```
     public var description: String {
         if bp_tracer() != nil { noteValueRead("description") }
-        func render(_ axis: Int, _ offset: Int) -> String {
-            if axis == shape.count { return "\(storage[offset])" }
-            let stride = shape[(axis + 1)...].reduce(1, *)
-            return "[" + (0..<shape[axis]).map { render(axis + 1, offset + $0 * stride) }.joined(separator: ", ") + "]"
-        }
-        if shape.count > 3 { return "Tensor(shape: \(shape), scalars: \(storage))" }
-        return render(0, 0)
+        return TensorLayout(shape: shape, values: storage.array, summarizing: count > 1000,
+                            edgeItems: 3, precision: 8, lineWidth: 75).text
     }
 }
 

@@ -170,7 +170,7 @@ struct TensorCreationTests {
         #expect(Tensor<Double>.full(shape: [2, 2], value: 7).scalars == [7, 7, 7, 7])
         #expect(Tensor<Double>.zeros(shape: [0, 3]).count == 0)
         #expect(Tensor<Double>.ones(shape: [2], requiresGradient: true).requiresGradient)
-        #expect("\(m)" == "[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]")
+        #expect("\(m)" == "Tensor<Double>([2, 3]) [[1.0, 2.0, 3.0],\n                        [4.0, 5.0, 6.0]]")
     }
 
     @Test func portableLogAndCosineMatchTheCLibrary() {
