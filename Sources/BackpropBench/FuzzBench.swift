@@ -68,3 +68,16 @@ func intOption(_ name: String, in arguments: [String]) -> Int? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return Int(arguments[i + 1])
 }
+
+/// `backprop-bench fuzz-csv [--cases N] [--seed S]`: N (default 10⁴) mutated CSV files
+/// (quotes, separators, line ends, NUL, byte-order marks, invalid UTF-8, awkward numbers)
+/// through the loader. Every case must load a consistent dataset or throw a `DataError`.
+func runCSVFuzzBench(arguments: [String]) {
+    let cases = intOption("--cases", in: arguments) ?? 10_000
+    let seed = UInt64(intOption("--seed", in: arguments) ?? 12345)
+    let t0 = Bench.now()
+    let outcome = CSVFuzzer.run(cases: cases, seed: seed)
+    Bench.emit([("bench", "csv-fuzz"), ("cases", cases), ("errors", outcome.errors), ("valid", outcome.valid),
+                ("crashes", outcome.crashes), ("inconsistent", outcome.inconsistent), ("seed", Int(seed)),
+                ("seconds", Double(Bench.now() - t0) * 1e-9)])
+}
