@@ -263,7 +263,14 @@ struct SafeTensorsHeaderScanner {
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
             throw fail("header (bytes \(base)–\(base + bytes.count - 1)) begins with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow here")
         }
-        try expect(0x7B, "'{' (the header must be a JSON object)")
+        skipWhitespace()
+        guard !atEnd, bytes[i] == 0x7B else {
+            if !atEnd, [0x5B, 0x22, 0x2D, 0x74, 0x66, 0x6E].contains(bytes[i]) || (0x30...0x39).contains(bytes[i]) {
+                throw fail("header is not a JSON object (it begins with '\(UnicodeScalar(bytes[i]))' at byte \(base + i))")
+            }
+            throw syntax("expected '{'")
+        }
+        i += 1
         var entries: [RawEntry] = []
         var seen: [String: Int] = [:]
         var metadata: [String: String]?
@@ -293,7 +300,8 @@ struct SafeTensorsHeaderScanner {
 
     mutating func metadataObject() throws -> [String: String]? {
         skipWhitespace()
-        if i < bytes.count && bytes[i] == 0x6E { try literal("null"); return nil }
+        guard !atEnd else { throw syntax("expected a value") }
+        if bytes[i] == 0x6E { try literal("null"); return nil }
         guard i < bytes.count && bytes[i] == 0x7B else { throw fail("__metadata__ (byte \(base + i)) is not an object") }
         i += 1
         var result: [String: String] = [:]
@@ -315,7 +323,8 @@ struct SafeTensorsHeaderScanner {
 
     mutating func tensor(_ name: String) throws -> RawEntry {
         skipWhitespace()
-        guard i < bytes.count && bytes[i] == 0x7B else { throw fail("tensor '\(name)': entry (byte \(base + i)) is not an object") }
+        guard !atEnd else { throw syntax("expected a value") }
+        guard bytes[i] == 0x7B else { throw fail("tensor '\(name)': entry (byte \(base + i)) is not an object") }
         i += 1
         var dtypeName: String?
         var shape: [Int]?
