@@ -116,14 +116,37 @@ struct SafeTensorsTests {
         #expect(throws: SafeTensorsError(message)) { try SafeTensorsFile.parse(bytes, source: "f") }
     }
 
-    @Test("fuzz: 400 mutated files never crash; each is valid or a SafeTensorsError")
+    @Test("fuzz: 1,000 mutated files never crash; each is valid or a SafeTensorsError, the same from a file")
     func fuzz() throws {
-        let seeds = [try Array(Data(contentsOf: URL(fileURLWithPath: fixture("mlp-3-4-2-f32.safetensors")))),
-                     try Array(Data(contentsOf: URL(fileURLWithPath: fixture("mlp-3-4-2-f64.safetensors"))))]
-        let outcome = SafeTensorsFuzzer.run(cases: 400, seeds: seeds, seed: 12345)
-        #expect(outcome.crashes == 0)
-        #expect(outcome.errors > 100, "most mutations are invalid: \(outcome)")
-        #expect(outcome.errors + outcome.valid == 400)
+        let seeds = try ["mlp-3-4-2-f32.safetensors", "mlp-3-4-2-f64.safetensors", "f16.safetensors", "f16-rounding.safetensors"].map {
+            try Array(Data(contentsOf: URL(fileURLWithPath: fixture($0))))
+        }
+        let outcome = SafeTensorsFuzzer.run(cases: 1000, seeds: seeds, seed: 12345, directory: (temporaryPath("d") as NSString).deletingLastPathComponent)
+        #expect(outcome.crashes == 0 && outcome.mismatches == 0, "\(outcome)")
+        #expect(outcome.errors > 250 && outcome.valid > 50, "most mutations are invalid, some valid: \(outcome)")
+        #expect(outcome.errors + outcome.valid == 1000)
+        #expect(outcome.fromFiles == 32)
+    }
+
+    @Test("the fuzzer's mutations reach the new checks: BOM, duplicates, F16 values, nesting")
+    func fuzzerReach() throws {
+        let seed = try Array(Data(contentsOf: URL(fileURLWithPath: fixture("f16-rounding.safetensors"))))
+        var rng = SeededGenerator(seed: 9)
+        var messages = Set<String>()
+        var decodedHalf = false
+        for _ in 0..<3000 {
+            let bytes = SafeTensorsFuzzer.mutate(seed, &rng)
+            do {
+                let file = try SafeTensorsFile.parse(bytes, source: "f")
+                if let h = file.entries.first(where: { $0.dtype == .F16 }) { decodedHalf = try decodedHalf || !file.doubles(h).isEmpty }
+            } catch let e as SafeTensorsError {
+                for key in ["byte-order mark", "duplicate tensor name", "duplicate __metadata__ key", "duplicate field",
+                            "nested deeper", "too large", "lone surrogate"] where e.message.contains(key) { messages.insert(key) }
+            }
+        }
+        #expect(messages.count == 7, "\(messages.sorted())")
+        #expect(SafeTensorsFuzzer.run(cases: 0, seeds: [seed], seed: 1).valid == 0)
+        #expect(decodedHalf)
     }
 
     @Test("a writer killed mid-write leaves the previous file intact")
