@@ -80,8 +80,9 @@ public struct SafeTensorsFile: Sendable {
     /// Where the tensors' bytes are: in memory (``parse(_:source:)``) or in the open file
     /// (``read(_:)``).
     let storage: SafeTensorsStorage
-    /// Position in `entries` of each name.
-    let index: [String: Int]
+    /// Each name's position in the header, and each header position's place in `entries`
+    /// (empty when the header lists the tensors in data order).
+    let index: [String: Int], rank: [Int]
 
     /// The largest header accepted (100 MiB, as the reference implementation).
     public static let maximumHeaderLength = 100 << 20
@@ -135,7 +136,7 @@ public struct SafeTensorsFile: Sendable {
         guard String(validating: header, as: UTF8.self) != nil else {
             throw fail("header (bytes 8–\(8 + header.count - 1)) is not valid UTF-8")
         }
-        let (raw, metadata) = try header.withUnsafeBufferPointer {
+        let (raw, metadata, index) = try header.withUnsafeBufferPointer {
             try SafeTensorsHeaderScanner.scan($0, base: 8, fail: fail)
         }
         for e in raw {
@@ -149,13 +150,15 @@ public struct SafeTensorsFile: Sendable {
                 throw fail("tensor '\(e.name)': data_offsets [\(e.begin), \(e.end)] hold \(e.end - e.begin) bytes, but \(e.dtype.rawValue) \(e.shape) needs \(e.byteCount)")
             }
         }
-        // Data order; ties (empty tensors at one offset) by name.
-        let order = raw.indices.sorted {
-            let a = raw[$0], b = raw[$1]
-            if a.begin != b.begin { return a.begin < b.begin }
-            if a.end != b.end { return a.end < b.end }
-            return a.name < b.name
+        // Data order; ties (empty tensors at one offset) by name. Writers usually list the
+        // tensors in data order already: then nothing is sorted.
+        func before(_ a: Int, _ b: Int) -> Bool {
+            if raw[a].begin != raw[b].begin { return raw[a].begin < raw[b].begin }
+            if raw[a].end != raw[b].end { return raw[a].end < raw[b].end }
+            return raw[a].name < raw[b].name
         }
+        let inOrder = raw.indices.dropFirst().allSatisfy { !before($0, $0 - 1) }
+        let order = inOrder ? Array(raw.indices) : raw.indices.sorted(by: before)
         var entries: [Entry] = []
         entries.reserveCapacity(raw.count)
         var expected = 0
@@ -174,14 +177,16 @@ public struct SafeTensorsFile: Sendable {
         if expected != dataSize {
             throw fail("data bytes [\(expected), \(dataSize)) (file offset \(dataStart + expected)) belong to no tensor")
         }
-        var index: [String: Int] = [:]
-        index.reserveCapacity(entries.count)
-        for (position, e) in entries.enumerated() { index[e.name] = position }
-        return SafeTensorsFile(entries: entries, metadata: metadata, source: source, storage: storage, index: index)
+        var rank: [Int] = []
+        if !inOrder {
+            rank = [Int](repeating: 0, count: raw.count)
+            for (position, k) in order.enumerated() { rank[k] = position }
+        }
+        return SafeTensorsFile(entries: entries, metadata: metadata, source: source, storage: storage, index: index, rank: rank)
     }
 
     /// The entry called `name`.
-    public func entry(named name: String) -> Entry? { index[name].map { entries[$0] } }
+    public func entry(named name: String) -> Entry? { index[name].map { entries[rank.isEmpty ? $0 : rank[$0]] } }
 
     func fail(_ message: String) -> SafeTensorsError { SafeTensorsError("\(source): \(message)") }
 

@@ -46,7 +46,7 @@ struct SafeTensorsHeaderScanner {
 
     /// Scans the header; returns the entries in header order and the metadata.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, base: Int,
-                     fail: @escaping (String) -> SafeTensorsError) throws -> (entries: [RawEntry], metadata: [String: String]) {
+                     fail: @escaping (String) -> SafeTensorsError) throws -> (entries: [RawEntry], metadata: [String: String], index: [String: Int]) {
         var scanner = SafeTensorsHeaderScanner(bytes: bytes, base: base, fail: fail)
         return try scanner.header()
     }
@@ -201,6 +201,7 @@ struct SafeTensorsHeaderScanner {
             guard i < bytes.count, (0x30...0x39).contains(bytes[i]) else { throw syntax("expected a digit in an exponent") }
             while i < bytes.count && (0x30...0x39).contains(bytes[i]) { i += 1 }
         }
+        if !fractional && !negative && !overflow { return .value(value) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if fractional { return .notInteger(text) }
         if negative { return .negative(text) }
@@ -259,7 +260,8 @@ struct SafeTensorsHeaderScanner {
 
     // MARK: Structure
 
-    mutating func header() throws -> (entries: [RawEntry], metadata: [String: String]) {
+    /// The entries in header order, the metadata, and each name's position in the entries.
+    mutating func header() throws -> (entries: [RawEntry], metadata: [String: String], index: [String: Int]) {
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF {
             throw fail("header (bytes \(base)–\(base + bytes.count - 1)) begins with a UTF-8 byte-order mark (EF BB BF), which JSON does not allow here")
         }
@@ -273,6 +275,8 @@ struct SafeTensorsHeaderScanner {
         i += 1
         var entries: [RawEntry] = []
         var seen: [String: Int] = [:]
+        // An entry takes at least 52 bytes ("a":{"dtype":"F32","shape":[],"data_offsets":[0,0]},).
+        seen.reserveCapacity(bytes.count / 52 + 1)
         var metadata: [String: String]?
         var sawMetadata = false
         if !consume(0x7D) {
@@ -295,7 +299,7 @@ struct SafeTensorsHeaderScanner {
         }
         skipWhitespace()
         guard atEnd else { throw syntax("text after the closing '}'") }
-        return (entries, metadata ?? [:])
+        return (entries, metadata ?? [:], seen)
     }
 
     mutating func metadataObject() throws -> [String: String]? {
