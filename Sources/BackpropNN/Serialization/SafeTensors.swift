@@ -209,29 +209,30 @@ public struct SafeTensorsFile: Sendable {
         guard [.F64, .F32, .F16, .BF16].contains(entry.dtype) else {
             throw fail("tensor '\(entry.name)': dtype \(entry.dtype.rawValue) cannot be loaded (F64, F32, F16 and BF16 can)")
         }
-        var out: [Double] = []
-        out.reserveCapacity(entry.range.count / size)
         let dtype = entry.dtype
-        try storage.forEachChunk(of: entry, multipleOf: size, fail: fail) { raw in
-            switch dtype {
-            case .F64:
-                for k in stride(from: 0, to: raw.count, by: 8) {
-                    out.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt64.self))))
+        let count = entry.range.count / size
+        var filled = 0
+        let out = try [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            defer { initialized = filled }
+            try storage.forEachChunk(of: entry, multipleOf: size, fail: fail) { raw in
+                let n = raw.count / size
+                let o = buffer.baseAddress! + filled
+                switch dtype {
+                case .F64:
+                    for k in 0..<n { o[k] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))) }
+                case .F32:
+                    for k in 0..<n { o[k] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)))) }
+                case .F16:
+                    halfToFloat.withUnsafeBufferPointer { table in
+                        for k in 0..<n { o[k] = Double(table[Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self)))]) }
+                    }
+                default:  // BF16
+                    for k in 0..<n {
+                        let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))
+                        o[k] = Double(Float(bitPattern: UInt32(bits) << 16))
+                    }
                 }
-            case .F32:
-                for k in stride(from: 0, to: raw.count, by: 4) {
-                    out.append(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt32.self)))))
-                }
-            case .F16:
-                let table = halfToFloat
-                for k in stride(from: 0, to: raw.count, by: 2) {
-                    out.append(Double(table[Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt16.self)))]))
-                }
-            default:  // BF16
-                for k in stride(from: 0, to: raw.count, by: 2) {
-                    let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: k, as: UInt16.self))
-                    out.append(Double(Float(bitPattern: UInt32(bits) << 16)))
-                }
+                filled += n
             }
         }
         return out
