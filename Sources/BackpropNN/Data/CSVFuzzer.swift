@@ -51,7 +51,7 @@ public enum CSVFuzzer {
             do {
                 let data: Dataset
                 if k % 16 == 0 {
-                    try Data(bytes).write(to: URL(fileURLWithPath: path))
+                    guard writeFuzzCase(bytes, to: path) else { outcome.crashes += 1; continue }
                     data = try CSVLoader.load(path, labelColumn: "y", regression: regression)
                 } else {
                     data = try CSVLoader.parse(String(decoding: bytes, as: UTF8.self), source: "fuzz",
