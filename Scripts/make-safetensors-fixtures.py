@@ -26,3 +26,10 @@ save_file(tensors(np.float32), os.path.join(here, "mlp-3-4-2-f32.safetensors"), 
 save_file(tensors(np.float64), os.path.join(here, "mlp-3-4-2-f64.safetensors"))
 save_file({"x": np.arange(6, dtype=np.float16).reshape(2, 3)}, os.path.join(here, "f16.safetensors"))
 print("wrote fixtures to", os.path.normpath(here))
+
+# Rounding to F16: numpy's float64 → float16 conversion rounds to nearest, ties to even,
+# in one step; "h" is the reference for the Swift encoder's rounding of "x".
+x = np.array([1 + 2**-11, 1 + 3 * 2**-11, 65504, 65519.99, 65520 - 1e-9, 2**-25, 3 * 2**-25, 2**-24 * 1.5, 2**-14 - 2**-25,
+              -0.0, 1e-8, 0.1, 1 / 3, -2.5e-5, 1000.25, 2049, 2051, -65504, 6.1e-5, 5.96e-8], dtype=np.float64)
+save_file({"x": x, "h": x.astype(np.float16)}, os.path.join(here, "f16-rounding.safetensors"),
+          metadata={"written_by": "numpy float16 (round to nearest even)"})

@@ -38,16 +38,18 @@ func runGradcheckFuzzBench(arguments: [String]) {
 }
 
 /// `backprop-bench fuzz-safetensors [--cases N] [--seed S]`: N (default 10⁴) mutated
-/// safetensors files (truncations, flipped bytes, bad header lengths, broken JSON,
-/// overlapping offsets) through the reader. Every case must parse or throw a
-/// `SafeTensorsError`; a crash would end the process before the line is printed.
+/// safetensors files (F64, F32, F16 and BF16 seeds; truncations, flipped bytes, bad header
+/// lengths, broken JSON, overlapping offsets, byte-order marks, duplicates, changed dtypes)
+/// through the reader, every 32nd also from a file. Every case must parse or throw a
+/// `SafeTensorsError`, and a file must get the same verdict as the same bytes in memory;
+/// a crash would end the process before the line is printed.
 func runSafeTensorsFuzzBench(arguments: [String]) {
     let cases = intOption("--cases", in: arguments) ?? 10_000
     let seed = UInt64(intOption("--seed", in: arguments) ?? 12345)
     var seeds: [[UInt8]] = []
     for sizes in [[3, 4, 2], [2, 8, 8, 1]] {
         let model = MLP<Double>(sizes, activation: .tanh, seed: 1)
-        for dtype in [SafeTensorsDType.F32, .F64] {
+        for dtype in [SafeTensorsDType.F32, .F64, .F16, .BF16] {
             let tensors = model.namedParameters.map {
                 (name: $0.name, dtype: dtype, shape: $0.parameter.shape, values: $0.parameter.value.scalars)
             }
@@ -60,11 +62,25 @@ func runSafeTensorsFuzzBench(arguments: [String]) {
     let t0 = Bench.now()
     let outcome = SafeTensorsFuzzer.run(cases: cases, seeds: seeds, seed: seed)
     Bench.emit([("bench", "safetensors-fuzz"), ("cases", cases), ("errors", outcome.errors), ("valid", outcome.valid),
-                ("crashes", outcome.crashes), ("seed", Int(seed)), ("seconds", Double(Bench.now() - t0) * 1e-9)])
+                ("crashes", outcome.crashes), ("file_memory_mismatches", outcome.mismatches), ("read_from_files", outcome.fromFiles),
+                ("seed", Int(seed)), ("seconds", Double(Bench.now() - t0) * 1e-9)])
 }
 
 /// The integer after `name` in `arguments`, if any.
 func intOption(_ name: String, in arguments: [String]) -> Int? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     return Int(arguments[i + 1])
+}
+
+/// `backprop-bench fuzz-csv [--cases N] [--seed S]`: N (default 10⁴) mutated CSV files
+/// (quotes, separators, line ends, NUL, byte-order marks, invalid UTF-8, awkward numbers)
+/// through the loader. Every case must load a consistent dataset or throw a `DataError`.
+func runCSVFuzzBench(arguments: [String]) {
+    let cases = intOption("--cases", in: arguments) ?? 10_000
+    let seed = UInt64(intOption("--seed", in: arguments) ?? 12345)
+    let t0 = Bench.now()
+    let outcome = CSVFuzzer.run(cases: cases, seed: seed)
+    Bench.emit([("bench", "csv-fuzz"), ("cases", cases), ("errors", outcome.errors), ("valid", outcome.valid),
+                ("crashes", outcome.crashes), ("inconsistent", outcome.inconsistent), ("seed", Int(seed)),
+                ("seconds", Double(Bench.now() - t0) * 1e-9)])
 }

@@ -11,13 +11,15 @@ let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("memory", "peak RSS of a 64-32-10 MLP after 10^2 and 10^4 training steps (must stay flat)", runMemoryBench),
     ("fuzz", "gradcheck-fuzz: 10^4 random tensor graphs through the gradient checker", runGradcheckFuzzBench),
     ("fuzz-safetensors", "safetensors-fuzz: 10^4 mutated files through the reader", runSafeTensorsFuzzBench),
+    ("fuzz-csv", "csv-fuzz: 10^4 mutated CSV files through the loader", runCSVFuzzBench),
+    ("safetensors-read", "time and peak RSS of reading FILE's header (and with --values every tensor)", runSafeTensorsReadBench),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
 if let name = args.first, let bench = benches.first(where: { $0.name == name }) {
     bench.run(Array(args.dropFirst()))
 } else if args.isEmpty || args.first == "all" {
-    for bench in benches where !["elementwise", "memory", "fuzz", "fuzz-safetensors", "models"].contains(bench.name) { bench.run([]) }
+    for bench in benches where !["elementwise", "memory", "fuzz", "fuzz-safetensors", "fuzz-csv", "safetensors-read", "models"].contains(bench.name) { bench.run([]) }
 } else {
     FileHandle.standardError.write(Data("unknown benchmark '\(args[0])'. Available:\n".utf8))
     for bench in benches { FileHandle.standardError.write(Data("  \(bench.name)  \(bench.summary)\n".utf8)) }

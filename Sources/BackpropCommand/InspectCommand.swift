@@ -25,7 +25,7 @@ enum InspectCommand {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        console.print("\(terminalSafe(path)): \(file.entries.count) tensors, \(file.data.count) data bytes")
+        console.print("\(terminalSafe(path)): \(file.entries.count) tensors, \(file.dataByteCount) data bytes")
         console.print(line(header))
         for r in rows { console.print(line(r)) }
         // Long values (a model's feature means, say) are wrapped to the terminal's width.

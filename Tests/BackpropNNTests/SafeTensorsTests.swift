@@ -79,7 +79,9 @@ struct SafeTensorsTests {
         }
         let file = try SafeTensorsFile.read(fixture("f16.safetensors"))
         #expect(file.entries.map(\.dtype) == [.F16] && file.entries[0].shape == [2, 3])
-        #expect(throws: SafeTensorsError("tensor 'x': dtype F16 cannot be loaded (F32 and F64 can)")) { try file.doubles(file.entries[0]) }
+        #expect(try file.doubles(file.entries[0]) == [0, 1, 2, 3, 4, 5], "F16 written by numpy")
+        let u8 = try SafeTensorsFile.parse(Self.file(header: "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", data: [7]), source: "u.safetensors")
+        #expect(throws: SafeTensorsError("u.safetensors: tensor 'a': dtype U8 cannot be loaded (F64, F32, F16 and BF16 can)")) { try u8.doubles(u8.entries[0]) }
         // Nothing changed on failure.
         let before = wide.parameter(named: "0.W")!.value.scalars
         _ = try? wide.load(from: fixture("mlp-3-4-2-f32.safetensors"))
@@ -96,13 +98,13 @@ struct SafeTensorsTests {
         ([UInt8](repeating: 0, count: 5), "f: file is 5 bytes, shorter than the 8-byte header length"),
         ([200, 0, 0, 0, 0, 0, 0, 0, 123, 125], "f: header length 200 (bytes 0–7) runs past the end of the file (10 bytes)"),
         ([255, 255, 255, 255, 255, 255, 255, 255], "f: header length 18446744073709551615 (bytes 0–7) exceeds the limit of 104857600"),
-        (file(header: "{\"a\":", data: []), "f: header (bytes 8–12) is not valid JSON"),
-        (file(header: "[1,2]", data: []), "f: header is JSON but not an object"),
+        (file(header: "{\"a\":", data: []), "f: header (bytes 8–12) is not valid JSON: expected a value at the end of the header"),
+        (file(header: "[1,2]", data: []), "f: header is not a JSON object (it begins with '[' at byte 8)"),
         (file(header: "{\"a\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "f: tensor 'a': unknown dtype 'F33'"),
         (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "f: tensor 'a': data_offsets [0, 4] hold 4 bytes, but F32 [2] needs 8"),
         (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,8]}}", data: [0, 0, 0, 0]), "f: tensor 'a': data_offsets [0, 8] run past the data section (4 bytes, file offset 62)"),
         (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", data: [0, 0, 0, 0]), "f: tensor 'a': data_offsets [4, 0] are not ordered"),
-        (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "f: tensor 'a': shape [-1] must hold non-negative integers"),
+        (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]), "f: tensor 'a': shape: dimension -1 is negative"),
         (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", data: [0, 0, 0, 0]),
          "f: tensor 'b': bytes [0, 4) overlap tensor 'a'"),
         (file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", data: [0, 0, 0, 0, 0, 0, 0, 0]), "f: data bytes [0, 4) (file offset 62) belong to no tensor"),
@@ -114,14 +116,37 @@ struct SafeTensorsTests {
         #expect(throws: SafeTensorsError(message)) { try SafeTensorsFile.parse(bytes, source: "f") }
     }
 
-    @Test("fuzz: 400 mutated files never crash; each is valid or a SafeTensorsError")
+    @Test("fuzz: 1,000 mutated files never crash; each is valid or a SafeTensorsError, the same from a file")
     func fuzz() throws {
-        let seeds = [try Array(Data(contentsOf: URL(fileURLWithPath: fixture("mlp-3-4-2-f32.safetensors")))),
-                     try Array(Data(contentsOf: URL(fileURLWithPath: fixture("mlp-3-4-2-f64.safetensors"))))]
-        let outcome = SafeTensorsFuzzer.run(cases: 400, seeds: seeds, seed: 12345)
-        #expect(outcome.crashes == 0)
-        #expect(outcome.errors > 100, "most mutations are invalid: \(outcome)")
-        #expect(outcome.errors + outcome.valid == 400)
+        let seeds = try ["mlp-3-4-2-f32.safetensors", "mlp-3-4-2-f64.safetensors", "f16.safetensors", "f16-rounding.safetensors"].map {
+            try Array(Data(contentsOf: URL(fileURLWithPath: fixture($0))))
+        }
+        let outcome = SafeTensorsFuzzer.run(cases: 1000, seeds: seeds, seed: 12345, directory: (temporaryPath("d") as NSString).deletingLastPathComponent)
+        #expect(outcome.crashes == 0 && outcome.mismatches == 0, "\(outcome)")
+        #expect(outcome.errors > 250 && outcome.valid > 50, "most mutations are invalid, some valid: \(outcome)")
+        #expect(outcome.errors + outcome.valid == 1000)
+        #expect(outcome.fromFiles == 32)
+    }
+
+    @Test("the fuzzer's mutations reach the new checks: BOM, duplicates, F16 values, nesting")
+    func fuzzerReach() throws {
+        let seed = try Array(Data(contentsOf: URL(fileURLWithPath: fixture("f16-rounding.safetensors"))))
+        var rng = SeededGenerator(seed: 9)
+        var messages = Set<String>()
+        var decodedHalf = false
+        for _ in 0..<3000 {
+            let bytes = SafeTensorsFuzzer.mutate(seed, &rng)
+            do {
+                let file = try SafeTensorsFile.parse(bytes, source: "f")
+                if let h = file.entries.first(where: { $0.dtype == .F16 }) { decodedHalf = try decodedHalf || !file.doubles(h).isEmpty }
+            } catch let e as SafeTensorsError {
+                for key in ["byte-order mark", "duplicate tensor name", "duplicate __metadata__ key", "duplicate field",
+                            "nested deeper", "too large", "lone surrogate"] where e.message.contains(key) { messages.insert(key) }
+            }
+        }
+        #expect(messages.count == 7, "\(messages.sorted())")
+        #expect(SafeTensorsFuzzer.run(cases: 0, seeds: [seed], seed: 1).valid == 0)
+        #expect(decodedHalf)
     }
 
     @Test("a writer killed mid-write leaves the previous file intact")

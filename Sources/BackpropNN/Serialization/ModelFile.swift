@@ -27,15 +27,27 @@ extension Layer {
     /// a symbolic link or a read-only file is replaced only with `force`. A replaced
     /// file keeps its permissions.
     ///
-    /// - Parameter metadata: Strings stored in the header's `__metadata__`.
-    public func save(to path: String, metadata: [String: String] = [:], force: Bool = false) throws {
-        try save(to: path, adding: [], metadata: metadata, force: force)
+    /// With `precision: .F16` (or `.BF16`) the file is half the size of F32: each value
+    /// is rounded to nearest, ties to even; a value beyond the format's range (F16:
+    /// ±65504) is an error naming the tensor and the index, and nothing is written.
+    ///
+    /// ```
+    /// F16 = round_half_even(x) to 11 significant bits, |x| ≤ 65504
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - metadata: Strings stored in the header's `__metadata__`.
+    ///   - precision: The element type written: `.F64`, `.F32`, `.F16` or `.BF16`; nil
+    ///     (the default) for the model's own (F32 for Float, F64 for Double).
+    public func save(to path: String, metadata: [String: String] = [:], precision: SafeTensorsDType? = nil,
+                     force: Bool = false) throws {
+        try save(to: path, adding: [], metadata: metadata, precision: precision, force: force)
     }
 
     /// Writes the parameters, the states and `extra` tensors (an optimiser's state) in one
     /// file, atomically.
     func save(to path: String, adding extra: [(name: String, shape: [Int], values: [Double])],
-              metadata: [String: String], force: Bool) throws {
+              metadata: [String: String], precision: SafeTensorsDType? = nil, force: Bool) throws {
         let named = fileTensors
         for (name, _, value, _) in named {
             let values = value.scalars
@@ -43,15 +55,23 @@ extension Layer {
                 throw SafeTensorsError("\(path): not saved: tensor '\(name)' holds \(values[i]) at index \(i); parameters must be finite (did the training diverge?)")
             }
         }
-        let dtype: SafeTensorsDType = Scalar.self == Double.self ? .F64 : .F32
+        let dtype: SafeTensorsDType = precision ?? (Scalar.self == Double.self ? .F64 : .F32)
+        guard [.F64, .F32, .F16, .BF16].contains(dtype) else {
+            throw SafeTensorsError("\(path): not saved: precision \(dtype.rawValue) is not a floating-point type that can be written (F64, F32, F16, BF16)")
+        }
         let tensors = named.map { (name: $0.name, dtype: dtype, shape: $0.value.shape,
                                    values: $0.value.scalars.map { Double($0) }) }
             + extra.map { (name: $0.name, dtype: dtype, shape: $0.shape, values: $0.values) }
-        try AtomicFile.write(try SafeTensorsFile.encode(tensors, metadata: metadata), to: path, force: force)
+        let bytes: [UInt8]
+        do { bytes = try SafeTensorsFile.encode(tensors, metadata: metadata) } catch let e as SafeTensorsError {
+            throw SafeTensorsError("\(path): not saved: \(e.message)")
+        }
+        try AtomicFile.write(bytes, to: path, force: force)
     }
 
-    /// Loads every parameter and state from a safetensors file by name. F32 and F64 tensors load
-    /// into either element type. Strict: a parameter missing from the file, a tensor the
+    /// Loads every parameter and state from a safetensors file by name. F64, F32, F16 and
+    /// BF16 tensors load into either element type. The file's header is validated before
+    /// any tensor is read, and tensors are read one at a time. Strict: a parameter missing from the file, a tensor the
     /// model does not have, or a shape that differs is an error naming it, and nothing is
     /// changed unless everything matches. A NaN or infinite value is an error too (a model
     /// saved after its training diverged), naming the tensor and the index. An optimiser's
@@ -60,10 +80,12 @@ extension Layer {
     public func load(from path: String) throws {
         let file = try SafeTensorsFile.read(path)
         let named = fileTensors
-        var values: [[Double]] = []
+        var values: [[Scalar]] = []
         for (name, kind, p, _) in named {
             guard let e = file.entry(named: name) else {
-                throw SafeTensorsError("\(path): no tensor '\(name)' (the file has \(file.entries.map(\.name).sorted().joined(separator: ", ")))")
+                let names = file.entries.map(\.name).sorted()
+                let shown = names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", … (\(names.count) in all)" : "")
+                throw SafeTensorsError("\(path): no tensor '\(name)' (the file has \(shown))")
             }
             guard e.shape == p.shape else {
                 throw SafeTensorsError("\(path): tensor '\(name)' has shape \(e.shape), the model's \(kind) has shape \(p.shape)")
@@ -76,14 +98,14 @@ extension Layer {
             if let i = v.firstIndex(where: { !Scalar($0).isFinite }) {
                 throw SafeTensorsError("\(path): tensor '\(name)' holds \(v[i]) at index \(i), beyond the range of \(Scalar.self) (±\(Scalar.greatestFiniteMagnitude)); parameters must be finite")
             }
-            values.append(v)
+            values.append(v.map { Scalar($0) })
         }
         let known = Set(named.map(\.name))
         if let extra = file.entries.first(where: { !known.contains($0.name) && !$0.name.hasPrefix(optimizerTensorPrefix) }) {
             throw SafeTensorsError("\(path): tensor '\(extra.name)' matches no parameter of the model (\(named.map(\.name).joined(separator: ", ")))")
         }
         for ((_, _, p, assign), v) in zip(named, values) {
-            assign(Tensor(shape: p.shape, scalars: v.map { Scalar($0) }))
+            assign(Tensor(shape: p.shape, scalars: v))
         }
     }
 }

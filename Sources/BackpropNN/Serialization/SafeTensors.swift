@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// An invalid or unreadable safetensors file; the message says what is wrong and where
 /// (file, byte offset, tensor name). Names and values read from the file are shown
@@ -29,8 +34,9 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
     }
 }
 
-/// A parsed and fully validated safetensors file: tensors by name, their bytes, and the
-/// optional `__metadata__` strings.
+/// A safetensors file whose header is parsed and fully validated: tensors by name, their
+/// descriptions, and the optional `__metadata__` strings. The tensors' bytes are read only
+/// when asked for (``doubles(_:)``, ``bytes(_:)``).
 ///
 /// The format (Hugging Face's, read by PyTorch, JAX, MLX and tinygrad):
 ///
@@ -41,10 +47,15 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
 /// [rest]     the tensors' bytes, little-endian, row-major; offsets count from here
 /// ```
 ///
-/// Validation: the header length fits the file; the header is a UTF-8 JSON object; every
-/// entry has a known dtype, a shape of non-negative integers and two offsets with
+/// Validation: the header length fits the file; the header is a UTF-8 JSON object (no
+/// byte-order mark) with no duplicate tensor name, `__metadata__` or metadata key; every
+/// entry has a known dtype, a shape of integers in 0…2³¹−1 and two offsets with
 /// begin ≤ end inside the data; end − begin equals the element count times the dtype size;
 /// the ranges do not overlap and cover the data exactly (no holes, nothing trailing).
+/// ``read(_:)`` reads only the 8-byte length and the header to do all this (a file whose
+/// header is wrong is rejected without its data being read), then keeps the file open and
+/// reads a tensor's bytes when they are asked for. Every error message begins with the
+/// file's name.
 public struct SafeTensorsFile: Sendable {
     /// One tensor's description.
     public struct Entry: Sendable, Equatable {
@@ -59,137 +70,179 @@ public struct SafeTensorsFile: Sendable {
     }
 
     /// The tensors, in data order.
-    public var entries: [Entry]
+    public private(set) var entries: [Entry]
     /// The `__metadata__` strings.
-    public var metadata: [String: String]
-    /// The data section.
-    public var data: [UInt8]
+    public private(set) var metadata: [String: String]
+    /// The size of the data section in bytes.
+    public var dataByteCount: Int { storage.count }
+    /// The file's name in error messages.
+    public let source: String
+    /// Where the tensors' bytes are: in memory (``parse(_:source:)``) or in the open file
+    /// (``read(_:)``).
+    let storage: SafeTensorsStorage
+    /// Each name's position in the header, and each header position's place in `entries`
+    /// (empty when the header lists the tensors in data order).
+    let index: [String: Int], rank: [Int]
 
     /// The largest header accepted (100 MiB, as the reference implementation).
     public static let maximumHeaderLength = 100 << 20
 
-    /// Reads and validates `path`.
+    /// Opens and validates `path`, reading only its 8-byte length and its header; the
+    /// tensors' bytes are read on demand from the open file.
     public static func read(_ path: String) throws -> SafeTensorsFile {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw SafeTensorsError("\(path): cannot read the file (missing or not readable)")
-        }
-        return try parse([UInt8](contents), source: path)
+        func fail(_ message: String) -> SafeTensorsError { SafeTensorsError("\(path): \(message)") }
+        let file = try SafeTensorsStorage.openFile(path, fail: fail)
+        let fileSize = file.fileSize
+        var lengthBytes = [UInt8](repeating: 0, count: 8)
+        if fileSize >= 8 { try file.read(into: &lengthBytes, at: 0, fail: fail) }
+        let headerLength = try checkLength(lengthBytes, fileSize: fileSize, fail: fail)
+        var header = [UInt8](repeating: 0, count: headerLength)
+        try file.read(into: &header, at: 8, fail: fail)
+        file.dataStart = 8 + headerLength
+        file.count = fileSize - 8 - headerLength
+        return try make(header: header, storage: file, source: path, fail: fail)
     }
 
-    /// Parses and validates the bytes of a file; `source` names it in errors.
+    /// Parses and validates the bytes of a file held in memory; `source` names it in errors.
     public static func parse(_ bytes: [UInt8], source: String = "safetensors") throws -> SafeTensorsFile {
         func fail(_ message: String) -> SafeTensorsError { SafeTensorsError("\(source): \(message)") }
-        guard bytes.count >= 8 else {
-            throw fail("file is \(bytes.count) bytes, shorter than the 8-byte header length")
+        let headerLength = try checkLength(Array(bytes.prefix(8)), fileSize: bytes.count, fail: fail)
+        let storage = SafeTensorsStorage(bytes: bytes, dataStart: 8 + headerLength)
+        return try make(header: Array(bytes[8..<(8 + headerLength)]), storage: storage, source: source, fail: fail)
+    }
+
+    /// The header length from the first 8 bytes, checked against the file's size.
+    static func checkLength(_ first: [UInt8], fileSize: Int, fail: (String) -> SafeTensorsError) throws -> Int {
+        guard fileSize >= 8 else {
+            throw fail("file is \(fileSize) bytes, shorter than the 8-byte header length")
         }
         var n: UInt64 = 0
-        for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        for i in 0..<8 { n |= UInt64(first[i]) << (8 * UInt64(i)) }
         guard n <= UInt64(maximumHeaderLength) else {
             throw fail("header length \(n) (bytes 0–7) exceeds the limit of \(maximumHeaderLength)")
         }
         let headerLength = Int(n)
-        guard 8 + headerLength <= bytes.count else {
-            throw fail("header length \(headerLength) (bytes 0–7) runs past the end of the file (\(bytes.count) bytes)")
+        guard 8 + headerLength <= fileSize else {
+            throw fail("header length \(headerLength) (bytes 0–7) runs past the end of the file (\(fileSize) bytes)")
         }
         guard headerLength >= 2 else { throw fail("header length \(headerLength) is too short for a JSON object") }
-        let headerBytes = Array(bytes[8..<(8 + headerLength)])
-        guard String(validating: headerBytes, as: UTF8.self) != nil else {
-            throw fail("header (bytes 8–\(8 + headerLength - 1)) is not valid UTF-8")
+        return headerLength
+    }
+
+    /// Scans and validates the header against a data section of `storage.count` bytes.
+    static func make(header: [UInt8], storage: SafeTensorsStorage, source: String,
+                     fail: @escaping (String) -> SafeTensorsError) throws -> SafeTensorsFile {
+        let dataStart = storage.dataStart, dataSize = storage.count
+        guard String(validating: header, as: UTF8.self) != nil else {
+            throw fail("header (bytes 8–\(8 + header.count - 1)) is not valid UTF-8")
         }
-        let json: Any
-        do {
-            json = try JSONSerialization.jsonObject(with: Data(headerBytes), options: [])
-        } catch {
-            throw fail("header (bytes 8–\(8 + headerLength - 1)) is not valid JSON")
+        let (raw, metadata, index) = try header.withUnsafeBufferPointer {
+            try SafeTensorsHeaderScanner.scan($0, base: 8, fail: fail)
         }
-        guard let object = json as? [String: Any] else { throw fail("header is JSON but not an object") }
-        let dataStart = 8 + headerLength
-        let dataSize = bytes.count - dataStart
-        var metadata: [String: String] = [:]
+        for e in raw {
+            guard e.begin <= e.end else {
+                throw fail("tensor '\(e.name)': data_offsets [\(e.begin), \(e.end)] are not ordered")
+            }
+            guard e.end <= dataSize else {
+                throw fail("tensor '\(e.name)': data_offsets [\(e.begin), \(e.end)] run past the data section (\(dataSize) bytes, file offset \(dataStart))")
+            }
+            guard e.end - e.begin == e.byteCount else {
+                throw fail("tensor '\(e.name)': data_offsets [\(e.begin), \(e.end)] hold \(e.end - e.begin) bytes, but \(e.dtype.rawValue) \(e.shape) needs \(e.byteCount)")
+            }
+        }
+        // Data order; ties (empty tensors at one offset) by name. Writers usually list the
+        // tensors in data order already: then nothing is sorted.
+        func before(_ a: Int, _ b: Int) -> Bool {
+            if raw[a].begin != raw[b].begin { return raw[a].begin < raw[b].begin }
+            if raw[a].end != raw[b].end { return raw[a].end < raw[b].end }
+            return raw[a].name < raw[b].name
+        }
+        let inOrder = raw.indices.dropFirst().allSatisfy { !before($0, $0 - 1) }
+        let order = inOrder ? Array(raw.indices) : raw.indices.sorted(by: before)
         var entries: [Entry] = []
-        for (name, value) in object {
-            if name == "__metadata__" {
-                guard let m = value as? [String: Any] else { throw fail("__metadata__ is not an object") }
-                for (k, v) in m {
-                    guard let s = v as? String else { throw fail("__metadata__ value for '\(k)' is not a string") }
-                    metadata[k] = s
-                }
-                continue
-            }
-            guard let fields = value as? [String: Any] else { throw fail("tensor '\(name)': entry is not an object") }
-            guard let dtypeName = fields["dtype"] as? String else { throw fail("tensor '\(name)': missing or non-string dtype") }
-            guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-                throw fail("tensor '\(name)': unknown dtype '\(dtypeName)'")
-            }
-            guard let shapeValues = fields["shape"] as? [Any] else { throw fail("tensor '\(name)': missing or non-array shape") }
-            var shape: [Int] = []
-            var elements = 1
-            for v in shapeValues {
-                guard let d = exactInteger(v), d >= 0, d <= Int(Int32.max) else {
-                    throw fail("tensor '\(name)': shape \(shapeValues) must hold non-negative integers")
-                }
-                shape.append(d)
-                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
-                guard !overflow, product <= Int(UInt32.max) * 16 else { throw fail("tensor '\(name)': shape \(shape) is too large") }
-                elements = product
-            }
-            guard let offsets = fields["data_offsets"] as? [Any], offsets.count == 2,
-                  let begin = exactInteger(offsets[0]), let end = exactInteger(offsets[1]) else {
-                throw fail("tensor '\(name)': data_offsets must be two integers")
-            }
-            guard begin >= 0, begin <= end else { throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] are not ordered") }
-            guard end <= dataSize else {
-                throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] run past the data section (\(dataSize) bytes, file offset \(dataStart))")
-            }
-            guard end - begin == elements * dtype.size else {
-                throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] hold \(end - begin) bytes, but \(dtypeName) \(shape) needs \(elements * dtype.size)")
-            }
-            entries.append(Entry(name: name, dtype: dtype, shape: shape, range: begin..<end))
-        }
-        entries.sort { ($0.range.lowerBound, $0.range.upperBound, $0.name) < ($1.range.lowerBound, $1.range.upperBound, $1.name) }
+        entries.reserveCapacity(raw.count)
         var expected = 0
-        for e in entries {
-            if e.range.lowerBound < expected {
-                let other = entries.last { $0.range.upperBound > e.range.lowerBound && $0.name != e.name && $0.range.lowerBound <= e.range.lowerBound }
-                throw fail("tensor '\(e.name)': bytes [\(e.range.lowerBound), \(e.range.upperBound)) overlap tensor '\(other?.name ?? "?")'")
+        for k in order {
+            let e = raw[k]
+            if e.begin < expected {
+                let other = entries.last { $0.range.upperBound > e.begin && $0.range.lowerBound <= e.begin }
+                throw fail("tensor '\(e.name)': bytes [\(e.begin), \(e.end)) overlap tensor '\(other?.name ?? "?")'")
             }
-            if e.range.lowerBound > expected {
-                throw fail("data bytes [\(expected), \(e.range.lowerBound)) (file offset \(dataStart + expected)) belong to no tensor")
+            if e.begin > expected {
+                throw fail("data bytes [\(expected), \(e.begin)) (file offset \(dataStart + expected)) belong to no tensor")
             }
-            expected = e.range.upperBound
+            expected = e.end
+            entries.append(Entry(name: e.name, dtype: e.dtype, shape: e.shape, range: e.begin..<e.end))
         }
         if expected != dataSize {
             throw fail("data bytes [\(expected), \(dataSize)) (file offset \(dataStart + expected)) belong to no tensor")
         }
-        return SafeTensorsFile(entries: entries, metadata: metadata, data: Array(bytes[dataStart...]))
+        var rank: [Int] = []
+        if !inOrder {
+            rank = [Int](repeating: 0, count: raw.count)
+            for (position, k) in order.enumerated() { rank[k] = position }
+        }
+        return SafeTensorsFile(entries: entries, metadata: metadata, source: source, storage: storage, index: index, rank: rank)
     }
 
     /// The entry called `name`.
-    public func entry(named name: String) -> Entry? { entries.first { $0.name == name } }
+    public func entry(named name: String) -> Entry? { index[name].map { entries[rank.isEmpty ? $0 : rank[$0]] } }
 
-    /// A tensor's values as Doubles (F64 or F32 only).
-    public func doubles(_ entry: Entry) throws -> [Double] {
-        let bytes = data[entry.range]
-        switch entry.dtype {
-        case .F64:
-            return stride(from: bytes.startIndex, to: bytes.endIndex, by: 8).map { i in
-                var bits: UInt64 = 0
-                for k in 0..<8 { bits |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
-                return Double(bitPattern: bits)
-            }
-        case .F32:
-            return stride(from: bytes.startIndex, to: bytes.endIndex, by: 4).map { i in
-                var bits: UInt32 = 0
-                for k in 0..<4 { bits |= UInt32(bytes[i + k]) << (8 * UInt32(k)) }
-                return Double(Float(bitPattern: bits))
-            }
-        default:
-            throw SafeTensorsError("tensor '\(entry.name)': dtype \(entry.dtype.rawValue) cannot be loaded (F32 and F64 can)")
-        }
+    func fail(_ message: String) -> SafeTensorsError { SafeTensorsError("\(source): \(message)") }
+
+    /// A tensor's bytes as stored (little-endian, row-major).
+    public func bytes(_ entry: Entry) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(entry.range.count)
+        try storage.forEachChunk(of: entry, multipleOf: 1, fail: fail) { out.append(contentsOf: $0) }
+        return out
     }
 
-    /// The bytes of a file holding `tensors` (name, dtype F32 or F64, shape, values) and
-    /// `metadata`; the header is padded with spaces to a multiple of 8 bytes.
+    /// A tensor's values as Doubles, exactly (F64, F32, F16 or BF16).
+    ///
+    /// ```
+    /// F16:  sign · 1.f · 2^(e−15) (e = 1…30),  sign · 0.f · 2^−14 (e = 0)
+    /// BF16: the upper 16 bits of an F32
+    /// ```
+    public func doubles(_ entry: Entry) throws -> [Double] {
+        let size = entry.dtype.size
+        guard [.F64, .F32, .F16, .BF16].contains(entry.dtype) else {
+            throw fail("tensor '\(entry.name)': dtype \(entry.dtype.rawValue) cannot be loaded (F64, F32, F16 and BF16 can)")
+        }
+        let dtype = entry.dtype
+        let count = entry.range.count / size
+        var filled = 0
+        let out = try [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            defer { initialized = filled }
+            try storage.forEachChunk(of: entry, multipleOf: size, fail: fail) { raw in
+                let n = raw.count / size
+                let o = buffer.baseAddress! + filled
+                switch dtype {
+                case .F64:
+                    for k in 0..<n { o[k] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))) }
+                case .F32:
+                    for k in 0..<n { o[k] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)))) }
+                case .F16:
+                    halfToFloat.withUnsafeBufferPointer { table in
+                        for k in 0..<n { o[k] = Double(table[Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self)))]) }
+                    }
+                default:  // BF16
+                    for k in 0..<n {
+                        let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * k, as: UInt16.self))
+                        o[k] = Double(Float(bitPattern: UInt32(bits) << 16))
+                    }
+                }
+                filled += n
+            }
+        }
+        return out
+    }
+
+    /// The bytes of a file holding `tensors` (name, dtype F64, F32, F16 or BF16, shape,
+    /// values) and `metadata`; the header is padded with spaces to a multiple of 8 bytes.
+    /// Values are rounded to the dtype to nearest, ties to even; a finite value that
+    /// rounds beyond the dtype's range (F16: ±65504) is an error naming the tensor and
+    /// the index. NaN and ±∞ are kept.
     public static func encode(_ tensors: [(name: String, dtype: SafeTensorsDType, shape: [Int], values: [Double])],
                               metadata: [String: String] = [:]) throws -> [UInt8] {
         var header: [String: Any] = [:]
@@ -197,8 +250,8 @@ public struct SafeTensorsFile: Sendable {
         var offset = 0
         var data: [UInt8] = []
         for t in tensors {
-            guard t.dtype == .F32 || t.dtype == .F64 else {
-                throw SafeTensorsError("tensor '\(t.name)': only F32 and F64 can be written")
+            guard [.F64, .F32, .F16, .BF16].contains(t.dtype) else {
+                throw SafeTensorsError("tensor '\(t.name)': only F64, F32, F16 and BF16 can be written")
             }
             guard t.values.count == t.shape.reduce(1, *) else {
                 throw SafeTensorsError("tensor '\(t.name)': \(t.values.count) values for shape \(t.shape)")
@@ -210,13 +263,28 @@ public struct SafeTensorsFile: Sendable {
             header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + size]]
             offset += size
             data.reserveCapacity(offset)
-            for v in t.values {
-                if t.dtype == .F64 {
+            func overflow(_ i: Int, _ limit: Double) -> SafeTensorsError {
+                SafeTensorsError("tensor '\(t.name)' holds \(t.values[i]) at index \(i), beyond the range of \(t.dtype.rawValue) (±\(limit))")
+            }
+            switch t.dtype {
+            case .F64:
+                for v in t.values {
                     let bits = v.bitPattern
                     for k in 0..<8 { data.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
-                } else {
-                    let bits = Float(v).bitPattern
+                }
+            case .F32:
+                for (i, v) in t.values.enumerated() {
+                    let f = Float(v)
+                    if f.isInfinite && v.isFinite { throw overflow(i, Double(Float.greatestFiniteMagnitude)) }
+                    let bits = f.bitPattern
                     for k in 0..<4 { data.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(k)))) }
+                }
+            default:
+                let format: BinaryFloatFormat = t.dtype == .F16 ? .float16 : .bfloat16
+                for (i, v) in t.values.enumerated() {
+                    guard let bits = format.encode(v) else { throw overflow(i, format.greatestFiniteMagnitude) }
+                    data.append(UInt8(truncatingIfNeeded: bits))
+                    data.append(UInt8(truncatingIfNeeded: bits >> 8))
                 }
             }
         }
@@ -230,15 +298,94 @@ public struct SafeTensorsFile: Sendable {
     }
 }
 
-/// An integer JSON number (not a Bool, not written with a fraction or exponent), or nil.
-private func exactInteger(_ value: Any) -> Int? {
-    guard let number = value as? NSNumber else { return nil }
-    // Booleans are char-typed numbers; fractions and exponents parse as doubles.
-    let type = String(cString: number.objCType)
-    if type == "Q" || type == "L" {
-        let u = number.uint64Value
-        return u <= UInt64(Int.max) ? Int(u) : nil
+/// Every F16 bit pattern's value (256 KiB, built on first use).
+private let halfToFloat: [Float] = (0...UInt64(UInt16.max)).map { Float(BinaryFloatFormat.float16.decode($0)) }
+
+/// Where a safetensors file's data section is: bytes in memory, or an open file read with
+/// `pread` (safe to use from several threads; closed when the last copy goes away).
+final class SafeTensorsStorage: @unchecked Sendable {
+    /// The open file, or -1 for bytes in memory.
+    let fd: Int32
+    let memory: [UInt8]
+    /// The file's size when it was opened.
+    let fileSize: Int
+    /// Offset of the data section in the file, and its size (set once, before sharing).
+    var dataStart = 0, count = 0
+
+    init(bytes: [UInt8], dataStart: Int) {
+        fd = -1
+        memory = bytes
+        fileSize = bytes.count
+        self.dataStart = dataStart
+        count = bytes.count - dataStart
     }
-    guard ["q", "i", "I", "l", "s", "S"].contains(type) else { return nil }
-    return number.intValue
+
+    private init(fd: Int32, fileSize: Int) {
+        self.fd = fd
+        memory = []
+        self.fileSize = fileSize
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Opens `path` for reading; a directory or a file that cannot be opened is an error.
+    static func openFile(_ path: String, fail: (String) -> SafeTensorsError) throws -> SafeTensorsStorage {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw fail("cannot read the file: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw fail("cannot read the file: \(message)")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw fail(info.st_mode & S_IFMT == S_IFDIR ? "is a directory, not a file" : "is not a regular file")
+        }
+        return SafeTensorsStorage(fd: fd, fileSize: Int(info.st_size))
+    }
+
+    /// Fills `buffer` from absolute file offset `offset`.
+    func read(into buffer: inout [UInt8], at offset: Int, fail: (String) -> SafeTensorsError) throws {
+        try buffer.withUnsafeMutableBytes { try read(into: $0, at: offset, fail: fail) }
+    }
+
+    private func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int, fail: (String) -> SafeTensorsError) throws {
+        var done = 0
+        while done < buffer.count {
+            let r = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw fail("reading failed at file offset \(offset + done): \(String(cString: strerror(errno)))")
+            }
+            if r == 0 {
+                throw fail("the file ended at byte \(offset + done), before its \(fileSize) bytes when it was opened (was it truncated while in use?)")
+            }
+            done += r
+        }
+    }
+
+    /// Calls `body` with the tensor's bytes in order, in chunks of at most 1 MiB (a whole
+    /// number of elements each) read from the file, or in one piece from memory.
+    func forEachChunk(of entry: SafeTensorsFile.Entry, multipleOf size: Int, fail: (String) -> SafeTensorsError,
+                      _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let range = entry.range
+        if fd < 0 {
+            try memory.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(dataStart + range.lowerBound)..<(dataStart + range.upperBound)])) }
+            return
+        }
+        let chunk = (1 << 20) / size * size
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.min(chunk, Swift.max(range.count, 1)), alignment: 16)
+        defer { buffer.deallocate() }
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let n = Swift.min(chunk, range.upperBound - position)
+            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n])
+            do { try read(into: part, at: dataStart + position, fail: fail) } catch let e as SafeTensorsError {
+                throw SafeTensorsError("\(e.message) (tensor '\(entry.name)')")
+            }
+            try body(UnsafeRawBufferPointer(part))
+            position += n
+        }
+    }
 }
