@@ -8,6 +8,7 @@ import Foundation
 enum TrainCommand {
     static let usage = """
         usage: backprop train xor|moons|spirals|digits [options]
+               backprop train cnn-digits|names [options]    (see below)
                backprop train csv PATH --label COLUMN [--regression|--classification] [options]
         csv: every column but COLUMN is a numeric feature; features are standardised
         ((x − mean) / standard deviation, fitted on the training rows) and 20 % of the
@@ -35,7 +36,7 @@ enum TrainCommand {
                              replayed as kernel calls; eager: a graph recorded per batch
           --detect-anomaly   train eagerly with anomaly detection: name the first op whose
                              result or gradient held NaN or ±∞, with its file:line
-        """ + "\n" + TrainOptimizerFlags.usage
+        """ + "\n" + TrainOptimizerFlags.usage + "\n" + TrainShippedModel.usage
 
 
     static func run(_ arguments: [String], console: Console) throws {
@@ -49,6 +50,7 @@ enum TrainCommand {
                 throw CommandFailure(message: "--save \(e.message)")
             }
         }
+        if TrainShippedModel.names.contains(set) { return try TrainShippedModel.run(set, options: options, console: console) }
         let data: Dataset
         var defaults: (hidden: [Int], epochs: Int, lr: Double, batch: Int?, activation: Activation, test: Double)
         switch set {
@@ -225,6 +227,7 @@ enum TrainCommand {
         var detectAnomaly = false
         var force = false
         var optimizer = TrainOptimizerFlags()
+        var samples: Int?
 
         init(_ args: [String]) throws {
             var i = 0, engineGiven = false
@@ -243,6 +246,10 @@ enum TrainCommand {
                         throw CommandFailure(message: "--hidden '\(echoed(v))': expected positive widths like 16,16")
                     }
                     hidden = sizes.map { $0! }
+                case "--samples":
+                    let v = try value(a)
+                    guard let n = Int(v), n >= 0 else { throw CommandFailure(message: "--samples '\(echoed(v))': expected a non-negative integer") }
+                    samples = n
                 case "--epochs":
                     let v = try value(a)
                     guard let n = Int(v), n > 0 else { throw CommandFailure(message: "--epochs '\(echoed(v))': expected a positive integer") }

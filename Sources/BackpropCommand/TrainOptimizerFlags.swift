@@ -51,7 +51,7 @@ struct TrainOptimizerFlags {
     }
 
     /// The optimiser, with the weight decay on the weights only (biases exempt).
-    func makeOptimizer(_ model: MLP<Float>, learningRate: Double) -> any Optimizer<Float> {
+    func makeOptimizer<Model: Layer>(_ model: Model, learningRate: Double) -> any Optimizer<Float> where Model.Scalar == Float {
         let groups = model.weightDecayGroups()
         switch optimizer {
         case "sgd": return SGD(groups: groups, learningRate: learningRate, weightDecay: weightDecay ?? 0)
