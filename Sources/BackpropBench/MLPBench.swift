@@ -68,8 +68,12 @@ func runMLPBench(arguments: [String]) {
                 for _ in 0..<steps { step() }
                 samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
             }
+            // Forward, and backward to weights and to inputs: three products of m·n·k per layer.
+            let flops = 6.0 * Double(c.batch) * zip(c.sizes, c.sizes.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+            let gflops = flops / Bench.median(samples) / 1e3
             Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
-                        ("engine", engine), ("threads", threads), ("us_per_step", Bench.median(samples))])
+                        ("engine", engine), ("threads", threads), ("us_per_step", Bench.median(samples)),
+                        ("gflops", gflops), ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: threads))])
         }
     }
 }

@@ -72,12 +72,14 @@ func runMatmulBench(arguments: [String]) {
                 }
                 let gflops = 2.0 * Double(p.m) * Double(p.n) * Double(p.k) / seconds / 1e9
                 if shapes.isEmpty {
-                    Bench.emit([("bench", "matmul"), ("dtype", name), ("n", p.n), ("threads", threads), ("gflops", gflops)])
+                    Bench.emit([("bench", "matmul"), ("dtype", name), ("n", p.n), ("threads", threads), ("gflops", gflops),
+                                ("fraction_of_peak", Peak.fraction(gflops, isDouble: name == "float64", threads: threads))])
                 } else {
                     var fields: [(String, Any)] = [("bench", "matmul"), ("dtype", name)]
                     if let net = p.net { fields += [("net", net), ("role", p.role ?? "")] }
                     fields += [("m", p.m), ("n", p.n), ("k", p.k), ("op", p.op), ("threads", threads),
-                               ("gflops", gflops), ("microseconds", seconds * 1e6)]
+                               ("gflops", gflops), ("microseconds", seconds * 1e6),
+                               ("fraction_of_peak", Peak.fraction(gflops, isDouble: name == "float64", threads: threads))]
                     Bench.emit(fields)
                     if let net = p.net { stepMicroseconds[net, default: [:]][threads, default: 0] += seconds * 1e6 }
                 }
@@ -88,7 +90,8 @@ func runMatmulBench(arguments: [String]) {
             for threads in threadCounts {
                 guard let us = stepMicroseconds[net]?[threads] else { continue }
                 Bench.emit([("bench", "matmul-step"), ("dtype", name), ("net", net), ("threads", threads),
-                            ("microseconds", us), ("gflops", flops / us / 1e3)])
+                            ("microseconds", us), ("gflops", flops / us / 1e3),
+                            ("fraction_of_peak", Peak.fraction(flops / us / 1e3, isDouble: name == "float64", threads: threads))])
             }
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 // backprop-bench SUITE [options]: speed and memory targets live here, never in unit tests.
 let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("scalar", "scalar-chain: build + backward of x = tanh(x * 1.0001 + 0.5), 10^3…10^6 ops", runScalarBench),
+    ("peak", "this machine's FMA peak (independent vector FMAs), Float and Double, 1 and all cores", runPeakBench),
     ("matmul", "square Float/Double matmul, 64…2048, 1 and 2 threads", runMatmulBench),
     ("elementwise", "Tensor add, multiply, bias-add, exp, log, tanh, sigmoid, relu, sum, softmax, tanh-backward vs copy/triad baselines, 10^3…10^7 elements", runElementwiseBench),
     ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "bp_elementwise.h"
 #include "bp_optimizers.h"
+#include "bp_peak.h"
 
 #ifdef __cplusplus
 extern "C" {
