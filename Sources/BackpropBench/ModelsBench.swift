@@ -10,7 +10,7 @@ func runModelsBench(arguments: [String]) {
     func option(_ name: String) -> String? {
         arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     }
-    let selected = option("--model").map { [$0] } ?? ["cnn-digits", "names"]
+    let selected = option("--model").map { [$0] } ?? ["cnn-digits", "names", "names-transformer"]
     let engine = option("--engine").flatMap(TrainingEngine.init(rawValue:)) ?? .compiled
     if let path = option("--export") {
         for name in selected { exportSteps(of: name, steps: option("--trace-steps").flatMap(Int.init) ?? 5, to: path) }
@@ -38,15 +38,17 @@ func runModelsBench(arguments: [String]) {
             Bench.emit([("bench", "model"), ("model", name), ("engine", "\(history.engine)"), ("epochs", history.losses.count),
                         ("us_per_step", seconds * 1e6 / Double(steps)), ("seconds", seconds),
                         ("final_loss", history.finalLoss), ("test_accuracy", accuracy(of: model, on: test))])
-        case "names":
+        case "names", "names-transformer":
             guard let corpus = try? NamesCorpus.census1990() else { fatalError("the names corpus is missing") }
             let (training, development, _) = corpus.split()
             let epochs = option("--epochs").flatMap(Int.init) ?? 10
-            let model = CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
-            let data = model.vocabulary.contextDataset(training, contextLength: 3)
+            let model: any CharacterLanguageModel<Float> = name == "names"
+                ? CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
+                : CharacterTransformer<Float>(contextLength: 8, modelSize: 32, heads: 4, blockCount: 2, seed: 1)
+            let data = model.vocabulary.contextDataset(training, contextLength: model.contextLength)
             let adam = Adam(parameters: model.parameters, learningRate: 0.003)
             let t0 = Bench.now()
-            let history = BackpropNN.train(model, on: data, objective: .softmaxCrossEntropy, optimizer: adam,
+            let history = BackpropNN.train(Sequential([model]), on: data, objective: .softmaxCrossEntropy, optimizer: adam,
                                            options: TrainingOptions(epochs: epochs, batchSize: 64, seed: 1, progress: .silent, engine: engine))
             let seconds = Double(Bench.now() - t0) * 1e-9
             let steps = history.losses.count * ((data.count + 63) / 64)
@@ -56,7 +58,7 @@ func runModelsBench(arguments: [String]) {
                         ("bigram_dev_loss_per_char", BigramModel(names: training).lossPerCharacter(on: development)),
                         ("samples", model.sample(count: 8, seed: 1).joined(separator: " "))])
         default:
-            FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits or names\n".utf8))
+            FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits, names or names-transformer\n".utf8))
             exit(2)
         }
     }
@@ -70,12 +72,14 @@ private func modelAndData(_ name: String) -> (model: any Layer<Float>, train: Da
         let scaled = Dataset(features: digits.features.map { $0 / 16 }, featureCount: 64, labels: digits.labels,
                              classNames: digits.classNames, featureNames: digits.featureNames)
         return (DigitsCNN<Float>(seed: 1), scaled.split(testFraction: 0.2, seed: 1).train, 32, 0.003)
-    case "names":
+    case "names", "names-transformer":
         guard let corpus = try? NamesCorpus.census1990() else { fatalError("the names corpus is missing") }
-        let model = CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
-        return (model, model.vocabulary.contextDataset(corpus.split().training, contextLength: 3), 64, 0.003)
+        let model: any CharacterLanguageModel<Float> = name == "names"
+            ? CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
+            : CharacterTransformer<Float>(contextLength: 8, modelSize: 32, heads: 4, blockCount: 2, seed: 1)
+        return (model, model.vocabulary.contextDataset(corpus.split().training, contextLength: model.contextLength), 64, 0.003)
     default:
-        FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits or names\n".utf8))
+        FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits, names or names-transformer\n".utf8))
         exit(2)
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// MLP (Docs/Models.md), with the shared training flags.
 enum TrainShippedModel {
     /// The data-set names this command handles.
-    static let names: Set<String> = ["cnn-digits", "names"]
+    static let names: Set<String> = ["cnn-digits", "names", "names-transformer"]
 
     static let usage = """
         cnn-digits: the convolutional network DigitsCNN (two 3×3 convolutions, relu, 2×2
@@ -17,6 +17,8 @@ enum TrainShippedModel {
           80/10/10; reports the loss per character on held-out names against a bigram
           baseline, and samples names; defaults: 10 epochs, α = 0.003, batch 64.
           --samples N        names to sample from the trained model (default 10)
+        names-transformer: the same with CharacterTransformer (8 characters of context, two
+          pre-norm blocks of 4-head causal self-attention, width 32).
         Both take --epochs, --lr, --batch, --seed, --engine, --save, --force and the
         optimiser flags; not --hidden, --activation, --label, --load or --detect-anomaly.
         """
@@ -30,7 +32,7 @@ enum TrainShippedModel {
         if let (flag, _) = unsupported.first(where: \.1) {
             throw CommandFailure(message: "\(flag) does not apply to train \(set)")
         }
-        if options.samples != nil && set != "names" { throw CommandFailure(message: "--samples applies to train names only") }
+        if options.samples != nil && set == "cnn-digits" { throw CommandFailure(message: "--samples applies to train names only") }
         if let extra = options.positional.first { throw CommandFailure(message: "unexpected argument '\(echoed(extra))'") }
         switch set {
         case "cnn-digits":
@@ -49,18 +51,21 @@ enum TrainShippedModel {
             let corpus: NamesCorpus
             do { corpus = try NamesCorpus.census1990() } catch let e as DataError { throw CommandFailure(message: e.message) }
             let (training, development, _) = corpus.split(seed: options.seed)
-            let model = CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: options.seed)
-            let data = model.vocabulary.contextDataset(training, contextLength: 3)
+            let model: any CharacterLanguageModel<Float> = set == "names"
+                ? CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: options.seed)
+                : CharacterTransformer<Float>(contextLength: 8, modelSize: 32, heads: 4, blockCount: 2, seed: options.seed)
+            let data = model.vocabulary.contextDataset(training, contextLength: model.contextLength)
             console.print("data: names, \(corpus.names.count) first names (1990 US Census); \(training.count) train / "
                           + "\(development.count) development; \(data.count) next-character examples")
-            let (history, optimizer) = try fit(model, on: data, set: set, defaults: (10, 0.003, 64), options: options, console: console)
+            let (history, optimizer) = try fit(Sequential([model]), on: data, set: set, defaults: (10, 0.003, 64), options: options,
+                                               console: console)
             let loss = model.lossPerCharacter(on: development)
             let bigram = BigramModel(names: training).lossPerCharacter(on: development)
             console.print(String(format: "development loss %.4f nats per character (bigram baseline %.4f; uniform %.4f)",
                                  loss, bigram, Foundation.log(Double(model.vocabulary.count))))
             let samples = model.sample(count: options.samples ?? 10, seed: options.seed)
             if !samples.isEmpty { console.print("samples: " + samples.joined(separator: " ")) }
-            try save(model, optimizer: optimizer, history: history, set: set, options: options, console: console)
+            try save(Sequential([model]), optimizer: optimizer, history: history, set: set, options: options, console: console)
         }
     }
 
@@ -77,7 +82,8 @@ enum TrainShippedModel {
             do { try model.load(from: resume, optimizer: optimizer) } catch let e as SafeTensorsError { throw CommandFailure(message: e.message) }
             console.print("resumed from \(echoed(resume)) after \(optimizer.stepCount) steps")
         }
-        console.print("model: \(Model.self), \(model.parameterCount) parameters, \(options.optimizer.summary(learningRate: lr)), "
+        let name = (model as? Sequential<Float>).flatMap { $0.layers.count == 1 ? "\(type(of: $0.layers[0]))" : nil } ?? "\(Model.self)"
+        console.print("model: \(name), \(model.parameterCount) parameters, \(options.optimizer.summary(learningRate: lr)), "
                       + "batch \(batch), \(epochs) epochs, seed \(options.seed)")
         var trainingOptions = TrainingOptions(epochs: epochs, batchSize: batch, seed: options.seed, engine: options.engine)
         trainingOptions.maxGradientNorm = options.optimizer.clip

@@ -99,4 +99,60 @@ struct CharacterModelTests {
         let samples = model.sample(count: 5, seed: 3)
         #expect(samples.count == 5 && samples.allSatisfy { $0.allSatisfy { ("a"..."z").contains($0) } })
     }
+
+    @Test("causal attention: an output position does not change when later positions do")
+    func attentionIsCausal() {
+        var rng = SeededGenerator(seed: 3)
+        let attention = CausalSelfAttention<Double>(modelSize: 4, heads: 2, rng: &rng)
+        var values = (0..<(2 * 5 * 4)).map { _ in rng.nextUnitInterval() - 0.5 }
+        let before = attention(Tensor(shape: [2, 5, 4], scalars: values)).scalars
+        for j in (3 * 4)..<(5 * 4) { values[j] += 1 }          // positions 3 and 4 of the first sequence
+        let after = attention(Tensor(shape: [2, 5, 4], scalars: values)).scalars
+        #expect(before[..<(3 * 4)] == after[..<(3 * 4)], "positions 0…2 must not see 3 and 4")
+        #expect(before[(3 * 4)..<(5 * 4)] != after[(3 * 4)..<(5 * 4)])
+        #expect(before[(5 * 4)...] == after[(5 * 4)...], "the second sequence is untouched")
+    }
+
+    @Test("every parameter's gradient of the transformer's loss equals central differences (Double)")
+    func transformerGradientsMatchFiniteDifferences() {
+        let model = CharacterTransformer<Double>(contextLength: 3, modelSize: 4, heads: 2, blockCount: 1, seed: 5)
+        let data = model.vocabulary.contextDataset(["ab", "zed", "mia"], contextLength: 3)
+        let rows = Array(0..<data.count)
+        func loss() -> Tensor<Double> {
+            Loss.softmaxCrossEntropy(logits: model(data.featureTensor(rows: rows, as: Double.self)), labels: data.labels)
+        }
+        model.zeroGradients()
+        loss().backward()
+        let h = 1e-6
+        var checked = 0
+        for (name, parameter) in model.namedParameters {
+            let analytic = parameter.gradient!.scalars
+            for index in Set([0, 1, parameter.value.count / 2, parameter.value.count - 1]) {
+                func shifted(_ delta: Double) -> Double {
+                    parameter.update { w in w[index] += delta }
+                    defer { parameter.update { w in w[index] -= delta } }
+                    return withoutGradients { loss() }.scalar
+                }
+                let numeric = (shifted(h) - shifted(-h)) / (2 * h)
+                #expect(abs(numeric - analytic[index]) <= 1e-7 + 1e-5 * abs(numeric), "\(name)[\(index)]: \(analytic[index]) vs \(numeric)")
+                checked += 1
+            }
+        }
+        #expect(checked > 60)
+    }
+
+    @Test("the transformer trains compiled equal to eager (two epochs on a few names)")
+    func transformerCompiledEqualsEager() {
+        let names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper"]
+        var losses: [[Double]] = []
+        for engine in [TrainingEngine.eager, .compiled] {
+            let model = CharacterTransformer<Double>(contextLength: 4, modelSize: 8, heads: 2, blockCount: 1, seed: 2)
+            let adam = Adam(parameters: model.parameters, learningRate: 0.01)
+            let history = train(model, on: model.vocabulary.contextDataset(names, contextLength: 4), objective: .softmaxCrossEntropy,
+                                optimizer: adam, options: TrainingOptions(epochs: 2, batchSize: 16, seed: 1, progress: .silent, engine: engine))
+            #expect(history.engine == engine)
+            losses.append(history.losses)
+        }
+        #expect(isClose(losses[0], losses[1], tolerance: 1e-10), "\(losses)")
+    }
 }

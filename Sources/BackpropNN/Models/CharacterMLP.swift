@@ -61,7 +61,22 @@ public struct CharacterMLP<Scalar: TensorScalar>: Layer {
         [("embedding", embedding)] + hidden.namedParameters.map { ("hidden.\($0.name)", $0.parameter) }
             + output.namedParameters.map { ("output.\($0.name)", $0.parameter) }
     }
+}
 
+/// A model that predicts the next character of a name from the `contextLength` before it,
+/// reading one-hot contexts (``CharacterVocabulary/contextDataset(_:contextLength:)``) and
+/// returning logits over the vocabulary: ``CharacterMLP`` and ``CharacterTransformer``.
+public protocol CharacterLanguageModel<Scalar>: Layer {
+    /// The characters read and predicted.
+    var vocabulary: CharacterVocabulary { get }
+    /// How many previous characters the model sees.
+    var contextLength: Int { get }
+}
+
+extension CharacterMLP: CharacterLanguageModel {}
+extension CharacterTransformer: CharacterLanguageModel {}
+
+extension CharacterLanguageModel {
     /// The mean negative log-likelihood per character, in nats, of `names` (each name's
     /// characters and its end), computed in batches without recording gradients.
     ///
