@@ -8,7 +8,7 @@
 /// ```
 /// y = op(x₁, …, xₙ)   rule: ḡ ↦ (ḡ·∂y/∂x₁, …, ḡ·∂y/∂xₙ)   (vector–Jacobian products)
 /// ```
-public enum TensorOp<Scalar: TensorScalar> {
+enum TensorOp<Scalar: TensorScalar> {
     /// Broadcasting binary ops: a + b, a − b, a ⊙ b, a / b, aᵇ.
     case add, subtract, multiply, divide, power
     /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu (values and
@@ -69,13 +69,15 @@ public enum TensorOp<Scalar: TensorScalar> {
     indirect case select(mask: Tensor<Scalar>)
     /// A user-defined op.
     indirect case custom(any TensorFunction<Scalar>)
+    /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
+    indirect case operation(any TensorOperation<Scalar>)
 
     /// The op's kind, without parameters.
     ///
     /// ```
     /// .leakyRelu(alpha: 0.1).kind == .leakyRelu
     /// ```
-    public var kind: TensorOpKind {
+    var kind: TensorOpKind {
         switch self {
         case .add: .add
         case .subtract: .subtract
@@ -117,6 +119,7 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .concatenate: .concatenate
         case .select: .select
         case .custom: .custom
+        case .operation(let op): op.kind
         }
     }
 
@@ -130,9 +133,7 @@ public enum TensorOp<Scalar: TensorScalar> {
     /// a.key == b.key  ⇒  a(x₁, …, xₙ) = b(x₁, …, xₙ)
     /// ```
     var key: Key? {
-        func bits(_ x: Scalar) -> Int {
-            Int(bitPattern: UInt(x.sign == .minus ? 1 : 0) << 63 | UInt(x.exponentBitPattern) << 52 | UInt(x.significandBitPattern))
-        }
+        func bits(_ x: Scalar) -> Int { keyBits(x) }
         func flag(_ b: Bool) -> Int { b ? 1 : 0 }
         let parameters: [Int]
         switch self {
@@ -153,6 +154,9 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .selectRows(let indices), .scatterRows(let indices): parameters = indices
         case .gather(let classIndices), .scatterClasses(let classIndices): parameters = classIndices
         case .select, .custom: return nil
+        case .operation(let op):
+            guard let parameters = op.keyParameters else { return nil }
+            return Key(kind: op.kind, parameters: parameters)
         }
         return Key(kind: kind, parameters: parameters)
     }
@@ -174,6 +178,7 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
         case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
         case .permute(let axes): return "permute\(axes)"
+        case .operation(let op): return op.listingName
         default: return kind.rawValue
         }
     }
@@ -190,6 +195,8 @@ public enum TensorOp<Scalar: TensorScalar> {
         switch self {
         case .power, .max, .min, .softmax, .logSoftmax, .logSumExp, .custom:
             return true
+        case .operation(let op):
+            return op.savesOutput
         default:
             return false
         }
@@ -350,6 +357,8 @@ public enum TensorOp<Scalar: TensorScalar> {
                 }
             }
             return NodeGradients(result)
+        case .operation(let op):
+            return op.inputGradients(inputs: x, output: y, upstream: g)
         }
     }
 }
@@ -406,32 +415,9 @@ extension TensorOp {
         case .concatenate(let axis): Tensor.concatenated(x, alongAxis: axis)
         case .select(let mask): Tensor.where(mask, x[0], x[1])
         case .custom(let function): function.forward(x)
+        case .operation(let op): op.forward(x)
         }
     }
-}
-
-/// The kinds of tensor ops (the cases of `TensorOp` without their parameters).
-///
-/// ```
-/// TensorOpKind.allCases   // every op the graph can record
-/// ```
-public enum TensorOpKind: String, CaseIterable, Sendable {
-    /// Broadcasting binary ops.
-    case add, subtract, multiply, divide, power
-    /// Elementwise unary ops.
-    case negate, exp, log, squareRoot, abs, sin, cos, tanh, sigmoid, relu
-    /// Parameterised elementwise ops.
-    case leakyRelu, step, clamp
-    /// Linear algebra and shape ops.
-    case matmul, linear, permute, reshape, broadcast
-    /// Reductions and the softmax family.
-    case sum, mean, max, min, softmax, logSoftmax, logSumExp
-    /// Indexing and joining.
-    case slice, pad, selectRows, scatterRows, gather, scatterClasses, concatenate, select
-    /// User-defined ops.
-    case custom
-    /// Other functions of the elementwise table (softplus).
-    case elementwise
 }
 
 /// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it

@@ -174,6 +174,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         }
         if let (function, p0, p1) = op.elementwiseFunction { return .map(function, p0, p1) }
         switch op {
+        case .operation(let op): return op.kernel(inputs: x, shape: shape)
         case .add: return binary(.add)
         case .subtract: return binary(.subtract)
         case .multiply: return binary(.multiply)
