@@ -31,8 +31,6 @@ enum TensorOp<Scalar: TensorScalar> {
     case matmul(transposingA: Bool, transposingB: Bool)
     /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
     case linear
-    /// Axis permutation: result axis k is input axis `axes[k]`.
-    case permute(axes: [Int])
     /// Same elements, new shape.
     case reshape
     /// Broadcast to a larger shape.
@@ -45,26 +43,6 @@ enum TensorOp<Scalar: TensorScalar> {
     case max(axes: [Int], keepingDimensions: Bool)
     /// Minimum over the axes (ties share the gradient).
     case min(axes: [Int], keepingDimensions: Bool)
-    /// Softmax along an axis.
-    case softmax(axis: Int)
-    /// Log-softmax along an axis.
-    case logSoftmax(axis: Int)
-    /// Log-sum-exp along an axis.
-    case logSumExp(axis: Int, keepingDimensions: Bool)
-    /// Sub-tensor starting at `lower` (the result's shape gives the extents).
-    case slice(lower: [Int])
-    /// Placement into zeros at offsets `lower` (adjoint of slice).
-    case pad(lower: [Int])
-    /// Rows picked by index.
-    case selectRows(indices: [Int])
-    /// Rows added into zeros at indices (adjoint of selectRows).
-    case scatterRows(indices: [Int])
-    /// out[i] = x[i, classIndices[i]].
-    case gather(classIndices: [Int])
-    /// out[i, classIndices[i]] = x[i] (adjoint of gather).
-    case scatterClasses(classIndices: [Int])
-    /// Concatenation along an axis.
-    case concatenate(axis: Int)
     /// where(mask, a, b), with the mask broadcast to the result's shape.
     indirect case select(mask: Tensor<Scalar>)
     /// A user-defined op.
@@ -100,23 +78,12 @@ enum TensorOp<Scalar: TensorScalar> {
         case .elementwise: .elementwise
         case .matmul: .matmul
         case .linear: .linear
-        case .permute: .permute
         case .reshape: .reshape
         case .broadcast: .broadcast
         case .sum: .sum
         case .mean: .mean
         case .max: .max
         case .min: .min
-        case .softmax: .softmax
-        case .logSoftmax: .logSoftmax
-        case .logSumExp: .logSumExp
-        case .slice: .slice
-        case .pad: .pad
-        case .selectRows: .selectRows
-        case .scatterRows: .scatterRows
-        case .gather: .gather
-        case .scatterClasses: .scatterClasses
-        case .concatenate: .concatenate
         case .select: .select
         case .custom: .custom
         case .operation(let op): op.kind
@@ -145,14 +112,8 @@ enum TensorOp<Scalar: TensorScalar> {
         case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
         case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
         case .matmul(let tA, let tB): parameters = [flag(tA), flag(tB)]
-        case .permute(let axes): parameters = axes
         case .sum(let axes, let keep), .mean(let axes, let keep), .max(let axes, let keep), .min(let axes, let keep):
             parameters = axes + [flag(keep)]
-        case .softmax(let axis), .logSoftmax(let axis), .concatenate(let axis): parameters = [axis]
-        case .logSumExp(let axis, let keep): parameters = [axis, flag(keep)]
-        case .slice(let lower), .pad(let lower): parameters = lower
-        case .selectRows(let indices), .scatterRows(let indices): parameters = indices
-        case .gather(let classIndices), .scatterClasses(let classIndices): parameters = classIndices
         case .select, .custom: return nil
         case .operation(let op):
             guard let parameters = op.keyParameters else { return nil }
@@ -172,12 +133,9 @@ enum TensorOp<Scalar: TensorScalar> {
             return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
         case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
             return "\(kind.rawValue)[axes \(axes)]"
-        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
-            return "\(kind.rawValue)[axis \(axis)]"
         case .step(let threshold): return "step[> \(threshold)]"
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
         case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
-        case .permute(let axes): return "permute\(axes)"
         case .operation(let op): return op.listingName
         default: return kind.rawValue
         }
@@ -193,7 +151,7 @@ enum TensorOp<Scalar: TensorScalar> {
     var savesOutput: Bool {
         if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
-        case .power, .max, .min, .softmax, .logSoftmax, .logSumExp, .custom:
+        case .power, .max, .min, .custom:
             return true
         case .operation(let op):
             return op.savesOutput
@@ -286,10 +244,6 @@ enum TensorOp<Scalar: TensorScalar> {
                 return NodeGradients(gx, gw, gb)
             }
             return NodeGradients(gx, gw)
-        case .permute(let axes):
-            var inverse = axes
-            for (k, a) in axes.enumerated() { inverse[a] = k }
-            return NodeGradients(g.permuted(inverse))
         case .reshape:
             return NodeGradients(g.reshaped(to: x[0].shape))
         case .broadcast:
@@ -312,36 +266,6 @@ enum TensorOp<Scalar: TensorScalar> {
             let mask = 1 - (isMax ? yKeep - x[0] : x[0] - yKeep).step(threshold: 0)
             let share = mask / mask.sum(alongAxes: axes, keepingDimensions: true)
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share)
-        case .softmax(let axis):
-            return NodeGradients(y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true)))
-        case .logSoftmax(let axis):
-            return NodeGradients(g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true))
-        case .logSumExp(let axis, let keep):
-            let gKeep = restoreReducedAxes(g, axes: [axis], keep: keep, inputShape: x[0].shape)
-            let yKeep = restoreReducedAxes(y, axes: [axis], keep: keep, inputShape: x[0].shape)
-            return NodeGradients(gKeep * (x[0] - yKeep).exp())
-        case .slice(let lower):
-            return NodeGradients(g.padded(to: x[0].shape, at: lower))
-        case .pad(let lower):
-            return NodeGradients(g.sliced(zip(lower, x[0].shape).map { $0..<($0 + $1) }))
-        case .selectRows(let indices):
-            return NodeGradients(g.scatteredRows(at: indices, rowCount: x[0].shape[0]))
-        case .scatterRows(let indices):
-            return NodeGradients(g.selectingRows(indices))
-        case .gather(let classIndices):
-            return NodeGradients(g.scattered(toClassIndices: classIndices, classCount: x[0].shape[1]))
-        case .scatterClasses(let classIndices):
-            return NodeGradients(g.gathered(atClassIndices: classIndices))
-        case .concatenate(let axis):
-            var start = 0
-            return NodeGradients(x.indices.map { i in
-                let size = x[i].shape[axis]
-                defer { start += size }
-                guard x.requiresGradient(i) else { return nil }
-                var ranges = g.shape.map { 0..<$0 }
-                ranges[axis] = start..<(start + size)
-                return g.sliced(ranges)
-            })
         case .select(let mask):
             let zero = Tensor(Scalar(0))
             return NodeGradients(grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
@@ -396,23 +320,12 @@ extension TensorOp {
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
         case .matmul(let tA, let tB): x[0].matmul(x[1], transposingSelf: tA, transposingOther: tB)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
-        case .permute(let axes): x[0].permuted(axes)
         case .reshape: x[0].reshaped(to: shape)
         case .broadcast: x[0].broadcasted(to: shape)
         case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
         case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
         case .max(let axes, let keep): x[0].max(alongAxes: axes, keepingDimensions: keep)
         case .min(let axes, let keep): x[0].min(alongAxes: axes, keepingDimensions: keep)
-        case .softmax(let axis): x[0].softmax(alongAxis: axis)
-        case .logSoftmax(let axis): x[0].logSoftmax(alongAxis: axis)
-        case .logSumExp(let axis, let keep): x[0].logSumExp(alongAxis: axis, keepingDimensions: keep)
-        case .slice(let lower): x[0].sliced(zip(lower, shape).map { $0..<($0 + $1) })
-        case .pad(let lower): x[0].padded(to: shape, at: lower)
-        case .selectRows(let indices): x[0].selectingRows(indices)
-        case .scatterRows(let indices): x[0].scatteredRows(at: indices, rowCount: shape[0])
-        case .gather(let classIndices): x[0].gathered(atClassIndices: classIndices)
-        case .scatterClasses(let classIndices): x[0].scattered(toClassIndices: classIndices, classCount: shape[1])
-        case .concatenate(let axis): Tensor.concatenated(x, alongAxis: axis)
         case .select(let mask): Tensor.where(mask, x[0], x[1])
         case .custom(let function): function.forward(x)
         case .operation(let op): op.forward(x)

@@ -198,10 +198,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .mean(let axes, _):
             guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]), count > 0 else { return nil }
             return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1 / Scalar(count))
-        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
-            guard counts[0] > 0, let (outer, count, inner) = middle([axis], x[0]) else { return nil }
-            let function: SoftmaxFunction = if case .softmax = op { .softmax } else if case .logSoftmax = op { .logSoftmax } else { .logSumExp }
-            return .softmax(function, outer: outer, count: count, inner: inner)
         default:
             return nil
         }
