@@ -89,7 +89,8 @@ struct SaveDestinationTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         await #expect(processExitsWith: .signal(signal)) { [path = path as String, signal = signal as Int32] in
             let other = MLP<Double>([64, 256, 10], activation: .relu, seed: 2)
-            AtomicFile.testHookAfterChunk = { written in if written >= 65_536 { raise(signal) }   // this thread: kill(getpid()) may be handled by another thread after the rename }
+            // raise, not kill(getpid()): another thread could take a process-directed signal after the rename.
+            AtomicFile.testHookAfterChunk = { written in if written >= 65_536 { raise(signal) } }
             try? other.save(to: path)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
