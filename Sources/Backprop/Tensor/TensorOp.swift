@@ -27,8 +27,6 @@ enum TensorOp<Scalar: TensorScalar> {
     indirect case clamp(lower: Scalar, upper: Scalar)
     /// A function of the elementwise table without a case of its own here (as softplus).
     indirect case elementwise(ElementwiseFunction, p0: Scalar, p1: Scalar)
-    /// Matrix product op(A)·op(B) (2-D or batched 3-D), op(X) = Xᵀ (last two axes) when flagged.
-    case matmul(transposingA: Bool, transposingB: Bool)
     /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
     case linear
     /// Same elements, new shape.
@@ -39,12 +37,6 @@ enum TensorOp<Scalar: TensorScalar> {
     case sum(axes: [Int], keepingDimensions: Bool)
     /// Mean over the axes.
     case mean(axes: [Int], keepingDimensions: Bool)
-    /// Maximum over the axes (ties share the gradient).
-    case max(axes: [Int], keepingDimensions: Bool)
-    /// Minimum over the axes (ties share the gradient).
-    case min(axes: [Int], keepingDimensions: Bool)
-    /// where(mask, a, b), with the mask broadcast to the result's shape.
-    indirect case select(mask: Tensor<Scalar>)
     /// A user-defined op.
     indirect case custom(any TensorFunction<Scalar>)
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
@@ -76,15 +68,11 @@ enum TensorOp<Scalar: TensorScalar> {
         case .step: .step
         case .clamp: .clamp
         case .elementwise: .elementwise
-        case .matmul: .matmul
         case .linear: .linear
         case .reshape: .reshape
         case .broadcast: .broadcast
         case .sum: .sum
         case .mean: .mean
-        case .max: .max
-        case .min: .min
-        case .select: .select
         case .custom: .custom
         case .operation(let op): op.kind
         }
@@ -111,10 +99,9 @@ enum TensorOp<Scalar: TensorScalar> {
         case .step(let threshold): parameters = [bits(threshold)]
         case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
         case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
-        case .matmul(let tA, let tB): parameters = [flag(tA), flag(tB)]
-        case .sum(let axes, let keep), .mean(let axes, let keep), .max(let axes, let keep), .min(let axes, let keep):
+        case .sum(let axes, let keep), .mean(let axes, let keep):
             parameters = axes + [flag(keep)]
-        case .select, .custom: return nil
+        case .custom: return nil
         case .operation(let op):
             guard let parameters = op.keyParameters else { return nil }
             return Key(kind: op.kind, parameters: parameters)
@@ -129,9 +116,7 @@ enum TensorOp<Scalar: TensorScalar> {
     /// ```
     var listingName: String {
         switch self {
-        case .matmul(let tA, let tB):
-            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
-        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
+        case .sum(let axes, _), .mean(let axes, _):
             return "\(kind.rawValue)[axes \(axes)]"
         case .step(let threshold): return "step[> \(threshold)]"
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
@@ -151,7 +136,7 @@ enum TensorOp<Scalar: TensorScalar> {
     var savesOutput: Bool {
         if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
-        case .power, .max, .min, .custom:
+        case .power, .custom:
             return true
         case .operation(let op):
             return op.savesOutput
@@ -222,15 +207,6 @@ enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(function.rule.recordedGradient(g, x: x[0], y: y, p0, p1))
         case .step:
             return NodeGradients(nil)
-        case .matmul(let tA, let tB):
-            // C = op(A)·op(B):  ∂L/∂A = G·op(B)ᵀ (or its transpose when A was transposed),
-            // ∂L/∂B = op(A)ᵀ·G (or its transpose); GEMM applies every transpose in place.
-            func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool, _ tb: Bool) -> Tensor<Scalar> {
-                isRecordingGradients ? a.matmul(b, transposingSelf: ta, transposingOther: tb)
-                    : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: tb)
-            }
-            return NodeGradients(grad(0) { tA ? mm(x[1], g, tB, true) : mm(g, x[1], false, !tB) },
-                    grad(1) { tB ? mm(g, x[0], true, tA) : mm(x[0], g, !tA, false) })
         case .linear:
             // y = x·Wᵀ + b:  ∂L/∂x = Ḡ·W,  ∂L/∂W = Ḡᵀ·x,  ∂L/∂b = Σ_rows Ḡ.
             func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
@@ -256,20 +232,6 @@ enum TensorOp<Scalar: TensorScalar> {
             let n = axes.reduce(1) { $0 * x[0].shape[$1] }
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
                 .broadcasted(to: x[0].shape) / Scalar(n))
-        case .max(let axes, let keep), .min(let axes, let keep):
-            // Ties share the gradient evenly: mask / (number of extremal elements). The
-            // mask [x = y] is 1 − [y − x > 0] for a maximum (1 − [x − y > 0] for a minimum):
-            // recorded steps (zero derivative), not constants, so that a traced program
-            // recomputes it from its inputs.
-            let yKeep = restoreReducedAxes(y, axes: axes, keep: keep, inputShape: x[0].shape)
-            let isMax: Bool = if case .max = self { true } else { false }
-            let mask = 1 - (isMax ? yKeep - x[0] : x[0] - yKeep).step(threshold: 0)
-            let share = mask / mask.sum(alongAxes: axes, keepingDimensions: true)
-            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share)
-        case .select(let mask):
-            let zero = Tensor(Scalar(0))
-            return NodeGradients(grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
-                    grad(1) { unbroadcast(Tensor.where(mask, zero, g), to: x[1].shape) })
         case .custom(let function):
             let result = customGradients(of: function, Array(x), y, g)
             if result.count != x.count {
@@ -318,15 +280,11 @@ extension TensorOp {
         case .step(let threshold): x[0].step(threshold: threshold)
         case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
-        case .matmul(let tA, let tB): x[0].matmul(x[1], transposingSelf: tA, transposingOther: tB)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
         case .reshape: x[0].reshaped(to: shape)
         case .broadcast: x[0].broadcasted(to: shape)
         case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
         case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
-        case .max(let axes, let keep): x[0].max(alongAxes: axes, keepingDimensions: keep)
-        case .min(let axes, let keep): x[0].min(alongAxes: axes, keepingDimensions: keep)
-        case .select(let mask): Tensor.where(mask, x[0], x[1])
         case .custom(let function): function.forward(x)
         case .operation(let op): op.forward(x)
         }

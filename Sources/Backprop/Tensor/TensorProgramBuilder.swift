@@ -180,9 +180,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .multiply: return binary(.multiply)
         case .divide: return binary(.divide)
         case .step(let threshold): return .map(.step, threshold, 0)
-        case .matmul(let tA, let tB):
-            guard let plan = try? MatmulPlan.make(x[0], x[1], transposingA: tA, transposingB: tB).get() else { return nil }
-            return .matmul(transA: tA, transB: tB, batch: plan.batch, m: plan.m, n: plan.n, k: plan.k)
         case .linear:
             guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
             return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
