@@ -1,8 +1,10 @@
-/// The ops a tensor graph records, with what each op's reverse-mode rule needs.
-///
-/// `inputGradients(inputs:output:upstream:)` below is the single rule table: one
-/// exhaustive `switch`, so adding a case without a rule does not compile. Every rule
-/// is written with differentiable `Tensor` ops, so a backward pass run with
+/// The op a graph node records. Most ops are defined in one place each, as a
+/// `TensorOperation` (Sources/Backprop/Tensor/Ops), and recorded as `.operation(op)`;
+/// the cases below are the ops on the small-network hot path (and reshape, which a
+/// compiled program turns into a shared slot) that are still written as enum cases,
+/// with a line in each switch here: `kind`, `key`, `listingName`, `savesOutput`, the
+/// rule `inputGradients` and `evaluate`, and in `TensorProgramBuilder.kernel`. Every
+/// rule is written with differentiable `Tensor` ops, so a backward pass run with
 /// `createGraph: true` is itself recorded and can be differentiated again.
 ///
 /// ```
@@ -37,8 +39,6 @@ enum TensorOp<Scalar: TensorScalar> {
     case sum(axes: [Int], keepingDimensions: Bool)
     /// Mean over the axes.
     case mean(axes: [Int], keepingDimensions: Bool)
-    /// A user-defined op.
-    indirect case custom(any TensorFunction<Scalar>)
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
     indirect case operation(any TensorOperation<Scalar>)
 
@@ -73,7 +73,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .broadcast: .broadcast
         case .sum: .sum
         case .mean: .mean
-        case .custom: .custom
         case .operation(let op): op.kind
         }
     }
@@ -101,7 +100,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
         case .sum(let axes, let keep), .mean(let axes, let keep):
             parameters = axes + [flag(keep)]
-        case .custom: return nil
         case .operation(let op):
             guard let parameters = op.keyParameters else { return nil }
             return Key(kind: op.kind, parameters: parameters)
@@ -136,7 +134,7 @@ enum TensorOp<Scalar: TensorScalar> {
     var savesOutput: Bool {
         if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
-        case .power, .custom:
+        case .power:
             return true
         case .operation(let op):
             return op.savesOutput
@@ -232,17 +230,6 @@ enum TensorOp<Scalar: TensorScalar> {
             let n = axes.reduce(1) { $0 * x[0].shape[$1] }
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
                 .broadcasted(to: x[0].shape) / Scalar(n))
-        case .custom(let function):
-            let result = customGradients(of: function, Array(x), y, g)
-            if result.count != x.count {
-                tensorError("custom op \(type(of: function)): backward returned \(result.count) gradients for \(x.count) inputs")
-            }
-            for (i, r) in result.enumerated() {
-                if let r, r.shape != x[i].shape {
-                    tensorError("custom op \(type(of: function)): gradient \(i) has shape \(r.shape), input has shape \(x[i].shape)")
-                }
-            }
-            return NodeGradients(result)
         case .operation(let op):
             return op.inputGradients(inputs: x, output: y, upstream: g)
         }
@@ -285,7 +272,6 @@ extension TensorOp {
         case .broadcast: x[0].broadcasted(to: shape)
         case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
         case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
-        case .custom(let function): function.forward(x)
         case .operation(let op): op.forward(x)
         }
     }
