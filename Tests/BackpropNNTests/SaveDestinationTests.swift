@@ -89,8 +89,17 @@ struct SaveDestinationTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         await #expect(processExitsWith: .signal(signal)) { [path = path as String, signal = signal as Int32] in
             let other = MLP<Double>([64, 256, 10], activation: .relu, seed: 2)
-            // raise, not kill(getpid()): another thread could take a process-directed signal after the rename.
-            AtomicFile.testHookAfterChunk = { written in if written >= 65_536 { raise(signal) } }
+            // Delivered to this thread, now: the test runner's threads may block SIGINT and
+            // SIGTERM (a raise would then wait forever), and a process-directed kill could be
+            // taken by another thread after the rename.
+            AtomicFile.testHookAfterChunk = { written in
+                guard written >= 65_536 else { return }
+                var set = sigset_t()
+                sigemptyset(&set)
+                sigaddset(&set, signal)
+                pthread_sigmask(SIG_UNBLOCK, &set, nil)
+                raise(signal)
+            }
             try? other.save(to: path)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
