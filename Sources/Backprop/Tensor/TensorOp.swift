@@ -130,18 +130,25 @@ enum TensorOp<Scalar: TensorScalar> {
         let parameters: [Int]
     }
 
-    /// Whether the rule uses the op's output values (kept in the node).
+    /// Whether the rule uses the op's output values (kept in the node). Inlined into the
+    /// record path; a `TensorOperation` is asked out of line, so that the enum cases'
+    /// test stays small.
+    @inline(__always)
     var savesOutput: Bool {
         if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
         case .power:
             return true
         case .operation(let op):
-            return op.savesOutput
+            return TensorOp.savesOutput(of: op)
         default:
             return false
         }
     }
+
+    /// `op.savesOutput`, out of line.
+    @inline(never)
+    static func savesOutput(of op: any TensorOperation<Scalar>) -> Bool { op.savesOutput }
 
     /// The kernel function of an elementwise op with a fused derivative, and its parameters.
     var elementwiseFunction: (ElementwiseFunction, Scalar, Scalar)? {
@@ -207,7 +214,7 @@ enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(nil)
         case .linear:
             // y = x·Wᵀ + b:  ∂L/∂x = Ḡ·W,  ∂L/∂W = Ḡᵀ·x,  ∂L/∂b = Σ_rows Ḡ.
-            func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
+            @inline(__always) func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
                 isRecordingGradients ? a.matmul(b, transposingSelf: ta)
                     : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: false)
             }
