@@ -130,17 +130,29 @@ enum TensorOp<Scalar: TensorScalar> {
         let parameters: [Int]
     }
 
-    /// Whether the rule uses the op's output values (kept in the node). Inlined into the
-    /// record path; a `TensorOperation` is asked out of line, so that the enum cases'
-    /// test stays small.
-    @inline(__always)
+    /// Whether the rule uses the op's output values (kept in the node). A
+    /// `TensorOperation` is asked out of line, and the elementwise cases are tested
+    /// without building the `(function, p0, p1)` tuple: inlined into unspecialised code,
+    /// the tuple's type metadata would be looked up at run time on every recorded op.
     var savesOutput: Bool {
-        if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
         case .power:
             return true
         case .operation(let op):
             return TensorOp.savesOutput(of: op)
+        case .negate: return ElementwiseFunction.negate.usesOutput
+        case .exp: return ElementwiseFunction.exp.usesOutput
+        case .log: return ElementwiseFunction.log.usesOutput
+        case .squareRoot: return ElementwiseFunction.squareRoot.usesOutput
+        case .abs: return ElementwiseFunction.abs.usesOutput
+        case .sin: return ElementwiseFunction.sin.usesOutput
+        case .cos: return ElementwiseFunction.cos.usesOutput
+        case .tanh: return ElementwiseFunction.tanh.usesOutput
+        case .sigmoid: return ElementwiseFunction.sigmoid.usesOutput
+        case .relu: return ElementwiseFunction.relu.usesOutput
+        case .leakyRelu: return ElementwiseFunction.leakyRelu.usesOutput
+        case .clamp: return ElementwiseFunction.clamp.usesOutput
+        case .elementwise(let function, _, _): return function.usesOutput
         default:
             return false
         }
