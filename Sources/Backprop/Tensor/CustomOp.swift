@@ -34,8 +34,7 @@ extension TensorFunction {
     /// y = forward(inputs)
     /// ```
     public func callAsFunction(_ inputs: [Tensor<Scalar>]) -> Tensor<Scalar> {
-        let out = withTracingPaused { withoutGradients { forward(inputs.map { $0.detached() }) } }
-        return Tensor.result(out.storage, out.shape, .custom(self), inputs)
+        CustomOperation(function: self).apply(inputs, file: #fileID, line: #line)
     }
 
     /// Applies the op to the given inputs.
@@ -103,5 +102,37 @@ struct EagerCustomGradient<Scalar: TensorScalar>: TensorFunction {
     func backward(inputs: [Tensor<Scalar>], output: Tensor<Scalar>, upstream: Tensor<Scalar>) -> [Tensor<Scalar>?] {
         // Reached only through `customGradients`, which refuses it while tracing.
         tensorError("custom op \(type(of: function)): a backward run eagerly inside a program cannot be differentiated again")
+    }
+}
+
+/// A user-defined op (`TensorFunction`) as a recorded op: its forward, and its backward
+/// through `customGradients`, checked for one gradient of the right shape per input.
+///
+/// ```
+/// y = function.forward(x),   x̄ = function.backward(x, y, ḡ)
+/// ```
+/// No key (a user's forward may not be pure): never merged in a compiled program.
+struct CustomOperation<Scalar: TensorScalar>: TensorOperation {
+    let function: any TensorFunction<Scalar>
+
+    var kind: TensorOpKind { .custom }
+    var keyParameters: [Int]? { nil }
+    var savesOutput: Bool { true }
+
+    func forward(_ x: [Tensor<Scalar>]) -> Tensor<Scalar> { function.forward(x) }
+
+    func inputGradients(
+        inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
+    ) -> NodeGradients<Scalar> {
+        let result = customGradients(of: function, Array(x), y, g)
+        if result.count != x.count {
+            tensorError("custom op \(type(of: function)): backward returned \(result.count) gradients for \(x.count) inputs")
+        }
+        for (i, r) in result.enumerated() {
+            if let r, r.shape != x[i].shape {
+                tensorError("custom op \(type(of: function)): gradient \(i) has shape \(r.shape), input has shape \(x[i].shape)")
+            }
+        }
+        return NodeGradients(result)
     }
 }

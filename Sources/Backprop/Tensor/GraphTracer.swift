@@ -90,7 +90,7 @@ final class GraphTracer<Scalar: TensorScalar>: AnyGraphTracer {
         func poison(_ s: TensorStorage<Scalar>) { if s.count > 0 { s.base.update(repeating: .nan, count: s.count) } }
         for p in placeholders { poison(p) }
         for node in nodeByBuffer.values {
-            if case .custom = node.storedOp { continue }
+            if case .operation(let op) = node.storedOp, op is CustomOperation<Scalar> { continue }
             if let output = node.output { poison(output) }
         }
     }

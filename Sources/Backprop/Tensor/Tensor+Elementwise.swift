@@ -496,40 +496,6 @@ extension Tensor {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func / (s: Scalar, b: Tensor) -> Tensor { Tensor(s) / b }
-
-    /// Chooses elementwise between two tensors: `a` where `mask` is non-zero, else `b`.
-    /// The three shapes broadcast together. The mask is a constant (no gradient).
-    ///
-    /// ```
-    /// y = mask ≠ 0 ? a : b      ∂y/∂a = [mask ≠ 0],  ∂y/∂b = [mask = 0]
-    /// ```
-    /// Precondition: the shapes of `mask`, `a` and `b` broadcast.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public static func `where`(
-        _ mask: Tensor, _ a: Tensor, _ b: Tensor, file: StaticString = #fileID, line: UInt = #line
-    ) -> Tensor {
-        let shapes = [mask.shape, a.shape, b.shape]
-        var outShape: [Int] = []
-        for s in shapes {
-            guard case .success(let r) = broadcastShape(outShape, s) else {
-                tensorError("where: shapes \(mask.shape) (mask), \(a.shape) and \(b.shape) do not broadcast",
-                            file: file, line: line)
-            }
-            outShape = r
-        }
-        if let tracer = GraphTracer<Scalar>.current, mask.node != nil || tracer.isTraced(mask.storage) {
-            tracer.noteFrozen("where: the mask is computed from traced values, and a program would replay the mask of its first call")
-        }
-        let m = withTracingPaused { withoutGradients { mask.detached().broadcasted(to: outShape) } }
-        let notM = Tensor(storage: m.storage.map { $0 == 0 ? 1 : 0 }, shape: outShape, node: nil)
-        let out = withTracingPaused { withoutGradients {
-            let chosenA = m.binary(a.detached(), .select, .add, "where", file: file, line: line)
-            let chosenB = notM.binary(b.detached(), .select, .add, "where", file: file, line: line)
-            return chosenA + chosenB
-        } }
-        return Tensor.result(out.storage, outShape, .select(mask: m), a, b)
-    }
 }
 
 @inline(__always)

@@ -1,29 +1,6 @@
 import CBackpropKernels
 
 extension Tensor {
-    /// Matrix product of `[m, k] × [k, n]`, or batched `[b, m, k] × [b, k, n]`, through
-    /// `MatmulPlan` (plain loops for small products, GEMM for the rest, as in compiled
-    /// programs). Either operand can be used transposed (its last two axes swapped)
-    /// without copying: `x.matmul(w, transposingOther: true)` is `x·wᵀ`.
-    ///
-    /// ```
-    /// C = op(A)·op(B)      ∂L/∂op(A) = Ḡ·op(B)ᵀ,  ∂L/∂op(B) = op(A)ᵀ·Ḡ
-    /// ```
-    /// Precondition: both operands of rank 2, or both of rank 3 with equal batch size;
-    /// inner dimensions (after the transposes) equal.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func matmul(_ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false,
-                       file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        if case .failure(let error) = MatmulPlan.make(shape, other.shape, transposingA: transposingSelf, transposingB: transposingOther) {
-            let described = (transposingSelf ? "\(shape)ᵀ" : "\(shape)") + " × " + (transposingOther ? "\(other.shape)ᵀ" : "\(other.shape)")
-            tensorError("matmul: \(described): \(error.reason)", file: file, line: line)
-        }
-        let out = Tensor.matmulConstant(self, transposingA: transposingSelf, other, transposingB: transposingOther)
-        return Tensor.result(out.storage, out.shape, .matmul(transposingA: transposingSelf, transposingB: transposingOther),
-                             self, other, file: file, line: line)
-    }
-
     /// A fully connected layer as one op: the product with the transposed weight matrix,
     /// plus a bias row added to every row of the result (one node instead of a matmul
     /// and a broadcasting add, and the bias is added in the product's own buffer).

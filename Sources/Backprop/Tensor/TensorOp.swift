@@ -1,14 +1,16 @@
-/// The ops a tensor graph records, with what each op's reverse-mode rule needs.
-///
-/// `inputGradients(inputs:output:upstream:)` below is the single rule table: one
-/// exhaustive `switch`, so adding a case without a rule does not compile. Every rule
-/// is written with differentiable `Tensor` ops, so a backward pass run with
+/// The op a graph node records. Most ops are defined in one place each, as a
+/// `TensorOperation` (Sources/Backprop/Tensor/Ops), and recorded as `.operation(op)`;
+/// the cases below are the ops on the small-network hot path (and reshape, which a
+/// compiled program turns into a shared slot) that are still written as enum cases,
+/// with a line in each switch here: `kind`, `key`, `listingName`, `savesOutput`, the
+/// rule `inputGradients` and `evaluate`, and in `TensorProgramBuilder.kernel`. Every
+/// rule is written with differentiable `Tensor` ops, so a backward pass run with
 /// `createGraph: true` is itself recorded and can be differentiated again.
 ///
 /// ```
 /// y = op(x₁, …, xₙ)   rule: ḡ ↦ (ḡ·∂y/∂x₁, …, ḡ·∂y/∂xₙ)   (vector–Jacobian products)
 /// ```
-public enum TensorOp<Scalar: TensorScalar> {
+enum TensorOp<Scalar: TensorScalar> {
     /// Broadcasting binary ops: a + b, a − b, a ⊙ b, a / b, aᵇ.
     case add, subtract, multiply, divide, power
     /// Elementwise: −x, eˣ, ln x, √x, |x|, sin, cos, tanh, σ, relu (values and
@@ -27,12 +29,8 @@ public enum TensorOp<Scalar: TensorScalar> {
     indirect case clamp(lower: Scalar, upper: Scalar)
     /// A function of the elementwise table without a case of its own here (as softplus).
     indirect case elementwise(ElementwiseFunction, p0: Scalar, p1: Scalar)
-    /// Matrix product op(A)·op(B) (2-D or batched 3-D), op(X) = Xᵀ (last two axes) when flagged.
-    case matmul(transposingA: Bool, transposingB: Bool)
     /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
     case linear
-    /// Axis permutation: result axis k is input axis `axes[k]`.
-    case permute(axes: [Int])
     /// Same elements, new shape.
     case reshape
     /// Broadcast to a larger shape.
@@ -41,41 +39,15 @@ public enum TensorOp<Scalar: TensorScalar> {
     case sum(axes: [Int], keepingDimensions: Bool)
     /// Mean over the axes.
     case mean(axes: [Int], keepingDimensions: Bool)
-    /// Maximum over the axes (ties share the gradient).
-    case max(axes: [Int], keepingDimensions: Bool)
-    /// Minimum over the axes (ties share the gradient).
-    case min(axes: [Int], keepingDimensions: Bool)
-    /// Softmax along an axis.
-    case softmax(axis: Int)
-    /// Log-softmax along an axis.
-    case logSoftmax(axis: Int)
-    /// Log-sum-exp along an axis.
-    case logSumExp(axis: Int, keepingDimensions: Bool)
-    /// Sub-tensor starting at `lower` (the result's shape gives the extents).
-    case slice(lower: [Int])
-    /// Placement into zeros at offsets `lower` (adjoint of slice).
-    case pad(lower: [Int])
-    /// Rows picked by index.
-    case selectRows(indices: [Int])
-    /// Rows added into zeros at indices (adjoint of selectRows).
-    case scatterRows(indices: [Int])
-    /// out[i] = x[i, classIndices[i]].
-    case gather(classIndices: [Int])
-    /// out[i, classIndices[i]] = x[i] (adjoint of gather).
-    case scatterClasses(classIndices: [Int])
-    /// Concatenation along an axis.
-    case concatenate(axis: Int)
-    /// where(mask, a, b), with the mask broadcast to the result's shape.
-    indirect case select(mask: Tensor<Scalar>)
-    /// A user-defined op.
-    indirect case custom(any TensorFunction<Scalar>)
+    /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
+    indirect case operation(any TensorOperation<Scalar>)
 
     /// The op's kind, without parameters.
     ///
     /// ```
     /// .leakyRelu(alpha: 0.1).kind == .leakyRelu
     /// ```
-    public var kind: TensorOpKind {
+    var kind: TensorOpKind {
         switch self {
         case .add: .add
         case .subtract: .subtract
@@ -96,27 +68,12 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .step: .step
         case .clamp: .clamp
         case .elementwise: .elementwise
-        case .matmul: .matmul
         case .linear: .linear
-        case .permute: .permute
         case .reshape: .reshape
         case .broadcast: .broadcast
         case .sum: .sum
         case .mean: .mean
-        case .max: .max
-        case .min: .min
-        case .softmax: .softmax
-        case .logSoftmax: .logSoftmax
-        case .logSumExp: .logSumExp
-        case .slice: .slice
-        case .pad: .pad
-        case .selectRows: .selectRows
-        case .scatterRows: .scatterRows
-        case .gather: .gather
-        case .scatterClasses: .scatterClasses
-        case .concatenate: .concatenate
-        case .select: .select
-        case .custom: .custom
+        case .operation(let op): op.kind
         }
     }
 
@@ -130,9 +87,7 @@ public enum TensorOp<Scalar: TensorScalar> {
     /// a.key == b.key  ⇒  a(x₁, …, xₙ) = b(x₁, …, xₙ)
     /// ```
     var key: Key? {
-        func bits(_ x: Scalar) -> Int {
-            Int(bitPattern: UInt(x.sign == .minus ? 1 : 0) << 63 | UInt(x.exponentBitPattern) << 52 | UInt(x.significandBitPattern))
-        }
+        func bits(_ x: Scalar) -> Int { keyBits(x) }
         func flag(_ b: Bool) -> Int { b ? 1 : 0 }
         let parameters: [Int]
         switch self {
@@ -143,16 +98,11 @@ public enum TensorOp<Scalar: TensorScalar> {
         case .step(let threshold): parameters = [bits(threshold)]
         case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
         case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
-        case .matmul(let tA, let tB): parameters = [flag(tA), flag(tB)]
-        case .permute(let axes): parameters = axes
-        case .sum(let axes, let keep), .mean(let axes, let keep), .max(let axes, let keep), .min(let axes, let keep):
+        case .sum(let axes, let keep), .mean(let axes, let keep):
             parameters = axes + [flag(keep)]
-        case .softmax(let axis), .logSoftmax(let axis), .concatenate(let axis): parameters = [axis]
-        case .logSumExp(let axis, let keep): parameters = [axis, flag(keep)]
-        case .slice(let lower), .pad(let lower): parameters = lower
-        case .selectRows(let indices), .scatterRows(let indices): parameters = indices
-        case .gather(let classIndices), .scatterClasses(let classIndices): parameters = classIndices
-        case .select, .custom: return nil
+        case .operation(let op):
+            guard let parameters = op.keyParameters else { return nil }
+            return Key(kind: op.kind, parameters: parameters)
         }
         return Key(kind: kind, parameters: parameters)
     }
@@ -164,16 +114,12 @@ public enum TensorOp<Scalar: TensorScalar> {
     /// ```
     var listingName: String {
         switch self {
-        case .matmul(let tA, let tB):
-            return "matmul" + (tA || tB ? "[" + (tA ? "Aᵀ" : "A") + "·" + (tB ? "Bᵀ" : "B") + "]" : "")
-        case .sum(let axes, _), .mean(let axes, _), .max(let axes, _), .min(let axes, _):
+        case .sum(let axes, _), .mean(let axes, _):
             return "\(kind.rawValue)[axes \(axes)]"
-        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
-            return "\(kind.rawValue)[axis \(axis)]"
         case .step(let threshold): return "step[> \(threshold)]"
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
         case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
-        case .permute(let axes): return "permute\(axes)"
+        case .operation(let op): return op.listingName
         default: return kind.rawValue
         }
     }
@@ -184,16 +130,37 @@ public enum TensorOp<Scalar: TensorScalar> {
         let parameters: [Int]
     }
 
-    /// Whether the rule uses the op's output values (kept in the node).
+    /// Whether the rule uses the op's output values (kept in the node). A
+    /// `TensorOperation` is asked out of line, and the elementwise cases are tested
+    /// without building the `(function, p0, p1)` tuple: inlined into unspecialised code,
+    /// the tuple's type metadata would be looked up at run time on every recorded op.
     var savesOutput: Bool {
-        if let (function, _, _) = elementwiseFunction { return function.usesOutput }
         switch self {
-        case .power, .max, .min, .softmax, .logSoftmax, .logSumExp, .custom:
+        case .power:
             return true
+        case .operation(let op):
+            return TensorOp.savesOutput(of: op)
+        case .negate: return ElementwiseFunction.negate.usesOutput
+        case .exp: return ElementwiseFunction.exp.usesOutput
+        case .log: return ElementwiseFunction.log.usesOutput
+        case .squareRoot: return ElementwiseFunction.squareRoot.usesOutput
+        case .abs: return ElementwiseFunction.abs.usesOutput
+        case .sin: return ElementwiseFunction.sin.usesOutput
+        case .cos: return ElementwiseFunction.cos.usesOutput
+        case .tanh: return ElementwiseFunction.tanh.usesOutput
+        case .sigmoid: return ElementwiseFunction.sigmoid.usesOutput
+        case .relu: return ElementwiseFunction.relu.usesOutput
+        case .leakyRelu: return ElementwiseFunction.leakyRelu.usesOutput
+        case .clamp: return ElementwiseFunction.clamp.usesOutput
+        case .elementwise(let function, _, _): return function.usesOutput
         default:
             return false
         }
     }
+
+    /// `op.savesOutput`, out of line.
+    @inline(never)
+    static func savesOutput(of op: any TensorOperation<Scalar>) -> Bool { op.savesOutput }
 
     /// The kernel function of an elementwise op with a fused derivative, and its parameters.
     var elementwiseFunction: (ElementwiseFunction, Scalar, Scalar)? {
@@ -257,18 +224,9 @@ public enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(function.rule.recordedGradient(g, x: x[0], y: y, p0, p1))
         case .step:
             return NodeGradients(nil)
-        case .matmul(let tA, let tB):
-            // C = op(A)·op(B):  ∂L/∂A = G·op(B)ᵀ (or its transpose when A was transposed),
-            // ∂L/∂B = op(A)ᵀ·G (or its transpose); GEMM applies every transpose in place.
-            func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool, _ tb: Bool) -> Tensor<Scalar> {
-                isRecordingGradients ? a.matmul(b, transposingSelf: ta, transposingOther: tb)
-                    : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: tb)
-            }
-            return NodeGradients(grad(0) { tA ? mm(x[1], g, tB, true) : mm(g, x[1], false, !tB) },
-                    grad(1) { tB ? mm(g, x[0], true, tA) : mm(x[0], g, !tA, false) })
         case .linear:
             // y = x·Wᵀ + b:  ∂L/∂x = Ḡ·W,  ∂L/∂W = Ḡᵀ·x,  ∂L/∂b = Σ_rows Ḡ.
-            func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
+            @inline(__always) func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
                 isRecordingGradients ? a.matmul(b, transposingSelf: ta)
                     : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: false)
             }
@@ -279,10 +237,6 @@ public enum TensorOp<Scalar: TensorScalar> {
                 return NodeGradients(gx, gw, gb)
             }
             return NodeGradients(gx, gw)
-        case .permute(let axes):
-            var inverse = axes
-            for (k, a) in axes.enumerated() { inverse[a] = k }
-            return NodeGradients(g.permuted(inverse))
         case .reshape:
             return NodeGradients(g.reshaped(to: x[0].shape))
         case .broadcast:
@@ -295,61 +249,8 @@ public enum TensorOp<Scalar: TensorScalar> {
             let n = axes.reduce(1) { $0 * x[0].shape[$1] }
             return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
                 .broadcasted(to: x[0].shape) / Scalar(n))
-        case .max(let axes, let keep), .min(let axes, let keep):
-            // Ties share the gradient evenly: mask / (number of extremal elements). The
-            // mask [x = y] is 1 − [y − x > 0] for a maximum (1 − [x − y > 0] for a minimum):
-            // recorded steps (zero derivative), not constants, so that a traced program
-            // recomputes it from its inputs.
-            let yKeep = restoreReducedAxes(y, axes: axes, keep: keep, inputShape: x[0].shape)
-            let isMax: Bool = if case .max = self { true } else { false }
-            let mask = 1 - (isMax ? yKeep - x[0] : x[0] - yKeep).step(threshold: 0)
-            let share = mask / mask.sum(alongAxes: axes, keepingDimensions: true)
-            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share)
-        case .softmax(let axis):
-            return NodeGradients(y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true)))
-        case .logSoftmax(let axis):
-            return NodeGradients(g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true))
-        case .logSumExp(let axis, let keep):
-            let gKeep = restoreReducedAxes(g, axes: [axis], keep: keep, inputShape: x[0].shape)
-            let yKeep = restoreReducedAxes(y, axes: [axis], keep: keep, inputShape: x[0].shape)
-            return NodeGradients(gKeep * (x[0] - yKeep).exp())
-        case .slice(let lower):
-            return NodeGradients(g.padded(to: x[0].shape, at: lower))
-        case .pad(let lower):
-            return NodeGradients(g.sliced(zip(lower, x[0].shape).map { $0..<($0 + $1) }))
-        case .selectRows(let indices):
-            return NodeGradients(g.scatteredRows(at: indices, rowCount: x[0].shape[0]))
-        case .scatterRows(let indices):
-            return NodeGradients(g.selectingRows(indices))
-        case .gather(let classIndices):
-            return NodeGradients(g.scattered(toClassIndices: classIndices, classCount: x[0].shape[1]))
-        case .scatterClasses(let classIndices):
-            return NodeGradients(g.gathered(atClassIndices: classIndices))
-        case .concatenate(let axis):
-            var start = 0
-            return NodeGradients(x.indices.map { i in
-                let size = x[i].shape[axis]
-                defer { start += size }
-                guard x.requiresGradient(i) else { return nil }
-                var ranges = g.shape.map { 0..<$0 }
-                ranges[axis] = start..<(start + size)
-                return g.sliced(ranges)
-            })
-        case .select(let mask):
-            let zero = Tensor(Scalar(0))
-            return NodeGradients(grad(0) { unbroadcast(Tensor.where(mask, g, zero), to: x[0].shape) },
-                    grad(1) { unbroadcast(Tensor.where(mask, zero, g), to: x[1].shape) })
-        case .custom(let function):
-            let result = customGradients(of: function, Array(x), y, g)
-            if result.count != x.count {
-                tensorError("custom op \(type(of: function)): backward returned \(result.count) gradients for \(x.count) inputs")
-            }
-            for (i, r) in result.enumerated() {
-                if let r, r.shape != x[i].shape {
-                    tensorError("custom op \(type(of: function)): gradient \(i) has shape \(r.shape), input has shape \(x[i].shape)")
-                }
-            }
-            return NodeGradients(result)
+        case .operation(let op):
+            return op.inputGradients(inputs: x, output: y, upstream: g)
         }
     }
 }
@@ -385,53 +286,14 @@ extension TensorOp {
         case .step(let threshold): x[0].step(threshold: threshold)
         case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
-        case .matmul(let tA, let tB): x[0].matmul(x[1], transposingSelf: tA, transposingOther: tB)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
-        case .permute(let axes): x[0].permuted(axes)
         case .reshape: x[0].reshaped(to: shape)
         case .broadcast: x[0].broadcasted(to: shape)
         case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
         case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
-        case .max(let axes, let keep): x[0].max(alongAxes: axes, keepingDimensions: keep)
-        case .min(let axes, let keep): x[0].min(alongAxes: axes, keepingDimensions: keep)
-        case .softmax(let axis): x[0].softmax(alongAxis: axis)
-        case .logSoftmax(let axis): x[0].logSoftmax(alongAxis: axis)
-        case .logSumExp(let axis, let keep): x[0].logSumExp(alongAxis: axis, keepingDimensions: keep)
-        case .slice(let lower): x[0].sliced(zip(lower, shape).map { $0..<($0 + $1) })
-        case .pad(let lower): x[0].padded(to: shape, at: lower)
-        case .selectRows(let indices): x[0].selectingRows(indices)
-        case .scatterRows(let indices): x[0].scatteredRows(at: indices, rowCount: shape[0])
-        case .gather(let classIndices): x[0].gathered(atClassIndices: classIndices)
-        case .scatterClasses(let classIndices): x[0].scattered(toClassIndices: classIndices, classCount: shape[1])
-        case .concatenate(let axis): Tensor.concatenated(x, alongAxis: axis)
-        case .select(let mask): Tensor.where(mask, x[0], x[1])
-        case .custom(let function): function.forward(x)
+        case .operation(let op): op.forward(x)
         }
     }
-}
-
-/// The kinds of tensor ops (the cases of `TensorOp` without their parameters).
-///
-/// ```
-/// TensorOpKind.allCases   // every op the graph can record
-/// ```
-public enum TensorOpKind: String, CaseIterable, Sendable {
-    /// Broadcasting binary ops.
-    case add, subtract, multiply, divide, power
-    /// Elementwise unary ops.
-    case negate, exp, log, squareRoot, abs, sin, cos, tanh, sigmoid, relu
-    /// Parameterised elementwise ops.
-    case leakyRelu, step, clamp
-    /// Linear algebra and shape ops.
-    case matmul, linear, permute, reshape, broadcast
-    /// Reductions and the softmax family.
-    case sum, mean, max, min, softmax, logSoftmax, logSumExp
-    /// Indexing and joining.
-    case slice, pad, selectRows, scatterRows, gather, scatterClasses, concatenate, select
-    /// User-defined ops.
-    case custom
-    /// Other functions of the elementwise table (softplus).
-    case elementwise
 }
 
 /// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it

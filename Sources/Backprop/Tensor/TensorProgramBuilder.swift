@@ -174,14 +174,12 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         }
         if let (function, p0, p1) = op.elementwiseFunction { return .map(function, p0, p1) }
         switch op {
+        case .operation(let op): return op.kernel(inputs: x, shape: shape)
         case .add: return binary(.add)
         case .subtract: return binary(.subtract)
         case .multiply: return binary(.multiply)
         case .divide: return binary(.divide)
         case .step(let threshold): return .map(.step, threshold, 0)
-        case .matmul(let tA, let tB):
-            guard let plan = try? MatmulPlan.make(x[0], x[1], transposingA: tA, transposingB: tB).get() else { return nil }
-            return .matmul(transA: tA, transB: tB, batch: plan.batch, m: plan.m, n: plan.n, k: plan.k)
         case .linear:
             guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
             return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
@@ -197,10 +195,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .mean(let axes, _):
             guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]), count > 0 else { return nil }
             return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1 / Scalar(count))
-        case .softmax(let axis), .logSoftmax(let axis), .logSumExp(let axis, _):
-            guard counts[0] > 0, let (outer, count, inner) = middle([axis], x[0]) else { return nil }
-            let function: SoftmaxFunction = if case .softmax = op { .softmax } else if case .logSoftmax = op { .logSoftmax } else { .logSumExp }
-            return .softmax(function, outer: outer, count: count, inner: inner)
         default:
             return nil
         }

@@ -97,9 +97,9 @@ struct TensorHigherOrderTests {
         #expect(!x.gradient!.requiresGradient)
     }
 
-    @Test(arguments: TensorOpKind.allCases)
+    @Test(arguments: TensorOpKind.tested)
     func secondOrderRuleMatchesFiniteDifferences(kind: TensorOpKind) {
-        var data = TensorOpTestData(rng: SeededGenerator(seed: 500 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
+        var data = TensorOpTestData(rng: SeededGenerator(seed: 500 &+ UInt64(TensorOpKind.tested.firstIndex(of: kind)!)))
         for trial in 0..<2 {
             let instance = data.instance(kind)
             let report = checkSecondOrderTensorGradients(of: { applyTensorOp(kind, instance, $0)! }, at: instance.inputs)

@@ -9,6 +9,24 @@ struct TensorCubeFunction<Scalar: TensorScalar>: TensorFunction {
     }
 }
 
+extension TensorOpKind {
+    /// Every op kind, in the order the parameterized tests run them: each has a case in
+    /// `TensorOpTestData.instance` (how to draw its inputs) and in `applyTensorOp` (how to
+    /// call it). These three lines are an op's whole test entry: the op tests then check
+    /// it against finite differences (first and second order), Float against Double,
+    /// and a compiled `TensorProgram` against the eager engine.
+    static let tested: [TensorOpKind] = [
+        .add, .subtract, .multiply, .divide, .power,
+        .negate, .exp, .log, .squareRoot, .abs, .sin, .cos, .tanh, .sigmoid, .relu,
+        .leakyRelu, .step, .clamp,
+        .matmul, .linear, .permute, .reshape, .broadcast,
+        .sum, .mean, .max, .min, .softmax, .logSoftmax, .logSumExp,
+        .slice, .pad, .selectRows, .scatterRows, .gather, .scatterClasses, .concatenate, .select,
+        .custom, .elementwise,
+        .maximum, .minimum,
+    ]
+}
+
 /// One randomly drawn instance of an op: its inputs and parameters.
 struct TensorOpInstance: CustomStringConvertible {
     var inputs: [Tensor<Double>]
@@ -68,6 +86,16 @@ struct TensorOpTestData {
             b = b * Tensor(shape: b.shape, scalars: b.scalars.map { _ in bool() ? 1 : -1 })
         }
         return TensorOpInstance(inputs: [a, b])
+    }
+
+    /// Two broadcasting operands whose paired elements differ by more than `margin` (away
+    /// from the kink of maximum and minimum).
+    mutating func binary(apart margin: Double) -> TensorOpInstance {
+        while true {
+            let i = binary()
+            let d = (i.inputs[0] - i.inputs[1]).abs()
+            if d.scalars.allSatisfy({ $0 > margin }) { return i }
+        }
     }
 
     mutating func axesSubset(rank: Int) -> [Int] {
@@ -160,6 +188,8 @@ struct TensorOpTestData {
             return TensorOpInstance(inputs: [tensor(broadcastPartner(of: s)), tensor(s)], mask: mask)
         case .custom:
             return TensorOpInstance(inputs: [tensor(shape())])
+        case .maximum, .minimum: return binary(apart: 0.05)
+        default: fatalError("no test entry for op \(kind)")
         }
     }
 }
@@ -209,5 +239,8 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .concatenate: return Tensor.concatenated(x, alongAxis: i.axes[0])
     case .select: return Tensor.where(mask!, x[0], x[1])
     case .custom: return TensorCubeFunction<S>()(x[0])
+    case .maximum: return Tensor.maximum(x[0], x[1])
+    case .minimum: return Tensor.minimum(x[0], x[1])
+    default: return nil
     }
 }

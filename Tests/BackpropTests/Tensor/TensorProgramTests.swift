@@ -14,9 +14,9 @@ import BackpropTestSupport
 
     /// L = Σ w ⊙ op(x): every output element gets its own weight, so every entry of the
     /// vector–Jacobian product is checked.
-    @Test(arguments: TensorOpKind.allCases)
+    @Test(arguments: TensorOpKind.tested)
     func valueAndGradientsMatchEagerAtNewInputs(kind: TensorOpKind) throws {
-        var data = TensorOpTestData(rng: SeededGenerator(seed: 31 &+ UInt64(TensorOpKind.allCases.firstIndex(of: kind)!)))
+        var data = TensorOpTestData(rng: SeededGenerator(seed: 31 &+ UInt64(TensorOpKind.tested.firstIndex(of: kind)!)))
         var rng = SeededGenerator(seed: 5)
         for trial in 0..<3 {
             let instance = data.instance(kind)
