@@ -128,7 +128,7 @@ extension Tensor {
                 }
             }
         case .expanded, .strided:
-            out = gatherStorage(stridedIndex(shape, broadcastStrides(self.shape, to: shape)))
+            out = gatheredStorage(shape: shape, strides: broadcastStrides(self.shape, to: shape))
         }
         return Tensor.result(out, shape, .broadcast, self)
     }

@@ -66,12 +66,7 @@ struct Concatenate<Scalar: TensorScalar>: TensorOperation {
         var out = TensorStorage<Scalar>(repeating: 0, count: outShape.reduce(1, *))
         var start = 0
         for t in x {
-            let index = stridedIndex(t.shape, strides, offset: start * strides[axis])
-            out.withUnsafeMutableBufferPointer { o in
-                t.storage.withUnsafeBufferPointer { x in
-                    index.withUnsafeBufferPointer { Scalar._scatterAdd(x, $0, o) }
-                }
-            }
+            t.scatter(into: &out, strides: strides, offset: start * strides[axis])
             start += t.shape[axis]
         }
         return Tensor(storage: out, shape: outShape, node: nil)

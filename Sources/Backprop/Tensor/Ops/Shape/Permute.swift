@@ -47,7 +47,7 @@ struct Permute<Scalar: TensorScalar>: TensorOperation {
     func forward(_ x: [Tensor<Scalar>]) -> Tensor<Scalar> {
         let strides = contiguousStrides(x[0].shape)
         let outShape = axes.map { x[0].shape[$0] }
-        return Tensor(storage: x[0].gatherStorage(stridedIndex(outShape, axes.map { strides[$0] })), shape: outShape, node: nil)
+        return Tensor(storage: x[0].gatheredStorage(shape: outShape, strides: axes.map { strides[$0] }), shape: outShape, node: nil)
     }
 
     func inputGradients(

@@ -59,7 +59,7 @@ struct Slice<Scalar: TensorScalar>: TensorOperation {
     func forward(_ x: [Tensor<Scalar>]) -> Tensor<Scalar> {
         let strides = contiguousStrides(x[0].shape)
         let offset = zip(lower, strides).reduce(0) { $0 + $1.0 * $1.1 }
-        return Tensor(storage: x[0].gatherStorage(stridedIndex(shape, strides, offset: offset)), shape: shape, node: nil)
+        return Tensor(storage: x[0].gatheredStorage(shape: shape, strides: strides, offset: offset), shape: shape, node: nil)
     }
 
     func inputGradients(
@@ -84,8 +84,9 @@ struct Pad<Scalar: TensorScalar>: TensorOperation {
     func forward(_ x: [Tensor<Scalar>]) -> Tensor<Scalar> {
         let strides = contiguousStrides(shape)
         let offset = zip(lower, strides).reduce(0) { $0 + $1.0 * $1.1 }
-        let index = stridedIndex(x[0].shape, strides, offset: offset)
-        return Tensor(storage: x[0].scatterStorage(index, count: shape.reduce(1, *)), shape: shape, node: nil)
+        var out = TensorStorage<Scalar>(repeating: 0, count: shape.reduce(1, *))
+        x[0].scatter(into: &out, strides: strides, offset: offset)
+        return Tensor(storage: out, shape: shape, node: nil)
     }
 
     func inputGradients(
