@@ -62,7 +62,7 @@ struct InterruptTests {
         // The same steps, counted out by hand: equal parameters, and the interruption's
         // loss is the mean of the interrupted epoch's step losses.
         let reference = MLP<Double>([2, 4, 2], activation: .tanh, seed: 1)
-        var referenceOptimizer = SGD(parameters: reference.parameters, learningRate: 0.1)
+        let referenceOptimizer = SGD(parameters: reference.parameters, learningRate: 0.1)
         var stepLosses: [Double] = []
         for s in 0..<stopAt {
             let rows = Array((s % 3) * 4..<(s % 3) * 4 + 4)

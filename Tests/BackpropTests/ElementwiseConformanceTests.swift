@@ -60,7 +60,8 @@ struct ElementwiseCase: CustomStringConvertible, Sendable {
 
     /// ±0, NaN, ±∞, subnormals, the extremes, ordinary values.
     static let edgeValues: [Double] = [
-        0, -0.0, .nan, .infinity, -.infinity, 5e-324, -5e-324, 1e-310, -1e-310, .leastNormalMagnitude,
+        0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+        .leastNormalMagnitude / 4, -.leastNormalMagnitude / 4, .leastNormalMagnitude,
         .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 1e-8, -1e-8, 0.3, -0.7, 1, -1, 2.5, -3.25, 20, -20,
         40, -40, 710, -745, 1000, -1000,
     ]
