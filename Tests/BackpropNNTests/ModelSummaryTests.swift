@@ -78,4 +78,23 @@ struct ModelSummaryTests {
             Total parameters: 59
             """)
     }
+
+    @Test("the digits CNN's summary knows every shape: conv keeps 8×8 with padding 1, each pool halves it")
+    func cnnShapes() {
+        let text = "\(DigitsCNN<Float>())"
+        // By hand: [1, 8, 8] → conv 16 → [16, 8, 8] → pool → [16, 4, 4] → conv 32 → [32, 4, 4]
+        // → pool → [32, 2, 2] → 128 → 10; parameters 16·9 + 16, 32·16·9 + 32, 128·10 + 10.
+        for (kind, shape, count) in [("Reshape([1, 8, 8])", "[batch, 1, 8, 8]", "0"),
+                                     ("Conv2d(1 → 16, 3×3, pad 1)", "[batch, 16, 8, 8]", "160"),
+                                     ("MaxPool(2×2)", "[batch, 16, 4, 4]", "0"),
+                                     ("Conv2d(16 → 32, 3×3, pad 1)", "[batch, 32, 4, 4]", "4,640"),
+                                     ("MaxPool(2×2)", "[batch, 32, 2, 2]", "0"),
+                                     ("Reshape([-1])", "[batch, 128]", "0"),
+                                     ("Linear(128 → 10)", "[batch, 10]", "1,290")] {
+            let row = text.split(separator: "\n").first { $0.contains(kind) && $0.contains(shape) }
+            #expect(row.map { $0.hasSuffix(" " + count) } == true, "\(kind) \(shape) \(count) in\n\(text)")
+        }
+        #expect(text.hasSuffix("Total parameters: 6,090"))
+        #expect(!text.contains("?"))
+    }
 }

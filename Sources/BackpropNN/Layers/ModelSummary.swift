@@ -17,6 +17,13 @@ func layerKind<Scalar: TensorScalar>(_ layer: any Layer<Scalar>) -> String {
     case let activation as ActivationLayer<Scalar>: return "Activation(\(activation.activation))"
     case let sequential as Sequential<Scalar>: return "Sequential(\(sequential.layers.count) layers)"
     case let mlp as MLP<Scalar>: return "MLP(\(mlp.sizes))"
+    case let conv as Conv2d<Scalar>:
+        return "Conv2d(\(conv.inputChannels) → \(conv.outputChannels), \(conv.kernelSize)×\(conv.kernelSize)"
+            + (conv.stride != 1 ? ", stride \(conv.stride)" : "") + (conv.padding != 0 ? ", pad \(conv.padding)" : "") + ")"
+    case let pool as Pool2d<Scalar>:
+        return "\(pool.kind == .maximum ? "MaxPool" : "AvgPool")(\(pool.kernelSize)×\(pool.kernelSize)"
+            + (pool.stride != pool.kernelSize ? ", stride \(pool.stride)" : "") + ")"
+    case let reshape as Reshape<Scalar>: return "Reshape(\(reshape.shape))"
     default:
         let name = String(describing: type(of: layer))
         return String(name.prefix { $0 != "<" })
@@ -31,6 +38,21 @@ func inferredOutput<Scalar: TensorScalar>(_ layer: any Layer<Scalar>, from input
     case is ActivationLayer<Scalar>: return input
     case let sequential as Sequential<Scalar>: return sequential.layers.reduce(input) { inferredOutput($1, from: $0) }
     case let mlp as MLP<Scalar>: return inferredOutput(mlp.body, from: input)
+    case is LayerNorm<Scalar>, is BatchNorm<Scalar>, is Dropout<Scalar>: return input
+    case let reshape as Reshape<Scalar>:
+        let batch = input?.first ?? "batch"
+        guard reshape.shape.contains(-1) else { return [batch] + reshape.shape.map(String.init) }
+        guard let rest = input?.dropFirst().map({ Int($0) }), rest.allSatisfy({ $0 != nil }) else { return nil }
+        let count = rest.reduce(1) { $0 * $1! }, known = reshape.shape.filter { $0 != -1 }.reduce(1, *)
+        return [batch] + reshape.shape.map { String($0 == -1 ? count / Swift.max(known, 1) : $0) }
+    case let conv as Conv2d<Scalar>:
+        guard let input, input.count == 4, let h = Int(input[2]), let w = Int(input[3]) else { return nil }
+        let (k, s, p) = (conv.kernelSize, conv.stride, conv.padding)
+        return [input[0], "\(conv.outputChannels)", "\((h + 2 * p - k) / s + 1)", "\((w + 2 * p - k) / s + 1)"]
+    case let pool as Pool2d<Scalar>:
+        guard let input, input.count == 4, let h = Int(input[2]), let w = Int(input[3]) else { return nil }
+        let (k, s) = (pool.kernelSize, pool.stride)
+        return [input[0], input[1], "\((h - k) / s + 1)", "\((w - k) / s + 1)"]
     default: return nil
     }
 }
@@ -146,4 +168,13 @@ extension MLP: CustomStringConvertible {
 
     /// The body's summary with measured output shapes (see `Sequential.summary(forInputShape:)`).
     public func summary(forInputShape inputShape: [Int]) -> String { body.summary(forInputShape: inputShape) }
+}
+
+extension DigitsCNN: CustomStringConvertible {
+    /// The summary table of the body (see `Sequential.description`); every output shape is
+    /// known from the 8×8 input.
+    public var description: String {
+        summaryTable(title: "DigitsCNN<\(Scalar.self)>: \(body.layers.count) layers", layers: body.layers,
+                     outputs: inferredOutputs(body.layers), total: parameterCount)
+    }
 }
