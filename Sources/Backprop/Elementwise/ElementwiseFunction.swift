@@ -15,6 +15,8 @@ public enum ElementwiseFunction: UInt8, CaseIterable, Sendable, CustomStringConv
     case leakyRelu, step, clamp
     /// log(1 + eˣ), computed stably.
     case softplus
+    /// tan, atan, log(1 + x), eˣ − 1, erf, erfc, and GELU x·Φ(x).
+    case tan, atan, log1p, expm1, erf, erfc, gelu
 
     /// Calls `visitor` with the function's rule type: one `switch`, so that loops
     /// generic over the rule are specialised per function (no per-element dispatch).
@@ -35,6 +37,13 @@ public enum ElementwiseFunction: UInt8, CaseIterable, Sendable, CustomStringConv
         case .step: visitor.visit(StepRule.self)
         case .clamp: visitor.visit(ClampRule.self)
         case .softplus: visitor.visit(SoftplusRule.self)
+        case .tan: visitor.visit(TanRule.self)
+        case .atan: visitor.visit(AtanRule.self)
+        case .log1p: visitor.visit(Log1pRule.self)
+        case .expm1: visitor.visit(Expm1Rule.self)
+        case .erf: visitor.visit(ErfRule.self)
+        case .erfc: visitor.visit(ErfcRule.self)
+        case .gelu: visitor.visit(GeluRule.self)
         }
     }
 }

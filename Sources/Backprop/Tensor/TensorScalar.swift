@@ -53,6 +53,18 @@ where RawSignificand: FixedWidthInteger {
     static func _cos(_ x: Self) -> Self
     /// `tanh(x)` from the C library.
     static func _tanh(_ x: Self) -> Self
+    /// `tan(x)` from the C library.
+    static func _tan(_ x: Self) -> Self
+    /// `atan(x)` from the C library.
+    static func _atan(_ x: Self) -> Self
+    /// `log1p(x)` = log(1 + x) from the C library, accurate for small x.
+    static func _log1p(_ x: Self) -> Self
+    /// `expm1(x)` = eˣ − 1 from the C library, accurate for small x.
+    static func _expm1(_ x: Self) -> Self
+    /// The error function `erf(x)` from the C library.
+    static func _erf(_ x: Self) -> Self
+    /// The complementary error function `erfc(x)` = 1 − erf(x) from the C library (no cancellation).
+    static func _erfc(_ x: Self) -> Self
     /// `pow(x, y)` from the C library.
     static func _pow(_ x: Self, _ y: Self) -> Self
     /// The vectorised eˣ over a buffer (`bp_exp_f32` / `bp_exp_f64`).
@@ -249,6 +261,18 @@ extension Float: TensorScalar {
     @inlinable public static func _cos(_ x: Float) -> Float { cosf(x) }
     /// `tanhf`.
     @inlinable public static func _tanh(_ x: Float) -> Float { tanhf(x) }
+    /// `tanf`.
+    @inlinable public static func _tan(_ x: Float) -> Float { tanf(x) }
+    /// `atanf`.
+    @inlinable public static func _atan(_ x: Float) -> Float { atanf(x) }
+    /// `log1pf`.
+    @inlinable public static func _log1p(_ x: Float) -> Float { log1pf(x) }
+    /// `expm1f`.
+    @inlinable public static func _expm1(_ x: Float) -> Float { expm1f(x) }
+    /// `erff`.
+    @inlinable public static func _erf(_ x: Float) -> Float { erff(x) }
+    /// `erfcf`.
+    @inlinable public static func _erfc(_ x: Float) -> Float { erfcf(x) }
     /// `powf`.
     @inlinable public static func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
     /// `bp_exp_f32`.
@@ -288,6 +312,18 @@ extension Double: TensorScalar {
     @inlinable public static func _cos(_ x: Double) -> Double { cos(x) }
     /// `tanh`.
     @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
+    /// `tan`.
+    @inlinable public static func _tan(_ x: Double) -> Double { tan(x) }
+    /// `atan`.
+    @inlinable public static func _atan(_ x: Double) -> Double { atan(x) }
+    /// `log1p`.
+    @inlinable public static func _log1p(_ x: Double) -> Double { log1p(x) }
+    /// `expm1`.
+    @inlinable public static func _expm1(_ x: Double) -> Double { expm1(x) }
+    /// `erf`.
+    @inlinable public static func _erf(_ x: Double) -> Double { erf(x) }
+    /// `erfc`.
+    @inlinable public static func _erfc(_ x: Double) -> Double { erfc(x) }
     /// `pow`.
     @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
     /// `bp_exp_f64`.
