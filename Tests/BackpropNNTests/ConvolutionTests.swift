@@ -78,27 +78,12 @@ struct ConvolutionTests {
         let x = Tensor(shape: xs, scalars: Self.randomValues(xs.reduce(1, *), seed: 6), requiresGradient: true)
         let weights = Tensor(shape: model(x).shape, scalars: Self.randomValues(model(x).count, seed: 7))
         func loss() -> Tensor<Double> { (model(x) * weights).sum() }
-        model.zeroGradients()
-        loss().backward()
-        let h = 1e-6
-        var checked = 0
-        for (name, parameter) in model.namedParameters {
-            let analytic = parameter.gradient!.scalars
-            for index in stride(from: 0, to: parameter.value.count, by: 3) {
-                func shifted(_ delta: Double) -> Double {
-                    parameter.update { w in w[index] += delta }
-                    defer { parameter.update { w in w[index] -= delta } }
-                    return withoutGradients { loss() }.scalar
-                }
-                let numeric = (shifted(h) - shifted(-h)) / (2 * h)
-                #expect(abs(numeric - analytic[index]) <= 1e-7 + 1e-6 * abs(numeric), "\(name)[\(index)]")
-                checked += 1
-            }
-        }
+        let result = centralDifferenceMismatches(model.namedParameters, loss: loss) { Array(stride(from: 0, to: $0, by: 3)) }
+        #expect(result.mismatches.isEmpty, "\(result.mismatches)")
         // The input's gradient, through every op, checked by the engine's own finite-difference checker.
         let report = checkTensorGradients(of: { inputs in (model(inputs[0]) * weights).sum() }, at: [x])
         #expect(report.passed, "\(report)")
-        #expect(checked > 20)
+        #expect(result.checked > 20)
     }
 
     @Test("the digits CNN trains compiled equal to eager (three epochs, losses to 1e-4) and learns")
