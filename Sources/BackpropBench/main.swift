@@ -8,7 +8,7 @@ let benches: [(name: String, summary: String, run: ([String]) -> Void)] = [
     ("elementwise", "Tensor add, multiply, bias-add, exp, log, tanh, sigmoid, relu, sum, softmax, tanh-backward vs copy/triad baselines, 10^3…10^7 elements", runElementwiseBench),
     ("mlp", "one SGD step (forward, backward, update) of four reference MLPs, Float", runMLPBench),
     ("small-ops", "per-op overhead: ns per op on 2×2 Float tensors, with and without recording, and with backward", runSmallOpsBench),
-    ("models", "the shipped models trained end to end: digits CNN (test accuracy), names character MLP (loss per character vs bigram)", runModelsBench),
+    ("models", "the shipped models trained end to end: digits CNN (test accuracy), names character MLP and transformer (loss per character vs bigram)", runModelsBench),
     ("memory", "peak RSS of a 64-32-10 MLP after 10^2 and 10^4 training steps (must stay flat)", runMemoryBench),
     ("fuzz", "gradcheck-fuzz: 10^4 random tensor graphs through the gradient checker", runGradcheckFuzzBench),
     ("fuzz-safetensors", "safetensors-fuzz: 10^4 mutated files through the reader", runSafeTensorsFuzzBench),
