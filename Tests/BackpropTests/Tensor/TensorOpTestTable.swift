@@ -24,6 +24,7 @@ extension TensorOpKind {
         .slice, .pad, .selectRows, .scatterRows, .gather, .scatterClasses, .concatenate, .select,
         .custom, .elementwise,
         .maximum, .minimum,
+        .rowLookup, .rowScatter,
     ]
 }
 
@@ -189,6 +190,16 @@ struct TensorOpTestData {
         case .custom:
             return TensorOpInstance(inputs: [tensor(shape())])
         case .maximum, .minimum: return binary(apart: 0.05)
+        case .rowLookup:
+            // The indices (a constant tensor here; RowLookupTests passes them as a program input).
+            let s = shape(), indexShape = shape(rank: 0...2)
+            return TensorOpInstance(inputs: [tensor(s)], indices: (0..<indexShape.reduce(1, *)).map { _ in int(0...(s[0] - 1)) },
+                                    shape: indexShape)
+        case .rowScatter:
+            let rows = int(1...3), indexShape = shape(rank: 1...2)
+            return TensorOpInstance(inputs: [tensor(indexShape + shape(rank: 0...1))],
+                                    indices: (0..<indexShape.reduce(1, *)).map { _ in int(0...(rows - 1)) },
+                                    shape: indexShape, ranges: [0..<rows])
         default: fatalError("no test entry for op \(kind)")
         }
     }
@@ -241,6 +252,9 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .custom: return TensorCubeFunction<S>()(x[0])
     case .maximum: return Tensor.maximum(x[0], x[1])
     case .minimum: return Tensor.minimum(x[0], x[1])
+    case .rowLookup: return x[0].selectingRows(indexedBy: Tensor(shape: i.shape, scalars: i.indices.map { S($0) }))
+    case .rowScatter:
+        return x[0].scatteredRows(indexedBy: Tensor(shape: i.shape, scalars: i.indices.map { S($0) }), rowCount: i.ranges[0].count)
     default: return nil
     }
 }
