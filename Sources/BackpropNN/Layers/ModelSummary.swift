@@ -24,6 +24,7 @@ func layerKind<Scalar: TensorScalar>(_ layer: any Layer<Scalar>) -> String {
         return "\(pool.kind == .maximum ? "MaxPool" : "AvgPool")(\(pool.kernelSize)×\(pool.kernelSize)"
             + (pool.stride != pool.kernelSize ? ", stride \(pool.stride)" : "") + ")"
     case let reshape as Reshape<Scalar>: return "Reshape(\(reshape.shape))"
+    case let layer as any SummarizedLayer: return layer.summaryKind
     default:
         let name = String(describing: type(of: layer))
         return String(name.prefix { $0 != "<" })
@@ -53,6 +54,7 @@ func inferredOutput<Scalar: TensorScalar>(_ layer: any Layer<Scalar>, from input
         guard let input, input.count == 4, let h = Int(input[2]), let w = Int(input[3]) else { return nil }
         let (k, s) = (pool.kernelSize, pool.stride)
         return [input[0], input[1], "\((h - k) / s + 1)", "\((w - k) / s + 1)"]
+    case let layer as any SummarizedLayer: return layer.summaryOutput(from: input)
     default: return nil
     }
 }
