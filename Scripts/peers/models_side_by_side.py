@@ -4,7 +4,7 @@
 Run from the project root after `swift build -c release --product backprop-bench`, with the
 peers' environment (`bash ../shared/peers/setup_venv.sh`):
 
-    $HOME/.peersvenv/bin/python Scripts/peers/models_side_by_side.py [--model cnn-digits|names]
+    $HOME/.peersvenv/bin/python Scripts/peers/models_side_by_side.py [--model cnn-digits|names|names-transformer]
                                                                       [--steps 5] [--rounds 3]
 
 1. Losses: `backprop-bench models --export` writes the initial parameters, the first batches
@@ -62,8 +62,92 @@ class CharacterMLP(torch.nn.Module):
         return self.output(torch.tanh(self.hidden(e)))
 
 
+class CausalSelfAttention(torch.nn.Module):
+    """Backprop's CausalSelfAttention: q, k, v and output maps d → d, h heads, scores masked by −1e9 above the diagonal."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.h = heads
+        self.query, self.key = torch.nn.Linear(d, d), torch.nn.Linear(d, d)
+        self.value, self.output = torch.nn.Linear(d, d), torch.nn.Linear(d, d)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        h, dh = self.h, d // self.h
+        rows = x.reshape(b * t, d)
+
+        def split(z):
+            return z.view(b, t, h, dh).permute(0, 2, 1, 3).reshape(b * h, t, dh)
+
+        q, k, v = split(self.query(rows)), split(self.key(rows)), split(self.value(rows))
+        mask = torch.triu(torch.full((t, t), -1e9), diagonal=1)
+        scores = q @ k.transpose(1, 2) * (1 / dh ** 0.5) + mask
+        mixed = torch.softmax(scores, dim=-1) @ v
+        merged = mixed.view(b, h, t, dh).permute(0, 2, 1, 3).reshape(b * t, d)
+        return self.output(merged).view(b, t, d)
+
+
+class Block(torch.nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.norm1, self.attention = torch.nn.LayerNorm(d, eps=1e-5), CausalSelfAttention(d, heads)
+        self.norm2 = torch.nn.LayerNorm(d, eps=1e-5)
+        self.expand, self.project = torch.nn.Linear(d, 4 * d), torch.nn.Linear(4 * d, d)
+
+
+class CharacterTransformer(torch.nn.Module):
+    """Backprop's CharacterTransformer: one-hot contexts [B, T·V] · C + P, pre-norm blocks of causal
+    self-attention and a tanh MLP with residuals, a final layer norm, logits of the last position."""
+
+    def __init__(self, vocabulary=27, context=8, d=32, heads=4, blocks=2):
+        super().__init__()
+        self.v, self.t, self.d = vocabulary, context, d
+        self.tokenEmbedding = torch.nn.Parameter(torch.zeros(vocabulary, d))
+        self.positionEmbedding = torch.nn.Parameter(torch.zeros(context, d))
+        self.blocks = torch.nn.ModuleList([Block(d, heads) for _ in range(blocks)])
+        self.finalNorm, self.head = torch.nn.LayerNorm(d, eps=1e-5), torch.nn.Linear(d, vocabulary)
+
+    def forward(self, x):
+        b, t, d = x.shape[0], self.t, self.d
+        x = ((x.view(b * t, self.v) @ self.tokenEmbedding).view(b, t, d) + self.positionEmbedding).view(b * t, d)
+        for block in self.blocks:
+            x = x + block.attention(block.norm1(x).view(b, t, d)).view(b * t, d)
+            x = x + block.project(torch.tanh(block.expand(block.norm2(x))))
+        return self.head(self.finalNorm(x.view(b, t, d)[:, t - 1, :]))
+
+
+MODELS = {  # name: (module, batch, input width, classes)
+    "cnn-digits": (DigitsCNN, 32, 64, 10),
+    "names": (CharacterMLP, 64, 81, 27),
+    "names-transformer": (CharacterTransformer, 64, 216, 27),
+}
+
+
 def build(name):
-    return DigitsCNN() if name == "cnn-digits" else CharacterMLP()
+    return MODELS[name][0]()
+
+
+def torch_name(name):
+    """A Backprop parameter name in PyTorch's spelling: Linear W, b and LayerNorm scale, offset → weight, bias."""
+    last = {"W": "weight", "b": "bias", "scale": "weight", "offset": "bias"}
+    parts = name.split(".")
+    return ".".join(parts[:-1] + [last.get(parts[-1], parts[-1])])
+
+
+def load(model, saved_parameters):
+    """Copies Backprop's exported parameters into `model`: by name where every name maps to one of
+    the model's (the transformer), otherwise in order (the CNN and the MLP list theirs alike)."""
+    named = dict(model.named_parameters())
+    if all(torch_name(s["name"]) in named for s in saved_parameters):
+        targets = [named[torch_name(s["name"])] for s in saved_parameters]
+        assert len(targets) == len(named), "parameter lists differ"
+    else:
+        targets = list(model.parameters())
+        assert len(targets) == len(saved_parameters), "parameter lists differ"
+    with torch.no_grad():
+        for p, saved in zip(targets, saved_parameters):
+            assert list(p.shape) == saved["shape"], (saved["name"], list(p.shape), saved["shape"])
+            p.copy_(torch.tensor(saved["values"], dtype=torch.float32).view(saved["shape"]))
 
 
 def run(cmd):
@@ -80,12 +164,7 @@ def compare_losses(name, steps):
         with open(path) as f:
             data = json.load(f)
     model = build(name)
-    params = list(model.parameters())
-    assert len(params) == len(data["parameters"]), "parameter lists differ"
-    with torch.no_grad():
-        for p, saved in zip(params, data["parameters"]):
-            assert list(p.shape) == saved["shape"], (saved["name"], list(p.shape), saved["shape"])
-            p.copy_(torch.tensor(saved["values"], dtype=torch.float32).view(saved["shape"]))
+    load(model, data["parameters"])
     adam = torch.optim.Adam(model.parameters(), lr=data["learning_rate"], betas=(0.9, 0.999), eps=1e-8)
     worst = 0.0
     print(f"{name}: loss per step, Backprop vs PyTorch (same weights, same batches)", file=sys.stderr)
@@ -106,9 +185,7 @@ def compare_losses(name, steps):
 def torch_step_us(name, steps, threads):
     torch.set_num_threads(threads)
     model = build(name)
-    batch = 32 if name == "cnn-digits" else 64
-    width = 64 if name == "cnn-digits" else 81
-    classes = 10 if name == "cnn-digits" else 27
+    _, batch, width, classes = MODELS[name]
     g = torch.Generator().manual_seed(1)
     x = torch.rand(batch, width, generator=g)
     y = torch.randint(0, classes, (batch,), generator=g)
@@ -132,14 +209,14 @@ def torch_step_us(name, steps, threads):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", choices=["cnn-digits", "names"], action="append")
+    ap.add_argument("--model", choices=list(MODELS), action="append")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timing-steps", type=int, default=200)
     args = ap.parse_args()
     threads = os.cpu_count() or 1
     result = {}
-    for name in args.model or ["cnn-digits", "names"]:
+    for name in args.model or list(MODELS):
         result[name + "_max_relative_loss_difference"] = float(f"{compare_losses(name, args.steps):.2e}")
         ours, theirs = [], []
         for _ in range(args.rounds):
