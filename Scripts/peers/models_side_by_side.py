@@ -116,10 +116,27 @@ class CharacterTransformer(torch.nn.Module):
         return self.head(self.finalNorm(x.view(b, t, d)[:, t - 1, :]))
 
 
+class CharacterLSTM(torch.nn.Module):
+    """Backprop's names-lstm bench model: 8 character indices → Embedding(27, 10) → LSTM(10, 64),
+    its last output → Linear(64, 27). Parameters in Backprop's order: embedding, weight_ih,
+    weight_hh, bias_ih, bias_hh (gates i, f, g, o, as PyTorch), then the linear map."""
+
+    def __init__(self, vocabulary=27, embedding=10, hidden=64):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocabulary, embedding)
+        self.lstm = torch.nn.LSTM(embedding, hidden, batch_first=True)
+        self.output = torch.nn.Linear(hidden, vocabulary)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(self.embedding(x.long()))
+        return self.output(h[-1])
+
+
 MODELS = {  # name: (module, batch, input width, classes)
     "cnn-digits": (DigitsCNN, 32, 64, 10),
     "names": (CharacterMLP, 64, 81, 27),
     "names-transformer": (CharacterTransformer, 64, 216, 27),
+    "names-lstm": (CharacterLSTM, 64, 8, 27),
 }
 
 
@@ -188,6 +205,8 @@ def torch_step_us(name, steps, threads):
     _, batch, width, classes = MODELS[name]
     g = torch.Generator().manual_seed(1)
     x = torch.rand(batch, width, generator=g)
+    if name == "names-lstm":
+        x = torch.randint(0, classes, (batch, width), generator=g).float()
     y = torch.randint(0, classes, (batch,), generator=g)
     adam = torch.optim.Adam(model.parameters(), lr=0.003)
 

@@ -78,10 +78,24 @@ private func modelAndData(_ name: String) -> (model: any Layer<Float>, train: Da
             ? CharacterMLP<Float>(contextLength: 3, embeddingSize: 10, hiddenSize: 200, seed: 1)
             : CharacterTransformer<Float>(contextLength: 8, modelSize: 32, heads: 4, blockCount: 2, seed: 1)
         return (model, model.vocabulary.contextDataset(corpus.split().training, contextLength: model.contextLength), 64, 0.003)
+    case "names-lstm":
+        guard let corpus = try? NamesCorpus.census1990() else { fatalError("the names corpus is missing") }
+        let vocabulary = CharacterVocabulary.lowercaseLetters
+        return (characterLSTM(vocabulary: vocabulary), vocabulary.indexContextDataset(corpus.split().training, contextLength: 8),
+                64, 0.003)
     default:
-        FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits, names or names-transformer\n".utf8))
+        FileHandle.standardError.write(Data("models: unknown model '\(name)': use cnn-digits, names, names-transformer or names-lstm\n".utf8))
         exit(2)
     }
+}
+
+/// The names model of the side-by-side comparison with PyTorch's LSTM: the 8 previous
+/// characters' indices, embeddings of 10, an LSTM of 64 (its last output), logits.
+private func characterLSTM(vocabulary: CharacterVocabulary) -> Sequential<Float> {
+    var rng = SeededGenerator(seed: 1)
+    return Sequential([Embedding(vocabularySize: vocabulary.count, embeddingSize: 10, rng: &rng),
+                       RecurrentLayer(LSTMCell(inputSize: 10, hiddenSize: 64, rng: &rng), returning: .lastStep),
+                       Linear(inputSize: 64, outputSize: vocabulary.count, rng: &rng)])
 }
 
 /// `--export FILE [--trace-steps K]`: the initial parameters, the first K batches (in

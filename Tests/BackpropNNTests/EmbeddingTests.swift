@@ -84,6 +84,13 @@ struct EmbeddingTests {
         #expect(summary.contains("Total parameters: 232"), "\(summary)")   // 5·4 + 8·16 + 16 + 16·4 + 4
     }
 
+    @Test("index contexts of \"emma\" with k = 3: the one-hot contexts' indices, the same labels")
+    func indexContexts() {
+        let data = CharacterVocabulary.lowercaseLetters.indexContextDataset(["emma"], contextLength: 3)
+        #expect(data.featureCount == 3 && data.labels == [5, 13, 13, 1, 0])
+        #expect(data.features == [0, 0, 0, 0, 0, 5, 0, 5, 13, 5, 13, 13, 13, 13, 1])
+    }
+
     @Test("an index outside the vocabulary stops with one line naming the index and the vocabulary size")
     func badIndex() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
