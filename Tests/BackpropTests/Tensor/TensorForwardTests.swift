@@ -187,6 +187,18 @@ struct TensorForwardTests {
         case .custom: return unary { $0 * $0 * $0 }
         case .maximum: return binary { Swift.max($0, $1) }
         case .minimum: return binary { Swift.min($0, $1) }
+        case .rowLookup:
+            // Index position p (row-major over i.shape) picks row i.indices[p].
+            let positions = allIndices(i.shape), s = i.shape + x[0].shape.dropFirst()
+            return (s, allIndices(s).map { idx in
+                let p = positions.firstIndex(of: Array(idx.prefix(i.shape.count)))!
+                return at(x[0], [i.indices[p]] + idx.dropFirst(i.shape.count))
+            })
+        case .rowScatter:
+            let positions = allIndices(i.shape), s = [i.ranges[0].count] + x[0].shape.dropFirst(i.shape.count)
+            return (s, allIndices(s).map { idx in
+                positions.indices.filter { i.indices[$0] == idx[0] }.map { at(x[0], positions[$0] + idx.dropFirst()) }.reduce(0, +)
+            })
         default: fatalError("no forward reference for op \(kind)")
         }
     }
