@@ -537,6 +537,9 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
 #ifndef BP_PREFETCH_C
 #define BP_PREFETCH_C 1
 #endif
+#ifndef BP_PREFETCH_TAIL
+#define BP_PREFETCH_TAIL 32
+#endif
 
 // One SIMD micro-kernel: MR rows × NV vectors of VW lanes. The accumulator
 // array is fully unrolled by the compiler into MR*NV vector registers. Kept
@@ -549,27 +552,37 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
                          const T *restrict b, T *restrict C, ptrdiff_t ldc,    \
                          int beta, ptrdiff_t mr, ptrdiff_t nr) {               \
         VT acc[MR][NV];                                                        \
-        if (BP_PREFETCH_C)                                                     \
-            BP_UNROLL for (int r = 0; r < MR; r++) {                   \
-                if (r < mr) {                                                  \
-                    _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0);    \
-                    _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1),    \
-                                 _MM_HINT_T0);                                 \
-                }                                                              \
-            }                                                                  \
+        /* C is prefetched BP_PREFETCH_TAIL k steps before the end: early     \
+           enough to hide an L3 access, late enough that the A and B streams  \
+           have not evicted it again (prefetching at the start measured       \
+           slower on Zen 4, where the 12 rows of a 4 KiB-strided C tile share \
+           L1 sets with the panels). */                                       \
+        ptrdiff_t kTail = kc > BP_PREFETCH_TAIL ? kc - BP_PREFETCH_TAIL : 0;  \
         BP_UNROLL for (int r = 0; r < MR; r++)                         \
             BP_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = ZERO(); \
-        BP_UNROLL2 for (ptrdiff_t k = 0; k < kc; k++) {               \
-            VT bv[NV];                                                         \
-            BP_UNROLL for (int v = 0; v < NV; v++)                     \
-                bv[v] = LOAD(b + v * VW);                                      \
-            BP_UNROLL for (int r = 0; r < MR; r++) {                   \
-                VT av = BCAST(a + r);                                          \
+        ptrdiff_t k = 0;                                                       \
+        for (int part = 0; part < 2; part++) {                                 \
+            ptrdiff_t kEnd = part ? kc : kTail;                                \
+            BP_UNROLL2 for (; k < kEnd; k++) {                         \
+                VT bv[NV];                                                     \
                 BP_UNROLL for (int v = 0; v < NV; v++)                 \
-                    acc[r][v] = FMA(av, bv[v], acc[r][v]);                     \
+                    bv[v] = LOAD(b + v * VW);                                  \
+                BP_UNROLL for (int r = 0; r < MR; r++) {               \
+                    VT av = BCAST(a + r);                                      \
+                    BP_UNROLL for (int v = 0; v < NV; v++)             \
+                        acc[r][v] = FMA(av, bv[v], acc[r][v]);                 \
+                }                                                              \
+                a += MR;                                                       \
+                b += NV * VW;                                                  \
             }                                                                  \
-            a += MR;                                                           \
-            b += NV * VW;                                                      \
+            if (part == 0 && BP_PREFETCH_C)                                    \
+                BP_UNROLL for (int r = 0; r < MR; r++) {               \
+                    if (r < mr) {                                              \
+                        _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0); \
+                        _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1), \
+                                     _MM_HINT_T0);                             \
+                    }                                                          \
+                }                                                              \
         }                                                                      \
         if (mr == MR && nr == NV * VW) {                                       \
             if (beta) {                                                        \
@@ -627,6 +640,99 @@ AVX2 static inline void a2s_transpose8(__m256 r[8]) {
     r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
+
+// Transposes four rows of four doubles in registers (r[j][i] = old r[i][j]).
+AVX2 static inline void a2d_transpose4(__m256d r[4]) {
+    __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
+    __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
+    r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+    r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+    r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+    r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+// Packs n rows that are contiguous along k (op(A) = A, or op(B) = Bᵀ) into
+// ⌈n/W⌉ micro-panels of kc × W, transposing in registers: eight k (floats) or
+// four k (doubles) at a time, W rows in groups of 8 (4), the last group of
+// 8, 6, 4 or 2 (4 or 2) rows. Rows past n are zero; k past the last full
+// group and partial panels go element by element.
+//
+//     dst[p·kc·W + k·W + r] = src[(p·W + r)·ld + k]
+#define DEFINE_PACK_ROWS_PS(NAME, W, TGT)                                      \
+    TGT static void NAME(ptrdiff_t n, ptrdiff_t kc, const float *restrict src, \
+                         ptrdiff_t ld, float *restrict dst) {                  \
+        for (ptrdiff_t i = 0; i < n; i += W, dst += kc * W) {                  \
+            const float *s = src + i * ld;                                     \
+            ptrdiff_t w = BP_MIN((ptrdiff_t)(W), n - i), k = 0;                \
+            if (w == W)                                                        \
+                for (; k + 8 <= kc; k += 8) {                                  \
+                    BP_UNROLL for (int h = 0; h < W; h += 8) {                 \
+                        const int rows = W - h < 8 ? W - h : 8;                \
+                        __m256 r[8];                                           \
+                        BP_UNROLL for (int q = 0; q < 8; q++)                  \
+                            r[q] = q < rows ? _mm256_loadu_ps(s + (h + q) * ld + k) \
+                                            : _mm256_setzero_ps();             \
+                        a2s_transpose8(r);                                     \
+                        BP_UNROLL for (int j = 0; j < 8; j++) {                \
+                            float *d = dst + (k + j) * W + h;                  \
+                            __m128 lo = _mm256_castps256_ps128(r[j]);          \
+                            if (rows == 8) _mm256_storeu_ps(d, r[j]);          \
+                            else if (rows >= 4) _mm_storeu_ps(d, lo);          \
+                            if (rows == 6)                                     \
+                                _mm_storel_pi((__m64 *)(d + 4), _mm256_extractf128_ps(r[j], 1)); \
+                            if (rows == 2) _mm_storel_pi((__m64 *)d, lo);      \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            for (; k < kc; k++)                                                \
+                for (ptrdiff_t r = 0; r < W; r++)                              \
+                    dst[k * W + r] = r < w ? s[r * ld + k] : 0;                \
+        }                                                                      \
+    }
+
+#define DEFINE_PACK_ROWS_PD(NAME, W, TGT)                                      \
+    TGT static void NAME(ptrdiff_t n, ptrdiff_t kc, const double *restrict src, \
+                         ptrdiff_t ld, double *restrict dst) {                 \
+        for (ptrdiff_t i = 0; i < n; i += W, dst += kc * W) {                  \
+            const double *s = src + i * ld;                                    \
+            ptrdiff_t w = BP_MIN((ptrdiff_t)(W), n - i), k = 0;                \
+            if (w == W)                                                        \
+                for (; k + 4 <= kc; k += 4) {                                  \
+                    BP_UNROLL for (int h = 0; h < W; h += 4) {                 \
+                        const int rows = W - h < 4 ? W - h : 4;                \
+                        __m256d r[4];                                          \
+                        BP_UNROLL for (int q = 0; q < 4; q++)                  \
+                            r[q] = q < rows ? _mm256_loadu_pd(s + (h + q) * ld + k) \
+                                            : _mm256_setzero_pd();             \
+                        a2d_transpose4(r);                                     \
+                        BP_UNROLL for (int j = 0; j < 4; j++) {                \
+                            double *d = dst + (k + j) * W + h;                 \
+                            if (rows == 4) _mm256_storeu_pd(d, r[j]);          \
+                            else _mm_storeu_pd(d, _mm256_castpd256_pd128(r[j])); \
+                        }                                                      \
+                    }                                                          \
+                }                                                              \
+            for (; k < kc; k++)                                                \
+                for (ptrdiff_t r = 0; r < W; r++)                              \
+                    dst[k * W + r] = r < w ? s[r * ld + k] : 0;                \
+        }                                                                      \
+    }
+
+// Pack functions with the DEFINE_PACK_A / DEFINE_PACK_B contracts: the
+// layouts whose rows run along k (op(A) = A, op(B) = Bᵀ) through ROWS, the
+// others (each k already MR or NR contiguous elements) through GENERIC.
+#define DEFINE_PACK_A_T(NAME, T, ROWS, GENERIC, TGT)                           \
+    TGT static void NAME(int transA, ptrdiff_t mc, ptrdiff_t kc,               \
+                         const T *restrict A, ptrdiff_t lda, T *restrict dst) {\
+        if (transA) GENERIC(transA, mc, kc, A, lda, dst);                      \
+        else ROWS(mc, kc, A, lda, dst);                                        \
+    }
+#define DEFINE_PACK_B_T(NAME, T, ROWS, GENERIC, TGT)                           \
+    TGT static void NAME(int transB, ptrdiff_t kc, ptrdiff_t nc,               \
+                         const T *restrict B, ptrdiff_t ldb, T *restrict dst) {\
+        if (transB) ROWS(nc, kc, B, ldb, dst);                                 \
+        else GENERIC(transB, kc, nc, B, ldb, dst);                             \
+    }
 
 // Same contract as DEFINE_PACK_A. A as stored (x in x·Wᵀ, G in G·W) has
 // each micro-panel's six rows contiguous along k, so the pack is a transpose:
@@ -718,8 +824,12 @@ AVX2 static void a2s_pack_b(int transB, ptrdiff_t kc, ptrdiff_t nc, const float 
             for (int c = 0; c < A2S_NR; c++) dst[k * A2S_NR + c] = src[c * ldb + k];
     }
 }
-DEFINE_PACK_A(a2d_pack_a, double, A2D_MR, AVX2)
-DEFINE_PACK_B(a2d_pack_b, double, A2D_NR, AVX2)
+DEFINE_PACK_A(a2d_pack_a_generic, double, A2D_MR, AVX2)
+DEFINE_PACK_B(a2d_pack_b_generic, double, A2D_NR, AVX2)
+DEFINE_PACK_ROWS_PD(a2d_pack_rows_a, A2D_MR, AVX2)
+DEFINE_PACK_ROWS_PD(a2d_pack_rows_b, A2D_NR, AVX2)
+DEFINE_PACK_A_T(a2d_pack_a, double, a2d_pack_rows_a, a2d_pack_a_generic, AVX2)
+DEFINE_PACK_B_T(a2d_pack_b, double, a2d_pack_rows_b, a2d_pack_b_generic, AVX2)
 DEFINE_UKERNEL_SIMD(a2s_ukernel, float, __m256, 8, A2S_MR, 2, _mm256_load_ps, _mm256_loadu_ps,
                     _mm256_storeu_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps,
                     _mm256_setzero_ps, a2s_store_edge, AVX2)
@@ -742,9 +852,10 @@ DEFINE_DRIVER_SHARED(a2s_gemm_shared, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, a2s
 DEFINE_DRIVER_SHARED(a2d_gemm_shared, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, a2d_pack_a, a2d_pack_b, a2d_ukernel, dgemm_small, AVX2)
 
 // AVX-512F: 12 × 32 floats / 12 × 16 doubles = 24 zmm accumulators (enough
-// independent chains for two 512-bit FMA pipes). KC = 256 keeps the B
-// micro-panel (KC × NR: 32 KiB) in a 48 KiB L1 next to the streaming A panel.
-// Not measured: the development machine has no AVX-512 (see Performance.md).
+// independent chains for two 512-bit FMA pipes). Alone on hot panels the
+// kernel runs at the measured FMA peak (Zen 4); in the full product the passes
+// over C cost more than L1 misses on B, so KC = 384 (fewer passes; the B
+// micro-panel then streams from L2) measured ~5 % faster than 256 at 1024³.
 #define AVX512 __attribute__((target("avx512f,fma")))
 #define A5S_MR 12
 #define A5S_NR 32
@@ -754,20 +865,38 @@ static inline AVX512 __m512 a5s_bcast(const float *p) { return _mm512_set1_ps(*p
 static inline AVX512 __m512d a5d_bcast(const double *p) { return _mm512_set1_pd(*p); }
 DEFINE_STORE_EDGE(a5s_store_edge, float, A5S_MR, A5S_NR)
 DEFINE_STORE_EDGE(a5d_store_edge, double, A5D_MR, A5D_NR)
-DEFINE_PACK_A(a5s_pack_a, float, A5S_MR, AVX512)
-DEFINE_PACK_B(a5s_pack_b, float, A5S_NR, AVX512)
-DEFINE_PACK_A(a5d_pack_a, double, A5D_MR, AVX512)
-DEFINE_PACK_B(a5d_pack_b, double, A5D_NR, AVX512)
+DEFINE_PACK_A(a5s_pack_a_generic, float, A5S_MR, AVX512)
+DEFINE_PACK_B(a5s_pack_b_generic, float, A5S_NR, AVX512)
+DEFINE_PACK_A(a5d_pack_a_generic, double, A5D_MR, AVX512)
+DEFINE_PACK_B(a5d_pack_b_generic, double, A5D_NR, AVX512)
+DEFINE_PACK_ROWS_PS(a5s_pack_rows_a, A5S_MR, AVX512)
+DEFINE_PACK_ROWS_PS(a5s_pack_rows_b, A5S_NR, AVX512)
+DEFINE_PACK_ROWS_PD(a5d_pack_rows_a, A5D_MR, AVX512)
+DEFINE_PACK_ROWS_PD(a5d_pack_rows_b, A5D_NR, AVX512)
+DEFINE_PACK_A_T(a5s_pack_a, float, a5s_pack_rows_a, a5s_pack_a_generic, AVX512)
+DEFINE_PACK_B_T(a5s_pack_b, float, a5s_pack_rows_b, a5s_pack_b_generic, AVX512)
+DEFINE_PACK_A_T(a5d_pack_a, double, a5d_pack_rows_a, a5d_pack_a_generic, AVX512)
+DEFINE_PACK_B_T(a5d_pack_b, double, a5d_pack_rows_b, a5d_pack_b_generic, AVX512)
 DEFINE_UKERNEL_SIMD(a5s_ukernel, float, __m512, 16, A5S_MR, 2, _mm512_load_ps, _mm512_loadu_ps,
                     _mm512_storeu_ps, a5s_bcast, _mm512_fmadd_ps, _mm512_add_ps,
                     _mm512_setzero_ps, a5s_store_edge, AVX512)
 DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, _mm512_loadu_pd,
                     _mm512_storeu_pd, a5d_bcast, _mm512_fmadd_pd, _mm512_add_pd,
                     _mm512_setzero_pd, a5d_store_edge, AVX512)
-DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, 144, 256, 2048, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
-DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, 96, 256, 2048, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
-DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, 144, 256, a5s_pack_a, a5s_pack_b, a5s_ukernel, sgemm_small, AVX512)
-DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, 96, 256, a5d_pack_a, a5d_pack_b, a5d_ukernel, dgemm_small, AVX512)
+#ifndef A5S_MC
+#define A5S_MC 144
+#define A5S_KC 384
+#define A5S_NC 2048
+#endif
+#ifndef A5D_MC
+#define A5D_MC 96
+#define A5D_KC 384
+#define A5D_NC 2048
+#endif
+DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, A5S_NC, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
+DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, A5D_NC, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
+DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, a5s_pack_a, a5s_pack_b, a5s_ukernel, sgemm_small, AVX512)
+DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, a5d_pack_a, a5d_pack_b, a5d_ukernel, dgemm_small, AVX512)
 
 // SIMD dot: four vector accumulators, then a scalar tail.
 #define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
