@@ -24,8 +24,8 @@ struct TensorBadInputTests {
         ("where", "where: shapes [2] (mask), [3] and [3] do not broadcast"),
         ("broadcasted", "broadcasted(to:): cannot broadcast [2, 3] to [3]"),
         // Matrix products.
-        ("matmul rank", "matmul: [2, 3] × [3]: operands must both be matrices (rank 2) or both batches of matrices (rank 3)"),
-        ("matmul batch", "matmul: [2, 2, 3] × [3, 3, 2]: batch sizes 2 and 3 differ"),
+        ("matmul rank", "matmul: [2, 3] × [3]: operands must have rank ≥ 2"),
+        ("matmul batch", "matmul: [2, 2, 3] × [3, 3, 2]: batch shapes [2] and [3] do not broadcast"),
         ("matmul inner", "matmul: [2, 3] × [4, 5]: inner dimensions 3 and 4 differ"),
         // Shape changes.
         ("reshape count", "reshape: cannot reshape [2, 3] (6 elements) to [4, 2] (8 elements)"),
