@@ -207,6 +207,8 @@ struct TensorForwardTests {
             return alongAxis(normalized(i.axes[0])) { v in
                 v.indices.map { k in (i.keep ? Array(v[k...]) : Array(v[...k])).reduce(0, +) }
             }
+        case .cumulativeProduct:
+            return alongAxis(normalized(i.axes[0])) { v in v.indices.map { k in v[...k].reduce(1, *) } }
         case .product: return reduce { $0.reduce(1, *) }
         case .gatherAlongAxis:
             let axis = normalized(i.axes[0]), s = x[0].shape, idx = i.mask!

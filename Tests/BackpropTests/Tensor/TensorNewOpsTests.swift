@@ -123,6 +123,23 @@ struct TensorNewOpsTests {
         #expect(second.passed, "\(second)")
     }
 
+    @Test func cumulativeProductByHandIncludingZeros() {
+        let x = T([[2, 0, 3, 4], [1, 2, 3, 4], [0, 5, 0, 2]], requiresGradient: true)
+        let y = x.cumulativeProduct(alongAxis: 1)
+        #expect(y.scalars == [2, 0, 0, 0, 1, 2, 6, 24, 0, 0, 0, 0])
+        #expect(x.cumulativeProduct(alongAxis: 0).scalars == [2, 0, 3, 4, 2, 0, 9, 16, 0, 0, 0, 32])
+        // ∂Σy/∂x[k] = Σ_{i ≥ k} Π_{j ≤ i, j ≠ k} x[j]. Row 1: x̄₀ = 1 + 0 + …, x̄₁ = 2 + 2·3 + 2·3·4,
+        // the rest 0. Row 3: only the first zero gets anything: 1 (the empty product at i = 0) + 5.
+        let g = gradients(of: y.sum(), withRespectTo: [x])[0]
+        #expect(g.scalars == [1, 32, 0, 0, 33, 16, 10, 6, 6, 0, 0, 0])
+    }
+
+    @Test(arguments: [[2.0, 0, 3, -1], [0, 5, 0, 2], [0, 0, 0, 1.5], [1.5, -2, 0.5, 0]])
+    func cumulativeProductFirstDerivativesAtZeros(values: [Double]) {
+        let report = checkTensorGradients(of: { $0[0].cumulativeProduct(alongAxis: 0) }, at: [T(shape: [4], scalars: values)])
+        #expect(report.passed, "\(report)")
+    }
+
     @Test func gatherAlongAnyAxisAndItsScatterAddGradient() {
         let x = T([[1, 2, 3], [4, 5, 6]], requiresGradient: true)
         let columns = x.gathered(atIndices: [2, 0, 2], alongAxis: 1)

@@ -25,7 +25,7 @@ extension TensorOpKind {
         .custom, .elementwise,
         .maximum, .minimum,
         .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual, .isEqual, .isNotEqual,
-        .argmax, .argmin, .cumulativeSum, .product, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
+        .argmax, .argmin, .cumulativeSum, .cumulativeProduct, .product, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
     ]
 }
 
@@ -199,6 +199,11 @@ struct TensorOpTestData {
             var i = binary()
             i.inputs = i.inputs.map { Tensor(shape: $0.shape, scalars: $0.scalars.map { Swift.max(-1, Swift.min(1, $0.rounded())) }) }
             return i
+        case .cumulativeProduct:
+            // No zeros here (second derivatives at zeros are not exact); TensorNewOpsTests
+            // checks first derivatives at zeros.
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(s, avoid: [0], margin: 0.1)], axes: [int(-s.count...(s.count - 1))])
         case .argmax, .argmin, .cumulativeSum:
             let s = shape()
             return TensorOpInstance(inputs: [tensor(s)], axes: [int(-s.count...(s.count - 1))], keep: bool())
@@ -292,6 +297,7 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .argmax: return x[0].argmax(alongAxis: i.axes[0], keepingDimensions: i.keep)
     case .argmin: return x[0].argmin(alongAxis: i.axes[0], keepingDimensions: i.keep)
     case .cumulativeSum: return x[0].cumulativeSum(alongAxis: i.axes[0], reverse: i.keep)
+    case .cumulativeProduct: return x[0].cumulativeProduct(alongAxis: i.axes[0])
     case .product: return x[0].product(alongAxes: i.axes, keepingDimensions: i.keep)
     case .gatherAlongAxis: return x[0].gathered(atIndices: mask!, alongAxis: i.axes[0])
     case .scatterAddAlongAxis: return x[0].scatterAdded(atIndices: mask!, alongAxis: i.axes[0], extent: i.shape[0])
