@@ -24,9 +24,21 @@ struct TensorBadInputTests {
         ("where", "where: shapes [2] (mask), [3] and [3] do not broadcast"),
         ("broadcasted", "broadcasted(to:): cannot broadcast [2, 3] to [3]"),
         // Matrix products.
-        ("matmul rank", "matmul: [2, 3] × [3]: operands must both be matrices (rank 2) or both batches of matrices (rank 3)"),
-        ("matmul batch", "matmul: [2, 2, 3] × [3, 3, 2]: batch sizes 2 and 3 differ"),
+        ("matmul rank", "matmul: [2, 3] × [3]: operands must have rank ≥ 2"),
+        ("matmul batch", "matmul: [2, 2, 3] × [3, 3, 2]: batch shapes [2] and [3] do not broadcast"),
         ("matmul inner", "matmul: [2, 3] × [4, 5]: inner dimensions 3 and 4 differ"),
+        ("matmul broadcast inner", "matmul: [2, 2, 3] × [4, 5]: inner dimensions 3 and 4 differ"),
+        // Ops of issue 12: indices along any axis, comparisons, argmax, cumulative sums, products.
+        ("gathered index", "gathered: index 3 at position [1] is out of range for axis 1 of extent 3"),
+        ("gathered negative index", "gathered: index -1 at position [0, 0] is out of range for axis 0 of extent 2"),
+        ("gathered fraction", "gathered: index 0.5 at position [0] is not a whole number for axis 1 of extent 3"),
+        ("scatterAdded index", "scatterAdded: index 2 at position [1] is out of range for axis 0 of extent 2"),
+        ("scatterAdded shape", "scatterAdded: shape [2, 3] does not hold indices of shape [3] at axis 0"),
+        ("isLess shapes", "isLess: shapes [2, 3] and [3, 2] do not broadcast"),
+        ("argmax empty", "argmax: axis 0 of shape [0, 2] is empty"),
+        ("argmin axis", "argmin: axis 2 is out of range for shape [2, 3] (rank 2)"),
+        ("cumulativeSum axis", "cumulativeSum: axis -3 is out of range for shape [2, 3] (rank 2)"),
+        ("product axis", "product: axis 5 is out of range for shape [2, 3] (rank 2)"),
         // Shape changes.
         ("reshape count", "reshape: cannot reshape [2, 3] (6 elements) to [4, 2] (8 elements)"),
         ("reshape infer", "reshape: cannot infer -1 in [-1, 4] for 6 elements (shape [2, 3])"),
@@ -136,6 +148,9 @@ enum BadTensorInput {
         "gradients constant", "gradients non-scalar", "gradients upstream shape", "custom op gradient shape",
         "custom op gradient count", "zeros negative", "checkTensorGradients shape", "identity negative",
         "randomNormal negative", "randomUniform negative", "mean empty",
+        "matmul broadcast inner", "gathered index", "gathered negative index", "gathered fraction",
+        "scatterAdded index", "scatterAdded shape", "isLess shapes", "argmax empty", "argmin axis",
+        "cumulativeSum axis", "product axis",
     ]
 
     static func trigger(_ name: String) {
@@ -154,6 +169,17 @@ enum BadTensorInput {
         case "matmul rank": _ = a.matmul(T([1, 2, 3]))
         case "matmul batch": _ = T.zeros(shape: [2, 2, 3]).matmul(T.zeros(shape: [3, 3, 2]))
         case "matmul inner": _ = a.matmul(T.zeros(shape: [4, 5]))
+        case "matmul broadcast inner": _ = T.zeros(shape: [2, 2, 3]).matmul(T.zeros(shape: [4, 5]))
+        case "gathered index": _ = a.gathered(atIndices: [0, 3], alongAxis: 1)
+        case "gathered negative index": _ = a.gathered(atIndices: T([[-1]]), alongAxis: 0)
+        case "gathered fraction": _ = a.gathered(atIndices: T([0.5]), alongAxis: -1)
+        case "scatterAdded index": _ = a.scatterAdded(atIndices: T([0, 2]), alongAxis: 0, extent: 2)
+        case "scatterAdded shape": _ = a.scatterAdded(atIndices: T([0, 1, 1]), alongAxis: 0, extent: 2)
+        case "isLess shapes": _ = a.isLess(than: b)
+        case "argmax empty": _ = T.zeros(shape: [0, 2]).argmax(alongAxis: 0)
+        case "argmin axis": _ = a.argmin(alongAxis: 2)
+        case "cumulativeSum axis": _ = a.cumulativeSum(alongAxis: -3)
+        case "product axis": _ = a.product(alongAxes: [5])
         case "reshape count": _ = a.reshaped(to: [4, 2])
         case "reshape infer": _ = a.reshaped(to: [-1, 4])
         case "permuted": _ = a.permuted([0, 0])

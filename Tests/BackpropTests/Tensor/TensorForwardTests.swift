@@ -199,6 +199,66 @@ struct TensorForwardTests {
             return (s, allIndices(s).map { idx in
                 positions.indices.filter { i.indices[$0] == idx[0] }.map { at(x[0], positions[$0] + idx.dropFirst()) }.reduce(0, +)
             })
+        case .isLess: return binary { $0 < $1 ? 1 : 0 }
+        case .isLessOrEqual: return binary { $0 <= $1 ? 1 : 0 }
+        case .isGreater: return binary { $0 > $1 ? 1 : 0 }
+        case .isGreaterOrEqual: return binary { $0 >= $1 ? 1 : 0 }
+        case .isEqual: return binary { $0 == $1 ? 1 : 0 }
+        case .isNotEqual: return binary { $0 != $1 ? 1 : 0 }
+        case .argmax, .argmin:
+            // The first index of the extremum of each line along the axis.
+            let axis = normalized(i.axes[0]), s = x[0].shape
+            let kept = s.indices.map { $0 == axis ? 1 : s[$0] }
+            let values = allIndices(kept).map { start -> Double in
+                let line = (0..<s[axis]).map { k -> Double in var j = start; j[axis] = k; return at(x[0], j) }
+                let best = kind == .argmax ? line.max()! : line.min()!
+                return Double(line.firstIndex(of: best)!)
+            }
+            return (i.keep ? kept : s.indices.filter { $0 != axis }.map { s[$0] }, values)
+        case .cumulativeSum:
+            return alongAxis(normalized(i.axes[0])) { v in
+                v.indices.map { k in (i.keep ? Array(v[k...]) : Array(v[...k])).reduce(0, +) }
+            }
+        case .cumulativeProduct:
+            return alongAxis(normalized(i.axes[0])) { v in v.indices.map { k in v[...k].reduce(1, *) } }
+        case .product: return reduce { $0.reduce(1, *) }
+        case .gatherAlongAxis:
+            let axis = normalized(i.axes[0]), s = x[0].shape, idx = i.mask!
+            let outShape = Array(s[..<axis]) + idx.shape + s[(axis + 1)...]
+            return (outShape, allIndices(outShape).map { o in
+                let j = Array(o[axis..<(axis + idx.rank)])
+                return at(x[0], Array(o[..<axis]) + [Int(at(idx, j))] + o[(axis + idx.rank)...])
+            })
+        case .scatterAddAlongAxis:
+            let axis = i.axes[0], s = x[0].shape, idx = i.mask!, r = idx.rank
+            let outShape = Array(s[..<axis]) + i.shape + s[(axis + r)...]
+            return (outShape, allIndices(outShape).map { o in
+                allIndices(idx.shape).filter { Int(at(idx, $0)) == o[axis] }
+                    .map { at(x[0], Array(o[..<axis]) + $0 + o[(axis + 1)...]) }.reduce(0, +)
+            })
+        case .broadcastMatmul:
+            let a = x[0], b = x[1], (ra, rb) = (a.rank, b.rank)
+            let (ta, tb) = i.transposes
+            let m = ta ? a.shape[ra - 1] : a.shape[ra - 2], k = ta ? a.shape[ra - 2] : a.shape[ra - 1]
+            let n = tb ? b.shape[rb - 2] : b.shape[rb - 1]
+            let batch = broadcastShape([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))])
+            /// The batch index of an operand with batch rank `r` and shape `s` for result batch index `β`.
+            func item(_ beta: [Int], _ s: [Int]) -> [Int] {
+                let lead = beta.count - (s.count - 2)
+                return (0..<(s.count - 2)).map { s[$0] == 1 ? 0 : beta[$0 + lead] }
+            }
+            var out: [Double] = []
+            for beta in allIndices(batch) {
+                let (pa, pb) = (item(beta, a.shape), item(beta, b.shape))
+                for p in 0..<m {
+                    for q in 0..<n {
+                        var s = 0.0
+                        for t in 0..<k { s += at(a, pa + (ta ? [t, p] : [p, t])) * at(b, pb + (tb ? [q, t] : [t, q])) }
+                        out.append(s)
+                    }
+                }
+            }
+            return (batch + [m, n], out)
         default: fatalError("no forward reference for op \(kind)")
         }
     }

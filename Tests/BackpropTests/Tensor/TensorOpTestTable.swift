@@ -25,6 +25,8 @@ extension TensorOpKind {
         .custom, .elementwise,
         .maximum, .minimum,
         .rowLookup, .rowScatter,
+        .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual, .isEqual, .isNotEqual,
+        .argmax, .argmin, .cumulativeSum, .cumulativeProduct, .product, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
     ]
 }
 
@@ -36,6 +38,7 @@ struct TensorOpInstance: CustomStringConvertible {
     var indices: [Int] = []
     var shape: [Int] = []
     var ranges: [Range<Int>] = []
+    /// where: the mask; gatherAlongAxis, scatterAddAlongAxis: the indices.
     var mask: Tensor<Double>? = nil
     /// matmul: whether each operand is used transposed.
     var transposes = (a: false, b: false)
@@ -200,6 +203,50 @@ struct TensorOpTestData {
             return TensorOpInstance(inputs: [tensor(indexShape + shape(rank: 0...1))],
                                     indices: (0..<indexShape.reduce(1, *)).map { _ in int(0...(rows - 1)) },
                                     shape: indexShape, ranges: [0..<rows])
+        case .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual: return binary(apart: 0.05)
+        case .isEqual, .isNotEqual:
+            // Whole numbers in −1…1: many ties (a perturbed program input breaks all
+            // but those at 0, so the masks change between calls).
+            var i = binary()
+            i.inputs = i.inputs.map { Tensor(shape: $0.shape, scalars: $0.scalars.map { Swift.max(-1, Swift.min(1, $0.rounded())) }) }
+            return i
+        case .cumulativeProduct:
+            // No zeros here (second derivatives at zeros are not exact); TensorNewOpsTests
+            // checks first derivatives at zeros.
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(s, avoid: [0], margin: 0.1)], axes: [int(-s.count...(s.count - 1))])
+        case .argmax, .argmin, .cumulativeSum:
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(s)], axes: [int(-s.count...(s.count - 1))], keep: bool())
+        case .product:
+            // Some exact zeros (up to three per draw), where the gradient must not divide.
+            let s = shape()
+            var x = tensor(s)
+            for _ in 0..<int(0...3) { x.scalars[int(0...(x.count - 1))] = 0 }
+            return TensorOpInstance(inputs: [x], axes: axesSubset(rank: s.count), keep: bool())
+        case .gatherAlongAxis:
+            let s = shape()
+            let axis = int(0...(s.count - 1))
+            let indexShape = shape(rank: 0...2)
+            let indices = Tensor<Double>(shape: indexShape, scalars: (0..<indexShape.reduce(1, *)).map { _ in Double(int(0...(s[axis] - 1))) })
+            return TensorOpInstance(inputs: [tensor(s)], axes: [bool() ? axis : axis - s.count], mask: indices)
+        case .scatterAddAlongAxis:
+            let outer = shape(rank: 0...1), inner = shape(rank: 0...1), indexShape = shape(rank: 0...2)
+            let extent = int(1...3)
+            let indices = Tensor<Double>(shape: indexShape, scalars: (0..<indexShape.reduce(1, *)).map { _ in Double(int(0...(extent - 1))) })
+            return TensorOpInstance(inputs: [tensor(outer + indexShape + inner)], axes: [outer.count], shape: [extent], mask: indices)
+        case .broadcastMatmul:
+            // Batch shapes that broadcast but differ (else matmul takes its own path).
+            let m = int(1...3), k = int(1...3), n = int(1...3)
+            let ta = bool(), tb = bool()
+            var batchA: [Int] = [], batchB: [Int] = []
+            repeat {
+                let full = shape(rank: 1...2)
+                (batchA, batchB) = (broadcastPartner(of: full), broadcastPartner(of: full))
+                if bool() { batchA = full } else { batchB = full }
+            } while (batchA.isEmpty && batchB.isEmpty) || (batchA.count == 1 && batchA == batchB)
+            let sa = ta ? [k, m] : [m, k], sb = tb ? [n, k] : [k, n]
+            return TensorOpInstance(inputs: [tensor(batchA + sa), tensor(batchB + sb)], transposes: (ta, tb))
         default: fatalError("no test entry for op \(kind)")
         }
     }
@@ -255,6 +302,20 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .rowLookup: return x[0].selectingRows(indexedBy: Tensor(shape: i.shape, scalars: i.indices.map { S($0) }))
     case .rowScatter:
         return x[0].scatteredRows(indexedBy: Tensor(shape: i.shape, scalars: i.indices.map { S($0) }), rowCount: i.ranges[0].count)
+    case .isLess: return x[0].isLess(than: x[1])
+    case .isLessOrEqual: return x[0].isLessThanOrEqual(to: x[1])
+    case .isGreater: return x[0].isGreater(than: x[1])
+    case .isGreaterOrEqual: return x[0].isGreaterThanOrEqual(to: x[1])
+    case .isEqual: return x[0].isEqual(to: x[1])
+    case .isNotEqual: return x[0].isNotEqual(to: x[1])
+    case .argmax: return x[0].argmax(alongAxis: i.axes[0], keepingDimensions: i.keep)
+    case .argmin: return x[0].argmin(alongAxis: i.axes[0], keepingDimensions: i.keep)
+    case .cumulativeSum: return x[0].cumulativeSum(alongAxis: i.axes[0], reverse: i.keep)
+    case .cumulativeProduct: return x[0].cumulativeProduct(alongAxis: i.axes[0])
+    case .product: return x[0].product(alongAxes: i.axes, keepingDimensions: i.keep)
+    case .gatherAlongAxis: return x[0].gathered(atIndices: mask!, alongAxis: i.axes[0])
+    case .scatterAddAlongAxis: return x[0].scatterAdded(atIndices: mask!, alongAxis: i.axes[0], extent: i.shape[0])
+    case .broadcastMatmul: return x[0].matmul(x[1], transposingSelf: i.transposes.a, transposingOther: i.transposes.b)
     default: return nil
     }
 }

@@ -4,18 +4,23 @@
 extension Tensor {
     /// Matrix product of `[m, k] × [k, n]`, or batched `[b, m, k] × [b, k, n]`, through
     /// `MatmulPlan` (plain loops for small products, GEMM for the rest, as in compiled
-    /// programs). Either operand can be used transposed (its last two axes swapped)
+    /// programs). Batch axes (all but the last two) broadcast as in NumPy's `matmul`
+    /// (`[b, m, k] × [k, n]`, `[b₁, 1, m, k] × [1, b₂, k, n]`; see `BroadcastMatmul`). Either operand can be used transposed (its last two axes swapped)
     /// without copying: `x.matmul(w, transposingOther: true)` is `x·wᵀ`.
     ///
     /// ```
     /// C = op(A)·op(B)      ∂L/∂op(A) = Ḡ·op(B)ᵀ,  ∂L/∂op(B) = op(A)ᵀ·Ḡ
     /// ```
-    /// Precondition: both operands of rank 2, or both of rank 3 with equal batch size;
-    /// inner dimensions (after the transposes) equal.
+    /// Precondition: both operands of rank ≥ 2 with broadcasting batch axes; inner
+    /// dimensions (after the transposes) equal.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor, transposingSelf: Bool = false, transposingOther: Bool = false,
                        file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if !(rank == 2 && other.rank == 2) && !(rank == 3 && other.rank == 3 && shape[0] == other.shape[0]) {
+            return broadcastMatmul(other, transposingSelf: transposingSelf, transposingOther: transposingOther,
+                                   file: file, line: line)
+        }
         if case .failure(let error) = MatmulPlan.make(shape, other.shape, transposingA: transposingSelf, transposingB: transposingOther) {
             let described = (transposingSelf ? "\(shape)ᵀ" : "\(shape)") + " × " + (transposingOther ? "\(other.shape)ᵀ" : "\(other.shape)")
             tensorError("matmul: \(described): \(error.reason)", file: file, line: line)

@@ -2,7 +2,8 @@
 
 extension Tensor {
     /// Chooses elementwise between two tensors: `a` where `mask` is non-zero, else `b`.
-    /// The three shapes broadcast together. The mask is a constant (no gradient).
+    /// The three shapes broadcast together. The mask gets no gradient; in a compiled
+    /// program a mask computed from the inputs (`x .> 0`) is recomputed at each call.
     ///
     /// ```
     /// y = mask ≠ 0 ? a : b      ∂y/∂a = [mask ≠ 0],  ∂y/∂b = [mask = 0]
@@ -22,7 +23,8 @@ extension Tensor {
             outShape = r
         }
         if let tracer = GraphTracer<Scalar>.current, mask.node != nil || tracer.isTraced(mask.storage) {
-            tracer.noteFrozen("where: the mask is computed from traced values, and a program would replay the mask of its first call")
+            // A mask computed from a program's inputs: an op input, recomputed at each call.
+            return SelectByMask<Scalar>(shape: outShape).apply([mask, a, b], file: file, line: line)
         }
         let m = withTracingPaused { withoutGradients { mask.detached().broadcasted(to: outShape) } }
         return Select(mask: m).apply([a, b], file: file, line: line)
