@@ -150,188 +150,53 @@ AVX2_INLINE __m256i tail_mask_f64(ptrdiff_t count) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)count), lanes);
 }
 
-// --- double ---
 
-/// Q(r) = 1/2! + r/3! + … + r¹¹/13!, so that e^r − 1 = r + r²·Q(r) (Taylor; the
-/// truncation error is below 2⁻⁵⁹ for |r| ≤ ln2/2).
-AVX2_INLINE __m256d expm1_series_pd(__m256d r) {
+// Each AVX2 body below is written once, as a macro over the intrinsics' suffix S (pd:
+// 4 doubles in a __m256d; ps: 8 floats in a __m256) and the element type T, and
+// instantiated for both types with each type's constants. Only what differs in
+// algorithm is written per type: the degree of Q(r), log's polynomial and exponent bits, and 2^k.
+// (Comments inside the macros are /* */: a // comment would swallow the continuation.)
+
+// --- per type ---
+
+/// Q(r) = 1/2! + r/3! + … + r^D/(D+2)!, so that e^r − 1 = r + r²·Q(r) (Taylor), by
+/// Horner's rule: HIGHER(r) gives the terms from 1/7! up (degree D = 11 for double,
+/// truncation error below 2⁻⁵⁹ for |r| ≤ ln2/2; D = 5 for float, below 2⁻²⁸), and the
+/// steps down to 1/2! are shared.
+#define DEFINE_EXPM1_SERIES(S, V, T, HIGHER)                                         \
+    AVX2_INLINE V expm1_series_##S(V r) {                                            \
+        V q = HIGHER(r);                                                             \
+        q = _mm256_fmadd_##S(q, r, _mm256_set1_##S((T)1.0 / (T)720.0));              \
+        q = _mm256_fmadd_##S(q, r, _mm256_set1_##S((T)1.0 / (T)120.0));              \
+        q = _mm256_fmadd_##S(q, r, _mm256_set1_##S((T)1.0 / (T)24.0));               \
+        q = _mm256_fmadd_##S(q, r, _mm256_set1_##S((T)1.0 / (T)6.0));                \
+        return _mm256_fmadd_##S(q, r, _mm256_set1_##S((T)0.5));                      \
+    }
+
+/// 1/7! + r/8! + … + r⁶/13! (double).
+AVX2_INLINE __m256d expm1_series_higher_pd(__m256d r) {
     __m256d q = _mm256_set1_pd(1.0 / 6227020800.0);            // 1/13!
     q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 479001600.0)); // 1/12!
     q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 39916800.0));
     q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 3628800.0));
     q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 362880.0));
     q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 40320.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 5040.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 720.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 120.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 24.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 6.0));
-    return _mm256_fmadd_pd(q, r, _mm256_set1_pd(0.5));
+    return _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 5040.0));  // 1/7!
 }
 
-/// e^r − 1 for |r| ≲ ln2/2: r + r²·Q(r).
-AVX2_INLINE __m256d expm1_reduced_pd(__m256d r) {
-    return _mm256_fmadd_pd(_mm256_mul_pd(r, r), expm1_series_pd(r), r);
+/// 1/7! (float: the series stops there).
+AVX2_INLINE __m256 expm1_series_higher_ps(__m256 r) {
+    (void)r;
+    return _mm256_set1_ps(1.0f / 5040.0f);
 }
 
-/// k = round(x/ln2) and r = x − k·ln2 (two-constant Cody–Waite reduction).
-AVX2_INLINE __m256d reduce_ln2_pd(__m256d x, __m256d *k) {
-    __m256d kd = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(0x1.71547652b82fep0)),
-                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(0x1.62e42feep-1), x);  // ln2_hi (exact product)
-    r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(0x1.a39ef35793c76p-33), r);     // ln2_lo
-    *k = kd;
-    return r;
-}
+DEFINE_EXPM1_SERIES(pd, __m256d, double, expm1_series_higher_pd)
+DEFINE_EXPM1_SERIES(ps, __m256, float, expm1_series_higher_ps)
 
 /// 2^k for an integral k with −1022 ≤ k ≤ 1023.
 AVX2_INLINE __m256d pow2_pd(__m256d k) {
     __m256d biased = _mm256_add_pd(k, _mm256_set1_pd(0x1.8p52 + 1023.0));
     return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(biased), 52));
-}
-
-AVX2_INLINE __m256d exp_pd(__m256d x) {
-    // Clamp so that 2^k stays in range; min/max return their second operand for a
-    // NaN, so a NaN x passes through.
-    x = _mm256_min_pd(_mm256_set1_pd(710.0), x);
-    x = _mm256_max_pd(_mm256_set1_pd(-746.0), x);
-    __m256d k;
-    __m256d r = reduce_ln2_pd(x, &k);
-    __m256d u = _mm256_add_pd(_mm256_set1_pd(1.0), expm1_reduced_pd(r));
-    __m256d k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
-    __m256d k2 = _mm256_sub_pd(k, k1);
-    return _mm256_mul_pd(_mm256_mul_pd(u, pow2_pd(k1)), pow2_pd(k2));
-}
-
-AVX2_INLINE __m256d log_pd(__m256d x) {
-    const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
-    __m256d tiny = _mm256_cmp_pd(x, _mm256_set1_pd(DBL_MIN), _CMP_LT_OQ);
-    __m256d xs = _mm256_blendv_pd(x, _mm256_mul_pd(x, _mm256_set1_pd(0x1p54)), tiny);
-    __m256d kadj = _mm256_and_pd(tiny, _mm256_set1_pd(-54.0));
-    __m256i ix = _mm256_castpd_si256(xs);
-    __m256i tmp = _mm256_sub_epi64(ix, _mm256_set1_epi64x(0x3fe6a09e667f3bcdLL));  // bits of √2/2
-    __m256i iz = _mm256_sub_epi64(ix, _mm256_and_si256(tmp, _mm256_set1_epi64x((long long)0xfff0000000000000ULL)));
-    __m256d z = _mm256_castsi256_pd(iz);  // in [√2/2, √2)
-    // k = tmp >> 52 (arithmetic): the high 32 bits of each lane, shifted by 20.
-    __m256i high = _mm256_permutevar8x32_epi32(tmp, _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7));
-    __m128i k32 = _mm_srai_epi32(_mm256_castsi256_si128(high), 20);
-    __m256d dk = _mm256_add_pd(_mm256_cvtepi32_pd(k32), kadj);
-
-    __m256d f = _mm256_sub_pd(z, one);
-    __m256d s = _mm256_div_pd(f, _mm256_add_pd(_mm256_set1_pd(2.0), f));
-    __m256d z2 = _mm256_mul_pd(s, s), w = _mm256_mul_pd(z2, z2);
-    __m256d t1 = _mm256_fmadd_pd(w, _mm256_set1_pd(1.531383769920937332e-01), _mm256_set1_pd(2.222219843214978396e-01));
-    t1 = _mm256_fmadd_pd(w, t1, _mm256_set1_pd(3.999999999940941908e-01));
-    t1 = _mm256_mul_pd(w, t1);
-    __m256d t2 = _mm256_fmadd_pd(w, _mm256_set1_pd(1.479819860511658591e-01), _mm256_set1_pd(1.818357216161805012e-01));
-    t2 = _mm256_fmadd_pd(w, t2, _mm256_set1_pd(2.857142874366239149e-01));
-    t2 = _mm256_fmadd_pd(w, t2, _mm256_set1_pd(6.666666666666735130e-01));
-    t2 = _mm256_mul_pd(z2, t2);
-    __m256d R = _mm256_add_pd(t1, t2);
-    __m256d hfsq = _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), f), f);
-    // k·ln2_hi − ((hfsq − (s·(hfsq + R) + k·ln2_lo)) − f)
-    __m256d inner = _mm256_fmadd_pd(s, _mm256_add_pd(hfsq, R), _mm256_mul_pd(dk, _mm256_set1_pd(1.90821492927058770002e-10)));
-    __m256d y = _mm256_sub_pd(_mm256_mul_pd(dk, _mm256_set1_pd(6.93147180369123816490e-01)),
-                              _mm256_sub_pd(_mm256_sub_pd(hfsq, inner), f));
-
-    y = _mm256_blendv_pd(y, _mm256_set1_pd(NAN), _mm256_cmp_pd(x, zero, _CMP_LT_OQ));
-    y = _mm256_blendv_pd(y, _mm256_set1_pd(-INFINITY), _mm256_cmp_pd(x, zero, _CMP_EQ_OQ));
-    y = _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, _mm256_set1_pd(INFINITY), _CMP_EQ_OQ));
-    return _mm256_blendv_pd(y, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
-}
-
-/// 1/d to about 12 bits (through the float reciprocal estimate): enough for the
-/// correction step q + (n − q·d)/d, whose residual n − q·d is already ~2⁻⁵³·n.
-AVX2_INLINE __m256d approx_recip_pd(__m256d d) {
-    return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(d)));
-}
-
-/// (n_hi + n_lo)/(d_hi + d_lo) to about 2⁻⁶⁵ relative before the final rounding: one
-/// division, then one correction with the exact residual n_hi − q·d_hi (an FMA).
-AVX2_INLINE __m256d divide_dd_pd(__m256d n_hi, __m256d n_lo, __m256d d_hi, __m256d d_lo) {
-    __m256d q = _mm256_div_pd(n_hi, d_hi);
-    __m256d resid = _mm256_add_pd(_mm256_fnmadd_pd(q, d_hi, n_hi), _mm256_fnmadd_pd(q, d_lo, n_lo));
-    return _mm256_fmadd_pd(resid, approx_recip_pd(d_hi), q);
-}
-
-/// a + b = s + e exactly (Knuth's two-sum, any magnitudes).
-AVX2_INLINE __m256d two_sum_pd(__m256d a, __m256d b, __m256d *e) {
-    __m256d s = _mm256_add_pd(a, b);
-    __m256d bb = _mm256_sub_pd(s, a);
-    *e = _mm256_add_pd(_mm256_sub_pd(a, _mm256_sub_pd(s, bb)), _mm256_sub_pd(b, bb));
-    return s;
-}
-
-AVX2_INLINE __m256d tanh_pd(__m256d x) {
-    const __m256d sign = _mm256_set1_pd(-0.0), two = _mm256_set1_pd(2.0), one = _mm256_set1_pd(1.0);
-    __m256d a = _mm256_min_pd(_mm256_set1_pd(20.0), _mm256_andnot_pd(sign, x));  // NaN passes
-    // t = expm1(2a) = (2^k − 1) + 2^k·r + 2^k·r²·Q(r) as t_hi + t_lo.
-    __m256d k;
-    __m256d r = reduce_ln2_pd(_mm256_add_pd(a, a), &k);
-    __m256d scale = pow2_pd(k);
-    __m256d c = _mm256_sub_pd(scale, one);             // exact while k ≤ 53
-    __m256d P = _mm256_mul_pd(scale, r);               // exact
-    __m256d L = _mm256_mul_pd(scale, _mm256_mul_pd(_mm256_mul_pd(r, r), expm1_series_pd(r)));
-    __m256d t_hi = _mm256_add_pd(c, P);                // fast two-sum: |c| ≥ |P| or c = 0
-    __m256d t_lo = _mm256_add_pd(_mm256_sub_pd(P, _mm256_sub_pd(t_hi, c)), L);
-    __m256d t_sum = _mm256_add_pd(t_hi, t_lo);         // renormalise (fast two-sum: |t_lo| < |t_hi|)
-    t_lo = _mm256_sub_pd(t_lo, _mm256_sub_pd(t_sum, t_hi));
-    t_hi = t_sum;
-    __m256d d_lo;
-    __m256d d_hi = two_sum_pd(t_hi, two, &d_lo);
-    d_lo = _mm256_add_pd(d_lo, t_lo);
-    // tanh a = t/(t + 2) while ≤ 0.5, else 1 − 2/(t + 2).
-    __m256d big = _mm256_cmp_pd(a, _mm256_set1_pd(0.55), _CMP_GT_OQ);
-    __m256d q = divide_dd_pd(_mm256_blendv_pd(t_hi, two, big), _mm256_andnot_pd(big, t_lo), d_hi, d_lo);
-    __m256d y = _mm256_blendv_pd(q, _mm256_sub_pd(one, q), big);
-    return _mm256_or_pd(y, _mm256_and_pd(sign, x));
-}
-
-AVX2_INLINE __m256d sigmoid_pd(__m256d x) {
-    const __m256d one = _mm256_set1_pd(1.0);
-    // e = e^(−|x|) as e_hi + e_lo: 2^k·(u + u_lo), u + u_lo = 1 + p exactly.
-    __m256d m = _mm256_max_pd(_mm256_set1_pd(-746.0), _mm256_or_pd(x, _mm256_set1_pd(-0.0)));
-    __m256d k;
-    __m256d r = reduce_ln2_pd(m, &k);
-    __m256d p = expm1_reduced_pd(r);
-    __m256d u = _mm256_add_pd(one, p);
-    __m256d u_lo = _mm256_add_pd(_mm256_sub_pd(one, u), p);
-    __m256d k1 = _mm256_floor_pd(_mm256_mul_pd(k, _mm256_set1_pd(0.5)));
-    __m256d s1 = pow2_pd(k1), s2 = pow2_pd(_mm256_sub_pd(k, k1));
-    __m256d e_hi = _mm256_mul_pd(_mm256_mul_pd(u, s1), s2);
-    __m256d e_lo = _mm256_mul_pd(_mm256_mul_pd(u_lo, s1), s2);
-    __m256d d_hi = _mm256_add_pd(one, e_hi);           // fast two-sum: e ≤ 1
-    __m256d d_lo = _mm256_add_pd(_mm256_add_pd(_mm256_sub_pd(one, d_hi), e_hi), e_lo);
-    // σ = 1/(1 + e) for x ≥ 0, e/(1 + e) below.
-    __m256d pos = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ);
-    return divide_dd_pd(_mm256_blendv_pd(e_hi, one, pos), _mm256_andnot_pd(pos, e_lo), d_hi, d_lo);
-}
-
-// --- float ---
-
-/// Q(r) = 1/2! + … + r⁵/7!, so that e^r − 1 = r + r²·Q(r) (Taylor; truncation error
-/// below 2⁻²⁸ for |r| ≤ ln2/2).
-AVX2_INLINE __m256 expm1_series_ps(__m256 r) {
-    __m256 q = _mm256_set1_ps(1.0f / 5040.0f);
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 720.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 120.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 24.0f));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 6.0f));
-    return _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
-}
-
-/// e^r − 1 for |r| ≲ ln2/2: r + r²·Q(r).
-AVX2_INLINE __m256 expm1_reduced_ps(__m256 r) {
-    return _mm256_fmadd_ps(_mm256_mul_ps(r, r), expm1_series_ps(r), r);
-}
-
-AVX2_INLINE __m256 reduce_ln2_ps(__m256 x, __m256 *k) {
-    __m256 kf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(0x1.715476p0f)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(0x1.62e4p-1f), x);   // exact for |k| ≤ 2^8
-    r = _mm256_fnmadd_ps(kf, _mm256_set1_ps(0x1.7f7d1cp-20f), r);
-    *k = kf;
-    return r;
 }
 
 /// 2^k for an integral k with −126 ≤ k ≤ 127.
@@ -340,141 +205,238 @@ AVX2_INLINE __m256 pow2_ps(__m256 k) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
 
-AVX2_INLINE __m256 exp_ps(__m256 x) {
-    x = _mm256_min_ps(_mm256_set1_ps(89.0f), x);
-    x = _mm256_max_ps(_mm256_set1_ps(-104.0f), x);
-    __m256 k;
-    __m256 r = reduce_ln2_ps(x, &k);
-    __m256 u = _mm256_add_ps(_mm256_set1_ps(1.0f), expm1_reduced_ps(r));
-    __m256 k1 = _mm256_floor_ps(_mm256_mul_ps(k, _mm256_set1_ps(0.5f)));
-    __m256 k2 = _mm256_sub_ps(k, k1);
-    return _mm256_mul_ps(_mm256_mul_ps(u, pow2_ps(k1)), pow2_ps(k2));
+/// 1/d to about 12 bits (through the float reciprocal estimate): enough for the
+/// correction step q + (n − q·d)/d, whose residual n − q·d is already ~2⁻⁵³·n.
+AVX2_INLINE __m256d approx_recip_pd(__m256d d) {
+    return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(d)));
 }
 
-AVX2_INLINE __m256 log_ps(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    __m256 tiny = _mm256_cmp_ps(x, _mm256_set1_ps(FLT_MIN), _CMP_LT_OQ);
-    __m256 xs = _mm256_blendv_ps(x, _mm256_mul_ps(x, _mm256_set1_ps(0x1p25f)), tiny);
-    __m256 kadj = _mm256_and_ps(tiny, _mm256_set1_ps(-25.0f));
-    __m256i ix = _mm256_castps_si256(xs);
-    __m256i tmp = _mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f3504f3));  // bits of √2/2
-    __m256i iz = _mm256_sub_epi32(ix, _mm256_and_si256(tmp, _mm256_set1_epi32((int)0xff800000u)));
-    __m256 z = _mm256_castsi256_ps(iz);
-    __m256 dk = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_srai_epi32(tmp, 23)), kadj);
+// --- written once ---
 
-    __m256 f = _mm256_sub_ps(z, one);
-    __m256 s = _mm256_div_ps(f, _mm256_add_ps(_mm256_set1_ps(2.0f), f));
+/// e^r − 1 for |r| ≲ ln2/2: r + r²·Q(r).
+#define DEFINE_EXPM1_REDUCED(S, V)                                                   \
+    AVX2_INLINE V expm1_reduced_##S(V r) {                                           \
+        return _mm256_fmadd_##S(_mm256_mul_##S(r, r), expm1_series_##S(r), r);      \
+    }
+
+/// k = round(x/ln2) and r = x − k·ln2 (two-constant Cody–Waite reduction; LN2_HI has
+/// trailing zero bits, so k·LN2_HI is exact for the k in range).
+#define DEFINE_REDUCE_LN2(S, V, INV_LN2, LN2_HI, LN2_LO)                             \
+    AVX2_INLINE V reduce_ln2_##S(V x, V *k) {                                        \
+        V kd = _mm256_round_##S(_mm256_mul_##S(x, _mm256_set1_##S(INV_LN2)),         \
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);      \
+        V r = _mm256_fnmadd_##S(kd, _mm256_set1_##S(LN2_HI), x);                     \
+        r = _mm256_fnmadd_##S(kd, _mm256_set1_##S(LN2_LO), r);                       \
+        *k = kd;                                                                     \
+        return r;                                                                    \
+    }
+
+/// e^x. x is clamped to [LO, HI] so that 2^k stays in range; min/max return their
+/// second operand for a NaN, so a NaN x passes through.
+#define DEFINE_EXP(S, V, T, HI, LO)                                                  \
+    AVX2_INLINE V exp_##S(V x) {                                                     \
+        x = _mm256_min_##S(_mm256_set1_##S(HI), x);                                  \
+        x = _mm256_max_##S(_mm256_set1_##S(LO), x);                                  \
+        V k;                                                                         \
+        V r = reduce_ln2_##S(x, &k);                                                 \
+        V u = _mm256_add_##S(_mm256_set1_##S((T)1.0), expm1_reduced_##S(r));        \
+        V k1 = _mm256_floor_##S(_mm256_mul_##S(k, _mm256_set1_##S((T)0.5)));         \
+        V k2 = _mm256_sub_##S(k, k1);                                                \
+        return _mm256_mul_##S(_mm256_mul_##S(u, pow2_##S(k1)), pow2_##S(k2));        \
+    }
+
+/// log's edge cases on top of the polynomial's y: NaN below 0, −∞ at ±0, x itself at
+/// +∞ and for NaN.
+#define DEFINE_LOG_EDGES(S, V, T)                                                    \
+    AVX2_INLINE V log_edges_##S(V x, V y) {                                          \
+        const V zero = _mm256_setzero_##S();                                         \
+        y = _mm256_blendv_##S(y, _mm256_set1_##S((T)NAN), _mm256_cmp_##S(x, zero, _CMP_LT_OQ)); \
+        y = _mm256_blendv_##S(y, _mm256_set1_##S((T)-INFINITY), _mm256_cmp_##S(x, zero, _CMP_EQ_OQ)); \
+        y = _mm256_blendv_##S(y, x, _mm256_cmp_##S(x, _mm256_set1_##S((T)INFINITY), _CMP_EQ_OQ)); \
+        return _mm256_blendv_##S(y, x, _mm256_cmp_##S(x, x, _CMP_UNORD_Q));          \
+    }
+
+/// (n_hi + n_lo)/(d_hi + d_lo) to about 2⁻⁶⁵ (double) relative before the final
+/// rounding: one division, then one correction with the exact residual n_hi − q·d_hi
+/// (an FMA) times a 12-bit reciprocal estimate RECIP.
+#define DEFINE_DIVIDE_DD(S, V, RECIP)                                                \
+    AVX2_INLINE V divide_dd_##S(V n_hi, V n_lo, V d_hi, V d_lo) {                    \
+        V q = _mm256_div_##S(n_hi, d_hi);                                            \
+        V resid = _mm256_add_##S(_mm256_fnmadd_##S(q, d_hi, n_hi), _mm256_fnmadd_##S(q, d_lo, n_lo)); \
+        return _mm256_fmadd_##S(resid, RECIP(d_hi), q);                              \
+    }
+
+/// a + b = s + e exactly (Knuth's two-sum, any magnitudes).
+#define DEFINE_TWO_SUM(S, V)                                                         \
+    AVX2_INLINE V two_sum_##S(V a, V b, V *e) {                                      \
+        V s = _mm256_add_##S(a, b);                                                  \
+        V bb = _mm256_sub_##S(s, a);                                                 \
+        *e = _mm256_add_##S(_mm256_sub_##S(a, _mm256_sub_##S(s, bb)), _mm256_sub_##S(b, bb)); \
+        return s;                                                                    \
+    }
+
+/// tanh x, from t = expm1(2a), a = min(|x|, CLAMP), kept as t_hi + t_lo:
+/// t/(t + 2) while a ≤ SWITCH (tanh ≤ 0.5), else 1 − 2/(t + 2); the sign of x put back.
+#define DEFINE_TANH(S, V, T, CLAMP, SWITCH)                                          \
+    AVX2_INLINE V tanh_##S(V x) {                                                    \
+        const V sign = _mm256_set1_##S((T)-0.0), two = _mm256_set1_##S((T)2.0), one = _mm256_set1_##S((T)1.0); \
+        V a = _mm256_min_##S(_mm256_set1_##S(CLAMP), _mm256_andnot_##S(sign, x));  /* NaN passes */ \
+        /* t = expm1(2a) = (2^k − 1) + 2^k·r + 2^k·r²·Q(r) as t_hi + t_lo. */        \
+        V k;                                                                         \
+        V r = reduce_ln2_##S(_mm256_add_##S(a, a), &k);                              \
+        V scale = pow2_##S(k);                                                       \
+        V c = _mm256_sub_##S(scale, one);              /* exact for the k in range */ \
+        V P = _mm256_mul_##S(scale, r);                /* exact */                   \
+        V L = _mm256_mul_##S(scale, _mm256_mul_##S(_mm256_mul_##S(r, r), expm1_series_##S(r))); \
+        V t_hi = _mm256_add_##S(c, P);                 /* fast two-sum: |c| ≥ |P| or c = 0 */ \
+        V t_lo = _mm256_add_##S(_mm256_sub_##S(P, _mm256_sub_##S(t_hi, c)), L);      \
+        V t_sum = _mm256_add_##S(t_hi, t_lo);          /* renormalise: |t_lo| < |t_hi| */ \
+        t_lo = _mm256_sub_##S(t_lo, _mm256_sub_##S(t_sum, t_hi));                    \
+        t_hi = t_sum;                                                                \
+        V d_lo;                                                                      \
+        V d_hi = two_sum_##S(t_hi, two, &d_lo);                                      \
+        d_lo = _mm256_add_##S(d_lo, t_lo);                                           \
+        V big = _mm256_cmp_##S(a, _mm256_set1_##S(SWITCH), _CMP_GT_OQ);              \
+        V q = divide_dd_##S(_mm256_blendv_##S(t_hi, two, big), _mm256_andnot_##S(big, t_lo), d_hi, d_lo); \
+        V y = _mm256_blendv_##S(q, _mm256_sub_##S(one, q), big);                     \
+        return _mm256_or_##S(y, _mm256_and_##S(sign, x));                            \
+    }
+
+/// σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) below, e = e^(−|x|) kept as e_hi + e_lo:
+/// 2^k·(u + u_lo), u + u_lo = 1 + p exactly; −|x| is clamped at LO.
+#define DEFINE_SIGMOID(S, V, T, LO)                                                  \
+    AVX2_INLINE V sigmoid_##S(V x) {                                                 \
+        const V one = _mm256_set1_##S((T)1.0);                                       \
+        V m = _mm256_max_##S(_mm256_set1_##S(LO), _mm256_or_##S(x, _mm256_set1_##S((T)-0.0))); \
+        V k;                                                                         \
+        V r = reduce_ln2_##S(m, &k);                                                 \
+        V p = expm1_reduced_##S(r);                                                  \
+        V u = _mm256_add_##S(one, p);                                                \
+        V u_lo = _mm256_add_##S(_mm256_sub_##S(one, u), p);                          \
+        V k1 = _mm256_floor_##S(_mm256_mul_##S(k, _mm256_set1_##S((T)0.5)));         \
+        V s1 = pow2_##S(k1), s2 = pow2_##S(_mm256_sub_##S(k, k1));                   \
+        V e_hi = _mm256_mul_##S(_mm256_mul_##S(u, s1), s2);                          \
+        V e_lo = _mm256_mul_##S(_mm256_mul_##S(u_lo, s1), s2);                       \
+        V d_hi = _mm256_add_##S(one, e_hi);            /* fast two-sum: e ≤ 1 */     \
+        V d_lo = _mm256_add_##S(_mm256_add_##S(_mm256_sub_##S(one, d_hi), e_hi), e_lo); \
+        V pos = _mm256_cmp_##S(x, _mm256_setzero_##S(), _CMP_GE_OQ);                 \
+        return divide_dd_##S(_mm256_blendv_##S(e_hi, one, pos), _mm256_andnot_##S(pos, e_lo), d_hi, d_lo); \
+    }
+
+/// Every function above for one element type, from its constants: 1/ln2 and ln2 in two
+/// parts, exp's clamps (2^k in range), tanh's clamp and switch point, the reciprocal
+/// estimate.
+#define DEFINE_AVX2_MATH(S, V, T, INV_LN2, LN2_HI, LN2_LO, EXP_HI, EXP_LO, TANH_CLAMP, TANH_SWITCH, RECIP) \
+    DEFINE_EXPM1_REDUCED(S, V)                                                       \
+    DEFINE_REDUCE_LN2(S, V, INV_LN2, LN2_HI, LN2_LO)                                 \
+    DEFINE_EXP(S, V, T, EXP_HI, EXP_LO)                                              \
+    DEFINE_LOG_EDGES(S, V, T)                                                        \
+    DEFINE_DIVIDE_DD(S, V, RECIP)                                                    \
+    DEFINE_TWO_SUM(S, V)                                                             \
+    DEFINE_TANH(S, V, T, TANH_CLAMP, TANH_SWITCH)                                    \
+    DEFINE_SIGMOID(S, V, T, EXP_LO)
+
+DEFINE_AVX2_MATH(pd, __m256d, double, 0x1.71547652b82fep0, 0x1.62e42feep-1, 0x1.a39ef35793c76p-33,
+                 710.0, -746.0, 20.0, 0.55, approx_recip_pd)
+DEFINE_AVX2_MATH(ps, __m256, float, 0x1.715476p0f, 0x1.62e4p-1f, 0x1.7f7d1cp-20f,
+                 89.0f, -104.0f, 10.0f, 0.55f, _mm256_rcp_ps)
+
+// --- log ---
+
+/// x = 2^k·z with z ∈ [√2/2, √2) (fdlibm's reduction on the bits): returns z, the bits
+/// `tmp` whose exponent field is k, and in `kadj` the −SCALE_EXP of a denormal x scaled
+/// by 2^SCALE_EXP first. I is the integer suffix of the lane width (epi64, epi32).
+#define DEFINE_LOG_REDUCE(S, V, MIN, SCALE, SCALE_EXP, I, SET1I, SQRT_HALF_BITS, EXPONENT_MASK) \
+    AVX2_INLINE V log_reduce_##S(V x, V *kadj, __m256i *tmp) {                       \
+        V tiny = _mm256_cmp_##S(x, _mm256_set1_##S(MIN), _CMP_LT_OQ);                \
+        V xs = _mm256_blendv_##S(x, _mm256_mul_##S(x, _mm256_set1_##S(SCALE)), tiny); \
+        *kadj = _mm256_and_##S(tiny, _mm256_set1_##S(SCALE_EXP));                    \
+        __m256i ix = _mm256_cast##S##_si256(xs);                                     \
+        *tmp = _mm256_sub_##I(ix, SET1I(SQRT_HALF_BITS));                            \
+        __m256i iz = _mm256_sub_##I(ix, _mm256_and_si256(*tmp, SET1I(EXPONENT_MASK))); \
+        return _mm256_castsi256_##S(iz);                                             \
+    }
+
+/// log x = k·ln2 + log1p(f), 1 + f = z (fdlibm's e_log.c): s = f/(2 + f),
+/// log1p f = f − (f²/2 − s·(f²/2 + R(s))), with k·ln2 in two parts; EXPONENT(tmp) is k
+/// as a vector and POLYNOMIAL(s) is R.
+#define DEFINE_LOG(S, V, T, LN2_HI, LN2_LO, EXPONENT, POLYNOMIAL)                    \
+    AVX2_INLINE V log_##S(V x) {                                                     \
+        V kadj;                                                                      \
+        __m256i tmp;                                                                 \
+        V z = log_reduce_##S(x, &kadj, &tmp);                                        \
+        V dk = _mm256_add_##S(EXPONENT(tmp), kadj);                                  \
+        V f = _mm256_sub_##S(z, _mm256_set1_##S((T)1.0));                            \
+        V s = _mm256_div_##S(f, _mm256_add_##S(_mm256_set1_##S((T)2.0), f));         \
+        V R = POLYNOMIAL(s);                                                         \
+        V hfsq = _mm256_mul_##S(_mm256_mul_##S(_mm256_set1_##S((T)0.5), f), f);      \
+        /* k·ln2_hi − ((hfsq − (s·(hfsq + R) + k·ln2_lo)) − f) */                    \
+        V inner = _mm256_fmadd_##S(s, _mm256_add_##S(hfsq, R), _mm256_mul_##S(dk, _mm256_set1_##S(LN2_LO))); \
+        V y = _mm256_sub_##S(_mm256_mul_##S(dk, _mm256_set1_##S(LN2_HI)),            \
+                             _mm256_sub_##S(_mm256_sub_##S(hfsq, inner), f));         \
+        return log_edges_##S(x, y);                                                  \
+    }
+
+/// k = tmp >> 52 (arithmetic) as doubles: the high 32 bits of each lane, shifted by 20.
+AVX2_INLINE __m256d log_exponent_pd(__m256i tmp) {
+    __m256i high = _mm256_permutevar8x32_epi32(tmp, _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7));
+    return _mm256_cvtepi32_pd(_mm_srai_epi32(_mm256_castsi256_si128(high), 20));
+}
+
+/// k = tmp >> 23 (arithmetic) as floats.
+AVX2_INLINE __m256 log_exponent_ps(__m256i tmp) { return _mm256_cvtepi32_ps(_mm256_srai_epi32(tmp, 23)); }
+
+/// R(s) = Lg1·s² + … + Lg7·s¹⁴ (fdlibm's minimax coefficients), in two halves.
+AVX2_INLINE __m256d log_polynomial_pd(__m256d s) {
+    __m256d z2 = _mm256_mul_pd(s, s), w = _mm256_mul_pd(z2, z2);
+    __m256d t1 = _mm256_fmadd_pd(w, _mm256_set1_pd(1.531383769920937332e-01), _mm256_set1_pd(2.222219843214978396e-01));
+    t1 = _mm256_fmadd_pd(w, t1, _mm256_set1_pd(3.999999999940941908e-01));
+    t1 = _mm256_mul_pd(w, t1);
+    __m256d t2 = _mm256_fmadd_pd(w, _mm256_set1_pd(1.479819860511658591e-01), _mm256_set1_pd(1.818357216161805012e-01));
+    t2 = _mm256_fmadd_pd(w, t2, _mm256_set1_pd(2.857142874366239149e-01));
+    t2 = _mm256_fmadd_pd(w, t2, _mm256_set1_pd(6.666666666666735130e-01));
+    t2 = _mm256_mul_pd(z2, t2);
+    return _mm256_add_pd(t1, t2);
+}
+
+/// R(s) = 2/3·s² + 2/5·s⁴ + 2/7·s⁶ + 2/9·s⁸ (the Taylor series of 2·atanh s − 2s).
+AVX2_INLINE __m256 log_polynomial_ps(__m256 s) {
     __m256 z2 = _mm256_mul_ps(s, s);
     __m256 R = _mm256_fmadd_ps(z2, _mm256_set1_ps(2.0f / 9.0f), _mm256_set1_ps(2.0f / 7.0f));
     R = _mm256_fmadd_ps(z2, R, _mm256_set1_ps(2.0f / 5.0f));
     R = _mm256_fmadd_ps(z2, R, _mm256_set1_ps(2.0f / 3.0f));
-    R = _mm256_mul_ps(z2, R);
-    __m256 hfsq = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), f), f);
-    __m256 inner = _mm256_fmadd_ps(s, _mm256_add_ps(hfsq, R), _mm256_mul_ps(dk, _mm256_set1_ps(0x1.7f7d1cp-20f)));
-    __m256 y = _mm256_sub_ps(_mm256_mul_ps(dk, _mm256_set1_ps(0x1.62e4p-1f)),
-                             _mm256_sub_ps(_mm256_sub_ps(hfsq, inner), f));
-
-    y = _mm256_blendv_ps(y, _mm256_set1_ps(NAN), _mm256_cmp_ps(x, zero, _CMP_LT_OQ));
-    y = _mm256_blendv_ps(y, _mm256_set1_ps(-INFINITY), _mm256_cmp_ps(x, zero, _CMP_EQ_OQ));
-    y = _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ));
-    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return _mm256_mul_ps(z2, R);
 }
 
-/// (n_hi + n_lo)/(d_hi + d_lo): one division and one correction (float twin of
-/// `divide_dd_pd`, with the 12-bit reciprocal estimate).
-AVX2_INLINE __m256 divide_dd_ps(__m256 n_hi, __m256 n_lo, __m256 d_hi, __m256 d_lo) {
-    __m256 q = _mm256_div_ps(n_hi, d_hi);
-    __m256 resid = _mm256_add_ps(_mm256_fnmadd_ps(q, d_hi, n_hi), _mm256_fnmadd_ps(q, d_lo, n_lo));
-    return _mm256_fmadd_ps(resid, _mm256_rcp_ps(d_hi), q);
-}
-
-AVX2_INLINE __m256 two_sum_ps(__m256 a, __m256 b, __m256 *e) {
-    __m256 s = _mm256_add_ps(a, b);
-    __m256 bb = _mm256_sub_ps(s, a);
-    *e = _mm256_add_ps(_mm256_sub_ps(a, _mm256_sub_ps(s, bb)), _mm256_sub_ps(b, bb));
-    return s;
-}
-
-AVX2_INLINE __m256 tanh_ps(__m256 x) {
-    const __m256 sign = _mm256_set1_ps(-0.0f), two = _mm256_set1_ps(2.0f), one = _mm256_set1_ps(1.0f);
-    __m256 a = _mm256_min_ps(_mm256_set1_ps(10.0f), _mm256_andnot_ps(sign, x));
-    __m256 k;
-    __m256 r = reduce_ln2_ps(_mm256_add_ps(a, a), &k);
-    __m256 scale = pow2_ps(k);
-    __m256 c = _mm256_sub_ps(scale, one);
-    __m256 P = _mm256_mul_ps(scale, r);
-    __m256 L = _mm256_mul_ps(scale, _mm256_mul_ps(_mm256_mul_ps(r, r), expm1_series_ps(r)));
-    __m256 t_hi = _mm256_add_ps(c, P);
-    __m256 t_lo = _mm256_add_ps(_mm256_sub_ps(P, _mm256_sub_ps(t_hi, c)), L);
-    __m256 t_sum = _mm256_add_ps(t_hi, t_lo);         // renormalise (fast two-sum: |t_lo| < |t_hi|)
-    t_lo = _mm256_sub_ps(t_lo, _mm256_sub_ps(t_sum, t_hi));
-    t_hi = t_sum;
-    __m256 d_lo;
-    __m256 d_hi = two_sum_ps(t_hi, two, &d_lo);
-    d_lo = _mm256_add_ps(d_lo, t_lo);
-    __m256 big = _mm256_cmp_ps(a, _mm256_set1_ps(0.55f), _CMP_GT_OQ);
-    __m256 q = divide_dd_ps(_mm256_blendv_ps(t_hi, two, big), _mm256_andnot_ps(big, t_lo), d_hi, d_lo);
-    __m256 y = _mm256_blendv_ps(q, _mm256_sub_ps(one, q), big);
-    return _mm256_or_ps(y, _mm256_and_ps(sign, x));
-}
-
-AVX2_INLINE __m256 sigmoid_ps(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 m = _mm256_max_ps(_mm256_set1_ps(-104.0f), _mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
-    __m256 k;
-    __m256 r = reduce_ln2_ps(m, &k);
-    __m256 p = expm1_reduced_ps(r);
-    __m256 u = _mm256_add_ps(one, p);
-    __m256 u_lo = _mm256_add_ps(_mm256_sub_ps(one, u), p);
-    __m256 k1 = _mm256_floor_ps(_mm256_mul_ps(k, _mm256_set1_ps(0.5f)));
-    __m256 s1 = pow2_ps(k1), s2 = pow2_ps(_mm256_sub_ps(k, k1));
-    __m256 e_hi = _mm256_mul_ps(_mm256_mul_ps(u, s1), s2);
-    __m256 e_lo = _mm256_mul_ps(_mm256_mul_ps(u_lo, s1), s2);
-    __m256 d_hi = _mm256_add_ps(one, e_hi);
-    __m256 d_lo = _mm256_add_ps(_mm256_add_ps(_mm256_sub_ps(one, d_hi), e_hi), e_lo);
-    __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ);
-    return divide_dd_ps(_mm256_blendv_ps(e_hi, one, pos), _mm256_andnot_ps(pos, e_lo), d_hi, d_lo);
-}
+DEFINE_LOG_REDUCE(pd, __m256d, DBL_MIN, 0x1p54, -54.0, epi64, _mm256_set1_epi64x,
+                  0x3fe6a09e667f3bcdLL, (long long)0xfff0000000000000ULL)
+DEFINE_LOG_REDUCE(ps, __m256, FLT_MIN, 0x1p25f, -25.0f, epi32, _mm256_set1_epi32, 0x3f3504f3, (int)0xff800000u)
+DEFINE_LOG(pd, __m256d, double, 6.93147180369123816490e-01, 1.90821492927058770002e-10, log_exponent_pd, log_polynomial_pd)
+DEFINE_LOG(ps, __m256, float, 0x1.62e4p-1f, 0x1.7f7d1cp-20f, log_exponent_ps, log_polynomial_ps)
 
 // --- loops ---
 
-#define DEFINE_AVX2_MAP_F32(NAME, FN)                                               \
-    AVX2 static void NAME(const float *x, float *y, ptrdiff_t n) {                  \
-        ptrdiff_t i = 0;                                                            \
-        for (; i + 32 <= n; i += 32) {                                              \
-            __m256 a = FN(_mm256_loadu_ps(x + i));                                  \
-            __m256 b = FN(_mm256_loadu_ps(x + i + 8));                              \
-            __m256 c = FN(_mm256_loadu_ps(x + i + 16));                             \
-            __m256 d = FN(_mm256_loadu_ps(x + i + 24));                             \
-            _mm256_storeu_ps(y + i, a);                                             \
-            _mm256_storeu_ps(y + i + 8, b);                                         \
-            _mm256_storeu_ps(y + i + 16, c);                                        \
-            _mm256_storeu_ps(y + i + 24, d);                                        \
-        }                                                                           \
-        for (; i < n; i += 8) {                                                     \
-            __m256i m = tail_mask_f32(n - i);                                       \
-            _mm256_maskstore_ps(y + i, m, FN(_mm256_maskload_ps(x + i, m)));        \
-        }                                                                           \
+// y[i] = FN(x[i]), four vectors per iteration; the tail through masked loads and stores.
+#define DEFINE_AVX2_MAP(NAME, T, V, W, S, MASK, FN)                                  \
+    AVX2 static void NAME(const T *x, T *y, ptrdiff_t n) {                           \
+        ptrdiff_t i = 0;                                                             \
+        for (; i + 4 * W <= n; i += 4 * W) {                                         \
+            V a = FN(_mm256_loadu_##S(x + i));                                       \
+            V b = FN(_mm256_loadu_##S(x + i + W));                                   \
+            V c = FN(_mm256_loadu_##S(x + i + 2 * W));                               \
+            V d = FN(_mm256_loadu_##S(x + i + 3 * W));                               \
+            _mm256_storeu_##S(y + i, a);                                             \
+            _mm256_storeu_##S(y + i + W, b);                                         \
+            _mm256_storeu_##S(y + i + 2 * W, c);                                     \
+            _mm256_storeu_##S(y + i + 3 * W, d);                                     \
+        }                                                                            \
+        for (; i < n; i += W) {                                                      \
+            __m256i m = MASK(n - i);                                                 \
+            _mm256_maskstore_##S(y + i, m, FN(_mm256_maskload_##S(x + i, m)));       \
+        }                                                                            \
     }
-
-#define DEFINE_AVX2_MAP_F64(NAME, FN)                                               \
-    AVX2 static void NAME(const double *x, double *y, ptrdiff_t n) {                \
-        ptrdiff_t i = 0;                                                            \
-        for (; i + 16 <= n; i += 16) {                                              \
-            __m256d a = FN(_mm256_loadu_pd(x + i));                                 \
-            __m256d b = FN(_mm256_loadu_pd(x + i + 4));                             \
-            __m256d c = FN(_mm256_loadu_pd(x + i + 8));                             \
-            __m256d d = FN(_mm256_loadu_pd(x + i + 12));                            \
-            _mm256_storeu_pd(y + i, a);                                             \
-            _mm256_storeu_pd(y + i + 4, b);                                         \
-            _mm256_storeu_pd(y + i + 8, c);                                         \
-            _mm256_storeu_pd(y + i + 12, d);                                        \
-        }                                                                           \
-        for (; i < n; i += 4) {                                                     \
-            __m256i m = tail_mask_f64(n - i);                                       \
-            _mm256_maskstore_pd(y + i, m, FN(_mm256_maskload_pd(x + i, m)));        \
-        }                                                                           \
-    }
+#define DEFINE_AVX2_MAP_F32(NAME, FN) DEFINE_AVX2_MAP(NAME, float, __m256, 8, ps, tail_mask_f32, FN)
+#define DEFINE_AVX2_MAP_F64(NAME, FN) DEFINE_AVX2_MAP(NAME, double, __m256d, 4, pd, tail_mask_f64, FN)
 
 // relu: clear the lanes where x ≤ 0 (ordered compare: NaN lanes keep x).
 AVX2_INLINE __m256 relu_ps(__m256 x) { return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ), x); }
@@ -533,54 +495,49 @@ DEFINE_AVX2_BACKWARD(sigmoid_backward_f64_avx2, double, __m256d, 4, pd, tail_mas
 DEFINE_AVX2_BACKWARD(relu_backward_f32_avx2, float, __m256, 8, ps, tail_mask_f32, relu_backward_ps)
 DEFINE_AVX2_BACKWARD(relu_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_f64, relu_backward_pd)
 
+
 // Sums: 4 vector accumulators = 32 float / 16 double lanes, lane l holding the elements
-// i ≡ l (mod lanes), then the same pairwise combination as the portable code.
-AVX2 static float sum_f32_avx2(const float *x, ptrdiff_t n) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    ptrdiff_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
-        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
-        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
-        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+// i ≡ l (mod lanes), then the same pairwise combination as the portable code. Masked
+// lanes load 0, and x + 0 = x (also for −0: the lanes start at +0).
+#define DEFINE_AVX2_SUM(NAME, T, V, W, S, MASK, HORIZONTAL)                          \
+    AVX2 static T NAME(const T *x, ptrdiff_t n) {                                    \
+        V a0 = _mm256_setzero_##S(), a1 = a0, a2 = a0, a3 = a0;                      \
+        ptrdiff_t i = 0;                                                             \
+        for (; i + 4 * W <= n; i += 4 * W) {                                         \
+            a0 = _mm256_add_##S(a0, _mm256_loadu_##S(x + i));                        \
+            a1 = _mm256_add_##S(a1, _mm256_loadu_##S(x + i + W));                    \
+            a2 = _mm256_add_##S(a2, _mm256_loadu_##S(x + i + 2 * W));                \
+            a3 = _mm256_add_##S(a3, _mm256_loadu_##S(x + i + 3 * W));                \
+        }                                                                            \
+        if (i < n) {                                                                 \
+            a0 = _mm256_add_##S(a0, _mm256_maskload_##S(x + i, MASK(n - i)));        \
+            a1 = _mm256_add_##S(a1, _mm256_maskload_##S(x + i + W, MASK(n - i - W))); \
+            a2 = _mm256_add_##S(a2, _mm256_maskload_##S(x + i + 2 * W, MASK(n - i - 2 * W))); \
+            a3 = _mm256_add_##S(a3, _mm256_maskload_##S(x + i + 3 * W, MASK(n - i - 3 * W))); \
+        }                                                                            \
+        a0 = _mm256_add_##S(a0, a2);  /* width 2W: lane l += lane l + 2W */          \
+        a1 = _mm256_add_##S(a1, a3);                                                 \
+        a0 = _mm256_add_##S(a0, a1);  /* width W */                                  \
+        return HORIZONTAL(a0);                                                       \
     }
-    if (i < n) {  // masked lanes load 0, and x + 0 = x (also for −0: the lanes start at +0)
-        a0 = _mm256_add_ps(a0, _mm256_maskload_ps(x + i, tail_mask_f32(n - i)));
-        a1 = _mm256_add_ps(a1, _mm256_maskload_ps(x + i + 8, tail_mask_f32(n - i - 8)));
-        a2 = _mm256_add_ps(a2, _mm256_maskload_ps(x + i + 16, tail_mask_f32(n - i - 16)));
-        a3 = _mm256_add_ps(a3, _mm256_maskload_ps(x + i + 24, tail_mask_f32(n - i - 24)));
-    }
-    a0 = _mm256_add_ps(a0, a2);  // width 16: lane l += lane l + 16
-    a1 = _mm256_add_ps(a1, a3);
-    a0 = _mm256_add_ps(a0, a1);  // width 8
+
+// The last pairwise steps inside one vector: 8 → 4 → 2 → 1 float lanes.
+AVX2_INLINE float horizontal_sum_ps(__m256 a0) {
     __m128 h = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));  // width 4
     h = _mm_add_ps(h, _mm_movehl_ps(h, h));                                           // width 2
     h = _mm_add_ss(h, _mm_movehdup_ps(h));                                            // width 1
     return _mm_cvtss_f32(h);
 }
 
-AVX2 static double sum_f64_avx2(const double *x, ptrdiff_t n) {
-    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-    ptrdiff_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        a0 = _mm256_add_pd(a0, _mm256_loadu_pd(x + i));
-        a1 = _mm256_add_pd(a1, _mm256_loadu_pd(x + i + 4));
-        a2 = _mm256_add_pd(a2, _mm256_loadu_pd(x + i + 8));
-        a3 = _mm256_add_pd(a3, _mm256_loadu_pd(x + i + 12));
-    }
-    if (i < n) {
-        a0 = _mm256_add_pd(a0, _mm256_maskload_pd(x + i, tail_mask_f64(n - i)));
-        a1 = _mm256_add_pd(a1, _mm256_maskload_pd(x + i + 4, tail_mask_f64(n - i - 4)));
-        a2 = _mm256_add_pd(a2, _mm256_maskload_pd(x + i + 8, tail_mask_f64(n - i - 8)));
-        a3 = _mm256_add_pd(a3, _mm256_maskload_pd(x + i + 12, tail_mask_f64(n - i - 12)));
-    }
-    a0 = _mm256_add_pd(a0, a2);
-    a1 = _mm256_add_pd(a1, a3);
-    a0 = _mm256_add_pd(a0, a1);
+// 4 → 2 → 1 double lanes.
+AVX2_INLINE double horizontal_sum_pd(__m256d a0) {
     __m128d h = _mm_add_pd(_mm256_castpd256_pd128(a0), _mm256_extractf128_pd(a0, 1));
     h = _mm_add_sd(h, _mm_unpackhi_pd(h, h));
     return _mm_cvtsd_f64(h);
 }
+
+DEFINE_AVX2_SUM(sum_f32_avx2, float, __m256, 8, ps, tail_mask_f32, horizontal_sum_ps)
+DEFINE_AVX2_SUM(sum_f64_avx2, double, __m256d, 4, pd, tail_mask_f64, horizontal_sum_pd)
 
 #endif  // BP_EW_X86
 

@@ -1,5 +1,16 @@
 import CBackpropKernels
 
+/// Whether this thread records ops in a mode of its own: a program being traced (a
+/// `GraphTracer` installed) or anomaly detection (an `AnomalyRecorder` installed). One
+/// thread-local word that the two installers keep, read once per recorded op; when it is
+/// set, `Tensor.record` hands the op to `recordedInMode`, which dispatches to the mode.
+///
+/// ```
+/// isInRecordingMode = tracer ≠ nil ∨ anomaly recorder ≠ nil    (this thread)
+/// ```
+@inline(__always)
+var isInRecordingMode: Bool { bp_recording_mode() != 0 }
+
 /// The element-type-free base of `GraphTracer`, so that the thread-local pointer can be
 /// checked for the element type before it is used. Holds what does not depend on it:
 /// the problems found so far.

@@ -35,7 +35,7 @@ extension Tensor {
                 }
             }
             guard (node != nil || weight.node != nil || bias.node != nil) && isRecordingGradients
-                    || bp_anomaly_recorder() != nil || bp_tracer() != nil else {
+                    || isInRecordingMode else {
                 return Tensor(storage: out, shape: [x[0], w[0]], node: nil)
             }
             return Tensor.record(out, [x[0], w[0]], .linear, NodeInputs(self, weight, bias), file: file, line: line)

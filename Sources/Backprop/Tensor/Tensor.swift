@@ -242,7 +242,7 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
-        if bp_tracer() != nil || bp_anomaly_recorder() != nil {
+        if isInRecordingMode {
             // Tracing and anomaly detection: out of line, so the eager path stays small.
             return recordedInMode(storage, shape, op(), inputs, file: file, line: line)
         }
@@ -297,7 +297,7 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        if bp_anomaly_recorder() != nil || bp_tracer() != nil {
+        if isInRecordingMode {
             return record(storage, shape, op(), NodeInputs(a), file: file, line: line)
         }
         guard a.node != nil && isRecordingGradients else { return Tensor(storage: storage, shape: shape, node: nil) }
@@ -314,7 +314,7 @@ public struct Tensor<Scalar: TensorScalar> {
         _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
         _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
-        if bp_anomaly_recorder() != nil || bp_tracer() != nil {
+        if isInRecordingMode {
             return record(storage, shape, op(), NodeInputs(a, b), file: file, line: line)
         }
         guard (a.node != nil || b.node != nil) && isRecordingGradients else {

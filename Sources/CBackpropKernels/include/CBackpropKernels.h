@@ -31,12 +31,23 @@ static inline void bp_no_grad_leave(void) { bp_tls_no_grad_depth -= 1; }
 /// when anomaly detection is off.
 extern _Thread_local void *bp_tls_anomaly_recorder __attribute__((tls_model("initial-exec")));
 
+/// The calling thread's recording mode: 0 for plain eager recording, otherwise the
+/// modes on (BP_MODE_TRACING, BP_MODE_ANOMALY). Kept by the two setters below, so that
+/// recording an op checks one word whatever the number of modes.
+extern _Thread_local int32_t bp_tls_recording_mode __attribute__((tls_model("initial-exec")));
+#define BP_MODE_TRACING 1
+#define BP_MODE_ANOMALY 2
+
+/// Non-zero while a program is traced or anomaly detection is on (on this thread).
+static inline int32_t bp_recording_mode(void) { return bp_tls_recording_mode; }
+
 /// The calling thread's anomaly recorder, NULL when detection is off.
 static inline void *bp_anomaly_recorder(void) { return bp_tls_anomaly_recorder; }
 /// Installs `recorder` (NULL turns detection off) and returns the previous one.
 static inline void *bp_set_anomaly_recorder(void *recorder) {
     void *previous = bp_tls_anomaly_recorder;
     bp_tls_anomaly_recorder = recorder;
+    bp_tls_recording_mode = (bp_tls_recording_mode & ~BP_MODE_ANOMALY) | (recorder ? BP_MODE_ANOMALY : 0);
     return previous;
 }
 
@@ -52,6 +63,7 @@ static inline void *bp_tracer(void) { return bp_tls_tracer; }
 static inline void *bp_set_tracer(void *tracer) {
     void *previous = bp_tls_tracer;
     bp_tls_tracer = tracer;
+    bp_tls_recording_mode = (bp_tls_recording_mode & ~BP_MODE_TRACING) | (tracer ? BP_MODE_TRACING : 0);
     return previous;
 }
 
