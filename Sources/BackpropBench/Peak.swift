@@ -32,9 +32,12 @@ enum Peak {
         return best
     }
 
-    /// `gflops` as a fraction of the peak of `threads` cores.
+    /// `gflops` as a fraction of the peak of `threads` cores (NaN when the environment sets
+    /// `BACKPROP_BENCH_NO_PEAK`, as for runs under callgrind).
     static func fraction(_ gflops: Double, isDouble: Bool, threads: Int) -> Double {
-        gflops / Self.gflops(isDouble: isDouble, threads: threads)
+        // Under an instruction counter the peak loop takes minutes and means nothing.
+        if ProcessInfo.processInfo.environment["BACKPROP_BENCH_NO_PEAK"] != nil { return .nan }
+        return gflops / Self.gflops(isDouble: isDouble, threads: threads)
     }
 
     /// The vector unit measured ("avx512", "avx2", "scalar").

@@ -192,7 +192,8 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public func step() {
         stepCount += 1
-        eachAccumulatedGradient(of: parameters, update)
+        let rate = learningRate
+        eachAccumulatedGradient(of: parameters) { k, g in update(k, g, rate: rate) }
     }
 
     /// w ← w − α·(μ·v + g) with the given gradients.
@@ -200,36 +201,50 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     @_specialize(where Scalar == Double)
     public func step(gradients gradient: (_ index: Int) -> UnsafeBufferPointer<Scalar>?) {
         stepCount += 1
-        eachGivenGradient(of: parameters, gradient, update)
+        // The class's properties are read once per step (each read of a class property is
+        // an exclusivity check), and the decay buffer is touched only by groups that decay.
+        let rate = learningRate
+        for k in parameters.indices {
+            if let g = gradient(k) { update(k, g, rate: rate) }
+        }
     }
 
-    /// Updates parameter `k` from its gradient.
-    func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>) {
-        let alpha = Scalar(learningRate * settings[k].scale), mu = Scalar(momentum)
-        let lambda = Scalar(settings[k].decay), decays = settings[k].decay != 0
-        let p = parameters[k]
-        if decays && decayed.count < g.count { decayed = Array(repeating: 0, count: g.count) }
+    /// Updates parameter `k` from its gradient, with the step's learning rate `rate`.
+    @inline(__always)
+    func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>, rate: Double) {
+        let setting = settings[k]
+        let alpha = Scalar(rate * setting.scale)
+        guard setting.decay != 0 else { return update(k, g, alpha: alpha, decayBuffer: nil, lambda: 0) }
+        if decayed.count < g.count { decayed = Array(repeating: 0, count: g.count) }
         decayed.withUnsafeMutableBufferPointer { d in
-            p.update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
-                requireGradientCount(g.count, out.count, k)
-                guard var gp = g.baseAddress, let wp = w.baseAddress, let op = out.baseAddress else { return }
-                if decays, let dp = d.baseAddress {
-                    // g ← g + λ·w, before w is overwritten.
-                    for i in 0..<out.count { dp[i] = gp[i] + lambda * wp[i] }
-                    gp = UnsafePointer(dp)
-                }
-                if momentum == 0 {
-                    if UnsafePointer(op) == wp {
-                        for i in 0..<out.count { op[i] = op[i] - alpha * gp[i] }
-                    } else {
-                        for i in 0..<out.count { op[i] = wp[i] - alpha * gp[i] }
-                    }
+            update(k, g, alpha: alpha, decayBuffer: d.baseAddress, lambda: Scalar(setting.decay))
+        }
+    }
+
+    /// w ← w − α·(μ·v + g), where g ← g + λ·w first when `decayBuffer` (room for g) is given.
+    @inline(__always)
+    func update(_ k: Int, _ g: UnsafeBufferPointer<Scalar>, alpha: Scalar, decayBuffer: UnsafeMutablePointer<Scalar>?,
+                lambda: Scalar) {
+        let mu = Scalar(momentum)
+        parameters[k].update { (w: UnsafeBufferPointer<Scalar>, out: UnsafeMutableBufferPointer<Scalar>) in
+            requireGradientCount(g.count, out.count, k)
+            guard var gp = g.baseAddress, let wp = w.baseAddress, let op = out.baseAddress else { return }
+            if let dp = decayBuffer {
+                // g ← g + λ·w, before w is overwritten.
+                for i in 0..<out.count { dp[i] = gp[i] + lambda * wp[i] }
+                gp = UnsafePointer(dp)
+            }
+            if mu == 0 {
+                if UnsafePointer(op) == wp {
+                    for i in 0..<out.count { op[i] = op[i] - alpha * gp[i] }
                 } else {
-                    velocity[k].withUnsafeMutableBufferPointer { v in
-                        for i in 0..<out.count {
-                            v[i] = mu * v[i] + gp[i]
-                            op[i] = wp[i] - alpha * v[i]
-                        }
+                    for i in 0..<out.count { op[i] = wp[i] - alpha * gp[i] }
+                }
+            } else {
+                velocity[k].withUnsafeMutableBufferPointer { v in
+                    for i in 0..<out.count {
+                        v[i] = mu * v[i] + gp[i]
+                        op[i] = wp[i] - alpha * v[i]
                     }
                 }
             }
