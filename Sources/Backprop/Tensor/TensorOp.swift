@@ -35,10 +35,6 @@ enum TensorOp<Scalar: TensorScalar> {
     case reshape
     /// Broadcast to a larger shape.
     case broadcast
-    /// Sum over the (sorted, non-negative) axes.
-    case sum(axes: [Int], keepingDimensions: Bool)
-    /// Mean over the axes.
-    case mean(axes: [Int], keepingDimensions: Bool)
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
     indirect case operation(any TensorOperation<Scalar>)
 
@@ -71,8 +67,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .linear: .linear
         case .reshape: .reshape
         case .broadcast: .broadcast
-        case .sum: .sum
-        case .mean: .mean
         case .operation(let op): op.kind
         }
     }
@@ -88,7 +82,6 @@ enum TensorOp<Scalar: TensorScalar> {
     /// ```
     var key: Key? {
         func bits(_ x: Scalar) -> Int { keyBits(x) }
-        func flag(_ b: Bool) -> Int { b ? 1 : 0 }
         let parameters: [Int]
         switch self {
         case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .abs, .sin, .cos,
@@ -98,8 +91,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .step(let threshold): parameters = [bits(threshold)]
         case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
         case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
-        case .sum(let axes, let keep), .mean(let axes, let keep):
-            parameters = axes + [flag(keep)]
         case .operation(let op):
             guard let parameters = op.keyParameters else { return nil }
             return Key(kind: op.kind, parameters: parameters)
@@ -114,8 +105,6 @@ enum TensorOp<Scalar: TensorScalar> {
     /// ```
     var listingName: String {
         switch self {
-        case .sum(let axes, _), .mean(let axes, _):
-            return "\(kind.rawValue)[axes \(axes)]"
         case .step(let threshold): return "step[> \(threshold)]"
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
         case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
@@ -241,14 +230,6 @@ enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(g.reshaped(to: x[0].shape))
         case .broadcast:
             return NodeGradients(unbroadcast(g, to: x[0].shape))
-        case .sum(let axes, let keep):
-            if g.count == 1 { return NodeGradients(g.broadcasted(to: x[0].shape)) }  // a full sum
-            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
-                .broadcasted(to: x[0].shape))
-        case .mean(let axes, let keep):
-            let n = axes.reduce(1) { $0 * x[0].shape[$1] }
-            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
-                .broadcasted(to: x[0].shape) / Scalar(n))
         case .operation(let op):
             return op.inputGradients(inputs: x, output: y, upstream: g)
         }
@@ -289,8 +270,6 @@ extension TensorOp {
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
         case .reshape: x[0].reshaped(to: shape)
         case .broadcast: x[0].broadcasted(to: shape)
-        case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
-        case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
         case .operation(let op): op.forward(x)
         }
     }

@@ -166,12 +166,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             case .strided: nil
             }
         }
-        /// [outer, count, inner] for a contiguous run of axes.
-        func middle(_ axes: [Int], _ input: [Int]) -> (Int, Int, Int)? {
-            guard let first = axes.first, let last = axes.last, last - first == axes.count - 1 else { return nil }
-            let outer = input[..<first].reduce(1, *), inner = input[(last + 1)...].reduce(1, *)
-            return (outer, input[first...last].reduce(1, *), inner)
-        }
         if let (function, p0, p1) = op.elementwiseFunction { return .map(function, p0, p1) }
         switch op {
         case .operation(let op): return op.kernel(inputs: x, shape: shape)
@@ -189,12 +183,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             case .elementwise, .repeatedBlock: return counts[0] > 0 ? .repeatBlock : nil
             case .expanded, .strided: return nil
             }
-        case .sum(let axes, _):
-            guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]) else { return nil }
-            return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1)
-        case .mean(let axes, _):
-            guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]), count > 0 else { return nil }
-            return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1 / Scalar(count))
         default:
             return nil
         }
