@@ -33,8 +33,6 @@ enum TensorOp<Scalar: TensorScalar> {
     case linear
     /// Same elements, new shape.
     case reshape
-    /// Broadcast to a larger shape.
-    case broadcast
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
     indirect case operation(any TensorOperation<Scalar>)
 
@@ -66,7 +64,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .elementwise: .elementwise
         case .linear: .linear
         case .reshape: .reshape
-        case .broadcast: .broadcast
         case .operation(let op): op.kind
         }
     }
@@ -85,7 +82,7 @@ enum TensorOp<Scalar: TensorScalar> {
         let parameters: [Int]
         switch self {
         case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .abs, .sin, .cos,
-             .tanh, .sigmoid, .relu, .linear, .reshape, .broadcast:
+             .tanh, .sigmoid, .relu, .linear, .reshape:
             parameters = []
         case .leakyRelu(let alpha): parameters = [bits(alpha)]
         case .step(let threshold): parameters = [bits(threshold)]
@@ -228,8 +225,6 @@ enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(gx, gw)
         case .reshape:
             return NodeGradients(g.reshaped(to: x[0].shape))
-        case .broadcast:
-            return NodeGradients(unbroadcast(g, to: x[0].shape))
         case .operation(let op):
             return op.inputGradients(inputs: x, output: y, upstream: g)
         }
@@ -269,7 +264,6 @@ extension TensorOp {
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
         case .reshape: x[0].reshaped(to: shape)
-        case .broadcast: x[0].broadcasted(to: shape)
         case .operation(let op): op.forward(x)
         }
     }

@@ -158,7 +158,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
     /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
     static func kernel(for op: TensorOp<Scalar>, inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
         typealias K = TensorProgram<Scalar>.Kernel
-        let counts = x.map { $0.reduce(1, *) }
         func binary(_ f: BinaryFunction) -> K? {
             switch BroadcastPlan(x[0], x[1], result: shape) {
             case .elementwise, .scalar, .repeatedBlock: .combine(f)
@@ -177,12 +176,6 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .linear:
             guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
             return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
-        case .broadcast:
-            switch BroadcastPlan(x[0], shape, result: shape) {
-            case .scalar: return .fill
-            case .elementwise, .repeatedBlock: return counts[0] > 0 ? .repeatBlock : nil
-            case .expanded, .strided: return nil
-            }
         default:
             return nil
         }
