@@ -1,7 +1,6 @@
 /// The op a graph node records. Most ops are defined in one place each, as a
 /// `TensorOperation` (Sources/Backprop/Tensor/Ops), and recorded as `.operation(op)`;
-/// the cases below are the ops on the small-network hot path (and reshape, which a
-/// compiled program turns into a shared slot) that are still written as enum cases,
+/// the cases below are the ops on the small-network hot path that are still written as enum cases,
 /// with a line in each switch here: `kind`, `key`, `listingName`, `savesOutput`, the
 /// rule `inputGradients` and `evaluate`, and in `TensorProgramBuilder.kernel`. Every
 /// rule is written with differentiable `Tensor` ops, so a backward pass run with
@@ -31,8 +30,6 @@ enum TensorOp<Scalar: TensorScalar> {
     indirect case elementwise(ElementwiseFunction, p0: Scalar, p1: Scalar)
     /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
     case linear
-    /// Same elements, new shape.
-    case reshape
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
     indirect case operation(any TensorOperation<Scalar>)
 
@@ -63,7 +60,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .clamp: .clamp
         case .elementwise: .elementwise
         case .linear: .linear
-        case .reshape: .reshape
         case .operation(let op): op.kind
         }
     }
@@ -82,7 +78,7 @@ enum TensorOp<Scalar: TensorScalar> {
         let parameters: [Int]
         switch self {
         case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .abs, .sin, .cos,
-             .tanh, .sigmoid, .relu, .linear, .reshape:
+             .tanh, .sigmoid, .relu, .linear:
             parameters = []
         case .leakyRelu(let alpha): parameters = [bits(alpha)]
         case .step(let threshold): parameters = [bits(threshold)]
@@ -223,8 +219,6 @@ enum TensorOp<Scalar: TensorScalar> {
                 return NodeGradients(gx, gw, gb)
             }
             return NodeGradients(gx, gw)
-        case .reshape:
-            return NodeGradients(g.reshaped(to: x[0].shape))
         case .operation(let op):
             return op.inputGradients(inputs: x, output: y, upstream: g)
         }
@@ -263,7 +257,6 @@ extension TensorOp {
         case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
-        case .reshape: x[0].reshaped(to: shape)
         case .operation(let op): op.forward(x)
         }
     }

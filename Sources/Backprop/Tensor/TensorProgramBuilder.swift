@@ -112,7 +112,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         let inputs = Array(node.inputs)
         var slots: [Int] = []
         for x in inputs { slots.append(try slot(for: x)) }
-        if case .reshape = op {
+        if case .operation(let o) = op, o is Reshape<Scalar> {
             // Same elements: the result shares its input's slot.
             slotByNode[ObjectIdentifier(node)] = slots[0]
             return
