@@ -38,9 +38,9 @@ extension Tensor {
                     || bp_anomaly_recorder() != nil || bp_tracer() != nil else {
                 return Tensor(storage: out, shape: [x[0], w[0]], node: nil)
             }
-            return Tensor.record(out, [x[0], w[0]], .operation(Linear()), NodeInputs(self, weight, bias), file: file, line: line)
+            return Tensor.record(out, [x[0], w[0]], .linear, NodeInputs(self, weight, bias), file: file, line: line)
         }
-        return Tensor.result(out, [x[0], w[0]], .operation(Linear()), self, weight, file: file, line: line)
+        return Tensor.result(out, [x[0], w[0]], .linear, self, weight, file: file, line: line)
     }
 
     /// `op(a)·op(b)` as a constant (no graph node), with transposes done by the product's

@@ -28,6 +28,8 @@ enum TensorOp<Scalar: TensorScalar> {
     indirect case clamp(lower: Scalar, upper: Scalar)
     /// A function of the elementwise table without a case of its own here (as softplus).
     indirect case elementwise(ElementwiseFunction, p0: Scalar, p1: Scalar)
+    /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
+    case linear
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
     indirect case operation(any TensorOperation<Scalar>)
 
@@ -57,6 +59,7 @@ enum TensorOp<Scalar: TensorScalar> {
         case .step: .step
         case .clamp: .clamp
         case .elementwise: .elementwise
+        case .linear: .linear
         case .operation(let op): op.kind
         }
     }
@@ -75,7 +78,7 @@ enum TensorOp<Scalar: TensorScalar> {
         let parameters: [Int]
         switch self {
         case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .abs, .sin, .cos,
-             .tanh, .sigmoid, .relu:
+             .tanh, .sigmoid, .relu, .linear:
             parameters = []
         case .leakyRelu(let alpha): parameters = [bits(alpha)]
         case .step(let threshold): parameters = [bits(threshold)]
@@ -203,6 +206,19 @@ enum TensorOp<Scalar: TensorScalar> {
             return NodeGradients(function.rule.recordedGradient(g, x: x[0], y: y, p0, p1))
         case .step:
             return NodeGradients(nil)
+        case .linear:
+            // y = x·Wᵀ + b:  ∂L/∂x = Ḡ·W,  ∂L/∂W = Ḡᵀ·x,  ∂L/∂b = Σ_rows Ḡ.
+            @inline(__always) func mm(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>, _ ta: Bool) -> Tensor<Scalar> {
+                isRecordingGradients ? a.matmul(b, transposingSelf: ta)
+                    : Tensor.matmulConstant(a, transposingA: ta, b, transposingB: false)
+            }
+            let gx = grad(0) { mm(g, x[1], false) }, gw = grad(1) { mm(g, x[0], true) }
+            if x.count == 3 {
+                // One row: the bias gradient is that row (a reshape, not a reduction).
+                let gb = grad(2) { g.shape[0] == 1 ? g.reshaped(to: [g.shape[1]]) : g.sum(alongAxes: [0]) }
+                return NodeGradients(gx, gw, gb)
+            }
+            return NodeGradients(gx, gw)
         case .operation(let op):
             return op.inputGradients(inputs: x, output: y, upstream: g)
         }
@@ -240,6 +256,7 @@ extension TensorOp {
         case .step(let threshold): x[0].step(threshold: threshold)
         case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
+        case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
         case .operation(let op): op.forward(x)
         }
     }

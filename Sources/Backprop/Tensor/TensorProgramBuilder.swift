@@ -173,6 +173,9 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         case .multiply: return binary(.multiply)
         case .divide: return binary(.divide)
         case .step(let threshold): return .map(.step, threshold, 0)
+        case .linear:
+            guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
+            return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
         default:
             return nil
         }
