@@ -64,7 +64,7 @@ final class TensorNode<Scalar: TensorScalar> {
     }
 
     init(leafShape: [Int]) {
-        storedOp = .reshape
+        storedOp = .add  // (never read: a leaf records no op)
         isLeafNode = true
         inputs = NodeInputs()
         shape = leafShape

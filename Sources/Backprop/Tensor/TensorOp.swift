@@ -1,7 +1,6 @@
 /// The op a graph node records. Most ops are defined in one place each, as a
 /// `TensorOperation` (Sources/Backprop/Tensor/Ops), and recorded as `.operation(op)`;
-/// the cases below are the ops on the small-network hot path (and reshape, which a
-/// compiled program turns into a shared slot) that are still written as enum cases,
+/// the cases below are the ops on the small-network hot path that are still written as enum cases,
 /// with a line in each switch here: `kind`, `key`, `listingName`, `savesOutput`, the
 /// rule `inputGradients` and `evaluate`, and in `TensorProgramBuilder.kernel`. Every
 /// rule is written with differentiable `Tensor` ops, so a backward pass run with
@@ -31,14 +30,6 @@ enum TensorOp<Scalar: TensorScalar> {
     indirect case elementwise(ElementwiseFunction, p0: Scalar, p1: Scalar)
     /// A fully connected layer in one op: x·Wᵀ (+ b), x [batch, in], W [out, in], b [out].
     case linear
-    /// Same elements, new shape.
-    case reshape
-    /// Broadcast to a larger shape.
-    case broadcast
-    /// Sum over the (sorted, non-negative) axes.
-    case sum(axes: [Int], keepingDimensions: Bool)
-    /// Mean over the axes.
-    case mean(axes: [Int], keepingDimensions: Bool)
     /// An op defined in one place, as a `TensorOperation` (Sources/Backprop/Tensor/Ops).
     indirect case operation(any TensorOperation<Scalar>)
 
@@ -69,10 +60,6 @@ enum TensorOp<Scalar: TensorScalar> {
         case .clamp: .clamp
         case .elementwise: .elementwise
         case .linear: .linear
-        case .reshape: .reshape
-        case .broadcast: .broadcast
-        case .sum: .sum
-        case .mean: .mean
         case .operation(let op): op.kind
         }
     }
@@ -88,18 +75,15 @@ enum TensorOp<Scalar: TensorScalar> {
     /// ```
     var key: Key? {
         func bits(_ x: Scalar) -> Int { keyBits(x) }
-        func flag(_ b: Bool) -> Int { b ? 1 : 0 }
         let parameters: [Int]
         switch self {
         case .add, .subtract, .multiply, .divide, .power, .negate, .exp, .log, .squareRoot, .abs, .sin, .cos,
-             .tanh, .sigmoid, .relu, .linear, .reshape, .broadcast:
+             .tanh, .sigmoid, .relu, .linear:
             parameters = []
         case .leakyRelu(let alpha): parameters = [bits(alpha)]
         case .step(let threshold): parameters = [bits(threshold)]
         case .clamp(let lower, let upper): parameters = [bits(lower), bits(upper)]
         case .elementwise(let function, let p0, let p1): parameters = [Int(function.rawValue), bits(p0), bits(p1)]
-        case .sum(let axes, let keep), .mean(let axes, let keep):
-            parameters = axes + [flag(keep)]
         case .operation(let op):
             guard let parameters = op.keyParameters else { return nil }
             return Key(kind: op.kind, parameters: parameters)
@@ -114,8 +98,6 @@ enum TensorOp<Scalar: TensorScalar> {
     /// ```
     var listingName: String {
         switch self {
-        case .sum(let axes, _), .mean(let axes, _):
-            return "\(kind.rawValue)[axes \(axes)]"
         case .step(let threshold): return "step[> \(threshold)]"
         case .leakyRelu(let alpha): return "leakyRelu[\(alpha)]"
         case .clamp(let lower, let upper): return "clamp[\(lower), \(upper)]"
@@ -237,18 +219,6 @@ enum TensorOp<Scalar: TensorScalar> {
                 return NodeGradients(gx, gw, gb)
             }
             return NodeGradients(gx, gw)
-        case .reshape:
-            return NodeGradients(g.reshaped(to: x[0].shape))
-        case .broadcast:
-            return NodeGradients(unbroadcast(g, to: x[0].shape))
-        case .sum(let axes, let keep):
-            if g.count == 1 { return NodeGradients(g.broadcasted(to: x[0].shape)) }  // a full sum
-            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
-                .broadcasted(to: x[0].shape))
-        case .mean(let axes, let keep):
-            let n = axes.reduce(1) { $0 * x[0].shape[$1] }
-            return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape)
-                .broadcasted(to: x[0].shape) / Scalar(n))
         case .operation(let op):
             return op.inputGradients(inputs: x, output: y, upstream: g)
         }
@@ -287,10 +257,6 @@ extension TensorOp {
         case .clamp(let lower, let upper): x[0].clamped(lower: lower, upper: upper)
         case .elementwise(let function, let p0, let p1): x[0].applying(function, p0, p1)
         case .linear: x[0].linear(weight: x[1], bias: x.count == 3 ? x[2] : nil)
-        case .reshape: x[0].reshaped(to: shape)
-        case .broadcast: x[0].broadcasted(to: shape)
-        case .sum(let axes, let keep): x[0].sum(alongAxes: axes, keepingDimensions: keep)
-        case .mean(let axes, let keep): x[0].mean(alongAxes: axes, keepingDimensions: keep)
         case .operation(let op): op.forward(x)
         }
     }
