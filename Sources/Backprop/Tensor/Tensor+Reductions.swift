@@ -50,3 +50,16 @@ extension Tensor {
         return (out, outShape)
     }
 }
+
+/// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it
+/// broadcasts against the input.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func restoreReducedAxes<Scalar>(
+    _ g: Tensor<Scalar>, axes: [Int], keep: Bool, inputShape: [Int]
+) -> Tensor<Scalar> {
+    if keep { return g }
+    var shape = inputShape
+    for a in axes { shape[a] = 1 }
+    return g.reshaped(to: shape)
+}

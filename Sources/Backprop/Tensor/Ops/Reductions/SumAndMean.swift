@@ -14,7 +14,7 @@ extension Tensor {
         if count > 0 {
             out.withUnsafeMutableBufferPointer { o in storage.withUnsafeBufferPointer { Scalar._reduce(.sum, $0, nil, o) } }
         }
-        return Tensor.result(out, [], .operation(Sum(axes: Array(0..<rank), keepingDimensions: false)), self, file: file, line: line)
+        return Tensor.result(out, [], Sum(axes: Array(0..<rank), keepingDimensions: false), self, file: file, line: line)
     }
 
     /// Sums along the given axes (negative axes count from the end), dropping them or
@@ -31,7 +31,7 @@ extension Tensor {
     ) -> Tensor {
         let axes = normalizedAxes(axes, "sum", file: file, line: line)
         let (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
-        return Tensor.result(out, outShape, .operation(Sum(axes: axes, keepingDimensions: keepingDimensions)), self, file: file, line: line)
+        return Tensor.result(out, outShape, Sum(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 
     /// The mean of all elements, as a scalar tensor.
@@ -60,7 +60,7 @@ extension Tensor {
         var (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
         let scale = 1 / Scalar(n)
         for i in out.indices { out[i] *= scale }
-        return Tensor.result(out, outShape, .operation(Mean(axes: axes, keepingDimensions: keepingDimensions)), self, file: file, line: line)
+        return Tensor.result(out, outShape, Mean(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
     }
 }
 
