@@ -109,7 +109,7 @@ extension Tensor {
         if count == 1 && self.rank <= shape.count && !shape.contains(where: { $0 < 0 }) {
             // One element goes to any shape of at least its rank.
             let n = shape.reduce(1, *)
-            return Tensor.result(TensorStorage(repeating: storage[0], count: n), shape, .broadcast, self)
+            return Tensor.result(TensorStorage(repeating: storage[0], count: n), shape, Broadcast(shape: shape), self)
         }
         guard case .success(let s) = broadcastShape(self.shape, shape), s == shape else {
             tensorError("broadcasted(to:): cannot broadcast \(self.shape) to \(shape)", file: file, line: line)
@@ -130,7 +130,7 @@ extension Tensor {
         case .expanded, .strided:
             out = gatheredStorage(shape: shape, strides: broadcastStrides(self.shape, to: shape))
         }
-        return Tensor.result(out, shape, .broadcast, self)
+        return Tensor.result(out, shape, Broadcast(shape: shape), self)
     }
 
     /// Gathers `storage[index[i]]` (negative index → 0) into new storage.

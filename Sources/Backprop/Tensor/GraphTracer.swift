@@ -101,7 +101,7 @@ final class GraphTracer<Scalar: TensorScalar>: AnyGraphTracer {
         func poison(_ s: TensorStorage<Scalar>) { if s.count > 0 { s.base.update(repeating: .nan, count: s.count) } }
         for p in placeholders { poison(p) }
         for node in nodeByBuffer.values {
-            if case .operation(let op) = node.storedOp, op is CustomOperation<Scalar> { continue }
+            if node.storedOp is CustomOperation<Scalar> { continue }
             if let output = node.output { poison(output) }
         }
     }
@@ -156,7 +156,7 @@ extension Tensor {
     /// get bookkeeping nodes, and a constant computed from traced values inside
     /// `withoutGradients` is reported instead of silently frozen.
     static func recordedWhileTracing(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: any TensorOperation<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         _ tracer: GraphTracer<Scalar>, file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         let hasNode = inputs.anyRequiresGradient

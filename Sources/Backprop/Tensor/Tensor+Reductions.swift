@@ -49,66 +49,17 @@ extension Tensor {
         }
         return (out, outShape)
     }
+}
 
-    /// The sum of all elements, as a scalar (rank-0) tensor.
-    ///
-    /// ```
-    /// y = Σᵢ xᵢ      ∂y/∂xᵢ = 1
-    /// ```
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func sum(file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        // All axes: one pass into one element, no index or shape arithmetic.
-        var out = TensorStorage<Scalar>(repeating: 0, count: 1)
-        if count > 0 {
-            out.withUnsafeMutableBufferPointer { o in storage.withUnsafeBufferPointer { Scalar._reduce(.sum, $0, nil, o) } }
-        }
-        return Tensor.result(out, [], .sum(axes: Array(0..<rank), keepingDimensions: false), self, file: file, line: line)
-    }
-
-    /// Sums along the given axes (negative axes count from the end), dropping them or
-    /// keeping them with extent 1.
-    ///
-    /// ```
-    /// y[j] = Σ_{i ↦ j} x[i]      ∂y/∂x = 1 (the gradient is broadcast back)
-    /// ```
-    /// Precondition: every axis is in `-rank..<rank`.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func sum(
-        alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
-    ) -> Tensor {
-        let axes = normalizedAxes(axes, "sum", file: file, line: line)
-        let (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
-        return Tensor.result(out, outShape, .sum(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
-    }
-
-    /// The mean of all elements, as a scalar tensor.
-    ///
-    /// ```
-    /// y = (1/n) Σᵢ xᵢ      ∂y/∂xᵢ = 1/n
-    /// ```
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func mean(file: StaticString = #fileID, line: UInt = #line) -> Tensor { mean(alongAxes: Array(0..<rank), file: file, line: line) }
-
-    /// Means along the given axes.
-    ///
-    /// ```
-    /// y[j] = (1/n) Σ_{i ↦ j} x[i]      ∂y/∂x = 1/n,  n = Π extents of the axes
-    /// ```
-    /// Precondition: every axis is in `-rank..<rank`; the averaged axes are not empty.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func mean(
-        alongAxes axes: [Int], keepingDimensions: Bool = false, file: StaticString = #fileID, line: UInt = #line
-    ) -> Tensor {
-        let axes = normalizedAxes(axes, "mean", file: file, line: line)
-        let n = axes.reduce(1) { $0 * shape[$1] }
-        if n == 0 { tensorError("mean: no elements to average along axes \(axes) of shape \(shape)", file: file, line: line) }
-        var (out, outShape) = reduced(.sum, axes: axes, keep: keepingDimensions, initial: 0)
-        let scale = 1 / Scalar(n)
-        for i in out.indices { out[i] *= scale }
-        return Tensor.result(out, outShape, .mean(axes: axes, keepingDimensions: keepingDimensions), self, file: file, line: line)
-    }
+/// Reshapes a reduced gradient back to the input's rank (size-1 reduced axes), so it
+/// broadcasts against the input.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func restoreReducedAxes<Scalar>(
+    _ g: Tensor<Scalar>, axes: [Int], keep: Bool, inputShape: [Int]
+) -> Tensor<Scalar> {
+    if keep { return g }
+    var shape = inputShape
+    for a in axes { shape[a] = 1 }
+    return g.reshaped(to: shape)
 }

@@ -35,7 +35,7 @@ extension Tensor {
                         file: file, line: line)
         }
         if shape == self.shape { return unchangedView(file: file, line: line) }
-        return Tensor.result(storage, shape, .reshape, self)
+        return Tensor.result(storage, shape, Reshape(shape: shape), self)
     }
 }
 
@@ -50,6 +50,6 @@ extension Tensor {
     /// ```
     @inline(__always)
     func unchangedView(file: StaticString, line: UInt) -> Tensor {
-        node == nil ? self : Tensor.result(storage, shape, .reshape, self, file: file, line: line)
+        node == nil ? self : Tensor.result(storage, shape, Reshape(shape: shape), self, file: file, line: line)
     }
 }

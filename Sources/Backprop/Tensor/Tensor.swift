@@ -228,7 +228,7 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: [Tensor<Scalar>],
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> any TensorOperation<Scalar>, _ inputs: [Tensor<Scalar>],
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
         record(storage, shape, op(), NodeInputs(inputs), file: file, line: line)
@@ -239,7 +239,7 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func record(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> any TensorOperation<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         if isInRecordingMode {
@@ -257,7 +257,7 @@ public struct Tensor<Scalar: TensorScalar> {
     /// `record` while a program is traced or anomaly detection is on.
     @inline(never)
     static func recordedInMode(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: any TensorOperation<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         if let tracer = GraphTracer<Scalar>.current {
@@ -276,7 +276,7 @@ public struct Tensor<Scalar: TensorScalar> {
 
     /// `result` with anomaly detection on: checks the values and remembers the call site.
     static func recordedWithAnomalyCheck(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: TensorOp<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: any TensorOperation<Scalar>, _ inputs: consuming NodeInputs<Scalar>,
         _ recorder: AnomalyRecorder, file: StaticString, line: UInt
     ) -> Tensor<Scalar> {
         let location = callSite(file, line)
@@ -294,7 +294,7 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>, _ a: Tensor<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> any TensorOperation<Scalar>, _ a: Tensor<Scalar>,
         file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
         if isInRecordingMode {
@@ -311,7 +311,7 @@ public struct Tensor<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     @inline(__always)
     static func result(
-        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> TensorOp<Scalar>,
+        _ storage: TensorStorage<Scalar>, _ shape: [Int], _ op: @autoclosure () -> any TensorOperation<Scalar>,
         _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line
     ) -> Tensor<Scalar> {
         if isInRecordingMode {

@@ -11,11 +11,12 @@
 @usableFromInline
 final class TensorNode<Scalar: TensorScalar> {
     /// The op that produced this node's tensor; nil for a leaf (parameter).
-    var op: TensorOp<Scalar>? { isLeafNode ? nil : storedOp }
+    var op: (any TensorOperation<Scalar>)? { isLeafNode ? nil : storedOp }
     /// The op, stored without an Optional (a placeholder for leaves): destroying a
     /// field in the generic deinit looks up its type's metadata at run time, and an
-    /// Optional would be a second look-up per freed node.
-    let storedOp: TensorOp<Scalar>
+    /// Optional would be a second look-up per freed node. The existential keeps the op's
+    /// value inline (every op type is at most three words), so recording allocates no box.
+    let storedOp: any TensorOperation<Scalar>
     let isLeafNode: Bool
     /// The op's inputs (with their own nodes).
     @exclusivity(unchecked) var inputs: NodeInputs<Scalar>
@@ -64,7 +65,7 @@ final class TensorNode<Scalar: TensorScalar> {
     }
 
     init(leafShape: [Int]) {
-        storedOp = .reshape
+        storedOp = Add<Scalar>()  // (never read: a leaf records no op)
         isLeafNode = true
         inputs = NodeInputs()
         shape = leafShape
@@ -72,7 +73,7 @@ final class TensorNode<Scalar: TensorScalar> {
     }
 
     /// An op node with one input, built in place (no intermediate copy).
-    init(op: TensorOp<Scalar>, _ a: Tensor<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
+    init(op: any TensorOperation<Scalar>, _ a: Tensor<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
         self.storedOp = op
         self.isLeafNode = false
         // Field by field into the node: building a `NodeInputs` value first and then
@@ -85,7 +86,7 @@ final class TensorNode<Scalar: TensorScalar> {
     }
 
     /// An op node with two inputs, built in place (no intermediate copy).
-    init(op: TensorOp<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
+    init(op: any TensorOperation<Scalar>, _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
         self.storedOp = op
         self.isLeafNode = false
         self.inputs = NodeInputs()
@@ -96,7 +97,7 @@ final class TensorNode<Scalar: TensorScalar> {
         self.output = output
     }
 
-    init(op: TensorOp<Scalar>, inputs: NodeInputs<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
+    init(op: any TensorOperation<Scalar>, inputs: NodeInputs<Scalar>, shape: [Int], output: TensorStorage<Scalar>?) {
         self.storedOp = op
         self.isLeafNode = false
         self.inputs = inputs

@@ -20,7 +20,7 @@ extension TensorProgram {
 
     /// How one instruction computes its result.
     enum Kernel {
-        /// The op's eager forward computation (`TensorOp.evaluate`), for ops without a
+        /// The op's eager forward computation (`TensorOperation.forward`), for ops without a
         /// kernel here (the instruction's `eager` says which op, on which slots).
         case eager
         /// out[i] = f(x[i]).
@@ -54,7 +54,7 @@ extension TensorProgram {
 
     /// What an instruction run by the eager op needs.
     struct EagerOp {
-        let op: TensorOp<Scalar>
+        let op: any TensorOperation<Scalar>
         /// Input slots (any number) and their shapes.
         let slots: [Int]
         let inputShapes: [[Int]]
@@ -118,7 +118,7 @@ extension TensorProgram {
         let inputs = eager.slots.indices.map {
             Tensor(storage: storages[eager.slots[$0]], shape: eager.inputShapes[$0], node: nil)
         }
-        var result = withoutGradients { eager.op.evaluate(inputs, shape: instruction.shape) }.storage
+        var result = withoutGradients { eager.op.forward(inputs) }.storage
         let out = instruction.operands.out
         // Never share a buffer with another slot: slots are written in place later.
         if eager.slots.contains(where: { storages[$0].buffer === result.buffer }) {

@@ -112,7 +112,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         let inputs = Array(node.inputs)
         var slots: [Int] = []
         for x in inputs { slots.append(try slot(for: x)) }
-        if case .reshape = op {
+        if op is Reshape<Scalar> {
             // Same elements: the result shares its input's slot.
             slotByNode[ObjectIdentifier(node)] = slots[0]
             return
@@ -138,7 +138,7 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         if slots.count > 2 { o.c = slots[2]; o.cCount = inputs[2].count }
         var instruction = TensorProgram<Scalar>.Instruction(
             kernel: .eager, operands: o, eager: nil, name: op.listingName, shape: node.shape)
-        if let kernel = TensorProgramBuilder.kernel(for: op, inputs: inputs.map(\.shape), shape: node.shape) {
+        if let kernel = op.kernel(inputs: inputs.map(\.shape), shape: node.shape) {
             instruction.kernel = kernel
             inPlace.insert(out)
         } else {
@@ -149,54 +149,9 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
 
     /// An op applied to slots of given shapes: equal expressions compute equal results.
     struct Expression: Hashable {
-        let op: TensorOp<Scalar>.Key
+        let op: TensorOperationKey
         let slots: [Int]
         let inputShapes: [[Int]]
         let shape: [Int]
-    }
-
-    /// The program's own kernel for an op on these shapes, or nil (the eager op runs).
-    static func kernel(for op: TensorOp<Scalar>, inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
-        typealias K = TensorProgram<Scalar>.Kernel
-        let counts = x.map { $0.reduce(1, *) }
-        func binary(_ f: BinaryFunction) -> K? {
-            switch BroadcastPlan(x[0], x[1], result: shape) {
-            case .elementwise, .scalar, .repeatedBlock: .combine(f)
-            case .expanded(let side, let inner): .combineExpanded(f, inner: inner, expandedOnRight: side == .right)
-            case .strided: nil
-            }
-        }
-        /// [outer, count, inner] for a contiguous run of axes.
-        func middle(_ axes: [Int], _ input: [Int]) -> (Int, Int, Int)? {
-            guard let first = axes.first, let last = axes.last, last - first == axes.count - 1 else { return nil }
-            let outer = input[..<first].reduce(1, *), inner = input[(last + 1)...].reduce(1, *)
-            return (outer, input[first...last].reduce(1, *), inner)
-        }
-        if let (function, p0, p1) = op.elementwiseFunction { return .map(function, p0, p1) }
-        switch op {
-        case .operation(let op): return op.kernel(inputs: x, shape: shape)
-        case .add: return binary(.add)
-        case .subtract: return binary(.subtract)
-        case .multiply: return binary(.multiply)
-        case .divide: return binary(.divide)
-        case .step(let threshold): return .map(.step, threshold, 0)
-        case .linear:
-            guard let plan = try? MatmulPlan.linear(input: x[0], weight: x[1]).get() else { return nil }
-            return .linear(m: plan.m, n: plan.n, k: plan.k, bias: x.count == 3)
-        case .broadcast:
-            switch BroadcastPlan(x[0], shape, result: shape) {
-            case .scalar: return .fill
-            case .elementwise, .repeatedBlock: return counts[0] > 0 ? .repeatBlock : nil
-            case .expanded, .strided: return nil
-            }
-        case .sum(let axes, _):
-            guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]) else { return nil }
-            return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1)
-        case .mean(let axes, _):
-            guard counts[0] > 0, let (outer, count, inner) = middle(axes, x[0]), count > 0 else { return nil }
-            return .reduceMiddle(outer: outer, count: count, inner: inner, scale: 1 / Scalar(count))
-        default:
-            return nil
-        }
     }
 }

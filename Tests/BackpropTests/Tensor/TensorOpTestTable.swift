@@ -1,3 +1,4 @@
+import Foundation
 @testable import Backprop
 
 /// x ↦ x³ as a custom op, with its derivative written in tensor ops (so it also
@@ -28,6 +29,32 @@ extension TensorOpKind {
         .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual, .isEqual, .isNotEqual,
         .argmax, .argmin, .cumulativeSum, .cumulativeProduct, .product, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
     ]
+}
+
+extension TensorOpKind {
+    /// The names of every op kind declared in Sources/Backprop: each
+    /// `TensorOpKind(rawValue: "name")` outside comments (the registry of all kinds,
+    /// read from the sources so that a new op file cannot be forgotten).
+    static func declaredInSources() throws -> Set<String> {
+        let sources = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/Backprop")
+        guard let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: sources.path])
+        }
+        let pattern = try NSRegularExpression(pattern: #"TensorOpKind\(rawValue:\s*"([A-Za-z0-9_]+)"\)"#)
+        var names: Set<String> = []
+        for case let file as URL in files where file.pathExtension == "swift" {
+            for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let code = String(line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false)[0])
+                let range = NSRange(code.startIndex..., in: code)
+                for match in pattern.matches(in: code, range: range) {
+                    names.insert(String(code[Range(match.range(at: 1), in: code)!]))
+                }
+            }
+        }
+        return names
+    }
 }
 
 /// One randomly drawn instance of an op: its inputs and parameters.

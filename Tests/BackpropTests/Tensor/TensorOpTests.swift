@@ -1,8 +1,24 @@
+import Foundation
 import Testing
 @testable import Backprop
 
 @Suite("Tensor: every op against finite differences")
 struct TensorOpTests {
+    /// Every op kind declared in the engine's sources (`TensorOpKind(rawValue: "…")`, in
+    /// TensorOpKind.swift or in an op's own file under Ops/) is in the test table, once:
+    /// `TensorOpKind` is a struct, so the compiler cannot catch a new op whose kind the
+    /// table misses, and this test does.
+    @Test func everyDeclaredOpKindIsInTheTestTable() throws {
+        let declared = try TensorOpKind.declaredInSources()
+        #expect(declared.count >= 40, "found only \(declared.count) kinds: is the source scan broken?")
+        let tested = Set(TensorOpKind.tested.map(\.rawValue))
+        for kind in declared.sorted() {
+            #expect(tested.contains(kind), "op kind \(kind) has no entry in TensorOpKind.tested (TensorOpTestTable.swift)")
+        }
+        #expect(tested.isSubset(of: declared), "test entries for undeclared kinds: \(tested.subtracting(declared).sorted())")
+        #expect(tested.count == TensorOpKind.tested.count, "a kind is listed twice in TensorOpKind.tested")
+    }
+
     /// Every op kind in the test table (`TensorOpKind.tested`) has an entry whose result
     /// records that op: an entry that does not actually produce its op (a typo, a no-op)
     /// fails here.

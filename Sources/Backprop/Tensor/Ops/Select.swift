@@ -48,8 +48,8 @@ struct Select<Scalar: TensorScalar>: TensorOperation {
     @_specialize(where Scalar == Double)
     func forward(_ x: [Tensor<Scalar>]) -> Tensor<Scalar> {
         let notM = Tensor<Scalar>(storage: mask.storage.map { $0 == 0 ? 1 : 0 }, shape: mask.shape, node: nil)
-        let chosenA = mask.binary(x[0], .select, .add, "where", file: #fileID, line: #line)
-        let chosenB = notM.binary(x[1], .select, .add, "where", file: #fileID, line: #line)
+        let chosenA = mask.binary(x[0], .select, Add(), "where", file: #fileID, line: #line)
+        let chosenB = notM.binary(x[1], .select, Add(), "where", file: #fileID, line: #line)
         return chosenA + chosenB
     }
 

@@ -2,7 +2,7 @@
 /// `TensorOperation` declare their kind in their own file.
 ///
 /// ```
-/// TensorOp.leakyRelu(alpha: 0.1).kind == .leakyRelu      .leakyRelu.rawValue == "leakyRelu"
+/// Elementwise(.leakyRelu, 0.1).kind == .leakyRelu      .leakyRelu.rawValue == "leakyRelu"
 /// ```
 public struct TensorOpKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The op's name.

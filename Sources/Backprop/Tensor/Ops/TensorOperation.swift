@@ -8,10 +8,13 @@
 /// y = forward(x₁, …, xₙ)      inputGradients: ḡ ↦ (ḡ·∂y/∂x₁, …, ḡ·∂y/∂xₙ)
 /// ```
 ///
-/// A graph node records the op as `TensorOp.operation(op)`; the backward pass, the program
-/// builder, the listing and the tracer all ask the op itself. Adding an op is one file
-/// with a type conforming to this protocol and the public method that calls `apply`
-/// (see Docs/Tensors.md, "Adding an op").
+/// A graph node holds its op as `any TensorOperation<Scalar>` (`TensorNode.storedOp`):
+/// the backward pass, the program builder, the listing and the tracer all ask the op
+/// itself. Op types are small structs (no parameters, or a few words of them), so the
+/// existential keeps them inline: recording one allocates nothing beyond the node, and
+/// the calls go through the conformance's witness table. Adding an op is one file with a
+/// type conforming to this protocol and the public method that records it (see
+/// Docs/Tensors.md, "Adding an op").
 protocol TensorOperation<Scalar> {
     /// The element type.
     associatedtype Scalar: TensorScalar
@@ -54,6 +57,14 @@ extension TensorOperation {
     var savesOutput: Bool { false }
     func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { nil }
 
+    /// The op with its parameters as a hashable value, for finding repeated
+    /// computations; nil when `keyParameters` is.
+    ///
+    /// ```
+    /// a.key == b.key  ⇒  a(x₁, …, xₙ) = b(x₁, …, xₙ)
+    /// ```
+    var key: TensorOperationKey? { keyParameters.map { TensorOperationKey(kind: kind, parameters: $0) } }
+
     /// Runs the op on `inputs` and records one graph node for it when gradients are
     /// recorded and some input requires them. `file`/`line` name the user's call site.
     ///
@@ -66,8 +77,19 @@ extension TensorOperation {
             // The result must own its buffer (the tracer finds nodes by their result's buffer).
             y = Tensor(storage: TensorStorage(y.storage.array), shape: y.shape, node: nil)
         }
-        return Tensor.record(y.storage, y.shape, .operation(self), NodeInputs(inputs), file: file, line: line)
+        return Tensor.record(y.storage, y.shape, self, NodeInputs(inputs), file: file, line: line)
     }
+}
+
+/// An op's kind and parameters (each kind lays its parameters out in one fixed way):
+/// equal keys compute the same function of their inputs.
+///
+/// ```
+/// key = (kind, keyParameters)
+/// ```
+struct TensorOperationKey: Hashable {
+    let kind: TensorOpKind
+    let parameters: [Int]
 }
 
 /// A scalar's bit pattern as an `Int`, for `TensorOperation.keyParameters` (so that 0
