@@ -24,6 +24,7 @@ extension TensorOpKind {
         .slice, .pad, .selectRows, .scatterRows, .gather, .scatterClasses, .concatenate, .select,
         .custom, .elementwise,
         .maximum, .minimum,
+        .unfold, .fold,
     ]
 }
 
@@ -189,6 +190,12 @@ struct TensorOpTestData {
         case .custom:
             return TensorOpInstance(inputs: [tensor(shape())])
         case .maximum, .minimum: return binary(apart: 0.05)
+        case .unfold, .fold:
+            // Images [N, C, H, W]; `indices` = [kernel, stride, padding]; `shape` = the images'.
+            let image = [int(1...2), int(1...2), int(2...4), int(2...4)]
+            let p = int(0...1), k = int(1...Swift.min(3, Swift.min(image[2], image[3]) + 2 * p)), stride = int(1...2)
+            let rows = [image[0], (image[2] + 2 * p - k) / stride + 1, (image[3] + 2 * p - k) / stride + 1, image[1] * k * k]
+            return TensorOpInstance(inputs: [tensor(kind == .unfold ? image : rows)], indices: [k, stride, p], shape: image)
         default: fatalError("no test entry for op \(kind)")
         }
     }
@@ -241,6 +248,8 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .custom: return TensorCubeFunction<S>()(x[0])
     case .maximum: return Tensor.maximum(x[0], x[1])
     case .minimum: return Tensor.minimum(x[0], x[1])
+    case .unfold: return x[0].unfolded(kernelSize: i.indices[0], stride: i.indices[1], padding: i.indices[2])
+    case .fold: return x[0].folded(imageShape: i.shape, kernelSize: i.indices[0], stride: i.indices[1], padding: i.indices[2])
     default: return nil
     }
 }

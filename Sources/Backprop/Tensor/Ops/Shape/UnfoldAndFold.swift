@@ -1,0 +1,183 @@
+// unfolded / folded: the k×k patches of an image batch as rows (im2col), and patches
+// summed back into images (col2im); each is the other's adjoint.
+
+extension Tensor {
+    /// The `k × k` patches of a batch of images `[N, C, H, W]`, taken every `stride` steps
+    /// over the image padded with `padding` zeros on each side, one patch per row
+    /// (im2col): the result is `[N, H', W', C·k·k]`, each row ordered channel, patch row,
+    /// patch column. A convolution is then one matrix product with the filters
+    /// `[outputChannels, C·k·k]`.
+    ///
+    /// ```
+    /// y[n, i, j, (c·k + u)·k + v] = x̂[n, c, s·i + u, s·j + v]      x̂ = x with p zeros around
+    /// H' = ⌊(H + 2p − k) / s⌋ + 1   (W' likewise)                 ∂L/∂x = folded(ḡ)
+    /// ```
+    /// Precondition: rank 4, `kernelSize ≥ 1`, `stride ≥ 1`, `padding ≥ 0`, and the padded
+    /// image is at least `kernelSize` on each side.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func unfolded(
+        kernelSize: Int, stride: Int = 1, padding: Int = 0, file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let geometry = PatchGeometry(imageShape: shape, kernel: kernelSize, stride: stride, padding: padding,
+                                     name: "unfolded", file: file, line: line)
+        return Unfold<Scalar>(geometry: geometry, isFold: false).apply([self], file: file, line: line)
+    }
+
+    /// Patch rows `[N, H', W', C·k·k]` (as made by `unfolded`) summed back into images of
+    /// `imageShape` `[N, C, H, W]` (col2im): each element adds into the image position its
+    /// patch read; positions in the padding are dropped. The adjoint of `unfolded`.
+    ///
+    /// ```
+    /// y[n, c, h, w] = Σ_{s·i + u − p = h, s·j + v − p = w} x[n, i, j, (c·k + u)·k + v]
+    /// ∂L/∂x = unfolded(ḡ)
+    /// ```
+    /// Precondition: as for `unfolded`, and this tensor is `[N, H', W', C·k·k]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func folded(
+        imageShape: [Int], kernelSize: Int, stride: Int = 1, padding: Int = 0,
+        file: StaticString = #fileID, line: UInt = #line
+    ) -> Tensor {
+        let geometry = PatchGeometry(imageShape: imageShape, kernel: kernelSize, stride: stride, padding: padding,
+                                     name: "folded", file: file, line: line)
+        if shape != geometry.patchShape {
+            tensorError("folded: patches of shape \(shape) do not match \(geometry.patchShape) for images \(imageShape)",
+                        file: file, line: line)
+        }
+        return Unfold<Scalar>(geometry: geometry, isFold: true).apply([self], file: file, line: line)
+    }
+}
+
+extension TensorOpKind {
+    /// Image patches as rows (im2col) and their adjoint (col2im).
+    public static let unfold = TensorOpKind(rawValue: "unfold"), fold = TensorOpKind(rawValue: "fold")
+}
+
+/// The sizes of an image batch and of its `k × k` patches.
+///
+/// ```
+/// images [N, C, H, W]  ↔  patches [N, H', W', C·k²],   H' = ⌊(H + 2p − k)/s⌋ + 1
+/// ```
+struct PatchGeometry: Hashable {
+    let batch: Int, channels: Int, height: Int, width: Int
+    let kernel: Int, stride: Int, padding: Int
+    let outHeight: Int, outWidth: Int
+
+    /// Checks the arguments, naming the caller (`name`) and the user's line.
+    init(imageShape s: [Int], kernel k: Int, stride: Int, padding p: Int, name: String, file: StaticString, line: UInt) {
+        if s.count != 4 {
+            tensorError("\(name): images must be [batch, channels, height, width], got shape \(s)", file: file, line: line)
+        }
+        if k < 1 || stride < 1 || p < 0 {
+            tensorError("\(name): kernel size \(k) and stride \(stride) must be ≥ 1 and padding \(p) ≥ 0", file: file, line: line)
+        }
+        if s[2] + 2 * p < k || s[3] + 2 * p < k {
+            tensorError("\(name): a \(s[2])×\(s[3]) image with padding \(p) is smaller than the \(k)×\(k) kernel",
+                        file: file, line: line)
+        }
+        (batch, channels, height, width) = (s[0], s[1], s[2], s[3])
+        (kernel, self.stride, padding) = (k, stride, p)
+        outHeight = (height + 2 * p - k) / stride + 1
+        outWidth = (width + 2 * p - k) / stride + 1
+    }
+
+    /// `[N, C, H, W]`.
+    var imageShape: [Int] { [batch, channels, height, width] }
+    /// `[N, H', W', C·k²]`.
+    var patchShape: [Int] { [batch, outHeight, outWidth, channels * kernel * kernel] }
+    /// The parameters as integers (for the op's key).
+    var key: [Int] { [batch, channels, height, width, kernel, stride, padding] }
+
+    /// Copies every patch into its row (`fold` false), or adds every row back into the
+    /// images (`fold` true; `images` must start at zero). Raw loops over the patch rows:
+    /// each patch row (c, u) is k consecutive image elements, zero where it reads padding.
+    ///
+    /// ```
+    /// unfold: rows[n, i, j, (c·k + u)·k + v] = x̂[n, c, s·i + u, s·j + v]
+    /// fold:   x[n, c, s·i + u − p, s·j + v − p] += rows[n, i, j, (c·k + u)·k + v]
+    /// ```
+    @inline(__always)
+    func run<T: TensorScalar>(images: UnsafeMutablePointer<T>, rows: UnsafeMutablePointer<T>, fold: Bool) {
+        let (k, s, p, h, w) = (kernel, stride, padding, height, width)
+        let columns = channels &* k &* k
+        var row = rows
+        for n in 0..<batch {
+            let image = images + n &* channels &* h &* w
+            for i in 0..<outHeight {
+                for j in 0..<outWidth {
+                    let left = s &* j &- p
+                    // The columns v whose image column w = left + v is inside the image.
+                    let vLow = Swift.max(0, -left), vHigh = Swift.min(k, w &- left)
+                    for c in 0..<channels {
+                        for u in 0..<k {
+                            let y = s &* i &+ u &- p
+                            let dst = row + (c &* k &+ u) &* k
+                            if y < 0 || y >= h {
+                                if !fold { for v in 0..<k { dst[v] = 0 } }
+                                continue
+                            }
+                            let src = image + ((c &* h &+ y) &* w &+ left)
+                            if fold {
+                                for v in vLow..<vHigh { src[v] += dst[v] }
+                            } else {
+                                for v in 0..<vLow { dst[v] = 0 }
+                                for v in vLow..<vHigh { dst[v] = src[v] }
+                                for v in vHigh..<k { dst[v] = 0 }
+                            }
+                        }
+                    }
+                    row += columns
+                }
+            }
+        }
+    }
+}
+
+/// Image patches as rows (`isFold` false: images → patches, im2col) or patch rows summed
+/// into images (`isFold` true: col2im). Both are linear, and each is the other's adjoint.
+///
+/// ```
+/// unfold:  y = U x      x̄ = Uᵀ ḡ = fold(ḡ)
+/// fold:    y = Uᵀ x     x̄ = U ḡ = unfold(ḡ)
+/// ```
+struct Unfold<Scalar: TensorScalar>: TensorOperation {
+    let geometry: PatchGeometry
+    let isFold: Bool
+
+    var kind: TensorOpKind { isFold ? .fold : .unfold }
+    var listingName: String { "\(kind.rawValue)[k \(geometry.kernel), stride \(geometry.stride), padding \(geometry.padding)]" }
+    var keyParameters: [Int]? { geometry.key + [isFold ? 1 : 0] }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func forward(_ x: [Tensor<Scalar>]) -> Tensor<Scalar> {
+        let shape = isFold ? geometry.imageShape : geometry.patchShape
+        let n = shape.reduce(1, *)
+        // Unfold writes every element; fold adds into zeros.
+        var out = isFold || n == 0 || x[0].count == 0
+            ? TensorStorage<Scalar>(repeating: 0, count: n) : TensorStorage<Scalar>(unsafeUninitializedCapacity: n) { $1 = n }
+        guard n > 0, x[0].count > 0 else { return Tensor(storage: out, shape: shape, node: nil) }
+        out.withUnsafeMutableBufferPointer { o in
+            x[0].storage.withUnsafeBufferPointer { input in
+                let source = UnsafeMutablePointer(mutating: input.baseAddress!)
+                if isFold {
+                    geometry.run(images: o.baseAddress!, rows: source, fold: true)
+                } else {
+                    geometry.run(images: source, rows: o.baseAddress!, fold: false)
+                }
+            }
+        }
+        return Tensor(storage: out, shape: shape, node: nil)
+    }
+
+    func inputGradients(
+        inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
+    ) -> NodeGradients<Scalar> {
+        NodeGradients(Unfold(geometry: geometry, isFold: !isFold).apply([g], file: #fileID, line: #line))
+    }
+
+    func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        shape.reduce(1, *) > 0 && inputs[0].reduce(1, *) > 0 ? .patches(geometry, fold: isFold) : nil
+    }
+}
