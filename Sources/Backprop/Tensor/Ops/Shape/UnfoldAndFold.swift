@@ -92,72 +92,25 @@ struct PatchGeometry: Hashable {
     var key: [Int] { [batch, channels, height, width, kernel, stride, padding] }
 
     /// Copies every patch into its row (`fold` false), or adds every row back into the
-    /// images (`fold` true; `images` must start at zero). One pass per image, channel,
-    /// patch offset (u, v) and patch row i: its W' elements read image row s·i + u − p
-    /// every s-th element (from column v − p) and go to every C·k²-th row element; the
-    /// range of j that reads inside the image is computed once per offset.
+    /// images (`fold` true; `images` must start at zero), through the C loops of
+    /// `bp_patches.h` (Float and Double, the element types with C kernels).
     ///
     /// ```
     /// unfold: rows[n, i, j, (c·k + u)·k + v] = x̂[n, c, s·i + u, s·j + v]
     /// fold:   x[n, c, s·i + u − p, s·j + v − p] += rows[n, i, j, (c·k + u)·k + v]
-    /// inside: 0 ≤ s·j + v − p < W  ⇔  jLow ≤ j < jHigh
     /// ```
-    /// Float and Double run the C loops of `bp_patches.h`; other element types this loop.
     @inline(__always)
     func run<T: TensorScalar>(images: UnsafeMutablePointer<T>, rows: UnsafeMutablePointer<T>, fold: Bool) {
-        if T.self == Float.self || T.self == Double.self {
-            let g: [Int64] = [batch, channels, height, width, kernel, stride, padding, outHeight, outWidth].map(Int64.init)
-            g.withUnsafeBufferPointer { g in
-                let (x, r) = (UnsafeMutableRawPointer(images), UnsafeMutableRawPointer(rows))
-                switch (T.self == Float.self, fold) {
-                case (true, false): bp_unfold_f32(x.assumingMemoryBound(to: Float.self), r.assumingMemoryBound(to: Float.self), g.baseAddress)
-                case (true, true): bp_fold_f32(x.assumingMemoryBound(to: Float.self), r.assumingMemoryBound(to: Float.self), g.baseAddress)
-                case (false, false): bp_unfold_f64(x.assumingMemoryBound(to: Double.self), r.assumingMemoryBound(to: Double.self), g.baseAddress)
-                case (false, true): bp_fold_f64(x.assumingMemoryBound(to: Double.self), r.assumingMemoryBound(to: Double.self), g.baseAddress)
-                }
-            }
-            return
-        }
-        let (k, s, p, h, w, oh, ow) = (kernel, stride, padding, height, width, outHeight, outWidth)
-        let columns = channels &* k &* k, rowsPerImage = oh &* ow &* columns
-        for n in 0..<batch {
-            for c in 0..<channels {
-                let image = images + (n &* channels &+ c) &* h &* w
-                for u in 0..<k {
-                    for v in 0..<k {
-                        // j ≥ jLow ⇔ s·j ≥ p − v;  j < jHigh ⇔ s·j ≤ w − 1 + p − v.
-                        let jLow = Swift.min(ow, Swift.max(0, (p &- v &+ s &- 1) / s))
-                        let last: Int = w &- 1 &+ p &- v
-                        let inside: Int = last < 0 ? 0 : last / s &+ 1
-                        let jHigh = Swift.max(jLow, Swift.min(ow, inside))
-                        let column = rows + (n &* rowsPerImage &+ (c &* k &+ u) &* k &+ v)
-                        // Plain while loops over pointers: a body holds two to eight
-                        // elements, so no range checks or vector prologues per body.
-                        var i = 0
-                        while i < oh {
-                            var dst = column + i &* ow &* columns
-                            let y = s &* i &+ u &- p
-                            i &+= 1
-                            var j = 0
-                            if y < 0 || y >= h {
-                                if !fold {
-                                    while j < ow { dst.pointee = 0; dst += columns; j &+= 1 }
-                                }
-                                continue
-                            }
-                            var src = image + (y &* w &+ v &- p &+ jLow &* s)
-                            if fold {
-                                dst += jLow &* columns
-                                j = jLow
-                                while j < jHigh { src.pointee += dst.pointee; src += s; dst += columns; j &+= 1 }
-                            } else {
-                                while j < jLow { dst.pointee = 0; dst += columns; j &+= 1 }
-                                while j < jHigh { dst.pointee = src.pointee; src += s; dst += columns; j &+= 1 }
-                                while j < ow { dst.pointee = 0; dst += columns; j &+= 1 }
-                            }
-                        }
-                    }
-                }
+        let g: [Int64] = [batch, channels, height, width, kernel, stride, padding, outHeight, outWidth].map(Int64.init)
+        let (x, r) = (UnsafeMutableRawPointer(images), UnsafeMutableRawPointer(rows))
+        g.withUnsafeBufferPointer { g in
+            if T.self == Float.self {
+                let (x, r) = (x.assumingMemoryBound(to: Float.self), r.assumingMemoryBound(to: Float.self))
+                if fold { bp_fold_f32(x, r, g.baseAddress) } else { bp_unfold_f32(x, r, g.baseAddress) }
+            } else {
+                precondition(T.self == Double.self, "image patches: no C kernel for \(T.self)")
+                let (x, r) = (x.assumingMemoryBound(to: Double.self), r.assumingMemoryBound(to: Double.self))
+                if fold { bp_fold_f64(x, r, g.baseAddress) } else { bp_unfold_f64(x, r, g.baseAddress) }
             }
         }
     }
