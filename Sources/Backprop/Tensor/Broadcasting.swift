@@ -34,6 +34,36 @@ struct BroadcastFailure: Error {
     let right: Int
 }
 
+/// For every element of a tensor of shape `outShape` (row-major), the flat offset
+/// `offset + Σ index[k]·strides[k]`. This drives permutation, slicing and broadcasting
+/// (stride 0 along a broadcast axis) through one gather kernel.
+func stridedIndex(_ outShape: [Int], _ strides: [Int], offset: Int = 0) -> [Int] {
+    let n = outShape.reduce(1, *)
+    if n == 0 { return [] }
+    let r = outShape.count
+    if r == 0 { return [offset] }
+    var index = [Int](repeating: 0, count: r)
+    let last = outShape[r - 1], lastStride = strides[r - 1]
+    return [Int](unsafeUninitializedCapacity: n) { out, initialized in
+        var base = offset
+        var p = 0
+        while true {
+            for j in 0..<last { out[p] = base + j * lastStride; p += 1 }
+            var k = r - 2
+            while k >= 0 {
+                index[k] += 1
+                base += strides[k]
+                if index[k] < outShape[k] { break }
+                base -= strides[k] * outShape[k]
+                index[k] = 0
+                k -= 1
+            }
+            if k < 0 { break }
+        }
+        initialized = n
+    }
+}
+
 /// The strides that read a tensor of `shape` as if it had the (broadcast) `outShape`.
 func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
     let inner = contiguousStrides(shape)
