@@ -61,6 +61,10 @@ struct TensorBadInputTests {
         ("sliced range", "sliced: range 1..<4 is out of bounds for axis 0 of shape [3, 2]"),
         ("sliced count", "sliced: 3 ranges for shape [3, 2]"),
         ("padded", "padded: a tensor of shape [2] at offsets [2] does not fit in [3]"),
+        ("unfolded rank", "unfolded: images must be [batch, channels, height, width], got shape [2, 2]"),
+        ("unfolded kernel", "unfolded: a 2×2 image with padding 0 is smaller than the 3×3 kernel"),
+        ("unfolded stride", "unfolded: kernel size 1 and stride 0 must be ≥ 1 and padding 0 ≥ 0"),
+        ("folded shape", "folded: patches of shape [1, 2, 2, 3] do not match [1, 2, 2, 4] for images [1, 1, 3, 3]"),
         ("subscript index", "subscript: index [2, 0] out of range for shape [2, 2]"),
         ("subscript count", "subscript: 1 indices for a tensor of shape [2, 2]"),
         ("scalar", "scalar: tensor of shape [2] has 2 elements, not 1"),
@@ -142,6 +146,7 @@ enum BadTensorInput {
         "concatenated shapes", "concatenated none", "concatenated axis", "stacked shapes", "stacked axis",
         "stacked none", "gathered label", "gathered negative label", "gathered label count", "scattered label",
         "selectingRows", "scatteredRows", "sliced range", "sliced count", "padded", "subscript index",
+        "unfolded rank", "unfolded kernel", "unfolded stride", "folded shape",
         "subscript count", "scalar", "scalars setter", "init count", "init negative", "clamped", "sum axis",
         "mean axis", "softmax axis", "logSoftmax axis", "max empty", "min empty", "backward non-scalar",
         "backward upstream shape", "backward constant", "backward detached", "backward without gradients",
@@ -199,6 +204,10 @@ enum BadTensorInput {
         case "sliced range": _ = b.sliced([1..<4])
         case "sliced count": _ = b.sliced([0..<1, 0..<1, 0..<1])
         case "padded": _ = T([1, 2]).padded(to: [3], at: [2])
+        case "unfolded rank": _ = T.zeros(shape: [2, 2]).unfolded(kernelSize: 1)
+        case "unfolded kernel": _ = T.zeros(shape: [1, 1, 2, 2]).unfolded(kernelSize: 3)
+        case "unfolded stride": _ = T.zeros(shape: [1, 1, 2, 2]).unfolded(kernelSize: 1, stride: 0)
+        case "folded shape": _ = T.zeros(shape: [1, 2, 2, 3]).folded(imageShape: [1, 1, 3, 3], kernelSize: 2)
         case "subscript index": _ = T.zeros(shape: [2, 2])[2, 0]
         case "subscript count": _ = T.zeros(shape: [2, 2])[1]
         case "scalar": _ = T([1, 2]).scalar

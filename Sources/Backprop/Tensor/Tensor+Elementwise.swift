@@ -102,16 +102,11 @@ extension Tensor {
         case .expanded(.left, _):
             out = other.repeatedElements(self, function, n, otherIsRight: false)
         case .strided(let left, let right):
-            // An operand with as many elements as the result differs from it only by axes
-            // of extent 1, so its elements are already in the result's order: no index needed.
-            let aIndex = count == n || count == 1 ? nil : stridedIndex(outShape, left)
-            let bIndex = other.count == n || other.count == 1 ? nil : stridedIndex(outShape, right)
             out = Tensor.makeStorage(n) { o in
                 storage.withUnsafeBufferPointer { a in
                     other.storage.withUnsafeBufferPointer { b in
-                        withOptionalBuffer(aIndex) { ia in
-                            withOptionalBuffer(bIndex) { ib in Scalar._combine(function, a, ia, b, ib, o) }
-                        }
+                        guard let ap = a.baseAddress, let bp = b.baseAddress, let op = o.baseAddress else { return }
+                        Scalar._combineStrided(function, ap, bp, op, shape: outShape, aStrides: left, bStrides: right)
                     }
                 }
             }
@@ -169,10 +164,4 @@ extension Tensor {
             }
         }
     }
-}
-
-@inline(__always)
-func withOptionalBuffer<R>(_ array: [Int]?, _ body: (UnsafeBufferPointer<Int>?) -> R) -> R {
-    if let array { return array.withUnsafeBufferPointer { body($0) } }
-    return body(nil)
 }

@@ -35,15 +35,15 @@ extension Tensor {
             }
             return (out, outShape)
         }
-        let outIndex: [Int]? = n == 1 ? nil : {
+        if count > 0 && n == 1 {
+            out.withUnsafeMutableBufferPointer { o in storage.withUnsafeBufferPointer { Scalar._reduce(function, $0, nil, o) } }
+        } else if count > 0 {
+            // Axes that are not adjacent: the input in order, each element into its result.
             var strides = contiguousStrides(keptShape)
             for a in axes { strides[a] = 0 }
-            return stridedIndex(shape, strides)
-        }()
-        if count > 0 {
             out.withUnsafeMutableBufferPointer { o in
                 storage.withUnsafeBufferPointer { x in
-                    withOptionalBuffer(outIndex) { Scalar._reduce(function, x, $0, o) }
+                    Scalar._reduceStrided(function, x.baseAddress!, shape: shape, outStrides: strides, o.baseAddress!)
                 }
             }
         }

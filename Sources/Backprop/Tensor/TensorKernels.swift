@@ -187,6 +187,22 @@ enum TensorKernels {
             }
             return
         }
+        if inner == 1, let xp = x.baseAddress, let op = out.baseAddress {
+            // Max or min of contiguous rows: one accumulator per row (the same comparisons
+            // in the same order as the general loop below).
+            let isMax = function == .max
+            for o in 0..<outer {
+                let row = xp + o &* count
+                var m = op[o]
+                if isMax {
+                    for k in 0..<count where row[k] > m || row[k].isNaN { m = row[k] }
+                } else {
+                    for k in 0..<count where row[k] < m || row[k].isNaN { m = row[k] }
+                }
+                op[o] = m
+            }
+            return
+        }
         for o in 0..<outer {
             let ob = o * inner
             for k in 0..<count {

@@ -44,6 +44,8 @@ extension TensorProgram {
         case repeatBlock
         /// Softmax, log-softmax or log-sum-exp over the middle axis of [outer, count, inner].
         case softmax(SoftmaxFunction, outer: Int, count: Int, inner: Int)
+        /// Image patches as rows (im2col), or rows summed back into images (`fold`: col2im).
+        case patches(PatchGeometry, fold: Bool)
     }
 
     /// Slots read and written by one instruction (−1: none), with element counts.
@@ -107,6 +109,13 @@ extension TensorProgram {
                     }
                 case .softmax(let function, let outer, let count, let inner):
                     Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+                case .patches(let geometry, let fold):
+                    if fold {
+                        out.update(repeating: 0)
+                        geometry.run(images: p[o.out], rows: p[o.a], fold: true)
+                    } else {
+                        geometry.run(images: p[o.a], rows: p[o.out], fold: false)
+                    }
                 }
             }
         }

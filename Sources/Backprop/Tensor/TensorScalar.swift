@@ -112,6 +112,16 @@ where RawSignificand: FixedWidthInteger {
     static func _mapDerivative(
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeBufferPointer<Self>,
         _ g: UnsafeBufferPointer<Self>, _ out: UnsafeMutableBufferPointer<Self>, _ p0: Self, _ p1: Self)
+    /// Combines two operands read through strides over the result's axes; see
+    /// `TensorKernels.combineStrided`.
+    static func _combineStrided(
+        _ function: BinaryFunction, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>,
+        shape: [Int], aStrides: [Int], bStrides: [Int])
+    /// Reduces `x` (row-major, `shape`) into `out` through strides (0 along reduced axes);
+    /// see `TensorKernels.reduceStrided`.
+    static func _reduceStrided(
+        _ function: ReductionFunction, _ x: UnsafePointer<Self>, shape: [Int], outStrides: [Int],
+        _ out: UnsafeMutablePointer<Self>)
     /// Reduces the middle axis of `[outer, count, inner]` into `out` (`[outer, inner]`).
     static func _reduceMiddle(
         _ function: ReductionFunction, _ x: UnsafeBufferPointer<Self>, outer: Int, count: Int, inner: Int,
@@ -201,6 +211,24 @@ extension TensorScalar {
         _ function: ElementwiseFunction, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeBufferPointer<Self>,
         _ g: UnsafeBufferPointer<Self>, _ out: UnsafeMutableBufferPointer<Self>, _ p0: Self, _ p1: Self
     ) { TensorKernels.mapDerivative(function, x, y, g, out, p0, p1) }
+    /// Kernel hook: a binary op on operands read through strides.
+    ///
+    /// ```
+    /// out[i] = a[Σₖ iₖ·aStrides[k]] ∘ b[Σₖ iₖ·bStrides[k]]
+    /// ```
+    public static func _combineStrided(
+        _ function: BinaryFunction, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>,
+        shape: [Int], aStrides: [Int], bStrides: [Int]
+    ) { TensorKernels.combineStrided(function, a, b, out, shape: shape, aStrides: aStrides, bStrides: bStrides) }
+    /// Kernel hook: a reduction into results read through strides.
+    ///
+    /// ```
+    /// out[Σₖ iₖ·outStrides[k]] ⊕= x[i]
+    /// ```
+    public static func _reduceStrided(
+        _ function: ReductionFunction, _ x: UnsafePointer<Self>, shape: [Int], outStrides: [Int],
+        _ out: UnsafeMutablePointer<Self>
+    ) { TensorKernels.reduceStrided(function, x, shape: shape, outStrides: outStrides, out) }
     /// Kernel hook: a reduction over the middle axis of `[outer, count, inner]`.
     ///
     /// ```

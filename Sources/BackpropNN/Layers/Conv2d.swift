@@ -2,9 +2,9 @@ import Backprop
 
 /// A 2-D convolution (cross-correlation, as in PyTorch) over batches laid out
 /// `[batch, channels, height, width]`, composed from engine ops: the input is cut into
-/// patches (im2col: zero padding, strided slices, stacking), and one `linear` op (a GEMM
+/// patch rows by `unfolded` (im2col, with the zero padding), and one `linear` op (a GEMM
 /// with the bias) applies the filters to every patch at once. Every gradient comes from
-/// those ops' rules.
+/// those ops' rules (the patches' is `folded`, col2im).
 ///
 /// ```
 /// y[n, o, i, j] = b[o] + Σ_{c, u, v} W[o, c, u, v] · x̂[n, c, s·i + u, s·j + v]
@@ -62,15 +62,16 @@ public struct Conv2d<Scalar: TensorScalar>: Layer {
     public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
         nnPrecondition(input.rank == 4 && input.shape[1] == inputChannels,
                        "Conv2d: input has shape \(input.shape), expected [batch, \(inputChannels), height, width]")
-        let (batch, k) = (input.shape[0], kernelSize)
-        let patches = ImageWindows(input, kernel: k, stride: stride, padding: padding, caller: "Conv2d")
-        // [B, C, k², H', W'] → [B, H', W', C, k²] → one row per output position.
-        let columns = Tensor.stacked(patches.windows, alongAxis: 2)
-            .permuted([0, 3, 4, 1, 2])
-            .reshaped(to: [batch * patches.height * patches.width, inputChannels * k * k])
+        let k = kernelSize
+        nnPrecondition(input.shape[2] + 2 * padding >= k && input.shape[3] + 2 * padding >= k,
+                       "Conv2d: a \(input.shape[2])×\(input.shape[3]) image with padding \(padding) is smaller than the \(k)×\(k) kernel")
+        // [B, H', W', C·k²]: one row per output position, then one GEMM with the filters.
+        let patches = input.unfolded(kernelSize: k, stride: stride, padding: padding)
+        let (batch, height, width) = (patches.shape[0], patches.shape[1], patches.shape[2])
+        let columns = patches.reshaped(to: [batch * height * width, inputChannels * k * k])
         let filters = weight.value.reshaped(to: [outputChannels, inputChannels * k * k])
         return columns.linear(weight: filters, bias: bias.value)
-            .reshaped(to: [batch, patches.height, patches.width, outputChannels])
+            .reshaped(to: [batch, height, width, outputChannels])
             .permuted([0, 3, 1, 2])
     }
 
@@ -117,14 +118,12 @@ public struct Pool2d<Scalar: TensorScalar>: Layer {
         nnPrecondition(input.rank == 4, "Pool2d: input has shape \(input.shape), expected [batch, channels, height, width]")
         let k = kernelSize
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        if stride == k && h % k == 0 && w % k == 0 {
-            // Windows that tile the image: one reshape and one reduction over the two window axes.
-            let tiles = input.reshaped(to: [n, c, h / k, k, w / k, k])
-            return kind == .maximum ? tiles.max(alongAxes: [3, 5]) : tiles.mean(alongAxes: [3, 5])
-        }
-        let windows = Tensor.stacked(ImageWindows(input, kernel: k, stride: stride, padding: 0, caller: "Pool2d").windows,
-                                     alongAxis: 2)
-        return kind == .maximum ? windows.max(alongAxes: [2]) : windows.mean(alongAxes: [2])
+        nnPrecondition(h >= k && w >= k, "Pool2d: a \(h)×\(w) image is smaller than the \(k)×\(k) window")
+        // Every channel as an image of its own: [B·C, H', W', k²], one window per row,
+        // reduced along its last (contiguous) axis.
+        let windows = input.reshaped(to: [n * c, 1, h, w]).unfolded(kernelSize: k, stride: stride)
+        let pooled = kind == .maximum ? windows.max(alongAxes: [3]) : windows.mean(alongAxes: [3])
+        return pooled.reshaped(to: [n, c, windows.shape[1], windows.shape[2]])
     }
 
     /// None.
@@ -160,41 +159,4 @@ public struct Reshape<Scalar: TensorScalar>: Layer {
 
     /// None.
     public var namedParameters: [(name: String, parameter: Parameter<Scalar>)] { [] }
-}
-
-/// The k² strided windows of an image batch, one tensor `[B, C, H', W']` per offset (u, v)
-/// in row-major order: window (u, v) holds x̂[n, c, s·i + u, s·j + v].
-struct ImageWindows<Scalar: TensorScalar> {
-    /// One tensor per kernel offset, `k²` in all.
-    let windows: [Tensor<Scalar>]
-    /// H' and W'.
-    let height: Int, width: Int
-
-    init(_ input: Tensor<Scalar>, kernel k: Int, stride s: Int, padding p: Int, caller: String) {
-        let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        nnPrecondition(h + 2 * p >= k && w + 2 * p >= k,
-                       "\(caller): a \(h)×\(w) image with padding \(p) is smaller than the \(k)×\(k) kernel")
-        let height = (h + 2 * p - k) / s + 1, width = (w + 2 * p - k) / s + 1
-        // Pad, with room for the last stride's unused rows so every window is one slice of
-        // s·H' rows (every s-th kept).
-        let paddedHeight = Swift.max(h + 2 * p, k - 1 + s * height), paddedWidth = Swift.max(w + 2 * p, k - 1 + s * width)
-        let padded = paddedHeight == h && paddedWidth == w
-            ? input : input.padded(to: [n, c, paddedHeight, paddedWidth], at: [0, 0, p, p])
-        var windows: [Tensor<Scalar>] = []
-        windows.reserveCapacity(k * k)
-        for u in 0..<k {
-            for v in 0..<k {
-                if s == 1 {
-                    windows.append(padded.sliced([0..<n, 0..<c, u..<(u + height), v..<(v + width)]))
-                } else {
-                    let block = padded.sliced([0..<n, 0..<c, u..<(u + s * height), v..<(v + s * width)])
-                    windows.append(block.reshaped(to: [n, c, height, s, width, s])
-                        .sliced([0..<n, 0..<c, 0..<height, 0..<1, 0..<width, 0..<1])
-                        .reshaped(to: [n, c, height, width]))
-                }
-            }
-        }
-        self.windows = windows
-        (self.height, self.width) = (height, width)
-    }
 }

@@ -8,6 +8,7 @@
 #include "bp_elementwise.h"
 #include "bp_optimizers.h"
 #include "bp_peak.h"
+#include "bp_patches.h"
 
 #ifdef __cplusplus
 extern "C" {

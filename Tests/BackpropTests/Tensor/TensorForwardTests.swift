@@ -259,6 +259,19 @@ struct TensorForwardTests {
                 }
             }
             return (batch + [m, n], out)
+        case .unfold, .fold:
+            // Image position read by patch element (n, i, j, (c·k + u)·k + v), or nil in the padding.
+            let (k, st, p, image) = (i.indices[0], i.indices[1], i.indices[2], i.shape)
+            let rows = [image[0], (image[2] + 2 * p - k) / st + 1, (image[3] + 2 * p - k) / st + 1, image[1] * k * k]
+            func source(_ r: [Int]) -> [Int]? {
+                let (c, u, v) = (r[3] / (k * k), r[3] / k % k, r[3] % k)
+                let (y, z) = (st * r[1] + u - p, st * r[2] + v - p)
+                return y < 0 || y >= image[2] || z < 0 || z >= image[3] ? nil : [r[0], c, y, z]
+            }
+            if kind == .unfold { return (rows, allIndices(rows).map { r in source(r).map { at(x[0], $0) } ?? 0 }) }
+            return (image, allIndices(image).map { idx in
+                allIndices(rows).filter { source($0) == idx }.map { at(x[0], $0) }.reduce(0, +)
+            })
         default: fatalError("no forward reference for op \(kind)")
         }
     }

@@ -28,6 +28,7 @@ extension TensorOpKind {
         .rowLookup, .rowScatter,
         .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual, .isEqual, .isNotEqual,
         .argmax, .argmin, .cumulativeSum, .cumulativeProduct, .product, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
+        .unfold, .fold,
     ]
 }
 
@@ -274,6 +275,12 @@ struct TensorOpTestData {
             } while (batchA.isEmpty && batchB.isEmpty) || (batchA.count == 1 && batchA == batchB)
             let sa = ta ? [k, m] : [m, k], sb = tb ? [n, k] : [k, n]
             return TensorOpInstance(inputs: [tensor(batchA + sa), tensor(batchB + sb)], transposes: (ta, tb))
+        case .unfold, .fold:
+            // Images [N, C, H, W]; `indices` = [kernel, stride, padding]; `shape` = the images'.
+            let image = [int(1...2), int(1...2), int(2...4), int(2...4)]
+            let p = int(0...1), k = int(1...Swift.min(3, Swift.min(image[2], image[3]) + 2 * p)), stride = int(1...2)
+            let rows = [image[0], (image[2] + 2 * p - k) / stride + 1, (image[3] + 2 * p - k) / stride + 1, image[1] * k * k]
+            return TensorOpInstance(inputs: [tensor(kind == .unfold ? image : rows)], indices: [k, stride, p], shape: image)
         default: fatalError("no test entry for op \(kind)")
         }
     }
@@ -343,6 +350,8 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .gatherAlongAxis: return x[0].gathered(atIndices: mask!, alongAxis: i.axes[0])
     case .scatterAddAlongAxis: return x[0].scatterAdded(atIndices: mask!, alongAxis: i.axes[0], extent: i.shape[0])
     case .broadcastMatmul: return x[0].matmul(x[1], transposingSelf: i.transposes.a, transposingOther: i.transposes.b)
+    case .unfold: return x[0].unfolded(kernelSize: i.indices[0], stride: i.indices[1], padding: i.indices[2])
+    case .fold: return x[0].folded(imageShape: i.shape, kernelSize: i.indices[0], stride: i.indices[1], padding: i.indices[2])
     default: return nil
     }
 }

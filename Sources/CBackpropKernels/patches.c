@@ -1,0 +1,62 @@
+// Image patches as rows (im2col) and their adjoint (col2im). One pass per image,
+// channel, patch offset (u, v) and patch row i: its W' elements read image row
+// s·i + u − p every s-th element (from column v − p) and go to every C·k²-th row
+// element. The range of j that reads inside the image is computed once per offset:
+//
+//     0 ≤ s·j + v − p < W  ⇔  jLow ≤ j < jHigh
+//
+// Bodies hold two to eight elements (the digits CNN), so the loops are kept scalar:
+// vector prologues and unrolled remainders cost more than they save here.
+#include "bp_patches.h"
+
+#define BP_PATCH_LOOPS(T, NAME, FOLD)                                                            \
+    void NAME(T *images_, T *rows_, const int64_t *g) {                                          \
+        const int64_t N = g[0], C = g[1], H = g[2], W = g[3], k = g[4], s = g[5], p = g[6];       \
+        const int64_t oh = g[7], ow = g[8], columns = C * k * k, perImage = oh * ow * columns;  \
+        for (int64_t n = 0; n < N; n++)                                                          \
+            for (int64_t c = 0; c < C; c++) {                                                    \
+                T *image = images_ + (n * C + c) * H * W;                                        \
+                for (int64_t u = 0; u < k; u++)                                                  \
+                    for (int64_t v = 0; v < k; v++) {                                            \
+                        int64_t lo = p - v <= 0 ? 0 : (p - v + s - 1) / s;                      \
+                        if (lo > ow) lo = ow;                                                    \
+                        int64_t last = W - 1 + p - v, hi = last < 0 ? 0 : last / s + 1;          \
+                        if (hi > ow) hi = ow;                                                    \
+                        if (hi < lo) hi = lo;                                                    \
+                        T *column = rows_ + n * perImage + (c * k + u) * k + v;                 \
+                        for (int64_t i = 0; i < oh; i++) {                                       \
+                            T *dst = column + i * ow * columns;                                  \
+                            int64_t y = s * i + u - p;                                           \
+                            if (y < 0 || y >= H) {                                               \
+                                if (!FOLD) {                                                     \
+                                    _Pragma("clang loop vectorize(disable) unroll(disable)")     \
+                                    for (int64_t j = 0; j < ow; j++) dst[j * columns] = 0;       \
+                                }                                                                \
+                                continue;                                                        \
+                            }                                                                    \
+                            T *src = image + y * W + v - p;                                      \
+                            if (FOLD) {                                                          \
+                                _Pragma("clang loop vectorize(disable) unroll(disable)")         \
+                                for (int64_t j = lo; j < hi; j++) src[j * s] += dst[j * columns]; \
+                            } else {                                                             \
+                                _Pragma("clang loop vectorize(disable) unroll(disable)")         \
+                                for (int64_t j = 0; j < lo; j++) dst[j * columns] = 0;           \
+                                _Pragma("clang loop vectorize(disable) unroll(disable)")         \
+                                for (int64_t j = lo; j < hi; j++) dst[j * columns] = src[j * s]; \
+                                _Pragma("clang loop vectorize(disable) unroll(disable)")         \
+                                for (int64_t j = hi; j < ow; j++) dst[j * columns] = 0;          \
+                            }                                                                    \
+                        }                                                                        \
+                    }                                                                            \
+            }                                                                                    \
+    }
+
+static BP_PATCH_LOOPS(float, unfold_f32, 0)
+static BP_PATCH_LOOPS(double, unfold_f64, 0)
+static BP_PATCH_LOOPS(float, fold_f32, 1)
+static BP_PATCH_LOOPS(double, fold_f64, 1)
+
+void bp_unfold_f32(const float *images, float *rows, const int64_t *g) { unfold_f32((float *)images, rows, g); }
+void bp_unfold_f64(const double *images, double *rows, const int64_t *g) { unfold_f64((double *)images, rows, g); }
+void bp_fold_f32(float *images, const float *rows, const int64_t *g) { fold_f32(images, (float *)rows, g); }
+void bp_fold_f64(double *images, const double *rows, const int64_t *g) { fold_f64(images, (double *)rows, g); }
