@@ -59,6 +59,16 @@ func runMLPBench(arguments: [String]) {
         if arguments.contains("--listing"), let p = try? compiled.program(input: x, target: target) {
             print(p, "\n\(p.instructionCount) instructions, \(p.fallbackCount) run eagerly, \(p.bufferBytes) bytes")
         }
+        if arguments.contains("--profile"), let p = try? compiled.program(input: x, target: target) {
+            // Median wall time of each instruction over the runs, and each GEMM's share of the peak.
+            let inputs = model.parameters.map(\.value) + [x, target]
+            let rows = p.profile(inputs, runs: option("--runs") ?? 50)
+            let total = rows.reduce(0) { $0 + $1.nanoseconds }
+            for row in rows {
+                print(String(format: "%10.1f µs  %5.1f %%  ", row.nanoseconds / 1e3, 100 * row.nanoseconds / total) + row.line)
+            }
+            print(String(format: "%10.1f µs  total of the instructions", total / 1e3))
+        }
         for engine in engines {
             let step = engine == "compiled" ? compiledStep : eagerStep
             for _ in 0..<Swift.max(3, steps / 10) { step() }     // warm up
