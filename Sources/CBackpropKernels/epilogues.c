@@ -29,20 +29,23 @@
             }                                                                            \
         }                                                                                \
     }                                                                                    \
-    BP_CLONES void bp_step_mask_##SUF(T *restrict g, const T *restrict h, T t, ptrdiff_t n) { \
-        for (ptrdiff_t i = 0; i < n; i++) g[i] = g[i] * (h[i] > t ? (T)1 : (h[i] <= t ? (T)0 : h[i]));        \
-    }                                                                                    \
-    BP_CLONES void bp_sigmoid_mask_##SUF(T *restrict g, const T *restrict y, ptrdiff_t n) { \
+    BP_CLONES void bp_step_mask_##SUF(const T *g, const T *h, T t, T *out, ptrdiff_t n) { \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T d = y[i] * ((T)1 - y[i]);                                                  \
-            g[i] = g[i] * d;                                                             \
+            T d = h[i] > t ? (T)1 : (h[i] <= t ? (T)0 : h[i]);                           \
+            out[i] = g[i] * d;                                                           \
         }                                                                                \
     }                                                                                    \
-    BP_CLONES void bp_tanh_mask_##SUF(T *restrict g, const T *restrict y, ptrdiff_t n) {  \
+    BP_CLONES void bp_sigmoid_mask_##SUF(const T *g, const T *y, T *out, ptrdiff_t n) { \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            T d = y[i] * ((T)1 - y[i]);                                                  \
+            out[i] = g[i] * d;                                                           \
+        }                                                                                \
+    }                                                                                    \
+    BP_CLONES void bp_tanh_mask_##SUF(const T *g, const T *y, T *out, ptrdiff_t n) {  \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
             T s = y[i] * y[i];                                                           \
             T d = (T)1 - s;                                                              \
-            g[i] = g[i] * d;                                                             \
+            out[i] = g[i] * d;                                                           \
         }                                                                                \
     }
 

@@ -63,29 +63,29 @@ extension TensorProgram {
         }
     }
 
-    /// g = g ⊙ f′ through h, in place (see `ActivationDerivative`).
+    /// out = g ⊙ f′ through h (out may be g: in place; see `ActivationDerivative`).
     ///
     /// ```
-    /// g[i] ← g[i]·f′(h[i])
+    /// out[i] = g[i]·f′(h[i])
     /// ```
     @inline(__always)
     static func multiply(
         _ g: UnsafeMutablePointer<Scalar>, by derivative: ActivationDerivative, of h: UnsafeMutablePointer<Scalar>,
-        threshold: Scalar, count n: Int
+        threshold: Scalar, into out: UnsafeMutablePointer<Scalar>, count n: Int
     ) {
         if Scalar.self == Float.self {
-            let (g, h) = (rebound(g, Float.self), UnsafePointer(rebound(h, Float.self)))
+            let (g, h, out) = (UnsafePointer(rebound(g, Float.self)), UnsafePointer(rebound(h, Float.self)), rebound(out, Float.self))
             switch derivative {
-            case .step: bp_step_mask_f32(g, h, unsafeBitCast(threshold, to: Float.self), n)
-            case .sigmoid: bp_sigmoid_mask_f32(g, h, n)
-            case .tanh: bp_tanh_mask_f32(g, h, n)
+            case .step: bp_step_mask_f32(g, h, unsafeBitCast(threshold, to: Float.self), out, n)
+            case .sigmoid: bp_sigmoid_mask_f32(g, h, out, n)
+            case .tanh: bp_tanh_mask_f32(g, h, out, n)
             }
         } else if Scalar.self == Double.self {
-            let (g, h) = (rebound(g, Double.self), UnsafePointer(rebound(h, Double.self)))
+            let (g, h, out) = (UnsafePointer(rebound(g, Double.self)), UnsafePointer(rebound(h, Double.self)), rebound(out, Double.self))
             switch derivative {
-            case .step: bp_step_mask_f64(g, h, unsafeBitCast(threshold, to: Double.self), n)
-            case .sigmoid: bp_sigmoid_mask_f64(g, h, n)
-            case .tanh: bp_tanh_mask_f64(g, h, n)
+            case .step: bp_step_mask_f64(g, h, unsafeBitCast(threshold, to: Double.self), out, n)
+            case .sigmoid: bp_sigmoid_mask_f64(g, h, out, n)
+            case .tanh: bp_tanh_mask_f64(g, h, out, n)
             }
         } else {
             // Other element types: the separate ops' arithmetic, in order.
@@ -97,7 +97,7 @@ extension TensorProgram {
                 case .sigmoid: d = y * (1 - y)
                 case .tanh: d = 1 - y * y
                 }
-                g[i] = g[i] * d
+                out[i] = g[i] * d
             }
         }
     }

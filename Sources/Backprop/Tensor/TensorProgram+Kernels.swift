@@ -16,6 +16,9 @@ extension TensorProgram {
         var name: String
         /// The result's shape.
         var shape: [Int]
+        /// Whether this instruction and the next (two independent matrix products) run at
+        /// the same time, one on each of two threads (`pairIndependentProducts`).
+        var runsBesideNext = false
     }
 
     /// How one instruction computes its result.
@@ -42,6 +45,9 @@ extension TensorProgram {
         /// out = (op(A)·op(B)) ⊙ f′(h), h in operand c: a product times an activation's
         /// derivative, applied in one pass over the product (`fuseEpilogues`).
         case matmulDerivative(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, ActivationDerivative, Scalar)
+        /// out = a ⊙ f′(h), h in operand c: an upstream gradient times an activation's
+        /// derivative in one pass (`fuseEpilogues`).
+        case multiplyDerivative(ActivationDerivative, Scalar)
         /// Sum (or mean, scaled) over the middle axis of [outer, count, inner].
         case reduceMiddle(outer: Int, count: Int, inner: Int, scale: Scalar)
         /// One element repeated.
@@ -71,13 +77,22 @@ extension TensorProgram {
     @_specialize(where Scalar == Double)
     func execute() {
         instructions.withUnsafeBufferPointer { instructions in
-            for i in 0..<instructions.count { perform(instructions[i]) }
+            var i = 0
+            while i < instructions.count {
+                if instructions[i].runsBesideNext {
+                    performPair(instructions[i], instructions[i &+ 1])
+                    i &+= 2
+                } else {
+                    perform(instructions[i])
+                    i &+= 1
+                }
+            }
         }
     }
 
-    /// Runs one instruction.
+    /// Runs one instruction; `alone`: its matrix product on the calling thread only.
     @inline(__always)
-    func perform(_ instruction: Instruction) {
+    func perform(_ instruction: Instruction, alone: Bool = false) {
         let p = pointers
         let o = instruction.operands
         @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
@@ -95,17 +110,19 @@ extension TensorProgram {
             TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
         case .matmul(let tA, let tB, let batch, let m, let n, let k):
             for b in 0..<batch {
-                MatmulPlan.multiply(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n)
+                TensorProgram.product(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n, alone)
             }
         case .linear(let m, let n, let k, let bias):
-            MatmulPlan.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
+            TensorProgram.product(false, true, m, n, k, p[o.a], p[o.b], p[o.out], alone)
             if bias { MatmulPlan.addRow(p[o.c], to: p[o.out], m: m, n: n) }
         case .linearActivation(let m, let n, let k, let bias, let function, let p0, let p1):
-            MatmulPlan.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
+            TensorProgram.product(false, true, m, n, k, p[o.a], p[o.b], p[o.out], alone)
             TensorProgram.activate(p[o.out], bias: bias ? p[o.c] : nil, m: m, n: n, function, p0, p1)
         case .matmulDerivative(let tA, let tB, let m, let n, let k, let derivative, let threshold):
-            MatmulPlan.multiply(tA, tB, m, n, k, p[o.a], p[o.b], p[o.out])
-            TensorProgram.multiply(p[o.out], by: derivative, of: p[o.c], threshold: threshold, count: o.outCount)
+            TensorProgram.product(tA, tB, m, n, k, p[o.a], p[o.b], p[o.out], alone)
+            TensorProgram.multiply(p[o.out], by: derivative, of: p[o.c], threshold: threshold, into: p[o.out], count: o.outCount)
+        case .multiplyDerivative(let derivative, let threshold):
+            TensorProgram.multiply(p[o.a], by: derivative, of: p[o.c], threshold: threshold, into: p[o.out], count: o.outCount)
         case .reduceMiddle(let outer, let count, let inner, let scale):
             out.update(repeating: 0)
             if outer == 1 && inner == 1 {

@@ -127,7 +127,10 @@ public final class TensorProgram<Scalar: TensorScalar> {
         }
         var builder = TensorProgramBuilder(tracer: tracer, inputCount: examples.count)
         let resultSlots = try results.map { try builder.slot(for: $0) }
-        if ProgramFusion.isEnabled.load(ordering: .relaxed) { builder.fuseEpilogues(keeping: Set(resultSlots)) }
+        if ProgramFusion.isEnabled.load(ordering: .relaxed) {
+            builder.fuseEpilogues(keeping: Set(resultSlots))
+            builder.pairIndependentProducts()
+        }
         builder.shareDeadBuffers(keeping: Set(resultSlots))
         inputShapes = examples.map(\.shape)
         outputShapes = results.map(\.shape)

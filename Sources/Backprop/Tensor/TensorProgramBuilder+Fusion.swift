@@ -3,9 +3,10 @@
 import Synchronization
 
 /// Whether programs compiled from now on fuse matrix products with their epilogues
-/// (`TensorProgramBuilder.fuseEpilogues`). On by default; tests and benchmarks switch it
-/// off to compare (fusing changes no result, so programs compiled meanwhile on other
-/// threads are not affected either way).
+/// (`TensorProgramBuilder.fuseEpilogues`) and run independent products side by side
+/// (`pairIndependentProducts`). On by default; tests and benchmarks switch it off to
+/// compare (neither changes a result, so programs compiled meanwhile on other threads
+/// are not affected either way).
 package enum ProgramFusion {
     package static let isEnabled = Atomic<Bool>(true)
 }
@@ -17,7 +18,8 @@ extension TensorProgramBuilder {
     /// - forward: `linear` followed by an elementwise activation f becomes
     ///   `linear+f` (bias and f in one pass);
     /// - backward: a product G times an activation derivative written through the kept
-    ///   value h (`step(h)`, `h ⊙ (1 − h)`, `1 − h ⊙ h`) becomes `matmul+step` and so on;
+    ///   value h (`step(h)`, `h ⊙ (1 − h)`, `1 − h ⊙ h`) becomes `matmul+step` and so on,
+    ///   and any other upstream gradient times such a derivative `multiply+σ′` and so on;
     /// - a relu's mask `step(z)` is read from the relu's output y = relu(z) instead
     ///   (z > 0 ⇔ y > 0), so that z is read by the relu alone and can be fused away.
     ///
@@ -126,6 +128,23 @@ extension TensorProgramBuilder {
                 instructions[i] = fused
                 removed.insert(mi)
                 freed.append(g)
+                for j in chain {
+                    removed.insert(j)
+                    freed.append(instructions[j].operands.out)
+                }
+                break
+            }
+            guard case .combine(.multiply) = instructions[i].kernel else { continue }
+            // Any other upstream gradient: the derivative's ops in one pass.
+            for (g, d) in [(o.a, o.b), (o.b, o.a)] {
+                guard let (kind, threshold, h, chain) = derivative(d, count: o.outCount) else { continue }
+                instructions[i].kernel = .multiplyDerivative(kind, threshold)
+                instructions[i].operands.a = g
+                instructions[i].operands.b = -1
+                instructions[i].operands.bCount = 0
+                instructions[i].operands.c = h
+                instructions[i].operands.cCount = o.outCount
+                instructions[i].name = "multiply+" + (kind == .step ? instructions[chain[0]].name : kind.listingSuffix)
                 for j in chain {
                     removed.insert(j)
                     freed.append(instructions[j].operands.out)

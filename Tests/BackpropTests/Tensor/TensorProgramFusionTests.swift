@@ -17,13 +17,13 @@ import Synchronization
         }
     }
 
-    /// E = Σ t ⊙ (f(f(x·W₁ᵀ + b₁)·W₂ᵀ + b₂)·W₃ᵀ + b₃): two hidden layers, so the backward
-    /// pass has two products times a derivative.
+    /// E = Σ t ⊙ f(f(f(x·W₁ᵀ + b₁)·W₂ᵀ + b₂)·W₃ᵀ + b₃): three activated layers, so the
+    /// backward pass has two products times a derivative, and t times the last one.
     static func loss(_ a: Act) -> ([Tensor<Float>]) -> Tensor<Float> {
         { p in
             let h1 = apply(a, p[0].linear(weight: p[1], bias: p[2]))
             let h2 = apply(a, h1.linear(weight: p[3], bias: p[4]))
-            return (h2.linear(weight: p[5], bias: p[6]) * p[7]).sum()
+            return (apply(a, h2.linear(weight: p[5], bias: p[6])) * p[7]).sum()
         }
     }
 
@@ -43,20 +43,25 @@ import Synchronization
         return try TensorProgram(valueAndGradientsOf: loss(a), at: x, withRespectTo: Array(1...6))
     }
 
-    /// Small products (plain loops) and products large enough for GEMM and for two threads.
-    @Test(arguments: Act.allCases, [(5, 4, 6, 7), (64, 96, 80, 72)])
+    /// Small products (plain loops), products large enough for GEMM and for two threads,
+    /// and products large enough to run side by side (a layer's ∂L/∂x beside the next
+    /// layer's ∂L/∂W: 128·256·256 multiply-adds each).
+    @Test(arguments: Act.allCases, [(5, 4, 6, 7), (64, 96, 80, 72), (128, 256, 256, 256)])
     func fusedProgramEqualsUnfusedBitForBit(activation a: Act, sizes: (Int, Int, Int, Int)) throws {
         let x = Self.inputs(m: sizes.0, sizes.1, sizes.2, sizes.3, seed: 5)
         let fused = try Self.compile(a, x, fused: true), plain = try Self.compile(a, x, fused: false)
         let listing = fused.description
-        // Both layers' forward products carry their activation; both hidden layers'
-        // backward products carry the derivative (relu's mask read from its output).
-        let name = a == .relu ? "relu" : a.rawValue
-        #expect(listing.components(separatedBy: "= linear+\(name)(").count == 3, "\(listing)")
-        let derivative = a == .relu ? "matmul+step[> 0.0](" : a == .sigmoid ? "matmul+σ′(" : "matmul+tanh′("
-        #expect(listing.components(separatedBy: derivative).count == 3, "\(listing)")
-        #expect(fused.instructionCount < plain.instructionCount - 4, "\(listing)\n\(plain)")
+        // Every layer's forward product carries its activation; both hidden layers'
+        // backward products carry the derivative (relu's mask read from its output), and
+        // the output layer's upstream t is multiplied by it in one pass.
+        #expect(listing.components(separatedBy: "= linear+\(a.rawValue)(").count == 4, "\(listing)")
+        let derivative = a == .relu ? "+step[> 0.0](" : a == .sigmoid ? "+σ′(" : "+tanh′("
+        #expect(listing.components(separatedBy: "= matmul" + derivative).count == 3, "\(listing)")
+        #expect(listing.components(separatedBy: "= multiply" + derivative).count == 2, "\(listing)")
+        #expect(fused.instructionCount < plain.instructionCount - 6, "\(listing)\n\(plain)")
         #expect(fused.bufferBytes <= plain.bufferBytes)
+        let pairs = listing.components(separatedBy: "∥ beside the previous line").count - 1
+        #expect(pairs == (sizes.0 * sizes.2 * sizes.3 >= 1 << 22 ? 1 : 0), "\(listing)")
         let before = ComputeThreads.count
         defer { ComputeThreads.count = before }
         var results: [[[Float]]] = []
