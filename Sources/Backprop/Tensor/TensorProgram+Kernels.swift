@@ -77,31 +77,34 @@ extension TensorProgram {
     @_specialize(where Scalar == Double)
     func execute() {
         instructions.withUnsafeBufferPointer { instructions in
+            // (Instructions are read in place: a copy would retain its name and shape.)
+            let base = instructions.baseAddress!
             var i = 0
             while i < instructions.count {
-                if instructions[i].runsBesideNext {
-                    performPair(instructions[i], instructions[i &+ 1])
+                if base[i].runsBesideNext {
+                    performPair(base + i)
                     i &+= 2
                 } else {
-                    perform(instructions[i])
+                    perform(base + i)
                     i &+= 1
                 }
             }
         }
     }
 
-    /// Runs one instruction; `alone`: its matrix product on the calling thread only.
+    /// Runs one instruction (read in place); `alone`: its matrix product on the calling
+    /// thread only.
     @inline(__always)
-    func perform(_ instruction: Instruction, alone: Bool = false) {
+    func perform(_ instruction: UnsafePointer<Instruction>, alone: Bool = false) {
         let p = pointers
-        let o = instruction.operands
+        let o = instruction.pointee.operands
         @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
             UnsafeBufferPointer(start: p[s], count: n)
         }
         let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
-        switch instruction.kernel {
+        switch instruction.pointee.kernel {
         case .eager:
-            runEagerly(instruction)
+            runEagerly(instruction.pointee)
         case .map(let function, let p0, let p1):
             Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
         case .combine(let function):

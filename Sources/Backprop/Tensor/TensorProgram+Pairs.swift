@@ -3,25 +3,26 @@
 import Dispatch
 
 extension TensorProgram {
-    /// Runs two independent instructions at once, each product on one thread (with one
+    /// Runs two independent instructions (`first` and the next) at once, each product on one thread (with one
     /// compute thread: one after the other). Each product is computed by the same kernel
     /// as when split, so results are the same bits.
     ///
     /// ```
     /// (out₁, out₂) = (instruction₁(…), instruction₂(…))   concurrently
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     @inline(never)
-    func performPair(_ first: Instruction, _ second: Instruction) {
+    func performPair(_ first: UnsafePointer<Instruction>) {
         if ComputeThreads.count < 2 {
             perform(first)
-            perform(second)
+            perform(first + 1)
             return
         }
-        // (The instructions hold only values and raw slot numbers; the program is not
-        // touched by anything else while it runs.)
-        nonisolated(unsafe) let program = self, pair = (first, second)
+        // (Nothing else touches the program or its instructions while it runs.)
+        nonisolated(unsafe) let program = self, pair = first
         DispatchQueue.concurrentPerform(iterations: 2) { k in
-            program.perform(k == 0 ? pair.0 : pair.1, alone: true)
+            program.perform(pair + k, alone: true)
         }
     }
 

@@ -16,10 +16,12 @@ extension TensorProgram {
         for _ in 0..<Swift.max(1, runs) {
             for (i, x) in inputs.enumerated() { setInput(x, at: i) }
             beginRun(file: #fileID, line: #line)
-            for (i, instruction) in instructions.enumerated() {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                perform(instruction)
-                samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0))
+            instructions.withUnsafeBufferPointer { instructions in
+                for i in instructions.indices {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    perform(instructions.baseAddress! + i)
+                    samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0))
+                }
             }
             endRun()
         }

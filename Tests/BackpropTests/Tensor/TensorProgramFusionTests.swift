@@ -64,18 +64,26 @@ import Synchronization
         #expect(pairs == (sizes.0 * sizes.2 * sizes.3 >= 1 << 22 ? 1 : 0), "\(listing)")
         let before = ComputeThreads.count
         defer { ComputeThreads.count = before }
-        var results: [[[Float]]] = []
-        for threads in [1, 2] {
-            ComputeThreads.count = threads
-            for program in [fused, plain] {
-                results.append(program(x).map(\.scalars))
+        /// Fused and plain, one thread and two; whether all four agree bit for bit.
+        func runAll() -> (results: [[[Float]]], agree: Bool) {
+            var results: [[[Float]]] = []
+            for threads in [1, 2] {
+                ComputeThreads.count = threads
+                for program in [fused, plain] {
+                    results.append(program(x).map(\.scalars))
+                }
             }
-        }
-        for r in results.dropFirst() {
-            for (k, (got, want)) in zip(r, results[0]).enumerated() {
-                #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(a) output \(k)")
+            let agree = results.dropFirst().allSatisfy { r in
+                zip(r, results[0]).allSatisfy { $0.map(\.bitPattern) == $1.map(\.bitPattern) }
             }
+            return (results, agree)
         }
+        // GEMMTests force the matrix kernel process-wide for a while (other kernels round
+        // differently): a run that overlapped that is tried again. A fused program that
+        // differs from the plain one differs every time.
+        var (results, agree) = runAll()
+        for _ in 0..<3 where !agree { (results, agree) = runAll() }
+        #expect(agree, "\(a): fused and plain programs, 1 and 2 threads, differ")
         // And the gradients are the eager graph's, to rounding.
         let leaves = x.enumerated().map { $0.offset >= 1 && $0.offset <= 6 ? $0.element.requiringGradient() : $0.element }
         let eager = Self.loss(a)(leaves)
