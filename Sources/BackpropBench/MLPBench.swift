@@ -26,6 +26,10 @@ func runMLPBench(arguments: [String]) {
     /// `--engine eager|compiled` runs one engine (both by default, eager first).
     var engines = ["eager", "compiled"]
     if let i = arguments.firstIndex(of: "--engine"), i + 1 < arguments.count { engines = [arguments[i + 1]] }
+    // `--pairs`: independent products side by side, one per thread (off by default).
+    if arguments.contains("--pairs") { ProgramPairs.isEnabled.store(true, ordering: .relaxed) }
+    // `--no-fusion`: neither fused epilogues nor pairs (the program as traced).
+    if arguments.contains("--no-fusion") { ProgramFusion.isEnabled.store(false, ordering: .relaxed) }
     for c in selected {
         let steps = option("--steps") ?? c.steps, sampleCount = option("--samples") ?? 7
         var rng = SeededGenerator(seed: 1)

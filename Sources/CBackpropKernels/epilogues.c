@@ -31,7 +31,9 @@
     }                                                                                    \
     BP_CLONES void bp_step_mask_##SUF(const T *g, const T *h, T t, T *out, ptrdiff_t n) { \
         for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T d = h[i] > t ? (T)1 : (h[i] <= t ? (T)0 : h[i]);                           \
+            T x = h[i];                                                                  \
+            T d = x > t ? (T)1 : (T)0;   /* two selects, no branch: vectorises */         \
+            d = x != x ? x : d;          /* NaN stays NaN, as the table's step */         \
             out[i] = g[i] * d;                                                           \
         }                                                                                \
     }                                                                                    \

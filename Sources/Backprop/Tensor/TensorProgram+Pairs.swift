@@ -1,6 +1,16 @@
 // Two independent matrix products of a program run at the same time, one per thread
 // (a layer's ∂L/∂x and ∂L/∂W), instead of each split over both threads in turn.
 import Dispatch
+import Synchronization
+
+/// Whether programs compiled from now on pair independent products
+/// (`TensorProgramBuilder.pairIndependentProducts`; also needs `ProgramFusion`). Off by
+/// default: in alternated runs on the 2-core Zen 4 machine pairs were not faster than
+/// splitting each product (`backprop-bench mlp --pairs` to compare; the results are the
+/// same bits either way).
+package enum ProgramPairs {
+    package static let isEnabled = Atomic<Bool>(false)
+}
 
 extension TensorProgram {
     /// Runs two independent instructions (`first` and the next) at once, each product on one thread (with one

@@ -39,7 +39,11 @@ import Synchronization
 
     static func compile(_ a: Act, _ x: [Tensor<Float>], fused: Bool) throws -> TensorProgram<Float> {
         ProgramFusion.isEnabled.store(fused, ordering: .relaxed)
-        defer { ProgramFusion.isEnabled.store(true, ordering: .relaxed) }
+        ProgramPairs.isEnabled.store(fused, ordering: .relaxed)
+        defer {
+            ProgramFusion.isEnabled.store(true, ordering: .relaxed)
+            ProgramPairs.isEnabled.store(false, ordering: .relaxed)
+        }
         return try TensorProgram(valueAndGradientsOf: loss(a), at: x, withRespectTo: Array(1...6))
     }
 
