@@ -26,6 +26,10 @@ func runMLPBench(arguments: [String]) {
     /// `--engine eager|compiled` runs one engine (both by default, eager first).
     var engines = ["eager", "compiled"]
     if let i = arguments.firstIndex(of: "--engine"), i + 1 < arguments.count { engines = [arguments[i + 1]] }
+    // `--pairs`: independent products side by side, one per thread (off by default).
+    if arguments.contains("--pairs") { ProgramPairs.isEnabled.store(true, ordering: .relaxed) }
+    // `--no-fusion`: neither fused epilogues nor pairs (the program as traced).
+    if arguments.contains("--no-fusion") { ProgramFusion.isEnabled.store(false, ordering: .relaxed) }
     for c in selected {
         let steps = option("--steps") ?? c.steps, sampleCount = option("--samples") ?? 7
         var rng = SeededGenerator(seed: 1)
@@ -58,6 +62,16 @@ func runMLPBench(arguments: [String]) {
         }
         if arguments.contains("--listing"), let p = try? compiled.program(input: x, target: target) {
             print(p, "\n\(p.instructionCount) instructions, \(p.fallbackCount) run eagerly, \(p.bufferBytes) bytes")
+        }
+        if arguments.contains("--profile"), let p = try? compiled.program(input: x, target: target) {
+            // Median wall time of each instruction over the runs, and each GEMM's share of the peak.
+            let inputs = model.parameters.map(\.value) + [x, target]
+            let rows = p.profile(inputs, runs: option("--runs") ?? 50)
+            let total = rows.reduce(0) { $0 + $1.nanoseconds }
+            for row in rows {
+                print(String(format: "%10.1f µs  %5.1f %%  ", row.nanoseconds / 1e3, 100 * row.nanoseconds / total) + row.line)
+            }
+            print(String(format: "%10.1f µs  total of the instructions", total / 1e3))
         }
         for engine in engines {
             let step = engine == "compiled" ? compiledStep : eagerStep

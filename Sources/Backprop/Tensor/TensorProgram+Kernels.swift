@@ -16,6 +16,9 @@ extension TensorProgram {
         var name: String
         /// The result's shape.
         var shape: [Int]
+        /// Whether this instruction and the next (two independent matrix products) run at
+        /// the same time, one on each of two threads (`pairIndependentProducts`).
+        var runsBesideNext = false
     }
 
     /// How one instruction computes its result.
@@ -36,6 +39,15 @@ extension TensorProgram {
         case matmul(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int)
         /// y = x·Wᵀ (+ b).
         case linear(m: Int, n: Int, k: Int, bias: Bool)
+        /// y = f(x·Wᵀ (+ b)): a fully connected layer and its activation, the bias and the
+        /// activation applied in one pass over the product (`TensorProgramBuilder.fuseEpilogues`).
+        case linearActivation(m: Int, n: Int, k: Int, bias: Bool, ElementwiseFunction, Scalar, Scalar)
+        /// out = (op(A)·op(B)) ⊙ f′(h), h in operand c: a product times an activation's
+        /// derivative, applied in one pass over the product (`fuseEpilogues`).
+        case matmulDerivative(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, ActivationDerivative, Scalar)
+        /// out = a ⊙ f′(h), h in operand c: an upstream gradient times an activation's
+        /// derivative in one pass (`fuseEpilogues`).
+        case multiplyDerivative(ActivationDerivative, Scalar)
         /// Sum (or mean, scaled) over the middle axis of [outer, count, inner].
         case reduceMiddle(outer: Int, count: Int, inner: Int, scale: Scalar)
         /// One element repeated.
@@ -66,57 +78,81 @@ extension TensorProgram {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func execute() {
-        let p = pointers
         instructions.withUnsafeBufferPointer { instructions in
-            for i in 0..<instructions.count {
-                let o = instructions[i].operands
-                @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
-                    UnsafeBufferPointer(start: p[s], count: n)
+            // (Instructions are read in place: a copy would retain its name and shape.)
+            let base = instructions.baseAddress!
+            var i = 0
+            while i < instructions.count {
+                if base[i].runsBesideNext {
+                    performPair(base + i)
+                    i &+= 2
+                } else {
+                    perform(base + i)
+                    i &+= 1
                 }
-                let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
-                switch instructions[i].kernel {
-                case .eager:
-                    runEagerly(instructions[i])
-                case .map(let function, let p0, let p1):
-                    Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
-                case .combine(let function):
-                    TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
-                case .combineExpanded(let function, let inner, let onRight):
-                    TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
-                case .matmul(let tA, let tB, let batch, let m, let n, let k):
-                    for b in 0..<batch {
-                        MatmulPlan.multiply(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n)
-                    }
-                case .linear(let m, let n, let k, let bias):
-                    MatmulPlan.multiply(false, true, m, n, k, p[o.a], p[o.b], p[o.out])
-                    if bias { MatmulPlan.addRow(p[o.c], to: p[o.out], m: m, n: n) }
-                case .reduceMiddle(let outer, let count, let inner, let scale):
-                    out.update(repeating: 0)
-                    if outer == 1 && inner == 1 {
-                        Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
-                    } else {
-                        Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
-                    }
-                    if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
-                case .fill:
-                    out.update(repeating: p[o.a][0])
-                case .repeatBlock:
-                    let m = o.aCount, x = p[o.a]
-                    var start = 0
-                    while start < o.outCount {
-                        (out.baseAddress! + start).update(from: x, count: m)
-                        start += m
-                    }
-                case .softmax(let function, let outer, let count, let inner):
-                    Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
-                case .patches(let geometry, let fold):
-                    if fold {
-                        out.update(repeating: 0)
-                        geometry.run(images: p[o.out], rows: p[o.a], fold: true)
-                    } else {
-                        geometry.run(images: p[o.a], rows: p[o.out], fold: false)
-                    }
-                }
+            }
+        }
+    }
+
+    /// Runs one instruction (read in place); `alone`: its matrix product on the calling
+    /// thread only.
+    @inline(__always)
+    func perform(_ instruction: UnsafePointer<Instruction>, alone: Bool = false) {
+        let p = pointers
+        let o = instruction.pointee.operands
+        @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
+            UnsafeBufferPointer(start: p[s], count: n)
+        }
+        let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
+        switch instruction.pointee.kernel {
+        case .eager:
+            runEagerly(instruction.pointee)
+        case .map(let function, let p0, let p1):
+            Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
+        case .combine(let function):
+            TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
+        case .combineExpanded(let function, let inner, let onRight):
+            TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
+        case .matmul(let tA, let tB, let batch, let m, let n, let k):
+            for b in 0..<batch {
+                TensorProgram.product(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n, alone)
+            }
+        case .linear(let m, let n, let k, let bias):
+            TensorProgram.product(false, true, m, n, k, p[o.a], p[o.b], p[o.out], alone)
+            if bias { MatmulPlan.addRow(p[o.c], to: p[o.out], m: m, n: n) }
+        case .linearActivation(let m, let n, let k, let bias, let function, let p0, let p1):
+            TensorProgram.product(false, true, m, n, k, p[o.a], p[o.b], p[o.out], alone)
+            TensorProgram.activate(p[o.out], bias: bias ? p[o.c] : nil, m: m, n: n, function, p0, p1)
+        case .matmulDerivative(let tA, let tB, let m, let n, let k, let derivative, let threshold):
+            TensorProgram.product(tA, tB, m, n, k, p[o.a], p[o.b], p[o.out], alone)
+            TensorProgram.multiply(p[o.out], by: derivative, of: p[o.c], threshold: threshold, into: p[o.out], count: o.outCount)
+        case .multiplyDerivative(let derivative, let threshold):
+            TensorProgram.multiply(p[o.a], by: derivative, of: p[o.c], threshold: threshold, into: p[o.out], count: o.outCount)
+        case .reduceMiddle(let outer, let count, let inner, let scale):
+            out.update(repeating: 0)
+            if outer == 1 && inner == 1 {
+                Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
+            } else {
+                Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+            }
+            if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
+        case .fill:
+            out.update(repeating: p[o.a][0])
+        case .repeatBlock:
+            let m = o.aCount, x = p[o.a]
+            var start = 0
+            while start < o.outCount {
+                (out.baseAddress! + start).update(from: x, count: m)
+                start += m
+            }
+        case .softmax(let function, let outer, let count, let inner):
+            Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
+        case .patches(let geometry, let fold):
+            if fold {
+                out.update(repeating: 0)
+                geometry.run(images: p[o.out], rows: p[o.a], fold: true)
+            } else {
+                geometry.run(images: p[o.a], rows: p[o.out], fold: false)
             }
         }
     }

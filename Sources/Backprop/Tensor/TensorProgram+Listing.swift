@@ -19,6 +19,7 @@ extension TensorProgram: CustomStringConvertible {
             return "%\(s)"
         }
         var lines = ["program(" + inputShapes.enumerated().map { "in\($0.offset): \($0.element)" }.joined(separator: ", ") + ")"]
+        var pairedBefore = false
         for instruction in instructions {
             let o = instruction.operands
             var args = [o.a, o.b, o.c].filter { $0 >= 0 }
@@ -27,6 +28,8 @@ extension TensorProgram: CustomStringConvertible {
                 args = eager.slots  // (any number of inputs)
                 how = "  (eager)"
             }
+            if pairedBefore { how += "  ∥ beside the previous line" }
+            pairedBefore = instruction.runsBesideNext
             lines.append("  \(name(o.out)) = \(instruction.name)(\(args.map(name).joined(separator: ", "))) → \(instruction.shape)\(how)")
         }
         lines.append("  return " + outputSlots.map(name).joined(separator: ", "))

@@ -127,6 +127,10 @@ public final class TensorProgram<Scalar: TensorScalar> {
         }
         var builder = TensorProgramBuilder(tracer: tracer, inputCount: examples.count)
         let resultSlots = try results.map { try builder.slot(for: $0) }
+        if ProgramFusion.isEnabled.load(ordering: .relaxed) {
+            builder.fuseEpilogues(keeping: Set(resultSlots))
+            if ProgramPairs.isEnabled.load(ordering: .relaxed) { builder.pairIndependentProducts() }
+        }
         builder.shareDeadBuffers(keeping: Set(resultSlots))
         inputShapes = examples.map(\.shape)
         outputShapes = results.map(\.shape)
@@ -199,6 +203,15 @@ public final class TensorProgram<Scalar: TensorScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func run(file: StaticString = #fileID, line: UInt = #line) {
+        beginRun(file: file, line: line)
+        execute()
+        endRun()
+    }
+
+    /// Checks that every input is bound and gives results still held by the caller
+    /// fresh buffers (the first half of `run()`).
+    @inline(__always)
+    func beginRun(file: StaticString, line: UInt) {
         for i in 0..<inputShapes.count where !isBound[i] {
             tensorError("TensorProgram: input \(i) (shape \(inputShapes[i])) is not bound; call setInput(_:at:) before run()",
                         file: file, line: line)
@@ -210,7 +223,11 @@ public final class TensorProgram<Scalar: TensorScalar> {
             storages[s] = TensorStorage(repeating: 0, count: storages[s].count)
             pointers[s] = storages[s].base
         }
-        execute()
+    }
+
+    /// Keeps outputs that are inputs and lets go of the inputs (the second half of `run()`).
+    @inline(__always)
+    func endRun() {
         for k in inputOutputs { outputs[k] = storages[outputSlots[k]] }
         for i in 0..<inputShapes.count {
             storages[i] = TensorStorage()

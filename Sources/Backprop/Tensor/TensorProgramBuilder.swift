@@ -31,12 +31,14 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         var lastUse: [Int: Int] = [:]
         var fallbackWritten: Set<Int> = []
         for (i, instruction) in instructions.enumerated() {
+            // The first of two instructions run at the same time reads until the second ends.
+            let end = instruction.runsBesideNext ? i + 1 : i
             if let eager = instruction.eager {
-                for s in eager.slots { lastUse[s] = i }
+                for s in eager.slots { lastUse[s] = end }
                 fallbackWritten.insert(instruction.operands.out)
             } else {
                 let o = instruction.operands
-                for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = i }
+                for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = end }
             }
         }
         func poolable(_ s: Int) -> Bool { inPlace.contains(s) && !kept.contains(s) && !fallbackWritten.contains(s) }

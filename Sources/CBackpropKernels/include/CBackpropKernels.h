@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bp_elementwise.h"
+#include "bp_epilogues.h"
 #include "bp_optimizers.h"
 #include "bp_peak.h"
 #include "bp_patches.h"

@@ -1,0 +1,43 @@
+// Fused epilogues of a compiled program's matrix products: one pass over a product's
+// result instead of separate elementwise passes (bias, activation, activation
+// derivative). `out` may be `g` (in place) but must not overlap it otherwise. Each function computes, element by element, exactly what the separate
+// ops compute (the same operations in the same order, no FMA contraction), so a fused
+// program gives the same bits as the unfused one.
+#ifndef BP_EPILOGUES_H
+#define BP_EPILOGUES_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// c[i, j] = relu(c[i, j] + bias[j]) for an m × n row-major matrix, in place; relu as the
+/// elementwise table defines it (x ≤ 0 ? 0 : x, NaN stays NaN). `bias` may be NULL
+/// (relu only).
+void bp_bias_relu_f32(float *c, const float *bias, ptrdiff_t m, ptrdiff_t n);
+/// Double twin of `bp_bias_relu_f32`.
+void bp_bias_relu_f64(double *c, const double *bias, ptrdiff_t m, ptrdiff_t n);
+
+/// out[i] = g[i]·step(h[i]; t): an upstream gradient times a step mask (relu′ given the
+/// relu's input or output, t = 0), the step as the table defines it (1 above t, 0 at or
+/// below, NaN stays NaN).
+void bp_step_mask_f32(const float *g, const float *h, float t, float *out, ptrdiff_t n);
+/// Double twin of `bp_step_mask_f32`.
+void bp_step_mask_f64(const double *g, const double *h, double t, double *out, ptrdiff_t n);
+
+/// out[i] = g[i]·(y[i]·(1 − y[i])): an upstream gradient times σ′ given y = σ(x).
+void bp_sigmoid_mask_f32(const float *g, const float *y, float *out, ptrdiff_t n);
+/// Double twin of `bp_sigmoid_mask_f32`.
+void bp_sigmoid_mask_f64(const double *g, const double *y, double *out, ptrdiff_t n);
+
+/// out[i] = g[i]·(1 − y[i]·y[i]): an upstream gradient times tanh′ given y = tanh x.
+void bp_tanh_mask_f32(const float *g, const float *y, float *out, ptrdiff_t n);
+/// Double twin of `bp_tanh_mask_f32`.
+void bp_tanh_mask_f64(const double *g, const double *y, double *out, ptrdiff_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
