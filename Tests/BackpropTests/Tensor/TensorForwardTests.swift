@@ -184,6 +184,9 @@ struct TensorForwardTests {
             let m = i.mask!
             let s = broadcastShape([m.shape, x[0].shape, x[1].shape])
             return (s, allIndices(s).map { broadcastAt(m, $0) != 0 ? broadcastAt(x[0], $0) : broadcastAt(x[1], $0) })
+        case .selectByMask:
+            let s = broadcastShape([x[0].shape, x[1].shape, x[2].shape])
+            return (s, allIndices(s).map { broadcastAt(x[0], $0) > 0 ? broadcastAt(x[1], $0) : broadcastAt(x[2], $0) })
         case .custom: return unary { $0 * $0 * $0 }
         case .maximum: return binary { Swift.max($0, $1) }
         case .minimum: return binary { Swift.min($0, $1) }

@@ -22,7 +22,7 @@ extension TensorOpKind {
         .leakyRelu, .step, .clamp,
         .matmul, .linear, .permute, .reshape, .broadcast,
         .sum, .mean, .max, .min, .softmax, .logSoftmax, .logSumExp,
-        .slice, .pad, .selectRows, .scatterRows, .gather, .scatterClasses, .concatenate, .select,
+        .slice, .pad, .selectRows, .scatterRows, .gather, .scatterClasses, .concatenate, .select, .selectByMask,
         .custom, .elementwise,
         .maximum, .minimum,
         .rowLookup, .rowScatter,
@@ -218,6 +218,12 @@ struct TensorOpTestData {
             let maskShape = broadcastPartner(of: s)
             let mask = Tensor<Double>(shape: maskShape, scalars: (0..<maskShape.reduce(1, *)).map { _ in bool() ? 1 : 0 })
             return TensorOpInstance(inputs: [tensor(broadcastPartner(of: s)), tensor(s)], mask: mask)
+        case .selectByMask:
+            // The mask is computed from input 0 (x > 0), kept away from 0 so that finite
+            // differences do not flip it; compiled, the mask is traced and recorded as SelectByMask.
+            let s = shape()
+            return TensorOpInstance(inputs: [tensor(broadcastPartner(of: s), avoid: [0], margin: 0.1),
+                                             tensor(broadcastPartner(of: s)), tensor(s)])
         case .custom:
             return TensorOpInstance(inputs: [tensor(shape())])
         case .maximum, .minimum: return binary(apart: 0.05)
@@ -330,6 +336,7 @@ func applyTensorOp<S: TensorScalar>(_ kind: TensorOpKind, _ i: TensorOpInstance,
     case .scatterClasses: return x[0].scattered(toClassIndices: i.indices, classCount: i.shape[0])
     case .concatenate: return Tensor.concatenated(x, alongAxis: i.axes[0])
     case .select: return Tensor.where(mask!, x[0], x[1])
+    case .selectByMask: return Tensor.where(x[0].isGreater(than: 0), x[1], x[2])
     case .custom: return TensorCubeFunction<S>()(x[0])
     case .maximum: return Tensor.maximum(x[0], x[1])
     case .minimum: return Tensor.minimum(x[0], x[1])

@@ -22,8 +22,9 @@ extension Tensor {
             }
             outShape = r
         }
-        if let tracer = GraphTracer<Scalar>.current, mask.node != nil || tracer.isTraced(mask.storage) {
-            // A mask computed from a program's inputs: an op input, recomputed at each call.
+        if mask.node != nil || GraphTracer<Scalar>.current?.isTraced(mask.storage) == true {
+            // A recorded mask (a comparison of recorded tensors, say) is an op input, so a
+            // program recomputes it at each call; eager graphs record the same op.
             return SelectByMask<Scalar>(shape: outShape).apply([mask, a, b], file: file, line: line)
         }
         let m = withTracingPaused { withoutGradients { mask.detached().broadcasted(to: outShape) } }

@@ -1,14 +1,14 @@
-// where(mask, a, b) with a mask computed from a compiled program's inputs: the mask is an
-// input of the op (not a parameter), so the program recomputes it at each call.
+// where(mask, a, b) with a recorded mask (or one computed from a compiled program's inputs):
+// the mask is an input of the op (not a parameter), so a program recomputes it at each call.
 
 extension TensorOpKind {
-    /// `where` whose mask is an op input (a traced mask).
+    /// `where` whose mask is an op input (a recorded or traced mask).
     public static let selectByMask = TensorOpKind(rawValue: "selectByMask")
 }
 
 /// where(mask, a, b) with the mask as input 0 (no gradient); the three shapes broadcast
-/// to `shape`. Recorded instead of `Select` when a program is traced and the mask is
-/// computed from its inputs (a comparison, say).
+/// to `shape`. Recorded instead of `Select` when the mask is itself recorded (a
+/// comparison of recorded tensors, say) or, in a traced program, computed from its inputs.
 ///
 /// ```
 /// y = mask ≠ 0 ? a : b      ā = unbroadcast(where(mask, ḡ, 0)),   b̄ = unbroadcast(where(mask, 0, ḡ))
