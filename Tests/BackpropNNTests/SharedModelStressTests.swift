@@ -14,10 +14,9 @@ private struct SharedModel: @unchecked Sendable {
 /// recorded and released) on one shared model, and eager training of copies of it, each
 /// copy made by assigning the shared model's parameter values. Every forward pass must
 /// give the shared model's output computed alone, and every copy must end with the
-/// parameters of the same training done alone, to rounding: not bit for bit, because
-/// `GEMMTests` may switch the matrix kernel process-wide while this runs (a race gives
-/// garbage or a crash, far beyond these tolerances). The shared model must keep its
-/// values and get no gradient.
+/// parameters of the same training done alone, to rounding (a race gives garbage or a
+/// crash, far beyond these tolerances). The shared model must keep its values and get
+/// no gradient.
 @Suite("Concurrency: one model shared by several tasks")
 struct SharedModelStressTests {
     static let sizes = [64, 128, 10]
