@@ -127,6 +127,27 @@ enum GEMM {
             }
             return
         }
+        // Static row pieces: one team packs op(B) once for all threads when it fits.
+        if plan.splitRows, let team = bp_gemm_team_acquire(Scalar.self == Double.self ? 1 : 0, m, n, k) {
+            let ut = UInt(bitPattern: team)
+            DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
+                let (lo, hi) = plan.range(i)
+                let team = UnsafeMutableRawPointer(bitPattern: ut)
+                let (a, b, c) = (UnsafeRawPointer(bitPattern: ua)!, UnsafeRawPointer(bitPattern: ub)!,
+                                 UnsafeMutableRawPointer(bitPattern: uc)!)
+                if Scalar.self == Double.self {
+                    bp_dgemm_team(team, lo, hi - lo, ta, tb, m, n, k, a.assumingMemoryBound(to: Double.self), lda,
+                                  b.assumingMemoryBound(to: Double.self), ldb, c.assumingMemoryBound(to: Double.self),
+                                  ldc, acc)
+                } else {
+                    bp_sgemm_team(team, lo, hi - lo, ta, tb, m, n, k, a.assumingMemoryBound(to: Float.self), lda,
+                                  b.assumingMemoryBound(to: Float.self), ldb, c.assumingMemoryBound(to: Float.self),
+                                  ldc, acc)
+                }
+            }
+            bp_gemm_team_release(team)
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
             let a = UnsafePointer<Scalar>(bitPattern: ua)!
             let b = UnsafePointer<Scalar>(bitPattern: ub)!
@@ -151,7 +172,10 @@ enum GEMM {
     ///   then claims pieces from an atomic counter, so a thread that starts late on
     ///   a busy core takes fewer pieces instead of holding everyone up. Pieces are
     ///   small (several per thread, each worth about `threshold / 4`).
-    /// * **static**: one piece per thread, each an independent `bp_sgemm` call.
+    /// * **static**: one piece per thread. Row pieces run as one team
+    ///   (`bp_sgemm_team`) that packs op(B) once for all threads when it fits
+    ///   (at most 2048 columns and 2²² elements packed, as for 1024³); otherwise
+    ///   each piece is an independent `bp_sgemm` call.
     ///
     /// Either way each element of C is computed exactly as by one thread.
     @usableFromInline

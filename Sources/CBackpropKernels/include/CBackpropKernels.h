@@ -115,6 +115,35 @@ void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, i
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                      const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
 
+/// A team for one product split by rows over threads that packs op(B) once for
+/// all of them (see bp_sgemm_team), or NULL when the product does not qualify
+/// (small or vector-shaped, op(B) wider than 2048 columns or more than 2²²
+/// elements once packed) or memory is short. Pass it to every thread's
+/// bp_sgemm_team / bp_dgemm_team call (matching `isDouble`), then give it back
+/// with bp_gemm_team_release once all of them have returned.
+void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K);
+
+/// Returns a team from bp_gemm_team_acquire (NULL is ignored).
+void bp_gemm_team_release(void *team);
+
+/// One thread's part of a product computed by a team: rows [i0, i0 + rows) of
+/// C, the whole op(B). Every thread of the team passes the same team and the
+/// same arguments except i0 and rows (disjoint ranges covering C). Threads
+/// share the packing of op(B) and wait only for pieces another running thread
+/// is packing, so they may run at the same time or one after another. Same
+/// result, bit for bit, as one `bp_sgemm` call; with a NULL team, this thread's
+/// rows are computed by bp_sgemm.
+///
+///     C[i0..<i0+rows, :] = op(A)[i0..<i0+rows, :] · op(B) + (accumulate ? C : 0)
+void bp_sgemm_team(void *team, ptrdiff_t i0, ptrdiff_t rows, int transA, int transB, ptrdiff_t M,
+                   ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda, const float *B,
+                   ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate);
+
+/// Double-precision twin of `bp_sgemm_team`.
+void bp_dgemm_team(void *team, ptrdiff_t i0, ptrdiff_t rows, int transA, int transB, ptrdiff_t M,
+                   ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda, const double *B,
+                   ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
+
 /// Which matmul kernel the running CPU gets: "avx512", "avx2", or "portable".
 const char *bp_gemm_kernel_name(void);
 

@@ -1,0 +1,134 @@
+import CBackpropKernels
+import Dispatch
+import Testing
+
+/// The team driver (`bp_sgemm_team` / `bp_dgemm_team`): threads that split C by
+/// rows and pack op(B) once between them must give one `bp_sgemm` call's result
+/// bit for bit, whether the threads run at once or one after another (a thread
+/// may finish before another starts: it then packs every piece itself).
+@Suite(.serialized)
+struct GEMMTeamTests {
+    /// Shapes with several K blocks (AVX-512 KC = 384, AVX2 and portable 256), partial
+    /// tiles and packing pieces (128 columns), a last row range shorter than a tile and
+    /// an empty one (40 rows in three parts: 24, 16, 0).
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (40, 150, 801), (97, 130, 390), (26, 2048, 70), (50, 129, 513), (200, 64, 64),
+    ]
+
+    /// Row ranges of `m` cut into `parts` pieces at multiples of 12 (the AVX-512 row
+    /// tile; any cut is allowed, this one mimics the planner).
+    static func ranges(m: Int, parts: Int) -> [(Int, Int)] {
+        let step = ((m + parts - 1) / parts + 11) / 12 * 12
+        return (0..<parts).map { (min(m, $0 * step), min(m, ($0 + 1) * step)) }
+    }
+
+    @Test(arguments: [false, true])
+    func teamMatchesOneCallBitForBit(isDouble: Bool) {
+        var state: UInt64 = isDouble ? 11 : 7
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 52) - 0.5
+        }
+        for s in Self.shapes {
+            for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+                let lda = (transA ? s.m : s.k) + 3, ldb = (transB ? s.k : s.n) + 1, ldc = s.n + 2
+                let a = (0..<((transA ? s.k : s.m) * lda)).map { _ in next() }
+                let b = (0..<((transB ? s.n : s.k) * ldb)).map { _ in next() }
+                let c0 = (0..<(s.m * ldc)).map { _ in next() }
+                for accumulate in [false, true] {
+                    let one = product(isDouble: isDouble, s, transA, transB, a, lda, b, ldb, c0, ldc, accumulate,
+                                      parts: nil, concurrent: false)
+                    for parts in [2, 3] {
+                        for concurrent in [false, true] {
+                            let team = product(isDouble: isDouble, s, transA, transB, a, lda, b, ldb, c0, ldc,
+                                               accumulate, parts: parts, concurrent: concurrent)
+                            let same = team == one  // (not inside #expect: it would print both arrays)
+                            #expect(same, "\(isDouble ? "Double" : "Float") \(s) transA=\(transA) transB=\(transB) accumulate=\(accumulate) parts=\(parts) concurrent=\(concurrent)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One product through `bp_?gemm` (parts nil) or a team of `parts` row ranges, run
+    /// one after another on this thread or at once on Dispatch workers; C as Doubles.
+    func product(isDouble: Bool, _ s: (m: Int, n: Int, k: Int), _ transA: Bool, _ transB: Bool,
+                 _ a: [Double], _ lda: Int, _ b: [Double], _ ldb: Int, _ c0: [Double], _ ldc: Int,
+                 _ accumulate: Bool, parts: Int?, concurrent: Bool) -> [Double] {
+        let (ta, tb, acc): (Int32, Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0)
+        if isDouble {
+            var c = c0
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        let (ua, ub, uc) = (UInt(bitPattern: pa.baseAddress), UInt(bitPattern: pb.baseAddress),
+                                            UInt(bitPattern: pc.baseAddress))
+                        run(s, parts: parts, concurrent: concurrent, isDouble: true) { team, lo, rows in
+                            let (a, b, c) = (UnsafePointer<Double>(bitPattern: ua), UnsafePointer<Double>(bitPattern: ub),
+                                             UnsafeMutablePointer<Double>(bitPattern: uc))
+                            if let team {
+                                bp_dgemm_team(team, lo, rows, ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
+                            } else {
+                                bp_dgemm(ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
+                            }
+                        }
+                    }
+                }
+            }
+            return c
+        }
+        let af = a.map(Float.init), bf = b.map(Float.init)
+        var c = c0.map(Float.init)
+        af.withUnsafeBufferPointer { pa in
+            bf.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    let (ua, ub, uc) = (UInt(bitPattern: pa.baseAddress), UInt(bitPattern: pb.baseAddress),
+                                        UInt(bitPattern: pc.baseAddress))
+                    run(s, parts: parts, concurrent: concurrent, isDouble: false) { team, lo, rows in
+                        let (a, b, c) = (UnsafePointer<Float>(bitPattern: ua), UnsafePointer<Float>(bitPattern: ub),
+                                         UnsafeMutablePointer<Float>(bitPattern: uc))
+                        if let team {
+                            bp_sgemm_team(team, lo, rows, ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
+                        } else {
+                            bp_sgemm(ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
+                        }
+                    }
+                }
+            }
+        }
+        return c.map(Double.init)
+    }
+
+    /// Calls `body(nil, 0, m)` once (parts nil), or acquires a team (it must qualify)
+    /// and calls `body(team, lo, rows)` per row range.
+    func run(_ s: (m: Int, n: Int, k: Int), parts: Int?, concurrent: Bool, isDouble: Bool,
+             _ body: @escaping @Sendable (UnsafeMutableRawPointer?, Int, Int) -> Void) {
+        guard let parts else { return body(nil, 0, s.m) }
+        let team = bp_gemm_team_acquire(isDouble ? 1 : 0, s.m, s.n, s.k)
+        #expect(team != nil, "\(s): no team")
+        let ranges = Self.ranges(m: s.m, parts: parts)
+        let ut = UInt(bitPattern: team)
+        if concurrent {
+            DispatchQueue.concurrentPerform(iterations: parts) { i in
+                body(UnsafeMutableRawPointer(bitPattern: ut), ranges[i].0, ranges[i].1 - ranges[i].0)
+            }
+        } else {
+            // The last range first: it packs every piece before the others start.
+            for (lo, hi) in ranges.reversed() { body(team, lo, hi - lo) }
+        }
+        bp_gemm_team_release(team)
+    }
+
+    @Test func teamOnlyForProductsItHolds() {
+        // Too wide (N′ > 2048), too deep (K · N′ > 2²²), vector-shaped or tiny: no team.
+        for (m, n, k) in [(64, 2100, 64), (64, 1024, 4097), (1, 512, 512), (512, 1, 512), (4, 4, 4)] {
+            let team = bp_gemm_team_acquire(0, m, n, k)
+            #expect(team == nil, "\(m)×\(n)×\(k)")
+            bp_gemm_team_release(team)
+        }
+        let team = bp_gemm_team_acquire(1, 1024, 1024, 1024)
+        #expect(team != nil)
+        bp_gemm_team_release(team)
+    }
+}
