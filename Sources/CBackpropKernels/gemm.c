@@ -1281,7 +1281,10 @@ static void bp_gemm_blocking(int kernel, int isDouble, ptrdiff_t *mr, ptrdiff_t 
 }
 
 // One cached team allocation, reused by the next product (taken and returned
-// with atomic exchanges, so concurrent products each get their own).
+// with atomic exchanges, so concurrent products each get their own). Only
+// teams up to BP_TEAM_CACHE_LIMIT bytes are kept (1024² float or double);
+// larger ones go back to the system at once.
+#define BP_TEAM_CACHE_LIMIT ((size_t)17 << 20)
 static bp_team *_Atomic bp_team_cache = NULL;
 
 void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K) {
@@ -1322,6 +1325,10 @@ void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K) 
 
 void bp_gemm_team_release(void *team) {
     if (!team) return;
+    if (((bp_team *)team)->capacity > BP_TEAM_CACHE_LIMIT) {
+        free(team);
+        return;
+    }
     bp_team *old = atomic_exchange(&bp_team_cache, (bp_team *)team);
     free(old);
 }
