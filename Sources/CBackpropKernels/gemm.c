@@ -1144,6 +1144,14 @@ ptrdiff_t bp_gemm_parallel_threshold(int isDouble) {
     return isDouble ? floatThreshold / 2 : floatThreshold;
 }
 
+// Calls the AVX-512, AVX2 or portable variant of a driver for `kernel`.
+#define BP_KERNEL_SWITCH(kernel, K5, K2, PORT, ...)                            \
+    switch (kernel) {                                                          \
+    case BP_KERNEL_AVX512: K5(__VA_ARGS__); break;                             \
+    case BP_KERNEL_AVX2: K2(__VA_ARGS__); break;                               \
+    default: PORT(__VA_ARGS__);                                                \
+    }
+
 // Below this many multiply-adds the packing overhead outweighs the micro-kernel.
 #define BP_SMALL_MNK 512
 
@@ -1220,19 +1228,9 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
             ENTRY(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate); \
         return;                                                                \
     }                                                                          \
-    switch (bp_active_kernel()) {                                              \
-    case BP_KERNEL_AVX512:                                                     \
-        K5(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,    \
-           ldc, accumulate);                                                   \
-        break;                                                                 \
-    case BP_KERNEL_AVX2:                                                       \
-        K2(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,    \
-           ldc, accumulate);                                                   \
-        break;                                                                 \
-    default:                                                                   \
-        PORT(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C,  \
-             ldc, accumulate);                                                 \
-    }
+    BP_KERNEL_SWITCH(bp_active_kernel(), K5, K2, PORT, byRows, chunk, next,    \
+                     transA, transB, M, N, K, A, lda, B, ldb, C, ldc,          \
+                     accumulate)
 
 #if BP_X86
 #define A2SS a2s_gemm_shared
@@ -1352,19 +1350,8 @@ void bp_gemm_team_release(void *team) {
         return;                                                                \
     }                                                                          \
     T *packA = (T *)bufs->a.ptr;                                               \
-    switch (t->kernel) {                                                       \
-    case BP_KERNEL_AVX512:                                                     \
-        K5(t, i0, rows, transA, transB, N, K, A, lda, B, ldb, C, ldc,          \
-           accumulate, packA);                                                 \
-        break;                                                                 \
-    case BP_KERNEL_AVX2:                                                       \
-        K2(t, i0, rows, transA, transB, N, K, A, lda, B, ldb, C, ldc,          \
-           accumulate, packA);                                                 \
-        break;                                                                 \
-    default:                                                                   \
-        PORT(t, i0, rows, transA, transB, N, K, A, lda, B, ldb, C, ldc,        \
-             accumulate, packA);                                               \
-    }
+    BP_KERNEL_SWITCH(t->kernel, K5, K2, PORT, t, i0, rows, transA, transB, N,  \
+                     K, A, lda, B, ldb, C, ldc, accumulate, packA)
 
 #if BP_X86
 #define A2ST a2s_gemm_team

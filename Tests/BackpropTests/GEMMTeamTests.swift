@@ -56,48 +56,47 @@ struct GEMMTeamTests {
     func product(isDouble: Bool, _ s: (m: Int, n: Int, k: Int), _ transA: Bool, _ transB: Bool,
                  _ a: [Double], _ lda: Int, _ b: [Double], _ ldb: Int, _ c0: [Double], _ ldc: Int,
                  _ accumulate: Bool, parts: Int?, concurrent: Bool) -> [Double] {
-        let (ta, tb, acc): (Int32, Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0)
+        let flags: (Int32, Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0)
+        let strides = (lda, ldb, ldc)
         if isDouble {
-            var c = c0
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        let (ua, ub, uc) = (UInt(bitPattern: pa.baseAddress), UInt(bitPattern: pb.baseAddress),
-                                            UInt(bitPattern: pc.baseAddress))
-                        run(s, parts: parts, concurrent: concurrent, isDouble: true) { team, lo, rows in
-                            let (a, b, c) = (UnsafePointer<Double>(bitPattern: ua), UnsafePointer<Double>(bitPattern: ub),
-                                             UnsafeMutablePointer<Double>(bitPattern: uc))
-                            if let team {
-                                bp_dgemm_team(team, lo, rows, ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
-                            } else {
-                                bp_dgemm(ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
-                            }
-                        }
-                    }
-                }
-            }
-            return c
+            return product(s, flags, strides, a, b, c0, parts: parts, concurrent: concurrent, isDouble: true,
+                           one: bp_dgemm, team: bp_dgemm_team)
         }
-        let af = a.map(Float.init), bf = b.map(Float.init)
-        var c = c0.map(Float.init)
-        af.withUnsafeBufferPointer { pa in
-            bf.withUnsafeBufferPointer { pb in
+        return product(s, flags, strides, a.map(Float.init), b.map(Float.init), c0.map(Float.init), parts: parts,
+                       concurrent: concurrent, isDouble: false, one: bp_sgemm, team: bp_sgemm_team).map(Double.init)
+    }
+
+    /// The product in element type T through `one` (a `bp_?gemm`) or a team's `team`
+    /// (a `bp_?gemm_team`); flags are transA, transB, accumulate; strides lda, ldb, ldc.
+    func product<T: BinaryFloatingPoint & SendableMetatype>(
+        _ s: (m: Int, n: Int, k: Int), _ flags: (Int32, Int32, Int32), _ strides: (Int, Int, Int),
+        _ a: [T], _ b: [T], _ c0: [T], parts: Int?, concurrent: Bool, isDouble: Bool,
+        one: @escaping @Sendable (Int32, Int32, Int, Int, Int, UnsafePointer<T>?, Int, UnsafePointer<T>?, Int,
+                                  UnsafeMutablePointer<T>?, Int, Int32) -> Void,
+        team: @escaping @Sendable (UnsafeMutableRawPointer?, Int, Int, Int32, Int32, Int, Int, Int,
+                                   UnsafePointer<T>?, Int, UnsafePointer<T>?, Int, UnsafeMutablePointer<T>?, Int,
+                                   Int32) -> Void
+    ) -> [T] {
+        let (ta, tb, acc) = flags, (lda, ldb, ldc) = strides
+        var c = c0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     let (ua, ub, uc) = (UInt(bitPattern: pa.baseAddress), UInt(bitPattern: pb.baseAddress),
                                         UInt(bitPattern: pc.baseAddress))
-                    run(s, parts: parts, concurrent: concurrent, isDouble: false) { team, lo, rows in
-                        let (a, b, c) = (UnsafePointer<Float>(bitPattern: ua), UnsafePointer<Float>(bitPattern: ub),
-                                         UnsafeMutablePointer<Float>(bitPattern: uc))
-                        if let team {
-                            bp_sgemm_team(team, lo, rows, ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
+                    run(s, parts: parts, concurrent: concurrent, isDouble: isDouble) { t, lo, rows in
+                        let (a, b, c) = (UnsafePointer<T>(bitPattern: ua), UnsafePointer<T>(bitPattern: ub),
+                                         UnsafeMutablePointer<T>(bitPattern: uc))
+                        if let t {
+                            team(t, lo, rows, ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
                         } else {
-                            bp_sgemm(ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
+                            one(ta, tb, s.m, s.n, s.k, a, lda, b, ldb, c, ldc, acc)
                         }
                     }
                 }
             }
         }
-        return c.map(Double.init)
+        return c
     }
 
     /// Calls `body(nil, 0, m)` once (parts nil), or acquires a team (it must qualify)
