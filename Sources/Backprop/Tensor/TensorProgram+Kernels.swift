@@ -78,75 +78,107 @@ extension TensorProgram {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func execute() {
-        instructions.withUnsafeBufferPointer { instructions in
-            // (Instructions are read in place: a copy would retain its name and shape.)
-            let base = instructions.baseAddress!
-            var i = 0
-            while i < instructions.count {
-                if base[i].runsBesideNext {
-                    performPair(base + i)
-                    i &+= 2
-                } else {
-                    perform(base + i)
-                    i &+= 1
-                }
+        let count = instructions.count
+        var step = UnsafePointer(steps)
+        let end = step + count
+        while step < end {
+            if step.pointee.runsBesideNext {
+                performPair(step)
+                step += 2
+            } else {
+                perform(step)
+                step += 1
             }
         }
     }
 
-    /// Runs one instruction (read in place); `alone`: its matrix product on the calling
-    /// thread only.
+    /// Runs step `s` (read in place, each field where its kernel needs it: a copy of the
+    /// step, even one inside each case, loads more fields than the kernel reads);
+    /// `alone`: its matrix product on the calling thread only.
     @inline(__always)
-    func perform(_ instruction: UnsafePointer<Instruction>, alone: Bool = false) {
+    func perform(_ s: UnsafePointer<Step>, alone: Bool = false) {
+        let p = pointers
+        switch s.pointee.code {
+        case .general:
+            performGeneral(s.pointee.instruction, alone: alone)
+        case .map:
+            Scalar._map(s.pointee.elementwise, UnsafeBufferPointer(start: p[s.pointee.a], count: s.pointee.aCount),
+                        UnsafeMutableBufferPointer(start: p[s.pointee.out], count: s.pointee.outCount),
+                        s.pointee.p0, s.pointee.p1)
+        case .combine:
+            TensorProgram.combine(s.pointee.binary, p[s.pointee.a], s.pointee.aCount, p[s.pointee.b], s.pointee.bCount,
+                                  p[s.pointee.out], s.pointee.outCount)
+        case .combineExpanded:
+            TensorProgram.combineExpanded(s.pointee.binary, p[s.pointee.a], p[s.pointee.b], p[s.pointee.out],
+                                          s.pointee.outCount, s.pointee.n, s.pointee.flag)
+        case .matmul:
+            let (m, n, k) = (s.pointee.m, s.pointee.n, s.pointee.k)
+            for b in 0..<s.pointee.batch {
+                TensorProgram.product(s.pointee.transA, s.pointee.transB, m, n, k, p[s.pointee.a] + b &* m &* k,
+                                      p[s.pointee.b] + b &* k &* n, p[s.pointee.out] + b &* m &* n, alone)
+            }
+        case .linear:
+            let (m, n, out) = (s.pointee.m, s.pointee.n, p[s.pointee.out])
+            TensorProgram.product(false, true, m, n, s.pointee.k, p[s.pointee.a], p[s.pointee.b], out, alone)
+            if s.pointee.flag { MatmulPlan.addRow(p[s.pointee.c], to: out, m: m, n: n) }
+        case .linearActivation:
+            let (m, n, out) = (s.pointee.m, s.pointee.n, p[s.pointee.out])
+            TensorProgram.product(false, true, m, n, s.pointee.k, p[s.pointee.a], p[s.pointee.b], out, alone)
+            TensorProgram.activate(out, bias: s.pointee.flag ? p[s.pointee.c] : nil, m: m, n: n,
+                                   s.pointee.elementwise, s.pointee.p0, s.pointee.p1)
+        case .matmulDerivative:
+            let out = p[s.pointee.out]
+            TensorProgram.product(s.pointee.transA, s.pointee.transB, s.pointee.m, s.pointee.n, s.pointee.k,
+                                  p[s.pointee.a], p[s.pointee.b], out, alone)
+            TensorProgram.multiply(out, by: s.pointee.derivative, of: p[s.pointee.c], threshold: s.pointee.p0,
+                                   into: out, count: s.pointee.outCount)
+        case .multiplyDerivative:
+            TensorProgram.multiply(p[s.pointee.a], by: s.pointee.derivative, of: p[s.pointee.c], threshold: s.pointee.p0,
+                                   into: p[s.pointee.out], count: s.pointee.outCount)
+        case .reduceMiddle:
+            let x = UnsafeBufferPointer(start: p[s.pointee.a], count: s.pointee.aCount)
+            let out = UnsafeMutableBufferPointer(start: p[s.pointee.out], count: s.pointee.outCount)
+            let (outer, inner) = (s.pointee.m, s.pointee.n)
+            out.update(repeating: 0)
+            if outer == 1 && inner == 1 {
+                Scalar._reduce(.sum, x, nil, out)
+            } else {
+                Scalar._reduceMiddle(.sum, x, outer: outer, count: s.pointee.k, inner: inner, out)
+            }
+            let scale = s.pointee.p0
+            if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
+        case .fill:
+            p[s.pointee.out].update(repeating: p[s.pointee.a][0], count: s.pointee.outCount)
+        case .repeatBlock:
+            let m = s.pointee.aCount, x = p[s.pointee.a], out = p[s.pointee.out], count = s.pointee.outCount
+            var start = 0
+            while start < count {
+                (out + start).update(from: x, count: m)
+                start += m
+            }
+        case .softmax:
+            Scalar._softmax(s.pointee.softmax, UnsafeBufferPointer(start: p[s.pointee.a], count: s.pointee.aCount),
+                            outer: s.pointee.m, count: s.pointee.k, inner: s.pointee.n,
+                            UnsafeMutableBufferPointer(start: p[s.pointee.out], count: s.pointee.outCount))
+        }
+    }
+
+    /// Runs instruction `index`, whose kernel has no step code of its own
+    /// (`Step.Code.general`: ops run eagerly, and kernels that are rare or do much work
+    /// per call), switching on its `Kernel`; `alone` as in `perform`.
+    @inline(never)
+    func performGeneral(_ index: Int, alone: Bool) {
+        instructions.withUnsafeBufferPointer { performGeneral($0.baseAddress! + index, alone: alone) }
+    }
+
+    @inline(__always)
+    func performGeneral(_ instruction: UnsafePointer<Instruction>, alone: Bool) {
         let p = pointers
         let o = instruction.pointee.operands
-        @inline(__always) func input(_ s: Int, _ n: Int) -> UnsafeBufferPointer<Scalar> {
-            UnsafeBufferPointer(start: p[s], count: n)
-        }
         let out = UnsafeMutableBufferPointer(start: p[o.out], count: o.outCount)
         switch instruction.pointee.kernel {
         case .eager:
             runEagerly(instruction.pointee)
-        case .map(let function, let p0, let p1):
-            Scalar._map(function, input(o.a, o.aCount), out, p0, p1)
-        case .combine(let function):
-            TensorProgram.combine(function, p[o.a], o.aCount, p[o.b], o.bCount, p[o.out], o.outCount)
-        case .combineExpanded(let function, let inner, let onRight):
-            TensorProgram.combineExpanded(function, p[o.a], p[o.b], p[o.out], o.outCount, inner, onRight)
-        case .matmul(let tA, let tB, let batch, let m, let n, let k):
-            for b in 0..<batch {
-                TensorProgram.product(tA, tB, m, n, k, p[o.a] + b &* m &* k, p[o.b] + b &* k &* n, p[o.out] + b &* m &* n, alone)
-            }
-        case .linear(let m, let n, let k, let bias):
-            TensorProgram.product(false, true, m, n, k, p[o.a], p[o.b], p[o.out], alone)
-            if bias { MatmulPlan.addRow(p[o.c], to: p[o.out], m: m, n: n) }
-        case .linearActivation(let m, let n, let k, let bias, let function, let p0, let p1):
-            TensorProgram.product(false, true, m, n, k, p[o.a], p[o.b], p[o.out], alone)
-            TensorProgram.activate(p[o.out], bias: bias ? p[o.c] : nil, m: m, n: n, function, p0, p1)
-        case .matmulDerivative(let tA, let tB, let m, let n, let k, let derivative, let threshold):
-            TensorProgram.product(tA, tB, m, n, k, p[o.a], p[o.b], p[o.out], alone)
-            TensorProgram.multiply(p[o.out], by: derivative, of: p[o.c], threshold: threshold, into: p[o.out], count: o.outCount)
-        case .multiplyDerivative(let derivative, let threshold):
-            TensorProgram.multiply(p[o.a], by: derivative, of: p[o.c], threshold: threshold, into: p[o.out], count: o.outCount)
-        case .reduceMiddle(let outer, let count, let inner, let scale):
-            out.update(repeating: 0)
-            if outer == 1 && inner == 1 {
-                Scalar._reduce(.sum, input(o.a, o.aCount), nil, out)
-            } else {
-                Scalar._reduceMiddle(.sum, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
-            }
-            if scale != 1 { for j in 0..<out.count { out[j] *= scale } }
-        case .fill:
-            out.update(repeating: p[o.a][0])
-        case .repeatBlock:
-            let m = o.aCount, x = p[o.a]
-            var start = 0
-            while start < o.outCount {
-                (out.baseAddress! + start).update(from: x, count: m)
-                start += m
-            }
-        case .softmax(let function, let outer, let count, let inner):
-            Scalar._softmax(function, input(o.a, o.aCount), outer: outer, count: count, inner: inner, out)
         case .patches(let geometry, let fold):
             if fold {
                 out.update(repeating: 0)
@@ -154,6 +186,9 @@ extension TensorProgram {
             } else {
                 geometry.run(images: p[o.a], rows: p[o.out], fold: false)
             }
+        case .map, .combine, .combineExpanded, .matmul, .linear, .linearActivation, .matmulDerivative,
+             .multiplyDerivative, .reduceMiddle, .fill, .repeatBlock, .softmax:
+            preconditionFailure("TensorProgram: \(instruction.pointee.name) has a step code of its own")
         }
     }
 

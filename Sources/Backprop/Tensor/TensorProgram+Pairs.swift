@@ -23,7 +23,7 @@ extension TensorProgram {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     @inline(never)
-    func performPair(_ first: UnsafePointer<Instruction>) {
+    func performPair(_ first: UnsafePointer<Step>) {
         if ComputeThreads.count < 2 {
             perform(first)
             perform(first + 1)

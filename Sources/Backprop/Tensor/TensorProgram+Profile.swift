@@ -16,12 +16,10 @@ extension TensorProgram {
         for _ in 0..<Swift.max(1, runs) {
             for (i, x) in inputs.enumerated() { setInput(x, at: i) }
             beginRun(file: #fileID, line: #line)
-            instructions.withUnsafeBufferPointer { instructions in
-                for i in instructions.indices {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    perform(instructions.baseAddress! + i)
-                    samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0))
-                }
+            for i in instructions.indices {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                perform(steps + i)
+                samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0))
             }
             endRun()
         }

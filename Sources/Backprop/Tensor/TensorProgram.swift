@@ -63,6 +63,8 @@ public final class TensorProgram<Scalar: TensorScalar> {
 
     /// What the program runs, in order.
     let instructions: [Instruction]
+    /// The instructions as the run loop reads them (`instructions.count` of them).
+    let steps: UnsafeMutablePointer<Step>
     /// Per slot: the values (inputs are bound per call, constants fixed, results
     /// written in place) and their base address.
     /// (Raw memory rather than arrays: an array element written in place pays a
@@ -85,6 +87,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
     let constantSlots: Set<Int>
 
     deinit {
+        steps.deallocate()
         pointers.deallocate()
         storages.deinitialize(count: slotCount)
         storages.deallocate()
@@ -135,6 +138,8 @@ public final class TensorProgram<Scalar: TensorScalar> {
         inputShapes = examples.map(\.shape)
         outputShapes = results.map(\.shape)
         instructions = builder.instructions
+        steps = .allocate(capacity: Swift.max(1, instructions.count))
+        for (i, instruction) in instructions.enumerated() { (steps + i).initialize(to: Step(instruction, at: i)) }
         slotCount = builder.storages.count
         storages = .allocate(capacity: Swift.max(1, slotCount))
         storages.initialize(from: builder.storages, count: slotCount)

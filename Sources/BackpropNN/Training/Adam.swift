@@ -15,8 +15,9 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     /// The groups, with their learning-rate scales and weight decays.
     public let groups: [ParameterGroup<Scalar>]
-    /// α.
-    public var learningRate: Double {
+    /// α. (Stored properties read or written at every step skip the dynamic exclusivity
+    /// check, about 80 instructions per access: an optimiser is used from one thread.)
+    @exclusivity(unchecked) public var learningRate: Double {
         didSet { requireScheduledLearningRate(learningRate, kind) }
     }
     /// β₁, β₂, ε.
@@ -28,9 +29,9 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     /// The first and second moments per parameter.
     @exclusivity(unchecked) var m: [[Scalar]], v: [[Scalar]]
     /// t, the updates done so far.
-    public private(set) var stepCount = 0
+    @exclusivity(unchecked) public private(set) var stepCount = 0
     /// β₁ᵗ and β₂ᵗ, one multiplication per step (the same products as multiplying t times).
-    var beta1Power = 1.0, beta2Power = 1.0
+    @exclusivity(unchecked) var beta1Power = 1.0, beta2Power = 1.0
     /// (scale, λ) per parameter, from its group.
     let settings: [(scale: Double, decay: Double)]
     /// g + λ·w for L2 decay (reused between steps).

@@ -146,8 +146,9 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     public let parameters: [Parameter<Scalar>]
     /// The groups, with their learning-rate scales and weight decays.
     public let groups: [ParameterGroup<Scalar>]
-    /// α.
-    public var learningRate: Double {
+    /// α. (Stored properties read or written at every step skip the dynamic exclusivity
+    /// check, about 80 instructions per access: an optimiser is used from one thread.)
+    @exclusivity(unchecked) public var learningRate: Double {
         didSet { requireScheduledLearningRate(learningRate, "SGD") }
     }
     /// μ (0 for plain gradient descent).
@@ -155,7 +156,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// λ of the groups that do not set their own.
     public let weightDecay: Double
     /// Updates done so far.
-    public private(set) var stepCount = 0
+    @exclusivity(unchecked) public private(set) var stepCount = 0
     /// v per parameter (empty when μ = 0).
     @exclusivity(unchecked) var velocity: [[Scalar]]
     /// (scale, λ) per parameter, from its group.

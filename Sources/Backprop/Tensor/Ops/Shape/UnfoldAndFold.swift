@@ -101,9 +101,12 @@ struct PatchGeometry: Hashable {
     /// ```
     @inline(__always)
     func run<T: TensorScalar>(images: UnsafeMutablePointer<T>, rows: UnsafeMutablePointer<T>, fold: Bool) {
-        let g: [Int64] = [batch, channels, height, width, kernel, stride, padding, outHeight, outWidth].map(Int64.init)
         let (x, r) = (UnsafeMutableRawPointer(images), UnsafeMutableRawPointer(rows))
-        g.withUnsafeBufferPointer { g in
+        // The geometry on the stack: a compiled program runs this at every run, without
+        // allocating.
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: 9) { g in
+            (g[0], g[1], g[2], g[3]) = (Int64(batch), Int64(channels), Int64(height), Int64(width))
+            (g[4], g[5], g[6], g[7], g[8]) = (Int64(kernel), Int64(stride), Int64(padding), Int64(outHeight), Int64(outWidth))
             if T.self == Float.self {
                 let (x, r) = (x.assumingMemoryBound(to: Float.self), r.assumingMemoryBound(to: Float.self))
                 if fold { bp_fold_f32(x, r, g.baseAddress) } else { bp_unfold_f32(x, r, g.baseAddress) }
