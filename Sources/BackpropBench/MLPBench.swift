@@ -28,6 +28,8 @@ func runMLPBench(arguments: [String]) {
     if let i = arguments.firstIndex(of: "--engine"), i + 1 < arguments.count { engines = [arguments[i + 1]] }
     // `--pairs`: independent products side by side, one per thread (off by default).
     if arguments.contains("--pairs") { ProgramPairs.isEnabled.store(true, ordering: .relaxed) }
+    // `--dispatch`: split products wake Dispatch workers instead of the spinning helper team.
+    if arguments.contains("--dispatch") { ComputeTeam.isEnabled.store(false, ordering: .relaxed) }
     // `--no-fusion`: neither fused epilogues nor pairs (the program as traced).
     if arguments.contains("--no-fusion") { ProgramFusion.isEnabled.store(false, ordering: .relaxed) }
     for c in selected {
