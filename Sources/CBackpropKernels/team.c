@@ -15,6 +15,7 @@
 #include "CBackpropKernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -37,8 +38,9 @@ static _Atomic(bp_team_task) team_task = NULL;
 static _Atomic(void *) team_context = NULL;
 static _Atomic ptrdiff_t team_done = 0;
 static _Atomic int team_sleepers = 0;
-static _Atomic int64_t spin_us = 200;
+static _Atomic int64_t spin_us = 50;
 static _Atomic ptrdiff_t helpers_started = 0;   // written under team_lock
+static _Atomic ptrdiff_t stat_jobs = 0, stat_helped = 0;
 
 static inline ptrdiff_t state_count(uint64_t s) { return (ptrdiff_t)((s >> 16) & 0xFFFF); }
 static inline ptrdiff_t state_next(uint64_t s) { return (ptrdiff_t)(s & 0xFFFF); }
@@ -70,7 +72,10 @@ static void *helper_main(void *unused) {
     (void)unused;
     for (;;) {
         ptrdiff_t ran = claim_and_run();
-        if (ran > 0) atomic_fetch_add_explicit(&team_done, ran, memory_order_release);
+        if (ran > 0) {
+            atomic_fetch_add_explicit(&stat_helped, ran, memory_order_relaxed);
+            atomic_fetch_add_explicit(&team_done, ran, memory_order_release);
+        }
         // Nothing left to claim: wait for the word to change (a new job).
         uint64_t s = atomic_load_explicit(&team_state, memory_order_acquire);
         if (state_next(s) < state_count(s)) continue;
@@ -86,6 +91,9 @@ static void *helper_main(void *unused) {
                 BP_PAUSE();
             }
             if (changed || now_ns() - start > limit) break;
+            // Let another thread of this core run (a busy machine): when the core is
+            // free this returns at once.
+            sched_yield();
         }
         if (changed) continue;
         pthread_mutex_lock(&sleep_lock);
@@ -123,6 +131,7 @@ void bp_team_run(ptrdiff_t count, bp_team_task task, void *context) {
         return;
     }
     start_helpers(count - 1);
+    atomic_fetch_add_explicit(&stat_jobs, 1, memory_order_relaxed);
     atomic_store_explicit(&team_task, task, memory_order_relaxed);
     atomic_store_explicit(&team_context, context, memory_order_relaxed);
     atomic_store_explicit(&team_done, 0, memory_order_relaxed);
@@ -137,12 +146,22 @@ void bp_team_run(ptrdiff_t count, bp_team_task task, void *context) {
     ptrdiff_t ran = claim_and_run();
     atomic_fetch_add_explicit(&team_done, ran, memory_order_relaxed);
     // Wait for the indices helpers claimed (they are running).
-    while (atomic_load_explicit(&team_done, memory_order_acquire) < count) BP_PAUSE();
+    for (int spins = 0; atomic_load_explicit(&team_done, memory_order_acquire) < count; spins++) {
+        BP_PAUSE();
+        if ((spins & 255) == 255) sched_yield();   // a helper preempted mid-piece: let it run
+    }
     pthread_mutex_unlock(&team_lock);
 }
 
 int64_t bp_team_set_spin_microseconds(int64_t microseconds) {
     return atomic_exchange(&spin_us, microseconds < 0 ? 0 : microseconds);
+}
+
+int64_t bp_team_spin_microseconds(void) { return atomic_load(&spin_us); }
+
+void bp_team_statistics(ptrdiff_t *jobs, ptrdiff_t *helped) {
+    *jobs = atomic_load(&stat_jobs);
+    *helped = atomic_load(&stat_helped);
 }
 
 ptrdiff_t bp_team_helper_count(void) { return atomic_load(&helpers_started); }

@@ -56,6 +56,19 @@ public enum ComputeThreads {
 /// are the same bits either way).
 package enum ComputeTeam {
     package static let isEnabled = Atomic<Bool>(true)
+
+    /// How long (µs) the helpers spin after a product before they sleep (`bp_team_run`).
+    package static var spinMicroseconds: Int {
+        get { Int(bp_team_spin_microseconds()) }
+        set { bp_team_set_spin_microseconds(Int64(newValue)) }
+    }
+
+    /// Team jobs started so far, and the indices of them that helper threads ran.
+    package static var statistics: (jobs: Int, helped: Int) {
+        var jobs = 0, helped = 0
+        bp_team_statistics(&jobs, &helped)
+        return (jobs, helped)
+    }
 }
 
 /// Row-major matrix multiplication on raw storage: the single entry point the

@@ -31,6 +31,12 @@ void bp_team_run(ptrdiff_t count, bp_team_task task, void *context);
 /// previous value. 0: sleep at once (every job then wakes its helpers).
 int64_t bp_team_set_spin_microseconds(int64_t microseconds);
 
+/// How long (µs) helpers spin waiting for the next job before they sleep.
+int64_t bp_team_spin_microseconds(void);
+
+/// Team jobs started so far and the indices of them run by helpers (for benchmarks).
+void bp_team_statistics(ptrdiff_t *jobs, ptrdiff_t *helped);
+
 /// Number of helper threads started so far (for tests).
 ptrdiff_t bp_team_helper_count(void);
 
