@@ -80,7 +80,8 @@ package enum ComputeTeam {
 /// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
 /// at run time) is single-threaded; this type splits C into row blocks (or,
 /// when C is wider than tall, column blocks) of whole micro-kernel tiles and runs
-/// them with `DispatchQueue.concurrentPerform`. Products whose estimated cost
+/// them on the persistent helper team (`bp_team_run`; `DispatchQueue.concurrentPerform`
+/// for static pieces, or with `ComputeTeam.isEnabled` off). Products whose estimated cost
 /// (`Plan.cost`) is below `parallelThreshold(isDouble:)` run on the calling thread.
 /// Every element of C is computed by the same code in the same order however C is
 /// split, so results do not depend on the thread count.
