@@ -29,10 +29,10 @@ func runMLPBench(arguments: [String]) {
     if arguments.contains("--pairs") { ProgramPairs.isEnabled.store(true, ordering: .relaxed) }
     // `--threads N`: compute threads for the products (default: one per processor).
     if let n = option("--threads") { ComputeThreads.count = n }
-    // `--spin US`: how long the helper team spins between products before sleeping.
-    if let us = option("--spin") { ComputeTeam.spinMicroseconds = us }
-    // `--dispatch`: split products wake Dispatch workers instead of the spinning helper team.
-    if arguments.contains("--dispatch") { ComputeTeam.isEnabled.store(false, ordering: .relaxed) }
+    // `--spin US`: how long the helper threads spin between products before sleeping.
+    if let us = option("--spin") { ComputeHelpers.spinMicroseconds = us }
+    // `--dispatch`: split products wake Dispatch workers instead of the spinning helper threads.
+    if arguments.contains("--dispatch") { ComputeHelpers.isEnabled.store(false, ordering: .relaxed) }
     // `--no-fusion`: neither fused epilogues nor pairs (the program as traced).
     if arguments.contains("--no-fusion") { ProgramFusion.isEnabled.store(false, ordering: .relaxed) }
     for c in selected {
@@ -90,9 +90,9 @@ func runMLPBench(arguments: [String]) {
             // Forward, and backward to weights and to inputs: three products of m·n·k per layer.
             let flops = 6.0 * Double(c.batch) * zip(c.sizes, c.sizes.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
             let gflops = flops / Bench.median(samples) / 1e3
-            if arguments.contains("--team-stats") {
-                let (jobs, helped) = ComputeTeam.statistics
-                print("team: \(jobs) jobs, \(helped) pieces run by helpers")
+            if arguments.contains("--helper-stats") {
+                let (jobs, helped) = ComputeHelpers.statistics
+                print("helpers: \(jobs) jobs, \(helped) pieces run by helpers")
             }
             Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
                         ("engine", engine), ("threads", ComputeThreads.count), ("us_per_step", Bench.median(samples)),

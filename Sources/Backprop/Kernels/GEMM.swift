@@ -49,24 +49,24 @@ public enum ComputeThreads {
     }
 }
 
-/// Whether split matrix products run on the persistent helper team (`bp_team_run`:
+/// Whether split matrix products run on the persistent helper threads (`bp_helpers_run`:
 /// helpers spin for a moment after each product, so the next product of a training step
 /// finds them awake) rather than on `DispatchQueue.concurrentPerform`, which wakes a
 /// worker per product. On by default; benchmarks switch it off to compare (the results
 /// are the same bits either way).
-package enum ComputeTeam {
+package enum ComputeHelpers {
     package static let isEnabled = Atomic<Bool>(true)
 
-    /// How long (µs) the helpers spin after a product before they sleep (`bp_team_run`).
+    /// How long (µs) the helpers spin after a product before they sleep (`bp_helpers_run`).
     package static var spinMicroseconds: Int {
-        get { Int(bp_team_spin_microseconds()) }
-        set { bp_team_set_spin_microseconds(Int64(newValue)) }
+        get { Int(bp_helpers_spin_microseconds()) }
+        set { bp_helpers_set_spin_microseconds(Int64(newValue)) }
     }
 
-    /// Team jobs started so far, and the indices of them that helper threads ran.
+    /// Jobs started so far, and the indices of them that helper threads ran.
     package static var statistics: (jobs: Int, helped: Int) {
         var jobs = 0, helped = 0
-        bp_team_statistics(&jobs, &helped)
+        bp_helpers_statistics(&jobs, &helped)
         return (jobs, helped)
     }
 }
@@ -80,8 +80,8 @@ package enum ComputeTeam {
 /// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
 /// at run time) is single-threaded; this type splits C into row blocks (or,
 /// when C is wider than tall, column blocks) of whole micro-kernel tiles and runs
-/// them on the persistent helper team (`bp_team_run`; `DispatchQueue.concurrentPerform`
-/// for static pieces, or with `ComputeTeam.isEnabled` off). Products whose estimated cost
+/// them on the persistent helper threads (`bp_helpers_run`; `DispatchQueue.concurrentPerform`
+/// for static pieces, or with `ComputeHelpers.isEnabled` off). Products whose estimated cost
 /// (`Plan.cost`) is below `parallelThreshold(isDouble:)` run on the calling thread.
 /// Every element of C is computed by the same code in the same order however C is
 /// split, so results do not depend on the thread count.
@@ -143,15 +143,15 @@ enum GEMM {
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-        if plan.shared && ComputeTeam.isEnabled.load(ordering: .relaxed) {
+        if plan.shared && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
             let byRows: Int32 = plan.splitRows ? 1 : 0
             if Scalar.self == Float.self {
-                bp_sgemm_team(plan.workers, byRows, plan.step, ta, tb, m, n, k,
+                bp_sgemm_on_helpers(plan.workers, byRows, plan.step, ta, tb, m, n, k,
                               UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
                               UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
                               UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, acc)
             } else {
-                bp_dgemm_team(plan.workers, byRows, plan.step, ta, tb, m, n, k,
+                bp_dgemm_on_helpers(plan.workers, byRows, plan.step, ta, tb, m, n, k,
                               UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
                               UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
                               UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc)

@@ -32,11 +32,11 @@ extension TensorProgram {
         }
         // (Nothing else touches the program or its instructions while it runs.)
         nonisolated(unsafe) let program = self, pair = first
-        if ComputeTeam.isEnabled.load(ordering: .relaxed) {
-            // On the helper team, which is awake from the products before.
+        if ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+            // On the helper threads, which are awake from the products before.
             let job = PairJob { k in program.perform(pair + k, alone: true) }
             withExtendedLifetime(job) {
-                bp_team_run(2, { context, k in
+                bp_helpers_run(2, { context, k in
                     Unmanaged<PairJob>.fromOpaque(context!).takeUnretainedValue().body(k)
                 }, Unmanaged.passUnretained(job).toOpaque())
             }
@@ -66,7 +66,7 @@ extension TensorProgram {
     }
 }
 
-/// The two halves of a pair, as a team job's context.
+/// The two halves of a pair, as a helpers job's context.
 final class PairJob {
     let body: (Int) -> Void
     init(_ body: @escaping (Int) -> Void) { self.body = body }

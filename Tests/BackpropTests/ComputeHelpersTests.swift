@@ -5,7 +5,7 @@ import Testing
 
 @testable import Backprop
 
-/// Counts, per index, how often a team job ran it.
+/// Counts, per index, how often a job ran it.
 private final class Tally: @unchecked Sendable {
     let counts: UnsafeMutablePointer<Atomic<Int>>
     let size: Int
@@ -18,18 +18,18 @@ private final class Tally: @unchecked Sendable {
     var values: [Int] { (0..<size).map { counts[$0].load(ordering: .relaxed) } }
 }
 
-private let countIndex: bp_team_task = { context, index in
+private let countIndex: bp_helpers_task = { context, index in
     let tally = Unmanaged<Tally>.fromOpaque(context!).takeUnretainedValue()
     tally.counts[index].add(1, ordering: .relaxed)
 }
 
-/// The persistent helper team (`bp_team_run`) that split matrix products run on.
+/// The persistent helper threads (`bp_helpers_run`) that split matrix products run on.
 @Suite(.serialized)
-struct ComputeTeamTests {
-    /// Runs a team job of `count` indices, returning how often each ran.
+struct ComputeHelpersTests {
+    /// Runs a job of `count` indices, returning how often each ran.
     private func run(_ count: Int) -> [Int] {
         let tally = Tally(count)
-        bp_team_run(count, countIndex, Unmanaged.passUnretained(tally).toOpaque())
+        bp_helpers_run(count, countIndex, Unmanaged.passUnretained(tally).toOpaque())
         return tally.values
     }
 
@@ -41,18 +41,18 @@ struct ComputeTeamTests {
     /// Back-to-back jobs (helpers still spinning), jobs after the helpers fell asleep, and
     /// no spinning at all: every index still runs once.
     @Test func jobsAfterSpinningAndSleeping() {
-        let previous = bp_team_set_spin_microseconds(0)
-        defer { _ = bp_team_set_spin_microseconds(previous) }
+        let previous = bp_helpers_set_spin_microseconds(0)
+        defer { _ = bp_helpers_set_spin_microseconds(previous) }
         for _ in 0..<200 { #expect(run(2) == [1, 1]) }
-        _ = bp_team_set_spin_microseconds(50)
+        _ = bp_helpers_set_spin_microseconds(50)
         for round in 0..<20 {
             if round % 4 == 0 { usleepMicroseconds(200) }   // let the helpers sleep
             #expect(run(3) == [1, 1, 1])
         }
-        #expect(bp_team_helper_count() >= 1)
+        #expect(bp_helpers_count() >= 1)
     }
 
-    /// Several threads starting jobs at once (one team: the others run theirs alone).
+    /// Several threads starting jobs at once (one at a time: the others run theirs alone).
     @Test func concurrentCallersEachGetEveryIndexOnce() {
         let failures = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
@@ -61,9 +61,9 @@ struct ComputeTeamTests {
         #expect(failures.load(ordering: .relaxed) == 0)
     }
 
-    /// Products split over two threads on the team give the bits of one thread, with the
-    /// team and with Dispatch.
-    @Test func teamProductsMatchOneThread() {
+    /// Products split over two threads on the helpers give the bits of one thread, with the
+    /// helpers and with Dispatch.
+    @Test func helperProductsMatchOneThread() {
         let (m, n, k) = (64, 128, 784)
         var state: UInt64 = 12345
         func next() -> Float {
@@ -78,11 +78,11 @@ struct ComputeTeamTests {
             return c
         }
         let one = product(threads: 1)
-        let teamOn = ComputeTeam.isEnabled.load(ordering: .relaxed)
-        #expect(teamOn)
+        let helpersOn = ComputeHelpers.isEnabled.load(ordering: .relaxed)
+        #expect(helpersOn)
         for _ in 0..<20 { #expect(product(threads: 2) == one) }
-        ComputeTeam.isEnabled.store(false, ordering: .relaxed)
-        defer { ComputeTeam.isEnabled.store(true, ordering: .relaxed) }
+        ComputeHelpers.isEnabled.store(false, ordering: .relaxed)
+        defer { ComputeHelpers.isEnabled.store(true, ordering: .relaxed) }
         #expect(product(threads: 2) == one)
     }
 }
