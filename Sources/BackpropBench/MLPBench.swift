@@ -13,7 +13,6 @@ func runMLPBench(arguments: [String]) {
         Case(name: "784-128-10", sizes: [784, 128, 10], batch: 64, activation: .relu, objective: .softmaxCrossEntropy, steps: 200),
         Case(name: "784-512-512-10", sizes: [784, 512, 512, 10], batch: 256, activation: .relu, objective: .softmaxCrossEntropy, steps: 20),
     ]
-    let threads = ProcessInfoThreads.count
     var selected = cases
     if let i = arguments.firstIndex(of: "--net"), i + 1 < arguments.count {
         selected = cases.filter { $0.name == arguments[i + 1] }
@@ -28,6 +27,12 @@ func runMLPBench(arguments: [String]) {
     if let i = arguments.firstIndex(of: "--engine"), i + 1 < arguments.count { engines = [arguments[i + 1]] }
     // `--pairs`: independent products side by side, one per thread (off by default).
     if arguments.contains("--pairs") { ProgramPairs.isEnabled.store(true, ordering: .relaxed) }
+    // `--threads N`: compute threads for the products (default: one per processor).
+    if let n = option("--threads") { ComputeThreads.count = n }
+    // `--spin US`: how long the helper threads spin between products before sleeping.
+    if let us = option("--spin") { ComputeHelpers.spinMicroseconds = us }
+    // `--dispatch`: split products wake Dispatch workers instead of the spinning helper threads.
+    if arguments.contains("--dispatch") { ComputeHelpers.isEnabled.store(false, ordering: .relaxed) }
     // `--no-fusion`: neither fused epilogues nor pairs (the program as traced).
     if arguments.contains("--no-fusion") { ProgramFusion.isEnabled.store(false, ordering: .relaxed) }
     for c in selected {
@@ -85,9 +90,13 @@ func runMLPBench(arguments: [String]) {
             // Forward, and backward to weights and to inputs: three products of m·n·k per layer.
             let flops = 6.0 * Double(c.batch) * zip(c.sizes, c.sizes.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
             let gflops = flops / Bench.median(samples) / 1e3
+            if arguments.contains("--helper-stats") {
+                let (jobs, helped) = ComputeHelpers.statistics
+                print("helpers: \(jobs) jobs, \(helped) pieces run by helpers")
+            }
             Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
-                        ("engine", engine), ("threads", threads), ("us_per_step", Bench.median(samples)),
-                        ("gflops", gflops), ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: threads))])
+                        ("engine", engine), ("threads", ComputeThreads.count), ("us_per_step", Bench.median(samples)),
+                        ("gflops", gflops), ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: ComputeThreads.count))])
         }
     }
 }

@@ -49,6 +49,28 @@ public enum ComputeThreads {
     }
 }
 
+/// Whether split matrix products run on the persistent helper threads (`bp_helpers_run`:
+/// helpers spin for a moment after each product, so the next product of a training step
+/// finds them awake) rather than on `DispatchQueue.concurrentPerform`, which wakes a
+/// worker per product. On by default; benchmarks switch it off to compare (the results
+/// are the same bits either way).
+package enum ComputeHelpers {
+    package static let isEnabled = Atomic<Bool>(true)
+
+    /// How long (µs) the helpers spin after a product before they sleep (`bp_helpers_run`).
+    package static var spinMicroseconds: Int {
+        get { Int(bp_helpers_spin_microseconds()) }
+        set { bp_helpers_set_spin_microseconds(Int64(newValue)) }
+    }
+
+    /// Jobs started so far, and the indices of them that helper threads ran.
+    package static var statistics: (jobs: Int, helped: Int) {
+        var jobs = 0, helped = 0
+        bp_helpers_statistics(&jobs, &helped)
+        return (jobs, helped)
+    }
+}
+
 /// Row-major matrix multiplication on raw storage: the single entry point the
 /// tensor ops use. `C[m×n] = op(A)[m×k] · op(B)[k×n] (+ C when accumulate)`.
 ///
@@ -58,7 +80,8 @@ public enum ComputeThreads {
 /// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
 /// at run time) is single-threaded; this type splits C into row blocks (or,
 /// when C is wider than tall, column blocks) of whole micro-kernel tiles and runs
-/// them with `DispatchQueue.concurrentPerform`. Products whose estimated cost
+/// them on the persistent helper threads (`bp_helpers_run`; `DispatchQueue.concurrentPerform`
+/// for static pieces, or with `ComputeHelpers.isEnabled` off). Products whose estimated cost
 /// (`Plan.cost`) is below `parallelThreshold(isDouble:)` run on the calling thread.
 /// Every element of C is computed by the same code in the same order however C is
 /// split, so results do not depend on the thread count.
@@ -101,6 +124,12 @@ enum GEMM {
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
         let t = tiling(isDouble: Scalar.self == Double.self)
+        if transposesProduct(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) {
+            multiplyTransposed(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                               c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit,
+                               staticSplit: staticSplit)
+            return
+        }
         // Small-product fast path: straight to the kernel, no planning.
         if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
             Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
@@ -114,6 +143,21 @@ enum GEMM {
             return
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
+        if plan.shared && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+            let byRows: Int32 = plan.splitRows ? 1 : 0
+            if Scalar.self == Float.self {
+                bp_sgemm_on_helpers(plan.workers, byRows, plan.step, ta, tb, m, n, k,
+                              UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
+                              UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
+                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, acc)
+            } else {
+                bp_dgemm_on_helpers(plan.workers, byRows, plan.step, ta, tb, m, n, k,
+                              UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
+                              UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
+                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc)
+            }
+            return
+        }
         if plan.shared {
             let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
             next.initialize(to: 0)
@@ -158,6 +202,50 @@ enum GEMM {
             } else {
                 Scalar._cGEMM(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
             }
+        }
+    }
+
+    /// Whether a product with a narrow C (fewer columns than the micro-kernel's tile is
+    /// wide: a 10-class output layer) runs as Cᵀ = op(B)ᵀ·op(A)ᵀ, where the narrow side
+    /// pads only to the tile's height (MR, 12 on AVX-512) instead of its width (NR, 32):
+    /// when that estimated cost (`Plan.cost`) is under ¾ of the direct one. Both ways run
+    /// the same packed micro-kernel, which sums every element's products in k order with
+    /// one fused multiply-add each (a·b and b·a round alike), so the bits are the same.
+    ///
+    /// ```
+    /// C = op(A)·op(B) = (op(B)ᵀ·op(A)ᵀ)ᵀ      when n < NR, 2 ≤ n < m
+    /// ```
+    @usableFromInline @inline(__always)
+    static func transposesProduct(m: Int, n: Int, k: Int, rowBlock: Int, colBlock: Int) -> Bool {
+        // (n ≥ 2: a one-column product takes the matrix-vector path, which sums differently;
+        // m·n·k ≤ 512 takes the unpacked small path both ways.)
+        guard n >= 2, n < colBlock, m > n, k > 0, m &* n &* k > 512 else { return false }
+        let direct = Plan.cost(m: m, n: n, k: k, rowBlock: rowBlock, colBlock: colBlock)
+        let transposed = Plan.cost(m: n, n: m, k: k, rowBlock: rowBlock, colBlock: colBlock)
+        return transposed < 0.75 * direct
+    }
+
+    /// C = (op(B)ᵀ·op(A)ᵀ)ᵀ through a temporary n × m buffer (holding Cᵀ first when
+    /// accumulating, so that every element adds its K blocks to C in the same order).
+    @usableFromInline
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func multiplyTransposed<Scalar: TensorScalar>(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool, threads: Int?,
+        alwaysSplit: Bool, staticSplit: Bool
+    ) {
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: m * n) { buffer in
+            let t = buffer.baseAddress!
+            if accumulate {
+                for i in 0..<m { for j in 0..<n { t[j &* m &+ i] = c[i &* ldc &+ j] } }
+            }
+            // op(B)ᵀ is B as stored when op(B) = Bᵀ, and Bᵀ otherwise (likewise A).
+            multiply(transA: !transB, transB: !transA, m: n, n: m, k: k, a: b, lda: ldb, b: a, ldb: lda,
+                     c: t, ldc: m, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit,
+                     staticSplit: staticSplit)
+            for i in 0..<m { for j in 0..<n { c[i &* ldc &+ j] = t[j &* m &+ i] } }
         }
     }
 

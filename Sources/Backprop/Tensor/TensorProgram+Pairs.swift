@@ -1,5 +1,6 @@
 // Two independent matrix products of a program run at the same time, one per thread
 // (a layer's ∂L/∂x and ∂L/∂W), instead of each split over both threads in turn.
+import CBackpropKernels
 import Dispatch
 import Synchronization
 
@@ -31,6 +32,16 @@ extension TensorProgram {
         }
         // (Nothing else touches the program or its instructions while it runs.)
         nonisolated(unsafe) let program = self, pair = first
+        if ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+            // On the helper threads, which are awake from the products before.
+            let job = PairJob { k in program.perform(pair + k, alone: true) }
+            withExtendedLifetime(job) {
+                bp_helpers_run(2, { context, k in
+                    Unmanaged<PairJob>.fromOpaque(context!).takeUnretainedValue().body(k)
+                }, Unmanaged.passUnretained(job).toOpaque())
+            }
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: 2) { k in
             program.perform(pair + k, alone: true)
         }
@@ -53,6 +64,12 @@ extension TensorProgram {
             MatmulPlan.multiply(tA, tB, m, n, k, a, b, c)
         }
     }
+}
+
+/// The two halves of a pair, as a helpers job's context.
+final class PairJob {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
 }
 
 extension TensorProgramBuilder {

@@ -10,6 +10,7 @@
 #include "bp_optimizers.h"
 #include "bp_peak.h"
 #include "bp_patches.h"
+#include "bp_helpers.h"
 
 #ifdef __cplusplus
 extern "C" {
