@@ -40,6 +40,10 @@ import BackpropTestSupport
             }
             let first = buffers()
             #expect(buffers() == first, "\(kind) trial \(trial): new buffers at the second run")
+            // The forward kernel gives the eager op's bits, at new inputs.
+            let forward = try TensorProgram(inputs: instance.inputs) { x in [applyTensorOp(kind, instance, x)!] }
+            let x = TensorProgramTests.perturbed(instance.inputs, &rng)
+            #expect(forward(x)[0].scalars == applyTensorOp(kind, instance, x)!.scalars, "\(kind) trial \(trial)\n\(forward)")
         }
     }
 
