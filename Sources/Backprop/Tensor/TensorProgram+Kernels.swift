@@ -20,7 +20,7 @@ extension TensorProgram {
         /// the same time, one on each of two threads (`pairIndependentProducts`).
         var runsBesideNext = false
         /// For kernels over operands read through strides (`compare`, `selectByMask`,
-        /// `product`, `broadcastMatmul`): the loop nest, planned once (`TensorOperation.kernelLoop`).
+        /// `product`, `broadcastMatmul`, `slice`, `pad`): the loop nest, planned once (`TensorOperation.kernelLoop`).
         var loop: OperandLoop? = nil
         /// For kernels that check their inputs (indices: `gatherAlongAxis`, `scatterAddAlongAxis`,
         /// `rowLookup`, `rowScatter`): the op and its inputs, run eagerly on a bad input so
@@ -85,6 +85,10 @@ extension TensorProgram {
         /// C[β] = op(A[β])·op(B[β]) over the batch, each operand's matrix offset (in
         /// matrices) read through the instruction's loop.
         case broadcastMatmul(transA: Bool, transB: Bool, m: Int, n: Int, k: Int)
+        /// A sub-tensor read from offset `offset` of a, or a placed into zeros at `offset`
+        /// (`padded`), through the instruction's loop.
+        case slice(offset: Int)
+        case pad(offset: Int)
     }
 
     /// Slots read and written by one instruction (−1: none), with element counts.
@@ -199,6 +203,10 @@ extension TensorProgram {
             TensorProgram.rows(scatter: scatter, p[o.a], p[o.b], o.bCount, out, rowSize: rowSize)
         case .broadcastMatmul(let tA, let tB, let m, let n, let k):
             TensorProgram.broadcastMatmul(tA, tB, m, n, k, p[o.a], p[o.b], p[o.out], instruction.pointee.loop!, alone)
+        case .slice(let offset):
+            TensorProgram.copyRegion(pad: false, p[o.a], out, offset: offset, instruction.pointee.loop!)
+        case .pad(let offset):
+            TensorProgram.copyRegion(pad: true, p[o.a], out, offset: offset, instruction.pointee.loop!)
         }
     }
 
