@@ -94,36 +94,8 @@ public struct LSTMCell<Scalar: TensorScalar>: RecurrentCell {
         nnPrecondition(input.rank == 2 && input.shape[1] == inputSize && state.hidden.shape == [b, h] && state.cell.shape == [b, h],
                        "LSTMCell: input \(input.shape), h \(state.hidden.shape) and c \(state.cell.shape) must be "
                        + "[batch, \(inputSize)], [batch, \(h)] and [batch, \(h)]")
-        return self(projectedInput: input.linear(weight: weightIH.value, bias: biasIH.value), state: state)
-    }
-
-    /// x·W_ihᵀ + b_ih for many rows at once, `[rows, inputSize]` → `[rows, 4·hiddenSize]`:
-    /// the input's share of the gates (``RecurrentLayer`` computes it for a whole sequence
-    /// in one product).
-    ///
-    /// ```
-    /// P = X·W_ihᵀ + b_ih
-    /// ```
-    /// Precondition: `inputs` is `[rows, inputSize]`.
-    public func projectedInputs(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>? {
-        nnPrecondition(inputs.rank == 2 && inputs.shape[1] == inputSize,
-                       "LSTMCell: input \(inputs.shape) must be [rows, \(inputSize)]")
-        return inputs.linear(weight: weightIH.value, bias: biasIH.value)
-    }
-
-    /// (h′, c′) from the input's share of the gates p = x·W_ihᵀ + b_ih and `state`.
-    ///
-    /// ```
-    /// [i | f | g | o] = p + h·W_hhᵀ + b_hh,   c′ = σ(f) ⊙ c + σ(i) ⊙ tanh(g),   h′ = σ(o) ⊙ tanh(c′)
-    /// ```
-    /// Precondition: `projectedInput` is `[batch, 4·hiddenSize]`, h and c are `[batch, hiddenSize]`.
-    public func callAsFunction(projectedInput: Tensor<Scalar>, state: LSTMState<Scalar>) -> LSTMState<Scalar> {
-        let h = hiddenSize, b = projectedInput.shape.first ?? 0
-        nnPrecondition(projectedInput.rank == 2 && projectedInput.shape[1] == 4 * h && state.hidden.shape == [b, h]
-                       && state.cell.shape == [b, h],
-                       "LSTMCell: projected input \(projectedInput.shape), h \(state.hidden.shape) and c \(state.cell.shape) must be "
-                       + "[batch, \(4 * h)], [batch, \(h)] and [batch, \(h)]")
-        let gates = projectedInput + state.hidden.linear(weight: weightHH.value, bias: biasHH.value)
+        let gates = input.linear(weight: weightIH.value, bias: biasIH.value)
+            + state.hidden.linear(weight: weightHH.value, bias: biasHH.value)
         func gate(_ k: Int) -> Tensor<Scalar> { gates.sliced([0..<b, (k * h)..<((k + 1) * h)]) }
         let i = gate(0).sigmoid(), f = gate(1).sigmoid(), g = gate(2).tanh(), o = gate(3).sigmoid()
         let c = f * state.cell + i * g

@@ -72,32 +72,8 @@ public struct RNNCell<Scalar: TensorScalar>: RecurrentCell {
     public func callAsFunction(_ input: Tensor<Scalar>, state: Tensor<Scalar>) -> Tensor<Scalar> {
         nnPrecondition(input.rank == 2 && input.shape[1] == inputSize && state.shape == [input.shape[0], hiddenSize],
                        "RNNCell: input \(input.shape) and state \(state.shape) must be [batch, \(inputSize)] and [batch, \(hiddenSize)]")
-        return self(projectedInput: input.linear(weight: weightIH.value, bias: biasIH.value), state: state)
-    }
-
-    /// x·W_ihᵀ + b_ih for many rows at once, `[rows, inputSize]` → `[rows, hiddenSize]`
-    /// (``RecurrentLayer`` computes it for a whole sequence in one product).
-    ///
-    /// ```
-    /// P = X·W_ihᵀ + b_ih
-    /// ```
-    /// Precondition: `inputs` is `[rows, inputSize]`.
-    public func projectedInputs(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>? {
-        nnPrecondition(inputs.rank == 2 && inputs.shape[1] == inputSize,
-                       "RNNCell: input \(inputs.shape) must be [rows, \(inputSize)]")
-        return inputs.linear(weight: weightIH.value, bias: biasIH.value)
-    }
-
-    /// h′ from the input's share p = x·W_ihᵀ + b_ih and the state.
-    ///
-    /// ```
-    /// h′ = tanh(p + h·W_hhᵀ + b_hh)
-    /// ```
-    /// Precondition: `projectedInput` and `state` are `[batch, hiddenSize]`.
-    public func callAsFunction(projectedInput: Tensor<Scalar>, state: Tensor<Scalar>) -> Tensor<Scalar> {
-        nnPrecondition(projectedInput.rank == 2 && projectedInput.shape[1] == hiddenSize && state.shape == projectedInput.shape,
-                       "RNNCell: projected input \(projectedInput.shape) and state \(state.shape) must both be [batch, \(hiddenSize)]")
-        return (projectedInput + state.linear(weight: weightHH.value, bias: biasHH.value)).tanh()
+        return (input.linear(weight: weightIH.value, bias: biasIH.value)
+                + state.linear(weight: weightHH.value, bias: biasHH.value)).tanh()
     }
 
     /// The state is the hidden output.

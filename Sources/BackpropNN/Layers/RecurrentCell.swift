@@ -23,43 +23,6 @@ public protocol RecurrentCell<Scalar>: Layer {
     func callAsFunction(_ input: Tensor<Scalar>, state: State) -> State
     /// The hidden output h of a state, `[batch, hiddenSize]`.
     func hidden(of state: State) -> Tensor<Scalar>
-
-    /// The part of a step that depends on the input alone, for many steps at once (one
-    /// matrix product for a whole sequence), or nil when the cell does not split its step
-    /// this way (the default; ``RecurrentLayer`` then calls the cell on each step's input).
-    ///
-    /// ```
-    /// P = X·W_ihᵀ + b_ih      X: [rows, inputSize],  P: [rows, width]
-    /// ```
-    func projectedInputs(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>?
-
-    /// The state after one step, given the step's rows of ``projectedInputs(_:)`` in place
-    /// of its input: `cell(x, state: s)` equals `cell(projectedInput: projectedInputs(x)!, state: s)`.
-    ///
-    /// ```
-    /// sₜ = step(pₜ, sₜ₋₁),   pₜ = xₜ·W_ihᵀ + b_ih
-    /// ```
-    /// Needed only by cells whose ``projectedInputs(_:)`` returns a tensor.
-    func callAsFunction(projectedInput: Tensor<Scalar>, state: State) -> State
-}
-
-extension RecurrentCell {
-    /// No split: nil (``RecurrentLayer`` calls the cell on each step's input).
-    ///
-    /// ```
-    /// projectedInputs(X) = nil
-    /// ```
-    public func projectedInputs(_ inputs: Tensor<Scalar>) -> Tensor<Scalar>? { nil }
-
-    /// Stops with a message: a cell that returns projected inputs must implement its step
-    /// on them.
-    ///
-    /// ```
-    /// (undefined without projectedInputs)
-    /// ```
-    public func callAsFunction(projectedInput: Tensor<Scalar>, state: State) -> State {
-        fatalError("\(Self.self): projectedInputs(_:) returns a tensor but callAsFunction(projectedInput:state:) is not implemented")
-    }
 }
 
 extension RecurrentCell {
@@ -121,15 +84,8 @@ public enum RecurrentOutput: Sendable {
 /// ```
 /// sₜ = cell(x[:, t, :], sₜ₋₁),  s₀ = 0;   everyStep: y[:, t, :] = hₜ,   lastStep: y = h_T
 /// ```
-/// The input's share of every step (x·W_ihᵀ + b_ih for ``RNNCell`` and ``LSTMCell``) is
-/// computed for the whole sequence in one matrix product, `[T·batch, inputSize] ×
-/// [inputSize, width]`, before the loop (as PyTorch's `nn.LSTM` does); each step then
-/// multiplies only the state. The steps run in a loop (nothing recurses on the sequence
-/// length); a compiled step traces the unrolled loop once per sequence length.
-///
-/// ```
-/// P = X·W_ihᵀ + b_ih   (X time-major, [T·batch, inputSize]),   sₜ = step(P[t·batch ..< (t+1)·batch], sₜ₋₁)
-/// ```
+/// The steps run in a loop (nothing recurses on the sequence length); a compiled step
+/// traces the unrolled loop once per sequence length.
 ///
 /// ```swift
 /// var rng = SeededGenerator(seed: 1)
@@ -160,22 +116,8 @@ public struct RecurrentLayer<Cell: RecurrentCell>: Layer {
         let (b, t, i) = (input.shape[0], input.shape[1], input.shape[2])
         // Time-major rows, so that each step is a contiguous slice.
         let steps = input.permuted([1, 0, 2])
-        let outputs: [Tensor<Scalar>], state: Cell.State
-        if let projected = cell.projectedInputs(steps.reshaped(to: [t * b, i])) {
-            // The input's share of every step in one product; the loop multiplies the state only.
-            let width = projected.shape[1]
-            var s = cell.zeroState(batchSize: b)
-            var hidden: [Tensor<Scalar>] = []
-            hidden.reserveCapacity(output == .everyStep ? t : 0)
-            for k in 0..<t {
-                s = cell(projectedInput: projected.sliced([(k * b)..<((k + 1) * b), 0..<width]), state: s)
-                if output == .everyStep { hidden.append(cell.hidden(of: s)) }
-            }
-            (outputs, state) = (hidden, s)
-        } else {
-            let inputs = (0..<t).map { k in steps.sliced([k..<(k + 1), 0..<b, 0..<i]).reshaped(to: [b, i]) }
-            (outputs, state) = cell.unrolled(over: inputs)
-        }
+        let inputs = (0..<t).map { k in steps.sliced([k..<(k + 1), 0..<b, 0..<i]).reshaped(to: [b, i]) }
+        let (outputs, state) = cell.unrolled(over: inputs)
         switch output {
         case .everyStep: return Tensor.stacked(outputs, alongAxis: 1)
         case .lastStep: return cell.hidden(of: state)
