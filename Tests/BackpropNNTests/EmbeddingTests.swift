@@ -100,5 +100,18 @@ struct EmbeddingTests {
         }
         let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
         #expect(text.contains("index 27 at element 2 (row-major) of shape [2, 2] of the indices is out of range for 27 rows"), "\(text)")
+        // The caller's line, not Embedding.swift.
+        #expect(text.contains("BackpropNNTests/EmbeddingTests.swift:"), "\(text)")
+        #expect(!text.contains("Embedding.swift"), "\(text)")
+    }
+
+    @Test("through the Layer protocol (as Sequential calls it) the layer still looks rows up, with the same values")
+    func calledThroughTheProtocol() {
+        var rng = SeededGenerator(seed: 1)
+        let embedding = Embedding<Double>(vocabularySize: 5, embeddingSize: 3, rng: &rng)
+        let indices = Tensor<Double>(shape: [2, 2], scalars: [4, 0, 2, 2])
+        func viaProtocol<L: Layer>(_ layer: L, _ x: Tensor<Double>) -> Tensor<Double> where L.Scalar == Double { layer(x) }
+        #expect(viaProtocol(embedding, indices).scalars == embedding(indices).scalars)
+        #expect(embedding(indices).scalars == embedding.weight.value.selectingRows([4, 0, 2, 2]).scalars)
     }
 }

@@ -19,6 +19,13 @@ extension TensorProgram {
         /// Whether this instruction and the next (two independent matrix products) run at
         /// the same time, one on each of two threads (`pairIndependentProducts`).
         var runsBesideNext = false
+        /// For kernels over operands read through strides (`compare`, `selectByMask`,
+        /// `product`, `broadcastMatmul`, `slice`, `pad`): the loop nest, planned once (`TensorOperation.kernelLoop`).
+        var loop: OperandLoop? = nil
+        /// For kernels that check their inputs (indices: `gatherAlongAxis`, `scatterAddAlongAxis`,
+        /// `rowLookup`, `rowScatter`): the op and its inputs, run eagerly on a bad input so
+        /// that the program stops with the eager op's own message.
+        var checkedBy: EagerOp? = nil
     }
 
     /// How one instruction computes its result.
@@ -58,6 +65,30 @@ extension TensorProgram {
         case softmax(SoftmaxFunction, outer: Int, count: Int, inner: Int)
         /// Image patches as rows (im2col), or rows summed back into images (`fold`: col2im).
         case patches(PatchGeometry, fold: Bool)
+        /// out = [a ∘ b] (0/1), a and b read through the instruction's loop.
+        case compare(ComparisonPredicate)
+        /// out = mask ≠ 0 ? x : y (operands a, b, c), read through the instruction's loop.
+        case selectByMask
+        /// Running sums or products along the middle axis of [outer, count, inner].
+        case scan(product: Bool, reverse: Bool, outer: Int, count: Int, inner: Int)
+        /// out[j] = Π_{i ↦ j} a[i], the input read in row-major order (the instruction's loop:
+        /// the input's strides and the result's, 0 along the reduced axes).
+        case product
+        /// The index of the largest (smallest) element along the middle axis of [outer, count, inner].
+        case argExtremum(isMax: Bool, outer: Int, count: Int, inner: Int)
+        /// Slices of a = [outer, extent, inner] at the indices in b (`gathered(atIndices:alongAxis:)`),
+        /// or slices of a added into zeros at them (`scatterAdded`, `scatter` true).
+        case alongAxis(scatter: Bool, outer: Int, extent: Int, inner: Int)
+        /// Rows of a (`rowCount` rows of `rowSize`) at the indices in b, or rows of a added
+        /// into zeros at them (`scatter` true).
+        case rows(scatter: Bool, rowCount: Int, rowSize: Int)
+        /// C[β] = op(A[β])·op(B[β]) over the batch, each operand's matrix offset (in
+        /// matrices) read through the instruction's loop.
+        case broadcastMatmul(transA: Bool, transB: Bool, m: Int, n: Int, k: Int)
+        /// A sub-tensor read from offset `offset` of a, or a placed into zeros at `offset`
+        /// (`padded`), through the instruction's loop.
+        case slice(offset: Int)
+        case pad(offset: Int)
     }
 
     /// Slots read and written by one instruction (−1: none), with element counts.
@@ -189,7 +220,41 @@ extension TensorProgram {
         case .map, .combine, .combineExpanded, .matmul, .linear, .linearActivation, .matmulDerivative,
              .multiplyDerivative, .reduceMiddle, .fill, .repeatBlock, .softmax:
             preconditionFailure("TensorProgram: \(instruction.pointee.name) has a step code of its own")
+        case .compare(let predicate):
+            TensorProgram.compare(predicate, p[o.a], p[o.b], p[o.out], instruction.pointee.loop!)
+        case .selectByMask:
+            TensorProgram.select(p[o.a], p[o.b], p[o.c], p[o.out], instruction.pointee.loop!)
+        case .scan(let product, let reverse, let outer, let count, let inner):
+            TensorProgram.scan(product: product, reverse: reverse, p[o.a], p[o.out], outer: outer, count: count, inner: inner)
+        case .product:
+            TensorProgram.reduceProduct(p[o.a], out, instruction.pointee.loop!)
+        case .argExtremum(let isMax, let outer, let count, let inner):
+            TensorProgram.argExtremum(isMax: isMax, p[o.a], p[o.out], outer: outer, count: count, inner: inner)
+        case .alongAxis(let scatter, let outer, let extent, let inner):
+            if !TensorProgram.indicesAreValid(p[o.b], o.bCount, below: extent) { reportBadInput(instruction.pointee) }
+            TensorProgram.alongAxis(scatter: scatter, p[o.a], p[o.b], o.bCount, out, outer: outer, extent: extent, inner: inner)
+        case .rows(let scatter, let rowCount, let rowSize):
+            if !TensorProgram.indicesAreValid(p[o.b], o.bCount, below: rowCount) { reportBadInput(instruction.pointee) }
+            TensorProgram.rows(scatter: scatter, p[o.a], p[o.b], o.bCount, out, rowSize: rowSize)
+        case .broadcastMatmul(let tA, let tB, let m, let n, let k):
+            TensorProgram.broadcastMatmul(tA, tB, m, n, k, p[o.a], p[o.b], p[o.out], instruction.pointee.loop!, alone)
+        case .slice(let offset):
+            TensorProgram.copyRegion(pad: false, p[o.a], out, offset: offset, instruction.pointee.loop!)
+        case .pad(let offset):
+            TensorProgram.copyRegion(pad: true, p[o.a], out, offset: offset, instruction.pointee.loop!)
         }
+    }
+
+    /// Stops the program with the eager op's message for the input a kernel found bad
+    /// (an index out of range): the op's forward computation runs on the instruction's
+    /// inputs and reports it.
+    func reportBadInput(_ instruction: Instruction) -> Never {
+        let checked = instruction.checkedBy!
+        let inputs = checked.slots.indices.map {
+            Tensor(storage: storages[checked.slots[$0]], shape: checked.inputShapes[$0], node: nil)
+        }
+        _ = withoutGradients { checked.op.forward(inputs) }
+        fatalError("TensorProgram: \(instruction.name) found a bad input that its eager forward accepted")
     }
 
     /// Runs an instruction through the op's eager forward computation.

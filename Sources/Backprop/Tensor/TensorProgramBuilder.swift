@@ -142,6 +142,12 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             kernel: .eager, operands: o, eager: nil, name: op.listingName, shape: node.shape)
         if let kernel = op.kernel(inputs: inputs.map(\.shape), shape: node.shape) {
             instruction.kernel = kernel
+            instruction.loop = op.kernelLoop(inputs: inputs.map(\.shape), shape: node.shape)
+            switch kernel {
+            case .alongAxis, .rows:
+                instruction.checkedBy = .init(op: op, slots: slots, inputShapes: inputs.map(\.shape))
+            default: break
+            }
             inPlace.insert(out)
         } else {
             instruction.eager = .init(op: op, slots: slots, inputShapes: inputs.map(\.shape))

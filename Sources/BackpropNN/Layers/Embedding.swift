@@ -12,8 +12,9 @@ import Backprop
 /// input tensor itself, so in a compiled step (`CompiledTrainingStep`, `train`) the
 /// indices are an input of the program: every batch selects its own rows, and nothing is
 /// frozen at trace time or traced again. The indices get no gradient. An index that is not
-/// a whole number in `0..<vocabularySize` stops with a message naming it and the
-/// vocabulary size (the table's row count), eagerly and compiled.
+/// a whole number in `0..<vocabularySize` stops with a message naming it, the vocabulary
+/// size (the table's row count) and the caller's `file:line` (for a direct call; through
+/// `Sequential`, this file's), eagerly and compiled.
 ///
 /// ```swift
 /// var rng = SeededGenerator(seed: 1)
@@ -51,7 +52,26 @@ public struct Embedding<Scalar: TensorScalar>: Layer {
     /// The width of one embedding.
     public var embeddingSize: Int { weight.shape[1] }
 
-    /// The rows of the table at `indices`, shape `indices.shape + [embeddingSize]`.
+    /// The rows of the table at `indices`, shape `indices.shape + [embeddingSize]`; a bad
+    /// index stops with a message naming the caller's `file:line`.
+    ///
+    /// ```
+    /// y[p, :] = W[indices[p], :]
+    /// ```
+    /// Precondition: every index a whole number in `0..<vocabularySize`.
+    public func callAsFunction(_ indices: Tensor<Scalar>, file: StaticString = #fileID, line: UInt = #line) -> Tensor<Scalar> {
+        weight.value.selectingRows(indexedBy: indices, file: file, line: line)
+    }
+
+    /// The rows of the table at `indices` (the `Layer` requirement, used when the layer is
+    /// called through the protocol, as `Sequential` does: a bad index then names this
+    /// file). A direct call `embedding(indices)` picks ``callAsFunction(_:file:line:)``
+    /// instead (this overload is disfavoured), so the message names the caller's line.
+    ///
+    /// ```
+    /// y[p, :] = W[indices[p], :]
+    /// ```
+    @_disfavoredOverload
     public func callAsFunction(_ indices: Tensor<Scalar>) -> Tensor<Scalar> {
         weight.value.selectingRows(indexedBy: indices)
     }

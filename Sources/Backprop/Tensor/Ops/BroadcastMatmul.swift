@@ -50,7 +50,8 @@ extension Tensor {
 /// Ā = Σ_{A's broadcast axes} Ḡ·op(B)ᵀ  (op(B)·Ḡᵀ when A is used transposed)
 /// B̄ = Σ_{B's broadcast axes} op(A)ᵀ·Ḡ  (Ḡᵀ·op(A) when B is used transposed)
 /// ```
-/// No program kernel: a compiled program runs `forward` (one product per batch item).
+/// The program kernel runs one product per batch item, each operand's matrix found
+/// through its batch strides (`OperandLoop`, 0 along its broadcast axes).
 struct BroadcastMatmul<Scalar: TensorScalar>: TensorOperation {
     let transposingA: Bool
     let transposingB: Bool
@@ -118,5 +119,43 @@ struct BroadcastMatmul<Scalar: TensorScalar>: TensorOperation {
             x.requiresGradient(1)
                 ? unbroadcast(tB ? g.matmul(a, transposingSelf: true, transposingOther: tA)
                                  : a.matmul(g, transposingSelf: !tA), to: b.shape) : nil)
+    }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let (a, b) = (x[0], x[1])
+        let (ra, rb) = (a.count, b.count)
+        let (tA, tB) = (transposingA, transposingB)
+        return .broadcastMatmul(transA: tA, transB: tB, m: tA ? a[ra - 1] : a[ra - 2], n: tB ? b[rb - 2] : b[rb - 1],
+                                k: tA ? a[ra - 2] : a[ra - 1])
+    }
+
+    /// The batch axes, with each operand's stride in matrices (0 along its broadcast axes)
+    /// and the result's.
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        let batchA = Array(x[0].dropLast(2)), batchB = Array(x[1].dropLast(2))
+        return OperandLoop(shape: batch, broadcastStrides(batchA, to: batch), broadcastStrides(batchB, to: batch),
+                           contiguousStrides(batch))
+    }
+}
+
+extension TensorProgram {
+    /// The kernel of a matrix product with broadcast batch axes: for each batch item, in
+    /// the result's order, C[β] = op(A[β_A])·op(B[β_B]) through the program's product
+    /// (the same products as the eager op's).
+    ///
+    /// ```
+    /// C[β] = op(A[Σₖ βₖ·saₖ])·op(B[Σₖ βₖ·sbₖ])
+    /// ```
+    static func broadcastMatmul(
+        _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
+        _ c: UnsafeMutablePointer<Scalar>, _ loop: OperandLoop, _ alone: Bool
+    ) {
+        let run = loop.runLength, (sa, sb, sc) = loop.runStrides
+        let (mk, kn, mn) = (m &* k, k &* n, m &* n)
+        loop.forEachRun { ia, ib, ic, _ in
+            for j in 0..<run {
+                product(tA, tB, m, n, k, a + (ia &+ j &* sa) &* mk, b + (ib &+ j &* sb) &* kn, c + (ic &+ j &* sc) &* mn, alone)
+            }
+        }
     }
 }

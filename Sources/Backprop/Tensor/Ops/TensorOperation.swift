@@ -49,6 +49,10 @@ protocol TensorOperation<Scalar> {
     /// The compiled program's kernel for the op on these input shapes, or nil: the
     /// program then runs `forward`. Default: nil.
     func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel?
+
+    /// For a kernel over operands read through strides: its loop nest on these input
+    /// shapes, planned once when the program is compiled. Default: nil.
+    func kernelLoop(inputs: [[Int]], shape: [Int]) -> OperandLoop?
 }
 
 extension TensorOperation {
@@ -56,6 +60,7 @@ extension TensorOperation {
     var keyParameters: [Int]? { [] }
     var savesOutput: Bool { false }
     func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { nil }
+    func kernelLoop(inputs: [[Int]], shape: [Int]) -> OperandLoop? { nil }
 
     /// The op with its parameters as a hashable value, for finding repeated
     /// computations; nil when `keyParameters` is.

@@ -13,7 +13,8 @@ extension TensorOpKind {
 /// ```
 /// y = mask ≠ 0 ? a : b      ā = unbroadcast(where(mask, ḡ, 0)),   b̄ = unbroadcast(where(mask, 0, ḡ))
 /// ```
-/// No key: never merged (as `Select`).
+/// No key: never merged (as `Select`). The program kernel reads the three operands
+/// through broadcast strides (`OperandLoop`).
 struct SelectByMask<Scalar: TensorScalar>: TensorOperation {
     /// The broadcast shape of the mask and the two operands.
     let shape: [Int]
@@ -47,5 +48,35 @@ struct SelectByMask<Scalar: TensorScalar>: TensorOperation {
         return NodeGradients(nil,
                              x.requiresGradient(1) ? unbroadcast(Tensor.where(x[0], g, zero), to: x[1].shape) : nil,
                              x.requiresGradient(2) ? unbroadcast(Tensor.where(x[0], zero, g), to: x[2].shape) : nil)
+    }
+
+    func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { .selectByMask }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        OperandLoop(shape: shape, broadcastStrides(x[0], to: shape), broadcastStrides(x[1], to: shape),
+                    broadcastStrides(x[2], to: shape))
+    }
+}
+
+extension TensorProgram {
+    /// The kernel of `SelectByMask`: out[i] = mask ≠ 0 ? a : b, the three operands read
+    /// through `loop`'s strides.
+    ///
+    /// ```
+    /// out[i] = mask[Σₖ iₖ·smₖ] ≠ 0 ? a[Σₖ iₖ·saₖ] : b[Σₖ iₖ·sbₖ]
+    /// ```
+    static func select(
+        _ mask: UnsafePointer<Scalar>, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
+        _ out: UnsafeMutablePointer<Scalar>, _ loop: OperandLoop
+    ) {
+        let n = loop.runLength, (sm, sa, sb) = loop.runStrides
+        loop.forEachRun { im, ia, ib, start in
+            let (m, x, y, z) = (mask + im, a + ia, b + ib, out + start)
+            if sm == 1 && sa == 1 && sb == 1 {
+                for j in 0..<n { z[j] = m[j] != 0 ? x[j] : y[j] }
+            } else {
+                for j in 0..<n { z[j] = m[j &* sm] != 0 ? x[j &* sa] : y[j &* sb] }
+            }
+        }
     }
 }

@@ -303,7 +303,7 @@ extension Tensor {
 /// y = [a ∘ b]  (∘ ∈ <, ≤, >, ≥, =, ≠),   ā = b̄ = 0
 /// ```
 /// A recorded op (not a constant), so that a traced program recomputes the mask at each
-/// call; no program kernel (a compiled program runs `forward`).
+/// call. The program kernel reads both operands through broadcast strides (`OperandLoop`).
 struct Comparison<Scalar: TensorScalar>: TensorOperation {
     let predicate: ComparisonPredicate
     /// The broadcast shape of the two inputs.
@@ -334,5 +334,73 @@ struct Comparison<Scalar: TensorScalar>: TensorOperation {
         inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
     ) -> NodeGradients<Scalar> {
         NodeGradients(nil, nil)
+    }
+
+    func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { .compare(predicate) }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        OperandLoop(shape: shape, broadcastStrides(x[0], to: shape), broadcastStrides(x[1], to: shape))
+    }
+}
+
+/// The comparisons as 0/1-valued binary functions, for the program kernel's loops.
+enum LessFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a < b ? 1 : 0 }
+}
+enum LessOrEqualFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a <= b ? 1 : 0 }
+}
+enum GreaterFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a > b ? 1 : 0 }
+}
+enum GreaterOrEqualFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a >= b ? 1 : 0 }
+}
+enum NotEqualFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ a: T, _ b: T) -> T { a != b ? 1 : 0 }
+}
+
+extension TensorProgram {
+    /// The comparison kernel: out[i] = [a ∘ b] with both operands read through `loop`'s
+    /// strides (contiguous and repeated-element runs get loops of their own).
+    ///
+    /// ```
+    /// out[i] = [a[Σₖ iₖ·saₖ] ∘ b[Σₖ iₖ·sbₖ]]
+    /// ```
+    static func compare(
+        _ predicate: ComparisonPredicate, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
+        _ out: UnsafeMutablePointer<Scalar>, _ loop: OperandLoop
+    ) {
+        switch predicate {
+        case .less: combineStrided(LessFunction.self, a, b, out, loop)
+        case .lessOrEqual: combineStrided(LessOrEqualFunction.self, a, b, out, loop)
+        case .greater: combineStrided(GreaterFunction.self, a, b, out, loop)
+        case .greaterOrEqual: combineStrided(GreaterOrEqualFunction.self, a, b, out, loop)
+        case .equal: combineStrided(EqualFunction.self, a, b, out, loop)
+        case .notEqual: combineStrided(NotEqualFunction.self, a, b, out, loop)
+        }
+    }
+
+    /// out[i] = F(a[·], b[·]) over `loop`.
+    @inline(__always)
+    static func combineStrided<F: BinaryScalarFunction>(
+        _: F.Type, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
+        _ loop: OperandLoop
+    ) {
+        let n = loop.runLength, (sa, sb, _) = loop.runStrides
+        loop.forEachRun { ia, ib, _, start in
+            let (x, y, z) = (a + ia, b + ib, out + start)
+            if sa == 1 && sb == 1 {
+                for j in 0..<n { z[j] = F.apply(x[j], y[j]) }
+            } else if sa == 1 && sb == 0 {
+                let e = y[0]
+                for j in 0..<n { z[j] = F.apply(x[j], e) }
+            } else if sa == 0 && sb == 1 {
+                let e = x[0]
+                for j in 0..<n { z[j] = F.apply(e, y[j]) }
+            } else {
+                for j in 0..<n { z[j] = F.apply(x[j &* sa], y[j &* sb]) }
+            }
+        }
     }
 }

@@ -138,6 +138,11 @@ struct GatherAlongAxis<Scalar: TensorScalar>: TensorOperation {
         NodeGradients(x.requiresGradient(0) ? g.scatterAdded(atIndices: x[1], alongAxis: axis, extent: x[0].shape[axis]) : nil,
                       nil)
     }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let s = x[0]
+        return .alongAxis(scatter: false, outer: s[..<axis].reduce(1, *), extent: s[axis], inner: s[(axis + 1)...].reduce(1, *))
+    }
 }
 
 /// Slices added into zeros along `axis` at the index tensor's positions (input 1, no
@@ -169,5 +174,56 @@ struct ScatterAddAlongAxis<Scalar: TensorScalar>: TensorOperation {
         inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
     ) -> NodeGradients<Scalar> {
         NodeGradients(x.requiresGradient(0) ? g.gathered(atIndices: x[1], alongAxis: axis) : nil, nil)
+    }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let s = x[0], r = x[1].count
+        return .alongAxis(scatter: true, outer: s[..<axis].reduce(1, *), extent: extent, inner: s[(axis + r)...].reduce(1, *))
+    }
+}
+
+extension TensorProgram {
+    /// Whether each of the `count` indices is a whole number in `0..<extent` (the check
+    /// of `indexError` and `rowIndices`, without building a message).
+    ///
+    /// ```
+    /// ∀ j: indices[j] ∈ {0, 1, …, extent − 1}
+    /// ```
+    static func indicesAreValid(_ indices: UnsafePointer<Scalar>, _ count: Int, below extent: Int) -> Bool {
+        let limit = Scalar(extent)
+        for j in 0..<count {
+            let v = indices[j]
+            // (NaN fails the first comparison.)
+            guard v >= 0, v < limit, v.rounded(.towardZero) == v else { return false }
+        }
+        return true
+    }
+
+    /// The kernel of `gathered(atIndices:alongAxis:)` and of `scatterAdded`: with the
+    /// gathered side viewed as `[outer, extent, inner]` and the other as
+    /// `[outer, indexCount, inner]`, copies each slice at an index, or adds it into
+    /// zeros there (in the order of the eager scatter). The indices were checked.
+    ///
+    /// ```
+    /// gather:  y[o, j, i] = x[o, indices[j], i]
+    /// scatter: y[o, indices[j], i] += x[o, j, i]
+    /// ```
+    static func alongAxis(
+        scatter: Bool, _ x: UnsafePointer<Scalar>, _ indices: UnsafePointer<Scalar>, _ indexCount: Int,
+        _ y: UnsafeMutableBufferPointer<Scalar>, outer: Int, extent: Int, inner: Int
+    ) {
+        guard let out = y.baseAddress else { return }
+        if scatter { y.update(repeating: 0) }
+        for o in 0..<outer {
+            for j in 0..<indexCount {
+                let wide = (o &* extent &+ Int(indices[j])) &* inner, narrow = (o &* indexCount &+ j) &* inner
+                if scatter {
+                    let (src, dst) = (x + narrow, out + wide)
+                    for i in 0..<inner { dst[i] += src[i] }
+                } else {
+                    (out + narrow).update(from: x + wide, count: inner)
+                }
+            }
+        }
     }
 }

@@ -87,7 +87,8 @@ func rowIndices<Scalar: TensorScalar>(
 /// ```
 /// y[i] = x[indices[i]]      x̄ = rowScatter(ḡ, indices),  no gradient for the indices
 /// ```
-/// No program kernel: a compiled program runs `forward`, which reads the indices of each run.
+/// The program kernel reads the indices of each run (and checks them, stopping with the
+/// eager message).
 struct RowLookup<Scalar: TensorScalar>: TensorOperation {
     /// Where the op was called (for a bad index found at run time).
     let file: StaticString
@@ -116,6 +117,10 @@ struct RowLookup<Scalar: TensorScalar>: TensorOperation {
     ) -> NodeGradients<Scalar> {
         NodeGradients(x.requiresGradient(0) ? g.scatteredRows(indexedBy: x[1], rowCount: x[0].shape[0], file: file, line: line) : nil,
                       nil)
+    }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        .rows(scatter: false, rowCount: x[0][0], rowSize: x[0][1...].reduce(1, *))
     }
 }
 
@@ -154,5 +159,36 @@ struct RowScatter<Scalar: TensorScalar>: TensorOperation {
         inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
     ) -> NodeGradients<Scalar> {
         NodeGradients(x.requiresGradient(0) ? g.selectingRows(indexedBy: x[1], file: file, line: line) : nil, nil)
+    }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        .rows(scatter: true, rowCount: rowCount, rowSize: x[0][x[1].count...].reduce(1, *))
+    }
+}
+
+extension TensorProgram {
+    /// The kernel of `selectingRows(indexedBy:)` and `scatteredRows(indexedBy:rowCount:)`:
+    /// copies the row of `x` at each index, or adds each row of `x` into zeros at its
+    /// index (in the order of the eager scatter). The indices were checked.
+    ///
+    /// ```
+    /// lookup:  y[j] = x[indices[j]]
+    /// scatter: y[indices[j]] += x[j]
+    /// ```
+    static func rows(
+        scatter: Bool, _ x: UnsafePointer<Scalar>, _ indices: UnsafePointer<Scalar>, _ indexCount: Int,
+        _ y: UnsafeMutableBufferPointer<Scalar>, rowSize: Int
+    ) {
+        guard let out = y.baseAddress else { return }
+        if scatter { y.update(repeating: 0) }
+        for j in 0..<indexCount {
+            let r = Int(indices[j]) &* rowSize, i = j &* rowSize
+            if scatter {
+                let (src, dst) = (x + i, out + r)
+                for e in 0..<rowSize { dst[e] += src[e] }
+            } else {
+                (out + i).update(from: x + r, count: rowSize)
+            }
+        }
     }
 }

@@ -102,4 +102,38 @@ struct ArgExtremum<Scalar: TensorScalar>: TensorOperation {
     ) -> NodeGradients<Scalar> {
         NodeGradients(nil)
     }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let s = x[0]
+        return .argExtremum(isMax: isMax, outer: s[..<axis].reduce(1, *), count: s[axis], inner: s[(axis + 1)...].reduce(1, *))
+    }
+}
+
+extension TensorProgram {
+    /// The kernel of `argmax` / `argmin` along the middle axis of `[outer, count, inner]`:
+    /// the first index of the extremum, a NaN's index if there is one (the first).
+    ///
+    /// ```
+    /// y[o, i] = min { k : x[o, k, i] = max_k' x[o, k', i] }
+    /// ```
+    static func argExtremum(
+        isMax: Bool, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, outer: Int, count n: Int, inner: Int
+    ) {
+        for j in 0..<outer {
+            for i in 0..<inner {
+                let column = x + (j &* n &* inner &+ i)
+                var best = 0, value = column[0]
+                if !value.isNaN {
+                    var k = 1
+                    while k < n {
+                        let v = column[k &* inner]
+                        if v.isNaN { best = k; break }
+                        if isMax ? v > value : v < value { best = k; value = v }
+                        k &+= 1
+                    }
+                }
+                y[j &* inner &+ i] = Scalar(best)
+            }
+        }
+    }
 }

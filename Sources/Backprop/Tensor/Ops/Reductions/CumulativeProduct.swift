@@ -80,4 +80,10 @@ struct CumulativeProduct<Scalar: TensorScalar>: TensorOperation {
         let r1 = (gy * c.isEqual(to: 1)).cumulativeSum(alongAxis: axis, reverse: true)
         return NodeGradients(((1 - z) * r0 + z * c.isEqual(to: 1) * r1) / x1)
     }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let s = x[0]
+        return .scan(product: true, reverse: false, outer: s[..<axis].reduce(1, *), count: s[axis],
+                     inner: s[(axis + 1)...].reduce(1, *))
+    }
 }

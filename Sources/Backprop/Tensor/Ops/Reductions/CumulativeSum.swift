@@ -73,4 +73,43 @@ struct CumulativeSum<Scalar: TensorScalar>: TensorOperation {
     ) -> NodeGradients<Scalar> {
         NodeGradients(g.cumulativeSum(alongAxis: axis, reverse: !reverse))
     }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let s = x[0]
+        return .scan(product: false, reverse: reverse, outer: s[..<axis].reduce(1, *), count: s[axis],
+                     inner: s[(axis + 1)...].reduce(1, *))
+    }
+}
+
+extension TensorProgram {
+    /// The kernel of `cumulativeSum` and `cumulativeProduct`: running sums (products)
+    /// along the middle axis of `[outer, count, inner]`, from the end when `reverse`, in
+    /// the order of the eager forward computation.
+    ///
+    /// ```
+    /// y[o, k, i] = y[o, k − 1, i] ⊕ x[o, k, i],   y[o, 0, i] = x[o, 0, i]      (⊕ ∈ {+, ·})
+    /// ```
+    static func scan(
+        product: Bool, reverse: Bool, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>,
+        outer: Int, count n: Int, inner: Int
+    ) {
+        for j in 0..<outer {
+            let base = j &* n &* inner
+            for step in 0..<n {
+                let k = reverse ? n - 1 - step : step
+                let row = base &+ k &* inner
+                let (src, dst) = (x + row, y + row)
+                if step == 0 {
+                    dst.update(from: src, count: inner)
+                } else {
+                    let previous = reverse ? dst + inner : dst - inner
+                    if product {
+                        for i in 0..<inner { dst[i] = previous[i] * src[i] }
+                    } else {
+                        for i in 0..<inner { dst[i] = previous[i] + src[i] }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -93,4 +93,39 @@ struct Product<Scalar: TensorScalar>: TensorOperation {
         let share = noZero / x1 + oneZero * (z + (1 - z) * s / x1) + twoZeros * z * (s - z * x)
         return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x.shape) * p1 * share)
     }
+
+    func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { .product }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        var keptShape = x[0]
+        for a in axes { keptShape[a] = 1 }
+        var strides = contiguousStrides(keptShape)
+        for a in axes { strides[a] = 0 }
+        return OperandLoop(shape: x[0], contiguousStrides(x[0]), strides)
+    }
+}
+
+extension TensorProgram {
+    /// The kernel of `product(alongAxes:)`: every result element starts at 1 and is
+    /// multiplied by its inputs in row-major order (the eager order), the input read
+    /// through `loop` (its own strides, then the result's, 0 along the reduced axes).
+    ///
+    /// ```
+    /// out[Σₖ iₖ·outStrides[k]] ·= x[i]
+    /// ```
+    static func reduceProduct(_ x: UnsafePointer<Scalar>, _ out: UnsafeMutableBufferPointer<Scalar>, _ loop: OperandLoop) {
+        out.update(repeating: 1)
+        let n = loop.runLength, (_, so, _) = loop.runStrides
+        guard let base = out.baseAddress else { return }
+        loop.forEachRun { ix, io, _, _ in
+            let (src, dst) = (x + ix, base + io)
+            if so == 0 {
+                var p = dst[0]
+                for j in 0..<n { p *= src[j] }
+                dst[0] = p
+            } else {
+                for j in 0..<n { dst[j &* so] *= src[j] }
+            }
+        }
+    }
 }

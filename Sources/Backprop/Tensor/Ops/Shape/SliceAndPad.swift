@@ -67,6 +67,15 @@ struct Slice<Scalar: TensorScalar>: TensorOperation {
     ) -> NodeGradients<Scalar> {
         NodeGradients(g.padded(to: x[0].shape, at: lower))
     }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        .slice(offset: zip(lower, contiguousStrides(x[0])).reduce(0) { $0 + $1.0 * $1.1 })
+    }
+
+    /// The result's axes; the input read through its own strides, the result contiguous.
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        OperandLoop(shape: shape, contiguousStrides(x[0]), contiguousStrides(shape))
+    }
 }
 
 /// Placement into zeros of `shape` at offsets `lower` (the adjoint of `Slice`).
@@ -93,5 +102,39 @@ struct Pad<Scalar: TensorScalar>: TensorOperation {
         inputs x: NodeInputView<Scalar>, output y: Tensor<Scalar>, upstream g: Tensor<Scalar>
     ) -> NodeGradients<Scalar> {
         NodeGradients(g.sliced(zip(lower, x[0].shape).map { $0..<($0 + $1) }))
+    }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        .pad(offset: zip(lower, contiguousStrides(shape)).reduce(0) { $0 + $1.0 * $1.1 })
+    }
+
+    /// The input's axes; the result written through its own strides, the input contiguous.
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        OperandLoop(shape: x[0], contiguousStrides(shape), contiguousStrides(x[0]))
+    }
+}
+
+extension TensorProgram {
+    /// The kernels of `sliced` (`pad` false: out[j] = x[offset + strided(j)]) and `padded`
+    /// (`pad` true: zeros, then out[offset + strided(i)] = x[i]); `loop` walks the smaller
+    /// tensor, its first strides those of the larger.
+    ///
+    /// ```
+    /// slice: y[i] = x[lower + i]      pad: y[lower + i] = x[i], 0 elsewhere
+    /// ```
+    static func copyRegion(pad: Bool, _ x: UnsafePointer<Scalar>, _ y: UnsafeMutableBufferPointer<Scalar>, offset: Int,
+                           _ loop: OperandLoop) {
+        guard let out = y.baseAddress else { return }
+        if pad { y.update(repeating: 0) }
+        let n = loop.runLength, (sWide, _, _) = loop.runStrides
+        loop.forEachRun { wide, narrow, _, _ in
+            if pad {
+                let (src, dst) = (x + narrow, out + offset + wide)
+                if sWide == 1 { dst.update(from: src, count: n) } else { for j in 0..<n { dst[j &* sWide] = src[j] } }
+            } else {
+                let (src, dst) = (x + offset + wide, out + narrow)
+                if sWide == 1 { dst.update(from: src, count: n) } else { for j in 0..<n { dst[j] = src[j &* sWide] } }
+            }
+        }
     }
 }
