@@ -1,4 +1,5 @@
-// The loop nest of a program kernel over up to three operands read through strides
+// The loop nest over up to three operands read through strides: eager broadcast binary ops
+// and reductions over non-adjacent axes, and the program kernels
 // (broadcast comparisons, `where` with a traced mask, a product over axes, the batch of
 // a broadcast matrix product), planned once when the program is compiled.
 

@@ -372,35 +372,12 @@ extension TensorProgram {
         _ out: UnsafeMutablePointer<Scalar>, _ loop: OperandLoop
     ) {
         switch predicate {
-        case .less: combineStrided(LessFunction.self, a, b, out, loop)
-        case .lessOrEqual: combineStrided(LessOrEqualFunction.self, a, b, out, loop)
-        case .greater: combineStrided(GreaterFunction.self, a, b, out, loop)
-        case .greaterOrEqual: combineStrided(GreaterOrEqualFunction.self, a, b, out, loop)
-        case .equal: combineStrided(EqualFunction.self, a, b, out, loop)
-        case .notEqual: combineStrided(NotEqualFunction.self, a, b, out, loop)
-        }
-    }
-
-    /// out[i] = F(a[·], b[·]) over `loop`.
-    @inline(__always)
-    static func combineStrided<F: BinaryScalarFunction>(
-        _: F.Type, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
-        _ loop: OperandLoop
-    ) {
-        let n = loop.runLength, (sa, sb, _) = loop.runStrides
-        loop.forEachRun { ia, ib, _, start in
-            let (x, y, z) = (a + ia, b + ib, out + start)
-            if sa == 1 && sb == 1 {
-                for j in 0..<n { z[j] = F.apply(x[j], y[j]) }
-            } else if sa == 1 && sb == 0 {
-                let e = y[0]
-                for j in 0..<n { z[j] = F.apply(x[j], e) }
-            } else if sa == 0 && sb == 1 {
-                let e = x[0]
-                for j in 0..<n { z[j] = F.apply(e, y[j]) }
-            } else {
-                for j in 0..<n { z[j] = F.apply(x[j &* sa], y[j &* sb]) }
-            }
+        case .less: TensorKernels.combineStrided(LessFunction.self, a, b, out, loop)
+        case .lessOrEqual: TensorKernels.combineStrided(LessOrEqualFunction.self, a, b, out, loop)
+        case .greater: TensorKernels.combineStrided(GreaterFunction.self, a, b, out, loop)
+        case .greaterOrEqual: TensorKernels.combineStrided(GreaterOrEqualFunction.self, a, b, out, loop)
+        case .equal: TensorKernels.combineStrided(EqualFunction.self, a, b, out, loop)
+        case .notEqual: TensorKernels.combineStrided(NotEqualFunction.self, a, b, out, loop)
         }
     }
 }
