@@ -11,7 +11,7 @@ import BackpropTestSupport
     static let kinds: [TensorOpKind] = [
         .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual, .isEqual, .isNotEqual,
         .cumulativeSum, .cumulativeProduct, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
-        .rowLookup, .rowScatter, .selectByMask, .product, .argmax, .argmin, .slice, .pad,
+        .rowLookup, .rowScatter, .selectByMask, .product, .argmax, .argmin, .slice, .pad, .permute,
     ]
 
     @Test(arguments: kinds)
@@ -25,10 +25,12 @@ import BackpropTestSupport
             let loss: ([Tensor<Double>]) -> Tensor<Double> = { x in (applyTensorOp(kind, instance, x)! * weights).sum() }
             let program = try TensorProgram(valueAndGradientsOf: loss, at: instance.inputs,
                                             withRespectTo: Array(instance.inputs.indices))
-            // The op is in the program (a slice or pad of the whole tensor records nothing), and
+            // The op is in the program (a slice or pad of the whole tensor and the identity
+            // permutation record nothing), and
             // no instruction of these kinds runs eagerly.
             #expect(program.instructions.contains { $0.name.hasPrefix(Self.listingPrefix(kind)) }
-                        || (kind == .slice || kind == .pad) && probe.shape == instance.inputs[0].shape,
+                        || (kind == .slice || kind == .pad) && probe.shape == instance.inputs[0].shape
+                        || kind == .permute && instance.axes == Array(instance.axes.indices),
                     "\(kind) trial \(trial): not in the program\n\(program)")
             let eager = program.instructions.compactMap { $0.eager?.op.kind }.filter { Self.kinds.contains($0) }
             #expect(eager.isEmpty, "\(kind) trial \(trial): \(eager) run eagerly\n\(program)")

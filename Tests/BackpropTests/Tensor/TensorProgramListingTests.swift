@@ -22,13 +22,14 @@ import Testing
 
     @Test func opsWithoutAKernelRunEagerlyAndAreMarked() throws {
         let program = try TensorProgram(inputs: [Tensor<Double>([[1, 2, 3], [4, 5, 6]])]) { x in
-            [x[0].permuted([1, 0]).tanh()]
+            [Tensor.concatenated([x[0], x[0]], alongAxis: 0).tanh()]
         }
         #expect(program.fallbackCount == 1)
-        #expect(program.description.contains("permute[1, 0](in0) → [3, 2]  (eager)"), "\(program)")
+        #expect(program.description.split(separator: "\n").contains { $0.contains("concatenate") && $0.contains("(in0, in0) → [4, 3]  (eager)") },
+                "\(program)")
         let out = program(Tensor<Double>([[0.5, -1, 2], [0, 1, -2]]))[0]
         // (The tanh kernel is within about 1 ulp of the C library's.)
-        #expect(zip(out.scalars, [0.5, 0, -1, 1, 2, -2].map { Foundation.tanh($0) }).allSatisfy { Swift.abs($0 - $1) < 1e-15 })
+        #expect(zip(out.scalars, [0.5, -1, 2, 0, 1, -2, 0.5, -1, 2, 0, 1, -2].map { Foundation.tanh($0) }).allSatisfy { Swift.abs($0 - $1) < 1e-15 })
     }
 
     /// ∂/∂W of Σ σ(x·Wᵀ) only: the gradient with respect to x (a matmul) is never run, and

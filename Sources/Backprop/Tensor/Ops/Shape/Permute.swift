@@ -57,4 +57,14 @@ struct Permute<Scalar: TensorScalar>: TensorOperation {
         for (k, a) in axes.enumerated() { inverse[a] = k }
         return NodeGradients(g.permuted(inverse))
     }
+
+    /// The slice kernel at offset 0: the result's elements in order, each read from the
+    /// input through the permuted strides (`y[j] = x[Σₖ jₖ·stride(axes[k])]`).
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { .slice(offset: 0) }
+
+    /// The result's axes; the input read through its permuted strides, the result contiguous.
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        let strides = contiguousStrides(x[0])
+        return OperandLoop(shape: shape, axes.map { strides[$0] }, contiguousStrides(shape))
+    }
 }
