@@ -66,13 +66,11 @@ struct Product<Scalar: TensorScalar>: TensorOperation {
         var keptShape = shape
         for a in axes { keptShape[a] = 1 }
         let outShape = keep ? keptShape : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
-        var strides = contiguousStrides(keptShape)
-        for a in axes { strides[a] = 0 }
-        let index = stridedIndex(shape, strides)
         var out = TensorStorage<Scalar>(repeating: 1, count: keptShape.reduce(1, *))
+        let loop = kernelLoop(inputs: [shape], shape: outShape)!
         out.withUnsafeMutableBufferPointer { o in
             x[0].storage.withUnsafeBufferPointer { p in
-                for i in 0..<p.count { o[index[i]] *= p[i] }
+                if let base = p.baseAddress { TensorProgram<Scalar>.reduceProduct(base, o, loop) }
             }
         }
         return Tensor(storage: out, shape: outShape, node: nil)
@@ -106,8 +104,8 @@ struct Product<Scalar: TensorScalar>: TensorOperation {
 }
 
 extension TensorProgram {
-    /// The kernel of `product(alongAxes:)`: every result element starts at 1 and is
-    /// multiplied by its inputs in row-major order (the eager order), the input read
+    /// The loop of `product(alongAxes:)`, eager and compiled: every result element starts
+    /// at 1 and is multiplied by its inputs in row-major order, the input read
     /// through `loop` (its own strides, then the result's, 0 along the reduced axes).
     ///
     /// ```
