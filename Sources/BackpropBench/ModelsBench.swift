@@ -17,7 +17,10 @@ func runModelsBench(arguments: [String]) {
         return
     }
     if arguments.contains("--step-time") {
-        for name in selected { timeSteps(of: name, steps: option("--steps").flatMap(Int.init) ?? 200) }
+        for name in selected {
+            timeSteps(of: name, steps: option("--steps").flatMap(Int.init) ?? 200, listing: arguments.contains("--listing"),
+                      profileRuns: arguments.contains("--profile") ? option("--runs").flatMap(Int.init) ?? 30 : nil)
+        }
         return
     }
     for name in selected {
@@ -127,7 +130,7 @@ private func exportSteps(of name: String, steps: Int, to path: String) {
 
 /// `--step-time [--steps N]`: the median µs of one compiled Adam training step (forward,
 /// backward, update) on a fixed batch, over 5 samples of N steps.
-private func timeSteps(of name: String, steps: Int) {
+private func timeSteps(of name: String, steps: Int, listing: Bool = false, profileRuns: Int? = nil) {
     let (model, data, batch, lr) = modelAndData(name)
     let rows = Array(0..<batch)
     let x = data.featureTensor(rows: rows, as: Float.self)
@@ -135,6 +138,21 @@ private func timeSteps(of name: String, steps: Int) {
     let adam = Adam(parameters: model.parameters, learningRate: lr)
     let step = CompiledTrainingStep(model: Sequential([model])) { Loss.softmaxCrossEntropy(logits: $0, oneHotTargets: $1) }
     func run() { do { try step(x, targets, updating: adam) } catch { fatalError("\(error)") } }
+    // `--listing`: the compiled program, with how many instructions run their eager forward;
+    // `--profile`: each instruction's median wall time inside the step.
+    if listing || profileRuns != nil, let p = try? step.program(input: x, target: targets) {
+        if listing {
+            print(p, "\n\(p.instructionCount) instructions, \(p.fallbackCount) run eagerly, \(p.bufferBytes) bytes")
+        }
+        if let runs = profileRuns {
+            let rows = p.profile(model.parameters.map(\.value) + model.states.map(\.value) + [x, targets], runs: runs)
+            let total = rows.reduce(0) { $0 + $1.nanoseconds }
+            for row in rows.sorted(by: { $0.nanoseconds > $1.nanoseconds }).prefix(40) {
+                print(String(format: "%10.1f µs  %5.1f %%  ", row.nanoseconds / 1e3, 100 * row.nanoseconds / total) + row.line)
+            }
+            print(String(format: "%10.1f µs  total of the instructions (the 40 slowest listed)", total / 1e3))
+        }
+    }
     for _ in 0..<Swift.max(3, steps / 10) { run() }
     var samples: [Double] = []
     for _ in 0..<5 {

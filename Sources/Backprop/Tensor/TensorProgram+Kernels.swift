@@ -74,6 +74,9 @@ extension TensorProgram {
         /// out[j] = Π_{i ↦ j} a[i], the input read in row-major order (the instruction's loop:
         /// the input's strides and the result's, 0 along the reduced axes).
         case product
+        /// The largest (smallest) element along the middle axis of [outer, count, inner]
+        /// (`max(alongAxes:)` over a contiguous run of axes; all of them when outer = inner = 1).
+        case extremum(isMax: Bool, outer: Int, count: Int, inner: Int)
         /// The index of the largest (smallest) element along the middle axis of [outer, count, inner].
         case argExtremum(isMax: Bool, outer: Int, count: Int, inner: Int)
         /// Slices of a = [outer, extent, inner] at the indices in b (`gathered(atIndices:alongAxis:)`),
@@ -228,6 +231,15 @@ extension TensorProgram {
             TensorProgram.scan(product: product, reverse: reverse, p[o.a], p[o.out], outer: outer, count: count, inner: inner)
         case .product:
             TensorProgram.reduceProduct(p[o.a], out, instruction.pointee.loop!)
+        case .extremum(let isMax, let outer, let count, let inner):
+            // The eager forward's calls (`Tensor.reduced`), so the same bits, NaN included.
+            let x = UnsafeBufferPointer(start: p[o.a], count: o.aCount)
+            out.update(repeating: isMax ? -.infinity : .infinity)
+            if outer == 1 && inner == 1 {
+                Scalar._reduce(isMax ? .max : .min, x, nil, out)
+            } else {
+                Scalar._reduceMiddle(isMax ? .max : .min, x, outer: outer, count: count, inner: inner, out)
+            }
         case .argExtremum(let isMax, let outer, let count, let inner):
             TensorProgram.argExtremum(isMax: isMax, p[o.a], p[o.out], outer: outer, count: count, inner: inner)
         case .alongAxis(let scatter, let outer, let extent, let inner):

@@ -93,4 +93,12 @@ struct ReduceExtremum<Scalar: TensorScalar>: TensorOperation {
         let share = mask / mask.sum(alongAxes: axes, keepingDimensions: true)
         return NodeGradients(restoreReducedAxes(g, axes: axes, keep: keep, inputShape: x[0].shape) * share)
     }
+
+    /// Over a contiguous run of axes (max pooling's last axis; every axis), the kernel runs
+    /// the eager forward's loops (`Tensor.reduced`) into the program's buffer; axes that are
+    /// not adjacent run `forward`.
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        guard x[0].reduce(1, *) > 0, let (outer, count, inner) = middleOfReduction(axes, x[0]) else { return nil }
+        return .extremum(isMax: isMax, outer: outer, count: count, inner: inner)
+    }
 }

@@ -6,8 +6,9 @@
 /// ```
 /// y[i] = x[i mod broadcast]      x̄ = Σ over the broadcast axes of ḡ (unbroadcast)
 /// ```
-/// The program kernel fills (one element) or repeats the whole input block (new leading
-/// axes); other broadcasts run `forward`.
+/// The program kernel fills (one element), repeats the whole input block (new leading
+/// axes), or otherwise runs the slice kernel at offset 0 with the input read through its
+/// broadcast strides (0 along every repeated axis).
 struct Broadcast<Scalar: TensorScalar>: TensorOperation {
     /// The result's shape.
     let shape: [Int]
@@ -29,7 +30,13 @@ struct Broadcast<Scalar: TensorScalar>: TensorOperation {
         switch BroadcastPlan(x[0], shape, result: shape) {
         case .scalar: return .fill
         case .elementwise, .repeatedBlock: return x[0].reduce(1, *) > 0 ? .repeatBlock : nil
-        case .expanded, .strided: return nil
+        case .expanded, .strided: return x[0].reduce(1, *) > 0 ? .slice(offset: 0) : nil
         }
+    }
+
+    /// For the slice kernel: the result's axes, the input read through its broadcast
+    /// strides (`y[j] = x[Σₖ jₖ·sₖ]`, sₖ = 0 where the input's extent is 1 or the axis is new).
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        OperandLoop(shape: shape, broadcastStrides(x[0], to: shape), contiguousStrides(shape))
     }
 }
