@@ -16,7 +16,19 @@ extension TensorKernels {
         _ function: BinaryFunction, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
         shape: [Int], aStrides: [Int], bStrides: [Int]
     ) {
-        let loop = OperandLoop(shape: shape, aStrides, bStrides)
+        combineStrided(function, a, b, out, OperandLoop(shape: shape, aStrides, bStrides))
+    }
+
+    /// `out = a ∘ b` through a planned loop (a compiled program's `combineStrided` kernel,
+    /// and the eager op above).
+    ///
+    /// ```
+    /// out[i] = a[Σₖ iₖ·saₖ] ∘ b[Σₖ iₖ·sbₖ]
+    /// ```
+    static func combineStrided<T: TensorScalar>(
+        _ function: BinaryFunction, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+        _ loop: OperandLoop
+    ) {
         switch function {
         case .add: combineStrided(AddFunction.self, a, b, out, loop)
         case .subtract: combineStrided(SubtractFunction.self, a, b, out, loop)

@@ -67,6 +67,11 @@ extension TensorProgram {
         case patches(PatchGeometry, fold: Bool)
         /// out = [a ∘ b] (0/1), a and b read through the instruction's loop.
         case compare(ComparisonPredicate)
+        /// out = a ∘ b for a broadcast the planner calls strided, both operands read through
+        /// the instruction's loop.
+        case combineStrided(BinaryFunction)
+        /// out = max(a, b) or min(a, b), NaN if either is, read through the instruction's loop.
+        case extremumOfTwo(isMax: Bool)
         /// out = mask ≠ 0 ? x : y (operands a, b, c), read through the instruction's loop.
         case selectByMask
         /// Running sums or products along the middle axis of [outer, count, inner].
@@ -225,6 +230,11 @@ extension TensorProgram {
             preconditionFailure("TensorProgram: \(instruction.pointee.name) has a step code of its own")
         case .compare(let predicate):
             TensorProgram.compare(predicate, p[o.a], p[o.b], p[o.out], instruction.pointee.loop!)
+        case .combineStrided(let function):
+            TensorKernels.combineStrided(function, UnsafePointer(p[o.a]), UnsafePointer(p[o.b]), p[o.out],
+                                         instruction.pointee.loop!)
+        case .extremumOfTwo(let isMax):
+            TensorProgram.extremumOfTwo(isMax: isMax, p[o.a], p[o.b], p[o.out], instruction.pointee.loop!)
         case .selectByMask:
             TensorProgram.select(p[o.a], p[o.b], p[o.c], p[o.out], instruction.pointee.loop!)
         case .scan(let product, let reverse, let outer, let count, let inner):

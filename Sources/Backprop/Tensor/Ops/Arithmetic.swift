@@ -180,7 +180,8 @@ extension Tensor {
 
 /// The compiled program's kernel for a broadcasting binary function: one loop over the
 /// result for equal shapes, a scalar or a repeated block (a bias row), and for an operand
-/// expanded along trailing axes (a column); nil (the eager op runs) for other broadcasts.
+/// expanded along trailing axes (a column); any other broadcast reads both operands
+/// through their broadcast strides (`broadcastingLoop`, the eager op's loop).
 ///
 /// ```
 /// out[i] = a[i mod aCount] ∘ b[i mod bCount]      or      a[i] ∘ b[i / inner]
@@ -191,8 +192,18 @@ func broadcastingKernel<Scalar>(
     switch BroadcastPlan(x[0], x[1], result: shape) {
     case .elementwise, .scalar, .repeatedBlock: .combine(f)
     case .expanded(let side, let inner): .combineExpanded(f, inner: inner, expandedOnRight: side == .right)
-    case .strided: nil
+    case .strided: x[0].reduce(1, *) > 0 && x[1].reduce(1, *) > 0 ? .combineStrided(f) : nil
     }
+}
+
+/// The loop a broadcast the planner calls strided runs (nil for the other plans).
+///
+/// ```
+/// out[i] = a[Σₖ iₖ·saₖ] ∘ b[Σₖ iₖ·sbₖ]      (sₖ = 0 along each operand's broadcast axes)
+/// ```
+func broadcastingLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+    guard case .strided(let left, let right) = BroadcastPlan(x[0], x[1], result: shape) else { return nil }
+    return OperandLoop(shape: shape, left, right)
 }
 
 /// a + b with broadcasting.
@@ -217,6 +228,8 @@ struct Add<Scalar: TensorScalar>: TensorOperation {
     func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
         broadcastingKernel(.add, inputs: x, shape: shape)
     }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? { broadcastingLoop(inputs: x, shape: shape) }
 }
 
 /// a − b with broadcasting.
@@ -241,6 +254,8 @@ struct Subtract<Scalar: TensorScalar>: TensorOperation {
     func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
         broadcastingKernel(.subtract, inputs: x, shape: shape)
     }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? { broadcastingLoop(inputs: x, shape: shape) }
 }
 
 /// a ⊙ b with broadcasting.
@@ -265,6 +280,8 @@ struct Multiply<Scalar: TensorScalar>: TensorOperation {
     func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
         broadcastingKernel(.multiply, inputs: x, shape: shape)
     }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? { broadcastingLoop(inputs: x, shape: shape) }
 }
 
 /// a / b with broadcasting.
@@ -289,6 +306,8 @@ struct Divide<Scalar: TensorScalar>: TensorOperation {
     func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
         broadcastingKernel(.divide, inputs: x, shape: shape)
     }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? { broadcastingLoop(inputs: x, shape: shape) }
 }
 
 /// aᵇ with broadcasting; the rule reads the output (for b̄).
@@ -296,7 +315,6 @@ struct Divide<Scalar: TensorScalar>: TensorOperation {
 /// ```
 /// y = aᵇ      ā = unbroadcast(ḡ ⊙ b ⊙ aᵇ⁻¹),  b̄ = unbroadcast(ḡ ⊙ y ⊙ ln a)
 /// ```
-/// No program kernel: a compiled program runs `forward`.
 struct Power<Scalar: TensorScalar>: TensorOperation {
     var kind: TensorOpKind { .power }
     var savesOutput: Bool { true }
@@ -311,4 +329,10 @@ struct Power<Scalar: TensorScalar>: TensorOperation {
         NodeGradients(x.requiresGradient(0) ? unbroadcast(g * x[1] * x[0].raised(toPower: x[1] - 1), to: x[0].shape) : nil,
                       x.requiresGradient(1) ? unbroadcast(g * y * x[0].log(), to: x[1].shape) : nil)
     }
+
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        broadcastingKernel(.power, inputs: x, shape: shape)
+    }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? { broadcastingLoop(inputs: x, shape: shape) }
 }

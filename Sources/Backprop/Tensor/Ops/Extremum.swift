@@ -46,8 +46,8 @@ extension Tensor {
 /// ```
 /// y = max(a, b):  ā = unbroadcast(ḡ ⊙ w),  b̄ = unbroadcast(ḡ ⊙ (1 − w)),  w = (1 + [a > b] − [b > a]) / 2
 /// ```
-/// (for the minimum, w = (1 + [b > a] − [a > b]) / 2). No program kernel: a compiled
-/// program runs `forward`.
+/// (for the minimum, w = (1 + [b > a] − [a > b]) / 2). The program kernel reads both
+/// operands through broadcast strides (`OperandLoop`), with the forward's function.
 struct Extremum<Scalar: TensorScalar>: TensorOperation {
     /// Maximum (true) or minimum (false).
     let isMaximum: Bool
@@ -79,9 +79,10 @@ struct Extremum<Scalar: TensorScalar>: TensorOperation {
         let out = Tensor.makeStorage(n) { o in
             a.storage.withUnsafeBufferPointer { a in
                 b.storage.withUnsafeBufferPointer { b in
-                    for i in 0..<n {
-                        let (u, v) = (a[i], b[i])
-                        o[i] = u.isNaN || v.isNaN ? .nan : (maximum ? (u >= v ? u : v) : (u <= v ? u : v))
+                    if maximum {
+                        for i in 0..<n { o[i] = MaximumFunction.apply(a[i], b[i]) }
+                    } else {
+                        for i in 0..<n { o[i] = MinimumFunction.apply(a[i], b[i]) }
                     }
                 }
             }
@@ -100,5 +101,39 @@ struct Extremum<Scalar: TensorScalar>: TensorOperation {
         let toA = (isMaximum ? 1 + aLarger - bLarger : 1 + bLarger - aLarger) * Scalar(0.5)
         return NodeGradients(x.requiresGradient(0) ? unbroadcast(g * toA, to: x[0].shape) : nil,
                              x.requiresGradient(1) ? unbroadcast(g * (1 - toA), to: x[1].shape) : nil)
+    }
+
+    func kernel(inputs: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? { .extremumOfTwo(isMax: isMaximum) }
+
+    func kernelLoop(inputs x: [[Int]], shape: [Int]) -> OperandLoop? {
+        OperandLoop(shape: shape, broadcastStrides(x[0], to: shape), broadcastStrides(x[1], to: shape))
+    }
+}
+
+/// `maximum(a, b)` of two elements: NaN if either is NaN.
+enum MaximumFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ u: T, _ v: T) -> T { u.isNaN || v.isNaN ? .nan : (u >= v ? u : v) }
+}
+
+/// `minimum(a, b)` of two elements: NaN if either is NaN.
+enum MinimumFunction: BinaryScalarFunction {
+    @inline(__always) static func apply<T: TensorScalar>(_ u: T, _ v: T) -> T { u.isNaN || v.isNaN ? .nan : (u <= v ? u : v) }
+}
+
+extension TensorProgram {
+    /// The `maximum`/`minimum` kernel: both operands read through `loop`'s strides.
+    ///
+    /// ```
+    /// out[i] = max(a[Σₖ iₖ·saₖ], b[Σₖ iₖ·sbₖ])      (min for isMax false; NaN if either is)
+    /// ```
+    static func extremumOfTwo(
+        isMax: Bool, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ out: UnsafeMutablePointer<Scalar>,
+        _ loop: OperandLoop
+    ) {
+        if isMax {
+            TensorKernels.combineStrided(MaximumFunction.self, a, b, out, loop)
+        } else {
+            TensorKernels.combineStrided(MinimumFunction.self, a, b, out, loop)
+        }
     }
 }
