@@ -26,6 +26,9 @@ extension TensorProgram {
         /// `rowLookup`, `rowScatter`): the op and its inputs, run eagerly on a bad input so
         /// that the program stops with the eager op's own message.
         var checkedBy: EagerOp? = nil
+        /// For kernels over any number of inputs (`concatenate`): each input's slot and the
+        /// elements it gives every outer row of the result, in order.
+        var parts: [(slot: Int, width: Int)] = []
     }
 
     /// How one instruction computes its result.
@@ -67,6 +70,9 @@ extension TensorProgram {
         case patches(PatchGeometry, fold: Bool)
         /// out = [a ∘ b] (0/1), a and b read through the instruction's loop.
         case compare(ComparisonPredicate)
+        /// The inputs (the instruction's `parts`) joined along an axis: each of the `outer`
+        /// rows of the result is every part's row in turn.
+        case concatenate(outer: Int)
         /// out = a ∘ b for a broadcast the planner calls strided, both operands read through
         /// the instruction's loop.
         case combineStrided(BinaryFunction)
@@ -230,6 +236,8 @@ extension TensorProgram {
             preconditionFailure("TensorProgram: \(instruction.pointee.name) has a step code of its own")
         case .compare(let predicate):
             TensorProgram.compare(predicate, p[o.a], p[o.b], p[o.out], instruction.pointee.loop!)
+        case .concatenate(let outer):
+            TensorProgram.concatenate(instruction.pointee.parts, p, into: p[o.out], outer: outer)
         case .combineStrided(let function):
             TensorKernels.combineStrided(function, UnsafePointer(p[o.a]), UnsafePointer(p[o.b]), p[o.out],
                                          instruction.pointee.loop!)

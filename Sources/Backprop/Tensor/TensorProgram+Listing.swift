@@ -22,7 +22,7 @@ extension TensorProgram: CustomStringConvertible {
         var pairedBefore = false
         for instruction in instructions {
             let o = instruction.operands
-            var args = [o.a, o.b, o.c].filter { $0 >= 0 }
+            var args = instruction.parts.isEmpty ? [o.a, o.b, o.c].filter { $0 >= 0 } : instruction.parts.map(\.slot)
             var how = ""
             if let eager = instruction.eager {
                 args = eager.slots  // (any number of inputs)

@@ -160,6 +160,7 @@ extension TensorProgramBuilder {
     /// The slots an instruction reads.
     func reads(_ instruction: TensorProgram<Scalar>.Instruction) -> [Int] {
         if let eager = instruction.eager { return eager.slots }
+        if !instruction.parts.isEmpty { return instruction.parts.map(\.slot) }
         let o = instruction.operands
         return [o.a, o.b, o.c].filter { $0 >= 0 }
     }

@@ -33,13 +33,8 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
         for (i, instruction) in instructions.enumerated() {
             // The first of two instructions run at the same time reads until the second ends.
             let end = instruction.runsBesideNext ? i + 1 : i
-            if let eager = instruction.eager {
-                for s in eager.slots { lastUse[s] = end }
-                fallbackWritten.insert(instruction.operands.out)
-            } else {
-                let o = instruction.operands
-                for s in [o.a, o.b, o.c] where s >= 0 { lastUse[s] = end }
-            }
+            for s in reads(instruction) { lastUse[s] = end }
+            if instruction.eager != nil { fallbackWritten.insert(instruction.operands.out) }
         }
         func poolable(_ s: Int) -> Bool { inPlace.contains(s) && !kept.contains(s) && !fallbackWritten.contains(s) }
         // Slots whose last read is at instruction i, freed after it.
@@ -146,6 +141,8 @@ struct TensorProgramBuilder<Scalar: TensorScalar> {
             switch kernel {
             case .alongAxis, .rows:
                 instruction.checkedBy = .init(op: op, slots: slots, inputShapes: inputs.map(\.shape))
+            case .concatenate(let outer):
+                instruction.parts = zip(slots, inputs).map { ($0, $1.count / outer) }
             default: break
             }
             inPlace.insert(out)

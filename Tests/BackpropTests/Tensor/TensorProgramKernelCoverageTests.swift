@@ -4,7 +4,7 @@ import BackpropTestSupport
 
 /// The ops that once ran their eager forward inside compiled programs (a new tensor
 /// allocated at every run: the comparisons, indexing, scans, product, argmax/argmin,
-/// broadcast matmul, slice, pad, permute, broadcast, the max/min reductions, maximum, minimum and power) now have program kernels: at the op table's instances, no
+/// broadcast matmul, slice, pad, permute, broadcast, the max/min reductions, maximum, minimum, power and concatenate) now have program kernels: at the op table's instances, no
 /// instruction of theirs runs eagerly, and the buffers they write are the program's own,
 /// the same at every run.
 @Suite struct TensorProgramKernelCoverageTests {
@@ -12,7 +12,7 @@ import BackpropTestSupport
         .isLess, .isLessOrEqual, .isGreater, .isGreaterOrEqual, .isEqual, .isNotEqual,
         .cumulativeSum, .cumulativeProduct, .gatherAlongAxis, .scatterAddAlongAxis, .broadcastMatmul,
         .rowLookup, .rowScatter, .selectByMask, .product, .argmax, .argmin, .slice, .pad, .permute,
-        .broadcast, .max, .min, .maximum, .minimum, .power,
+        .broadcast, .max, .min, .maximum, .minimum, .power, .concatenate,
     ]
 
     @Test(arguments: kinds)

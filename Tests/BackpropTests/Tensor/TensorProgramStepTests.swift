@@ -67,7 +67,7 @@ import Testing
                     #expect(step.code == .repeatBlock)
                 case .softmax(let f, let outer, let count, let inner):
                     #expect(step.code == .softmax && step.softmax == f && [step.m, step.k, step.n] == [outer, count, inner])
-                case .eager, .patches, .compare, .combineStrided, .extremumOfTwo, .selectByMask, .scan, .product, .extremum, .argExtremum, .alongAxis, .rows,
+                case .eager, .patches, .compare, .concatenate, .combineStrided, .extremumOfTwo, .selectByMask, .scan, .product, .extremum, .argExtremum, .alongAxis, .rows,
                      .broadcastMatmul, .slice, .pad:
                     #expect(step.code == .general)
                 }

@@ -85,4 +85,32 @@ struct Concatenate<Scalar: TensorScalar>: TensorOperation {
             return g.sliced(ranges)
         })
     }
+
+    /// Copies each input's rows into place (the instruction's `parts`, set by the builder).
+    func kernel(inputs x: [[Int]], shape: [Int]) -> TensorProgram<Scalar>.Kernel? {
+        let outer = shape[..<axis].reduce(1, *)
+        guard outer > 0, shape.reduce(1, *) > 0 else { return nil }
+        return .concatenate(outer: outer)
+    }
+}
+
+extension TensorProgram {
+    /// The concatenation kernel: row r of the result (of `outer` rows) is row r of every
+    /// part in turn, each `width` elements long.
+    ///
+    /// ```
+    /// out[r, offsetₖ ..< offsetₖ + widthₖ] = xₖ[r, 0 ..< widthₖ]      offsetₖ = Σ_{j<k} widthⱼ
+    /// ```
+    static func concatenate(
+        _ parts: [(slot: Int, width: Int)], _ p: UnsafeMutablePointer<UnsafeMutablePointer<Scalar>>,
+        into out: UnsafeMutablePointer<Scalar>, outer: Int
+    ) {
+        let rowWidth = parts.reduce(0) { $0 + $1.width }
+        var offset = 0
+        for part in parts where part.width > 0 {
+            let x = p[part.slot], width = part.width
+            for r in 0..<outer { (out + (r &* rowWidth &+ offset)).update(from: x + r &* width, count: width) }
+            offset += width
+        }
+    }
 }
