@@ -12,6 +12,27 @@
 #define BP_CLONES
 #endif
 
+// out[i] = g[i] · d, where the statements after `n` compute d from hv = h[i] (selects, no branch,
+// so the loops vectorise). `out` is g or does not overlap g or h.
+#define BP_MASK_LOOPS(T, g, h, out, n, ...)                                              \
+    if (out == g) {                                                                      \
+        T *restrict o = out;                                                             \
+        const T *restrict hp = h;                                                        \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            T hv = hp[i];                                                                \
+            __VA_ARGS__;                                                                 \
+            o[i] = o[i] * d;                                                             \
+        }                                                                                \
+    } else {                                                                             \
+        T *restrict o = out;                                                             \
+        const T *restrict gp = g, *restrict hp = h;                                      \
+        for (ptrdiff_t i = 0; i < n; i++) {                                              \
+            T hv = hp[i];                                                                \
+            __VA_ARGS__;                                                                 \
+            o[i] = gp[i] * d;                                                            \
+        }                                                                                \
+    }
+
 #define DEFINE_EPILOGUES(T, SUF)                                                         \
     BP_CLONES void bp_bias_relu_##SUF(T *c, const T *bias, ptrdiff_t m, ptrdiff_t n) {   \
         for (ptrdiff_t i = 0; i < m; i++) {                                              \
@@ -29,26 +50,18 @@
             }                                                                            \
         }                                                                                \
     }                                                                                    \
+    /* out = g · f′(h): the loop is written twice, in place (out == g, as the fused \
+       products call it) and not, each with restrict pointers; one loop for both would \
+       fall to its scalar version whenever out == g (the vectoriser's overlap check). */ \
     BP_CLONES void bp_step_mask_##SUF(const T *g, const T *h, T t, T *out, ptrdiff_t n) { \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T x = h[i];                                                                  \
-            T d = x > t ? (T)1 : (T)0;   /* two selects, no branch: vectorises */         \
-            d = x != x ? x : d;          /* NaN stays NaN, as the table's step */         \
-            out[i] = g[i] * d;                                                           \
-        }                                                                                \
+        BP_MASK_LOOPS(T, g, h, out, n, T x = hv; T d = x > t ? (T)1 : (T)0;             \
+                      d = x != x ? x : d /* NaN stays NaN, as the table's step */)       \
     }                                                                                    \
     BP_CLONES void bp_sigmoid_mask_##SUF(const T *g, const T *y, T *out, ptrdiff_t n) { \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T d = y[i] * ((T)1 - y[i]);                                                  \
-            out[i] = g[i] * d;                                                           \
-        }                                                                                \
+        BP_MASK_LOOPS(T, g, y, out, n, T d = hv * ((T)1 - hv))                           \
     }                                                                                    \
     BP_CLONES void bp_tanh_mask_##SUF(const T *g, const T *y, T *out, ptrdiff_t n) {  \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T s = y[i] * y[i];                                                           \
-            T d = (T)1 - s;                                                              \
-            out[i] = g[i] * d;                                                           \
-        }                                                                                \
+        BP_MASK_LOOPS(T, g, y, out, n, T s = hv * hv; T d = (T)1 - s)                    \
     }
 
 DEFINE_EPILOGUES(float, f32)
