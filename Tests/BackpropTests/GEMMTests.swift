@@ -316,16 +316,19 @@ struct GEMMTests {
             let p = plan(m, n, k)
             #expect(p.shared && !p.splitRows && p.step == 256 && p.chunks == 2, "\(m)×\(n)×\(k)")
         }
-        // ∂W L1 (784 columns, 25 tiles): 416 + 368 columns (4 pieces of 7 tiles would leave
-        // one thread 14 tiles and the other 11).
+        // ∂W L1 (784 columns, 25 tiles): 384 + 384 + 16 columns (4 pieces of 7 tiles would
+        // leave one thread 14 tiles and the other 11).
         let w1 = plan(512, 784, 256)
-        #expect(w1.shared && !w1.splitRows && w1.step == 416 && w1.chunks == 2)
+        #expect(w1.shared && !w1.splitRows && w1.step == 384 && w1.chunks == 3)
         // ∂W L2 (512 × 512, 43 row tiles): 15 pieces of 36 rows (22 tiles for the busier thread).
         let w2 = plan(512, 512, 256)
         #expect(w2.shared && w2.splitRows && w2.step == 36 && w2.chunks == 15 && w2.range(14).1 == 512)
-        // 784-128-10 forward (128 columns, 4 tiles): one thread's share each, 2 × 64.
+        // 784-128-10 (shared operands 72×784 and 132×64 stay in L2): thin pieces, which
+        // balance these short products better; forward 4 × 32 columns, ∂W L1 4 × 192 + 16.
         let f = plan(64, 128, 784)
-        #expect(f.shared && !f.splitRows && f.step == 64 && f.chunks == 2)
+        #expect(f.shared && !f.splitRows && f.step == 32 && f.chunks == 4)
+        let w = plan(128, 784, 64)
+        #expect(w.shared && !w.splitRows && w.step == 192 && w.chunks == 5)
         // Tests may still ask for one-tile pieces.
         let t = GEMM.Plan(m: 256, n: 512, k: 784, threads: 2, rowBlock: 12, colBlock: 32, threshold: 1 << 23,
                           alwaysSplit: true, allowShared: true)

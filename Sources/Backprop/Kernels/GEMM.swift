@@ -259,9 +259,9 @@ enum GEMM {
     ///   every piece needs (op(A) for column pieces, op(B) for row pieces) once and
     ///   then claims pieces from an atomic counter, so a thread that starts late on
     ///   a busy core takes fewer pieces instead of holding everyone up. Pieces are
-    ///   1 to 8 per thread, at least `minimumPieceColumns` columns or `minimumPieceRows`
-    ///   rows wide (and worth `threshold / 4`), cut so that equal threads finish
-    ///   together (`makespan`).
+    ///   1 to 8 per thread, each worth `threshold / 4`, and at least `minimumPieceColumns`
+    ///   columns or `minimumPieceRows` rows wide when the shared operand does not stay in
+    ///   L2 (`cachedSharedLimit`), cut so that equal threads finish together (`makespan`).
     /// * **static**: one piece per thread. Row pieces run as one team
     ///   (`bp_sgemm_team`) that packs op(B) once for all threads when it fits
     ///   (at most 2048 columns and 2²² elements packed, as for 1024³); otherwise
@@ -290,6 +290,13 @@ enum GEMM {
         /// product (1 M) keeps the static split, where the shared driver measured 8 %
         /// slower on one core.
         static let sharedLimit = 1 << 18
+
+        /// Most elements of a shared operand that stay in a core's L2 cache from one piece
+        /// to the next (2¹⁶: 256 KiB of floats; Zen 4 has 1 MiB). Pieces of products
+        /// whose shared operand is larger must be at least `minimumPieceColumns` or
+        /// `minimumPieceRows` wide; smaller ones may be thin, which balances the short
+        /// products of a small network better (784-128-10: 64×784 and 132×64 shared).
+        static let cachedSharedLimit = 1 << 16
 
         /// Fewest columns in a column piece of the shared driver (rounded up to whole
         /// tiles): each piece streams all of the packed op(A) through the cache once per
@@ -340,7 +347,8 @@ enum GEMM {
             chunks = (extent + step - 1) / step
             workers = chunks
             // Shared driver, when the operand every thread packs whole is small enough:
-            // 1 to 8 pieces per thread, each worth at least a quarter of the threshold and
+            // 1 to 8 pieces per thread, each worth at least a quarter of the threshold
+            // and, when the shared operand is too large to stay in L2 between pieces,
             // at least `minimumPieceRows` rows or `minimumPieceColumns` columns wide;
             // of those, the cut that finishes first on equal threads (`makespan`), the
             // one with more pieces on a tie (a thread held up on a busy core then
@@ -350,16 +358,18 @@ enum GEMM {
             var tilesPerPiece = 1
             if !alwaysSplit {
                 let tileWork = max(1, work / Double(tiles))
-                let wide = byRows ? (Plan.minimumPieceRows + rb - 1) / rb : (Plan.minimumPieceColumns + cb - 1) / cb
-                let least = max(wide, Int(min((Double(threshold) / 4 / tileWork).rounded(.up), 1e9)))
-                tilesPerPiece = (tiles + threads - 1) / threads
-                var best = Plan.makespan(tiles: tiles, perPiece: tilesPerPiece, threads: threads)
-                for perThread in 2...8 {
-                    let t = (tiles + threads * perThread - 1) / (threads * perThread)
-                    if t < least { break }
+                let wide = sharedElements <= Plan.cachedSharedLimit ? 1
+                    : byRows ? (Plan.minimumPieceRows + rb - 1) / rb : (Plan.minimumPieceColumns + cb - 1) / cb
+                let share = (tiles + threads - 1) / threads
+                let least = min(share, max(wide, Int(min((Double(threshold) / 4 / tileWork).rounded(.up), 1e9))))
+                var best = Int.max
+                func consider(_ t: Int) {
+                    guard t >= least && t <= share else { return }
                     let span = Plan.makespan(tiles: tiles, perPiece: t, threads: threads)
-                    if span <= best { (best, tilesPerPiece) = (span, t) }
+                    if span < best || (span == best && t < tilesPerPiece) { (best, tilesPerPiece) = (span, t) }
                 }
+                for t in least...min(share, least + 15) { consider(t) }
+                for perThread in 1...8 { consider((tiles + threads * perThread - 1) / (threads * perThread)) }
             }
             let pieces = (tiles + tilesPerPiece - 1) / tilesPerPiece
             guard pieces > 1 else { return }
