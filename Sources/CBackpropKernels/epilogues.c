@@ -12,25 +12,24 @@
 #define BP_CLONES
 #endif
 
-// out[i] = g[i] · d, where the statements after `n` compute d from hv = h[i] (selects, no branch,
-// so the loops vectorise). `out` is g or does not overlap g or h.
+// out[i] = g[i] · d, where the statements after `n` compute d from hv = h[i] (selects,
+// no branch). `out` is g or h (in place) or overlaps neither, so no iteration depends on
+// another: the pragma says so, and the loop is vectorised in place too (without it the
+// vectoriser's overlap check sent every in-place call, out = g, to the scalar loop:
+// 166 µs instead of 15 for a 256 × 512 mask).
+#if defined(__clang__)
+#define BP_INDEPENDENT_ITERATIONS _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define BP_INDEPENDENT_ITERATIONS _Pragma("GCC ivdep")
+#else
+#define BP_INDEPENDENT_ITERATIONS
+#endif
 #define BP_MASK_LOOPS(T, g, h, out, n, ...)                                              \
-    if (out == g) {                                                                      \
-        T *restrict o = out;                                                             \
-        const T *restrict hp = h;                                                        \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T hv = hp[i];                                                                \
-            __VA_ARGS__;                                                                 \
-            o[i] = o[i] * d;                                                             \
-        }                                                                                \
-    } else {                                                                             \
-        T *restrict o = out;                                                             \
-        const T *restrict gp = g, *restrict hp = h;                                      \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T hv = hp[i];                                                                \
-            __VA_ARGS__;                                                                 \
-            o[i] = gp[i] * d;                                                            \
-        }                                                                                \
+    BP_INDEPENDENT_ITERATIONS                                                            \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                  \
+        T hv = h[i];                                                                     \
+        __VA_ARGS__;                                                                     \
+        out[i] = g[i] * d;                                                               \
     }
 
 #define DEFINE_EPILOGUES(T, SUF)                                                         \
@@ -50,9 +49,6 @@
             }                                                                            \
         }                                                                                \
     }                                                                                    \
-    /* out = g · f′(h): the loop is written twice, in place (out == g, as the fused \
-       products call it) and not, each with restrict pointers; one loop for both would \
-       fall to its scalar version whenever out == g (the vectoriser's overlap check). */ \
     BP_CLONES void bp_step_mask_##SUF(const T *g, const T *h, T t, T *out, ptrdiff_t n) { \
         BP_MASK_LOOPS(T, g, h, out, n, T x = hv; T d = x > t ? (T)1 : (T)0;             \
                       d = x != x ? x : d /* NaN stays NaN, as the table's step */)       \
