@@ -12,6 +12,26 @@
 #define BP_CLONES
 #endif
 
+// out[i] = g[i] · d, where the statements after `n` compute d from hv = h[i] (selects,
+// no branch). `out` is g or h (in place) or overlaps neither, so no iteration depends on
+// another: the pragma says so, and the loop is vectorised in place too (without it the
+// vectoriser's overlap check sent every in-place call, out = g, to the scalar loop:
+// 166 µs instead of 15 for a 256 × 512 mask).
+#if defined(__clang__)
+#define BP_INDEPENDENT_ITERATIONS _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define BP_INDEPENDENT_ITERATIONS _Pragma("GCC ivdep")
+#else
+#define BP_INDEPENDENT_ITERATIONS
+#endif
+#define BP_MASK_LOOPS(T, g, h, out, n, ...)                                              \
+    BP_INDEPENDENT_ITERATIONS                                                            \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                  \
+        T hv = h[i];                                                                     \
+        __VA_ARGS__;                                                                     \
+        out[i] = g[i] * d;                                                               \
+    }
+
 #define DEFINE_EPILOGUES(T, SUF)                                                         \
     BP_CLONES void bp_bias_relu_##SUF(T *c, const T *bias, ptrdiff_t m, ptrdiff_t n) {   \
         for (ptrdiff_t i = 0; i < m; i++) {                                              \
@@ -30,25 +50,14 @@
         }                                                                                \
     }                                                                                    \
     BP_CLONES void bp_step_mask_##SUF(const T *g, const T *h, T t, T *out, ptrdiff_t n) { \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T x = h[i];                                                                  \
-            T d = x > t ? (T)1 : (T)0;   /* two selects, no branch: vectorises */         \
-            d = x != x ? x : d;          /* NaN stays NaN, as the table's step */         \
-            out[i] = g[i] * d;                                                           \
-        }                                                                                \
+        BP_MASK_LOOPS(T, g, h, out, n, T x = hv; T d = x > t ? (T)1 : (T)0;             \
+                      d = x != x ? x : d /* NaN stays NaN, as the table's step */)       \
     }                                                                                    \
     BP_CLONES void bp_sigmoid_mask_##SUF(const T *g, const T *y, T *out, ptrdiff_t n) { \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T d = y[i] * ((T)1 - y[i]);                                                  \
-            out[i] = g[i] * d;                                                           \
-        }                                                                                \
+        BP_MASK_LOOPS(T, g, y, out, n, T d = hv * ((T)1 - hv))                           \
     }                                                                                    \
     BP_CLONES void bp_tanh_mask_##SUF(const T *g, const T *y, T *out, ptrdiff_t n) {  \
-        for (ptrdiff_t i = 0; i < n; i++) {                                              \
-            T s = y[i] * y[i];                                                           \
-            T d = (T)1 - s;                                                              \
-            out[i] = g[i] * d;                                                           \
-        }                                                                                \
+        BP_MASK_LOOPS(T, g, y, out, n, T s = hv * hv; T d = (T)1 - s)                    \
     }
 
 DEFINE_EPILOGUES(float, f32)

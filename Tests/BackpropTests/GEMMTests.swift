@@ -303,6 +303,58 @@ struct GEMMTests {
         #expect(GEMM.Plan.cost(m: 6, n: 16, k: 1, rowBlock: 6, colBlock: 16) == 96 + 8 * 22 + 16 * 96)
     }
 
+    /// The 784-512-512-10 and 784-128-10 step products with the AVX-512 tiling (12 × 32,
+    /// threshold 2²³): shared pieces of at least 256 columns or 36 rows (thinner pieces
+    /// stream the whole packed shared operand too often), cut so that two threads
+    /// finish together.
+    @Test func sharedPiecesAreWideEnoughToReuseThePackedOperand() {
+        func plan(_ m: Int, _ n: Int, _ k: Int) -> GEMM.Plan {
+            GEMM.Plan(m: m, n: n, k: k, threads: 2, rowBlock: 12, colBlock: 32, threshold: 1 << 23, allowShared: true)
+        }
+        // Forward L1, forward L2 and ∂x L2 (256 rows, 512 columns): 2 pieces of 256 columns.
+        for (m, n, k) in [(256, 512, 784), (256, 512, 512)] {
+            let p = plan(m, n, k)
+            #expect(p.shared && !p.splitRows && p.step == 256 && p.chunks == 2, "\(m)×\(n)×\(k)")
+        }
+        // ∂W L1 (784 columns, 25 tiles): 384 + 384 + 16 columns (4 pieces of 7 tiles would
+        // leave one thread 14 tiles and the other 11).
+        let w1 = plan(512, 784, 256)
+        #expect(w1.shared && !w1.splitRows && w1.step == 384 && w1.chunks == 3)
+        // ∂W L2 (512 × 512, 43 row tiles): 15 pieces of 36 rows (22 tiles for the busier thread).
+        let w2 = plan(512, 512, 256)
+        #expect(w2.shared && w2.splitRows && w2.step == 36 && w2.chunks == 15 && w2.range(14).1 == 512)
+        // 784-128-10 (shared operands 72×784 and 132×64 stay in L2): thin pieces, which
+        // balance these short products better; forward 4 × 32 columns, ∂W L1 4 × 192 + 16.
+        let f = plan(64, 128, 784)
+        #expect(f.shared && !f.splitRows && f.step == 32 && f.chunks == 4)
+        let w = plan(128, 784, 64)
+        #expect(w.shared && !w.splitRows && w.step == 192 && w.chunks == 5)
+        // Tests may still ask for one-tile pieces.
+        let t = GEMM.Plan(m: 256, n: 512, k: 784, threads: 2, rowBlock: 12, colBlock: 32, threshold: 1 << 23,
+                          alwaysSplit: true, allowShared: true)
+        #expect(t.shared && t.step == 32)
+    }
+
+    /// The busiest thread's tiles when pieces are handed out in turn (closed form
+    /// against a direct count).
+    @Test func makespanCountsTheBusiestThread() {
+        for tiles in 1...40 {
+            for t in 1...tiles {
+                for threads in 1...4 {
+                    var loads = [Int](repeating: 0, count: threads)
+                    var start = 0, piece = 0
+                    while start < tiles {
+                        loads[piece % threads] += min(t, tiles - start)
+                        start += t
+                        piece += 1
+                    }
+                    #expect(GEMM.Plan.makespan(tiles: tiles, perPiece: t, threads: threads) == loads.max()!,
+                            "tiles \(tiles), per piece \(t), threads \(threads)")
+                }
+            }
+        }
+    }
+
     @Test func kernelNameIsKnown() {
         #expect(["avx512", "avx2", "portable"].contains(MatrixMultiplyKernel.name))
         // Faster kernels need more work before threads pay off; doubles run at half speed.

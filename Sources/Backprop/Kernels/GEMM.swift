@@ -259,7 +259,9 @@ enum GEMM {
     ///   every piece needs (op(A) for column pieces, op(B) for row pieces) once and
     ///   then claims pieces from an atomic counter, so a thread that starts late on
     ///   a busy core takes fewer pieces instead of holding everyone up. Pieces are
-    ///   small (several per thread, each worth about `threshold / 4`).
+    ///   1 to 8 per thread, each worth `threshold / 4`, and at least `minimumPieceColumns`
+    ///   columns or `minimumPieceRows` rows wide when the shared operand does not stay in
+    ///   L2 (`cachedSharedLimit`), cut so that equal threads finish together (`makespan`).
     /// * **static**: one piece per thread. Row pieces run as one team
     ///   (`bp_sgemm_team`) that packs op(B) once for all threads when it fits
     ///   (at most 2048 columns and 2²² elements packed, as for 1024³); otherwise
@@ -288,6 +290,26 @@ enum GEMM {
         /// product (1 M) keeps the static split, where the shared driver measured 8 %
         /// slower on one core.
         static let sharedLimit = 1 << 18
+
+        /// Most elements of a shared operand that stay in a core's L2 cache from one piece
+        /// to the next (2¹⁶: 256 KiB of floats; Zen 4 has 1 MiB). Pieces of products
+        /// whose shared operand is larger must be at least `minimumPieceColumns` or
+        /// `minimumPieceRows` wide; smaller ones may be thin, which balances the short
+        /// products of a small network better (784-128-10: 64×784 and 132×64 shared).
+        static let cachedSharedLimit = 1 << 16
+
+        /// Fewest columns in a column piece of the shared driver (rounded up to whole
+        /// tiles): each piece streams all of the packed op(A) through the cache once per
+        /// K block, so a piece must be wide enough to reuse it. Measured on the
+        /// 784-512-512-10 step's products (AVX-512, 2 threads, Docs/Performance.md):
+        /// 32-column pieces ran 6–18 % slower than 256-column ones, 128-column ones
+        /// 0–9 %.
+        static let minimumPieceColumns = 256
+
+        /// Fewest rows in a row piece of the shared driver (rounded up to whole tiles):
+        /// each piece streams all of the packed op(B) once per K block. 12-row pieces ran
+        /// up to 13 % slower than 24- or 36-row ones.
+        static let minimumPieceRows = 36
 
         /// Splits C's rows in multiples of `rowBlock` (MR) or its columns in multiples
         /// of `colBlock` (NR), into at most `threads` pieces of nearly equal tile counts,
@@ -324,19 +346,60 @@ enum GEMM {
             step = (tiles + parts - 1) / parts * unit
             chunks = (extent + step - 1) / step
             workers = chunks
-            // Shared driver: pieces of about a quarter of the threshold (at most 8 per
-            // thread), when the operand every thread packs whole is small enough.
+            // Shared driver, when the operand every thread packs whole is small enough:
+            // 1 to 8 pieces per thread, each worth at least a quarter of the threshold
+            // and, when the shared operand is too large to stay in L2 between pieces,
+            // at least `minimumPieceRows` rows or `minimumPieceColumns` columns wide;
+            // of those, the cut that finishes first on equal threads (`makespan`), the
+            // one with more pieces on a tie (a thread held up on a busy core then
+            // leaves less undone). Tests (`alwaysSplit`) get one-tile pieces.
             let sharedElements = byRows ? k * (colTiles * cb) : (rowTiles * rb) * k
             guard allowShared, chunks > 1, m > 1, n > 1, k > 0, sharedElements <= Plan.sharedLimit else { return }
-            let tileWork = max(1, work / Double(tiles))
-            let target = alwaysSplit ? 1 : max(Double(threshold) / 4, work / Double(threads * 8))
-            let tilesPerPiece = min(tiles, max(1, Int((target / tileWork).rounded(.up))))
+            var tilesPerPiece = 1
+            if !alwaysSplit {
+                let tileWork = max(1, work / Double(tiles))
+                let wide = sharedElements <= Plan.cachedSharedLimit ? 1
+                    : byRows ? (Plan.minimumPieceRows + rb - 1) / rb : (Plan.minimumPieceColumns + cb - 1) / cb
+                let share = (tiles + threads - 1) / threads
+                let least = min(share, max(wide, Int(min((Double(threshold) / 4 / tileWork).rounded(.up), 1e9))))
+                var best = Int.max
+                func consider(_ t: Int) {
+                    guard t >= least && t <= share else { return }
+                    let span = Plan.makespan(tiles: tiles, perPiece: t, threads: threads)
+                    if span < best || (span == best && t < tilesPerPiece) { (best, tilesPerPiece) = (span, t) }
+                }
+                for t in least...min(share, least + 15) { consider(t) }
+                for perThread in 1...8 { consider((tiles + threads * perThread - 1) / (threads * perThread)) }
+            }
             let pieces = (tiles + tilesPerPiece - 1) / tilesPerPiece
             guard pieces > 1 else { return }
             shared = true
             step = tilesPerPiece * unit
             chunks = (extent + step - 1) / step
             workers = min(threads, chunks)
+        }
+
+        /// Tiles the busiest of `threads` equally fast threads computes when `tiles` are
+        /// cut into pieces of `perPiece` tiles (the last one shorter) handed out in
+        /// turn: with P pieces, q = P / threads, e = P mod threads and r tiles in the
+        /// last piece,
+        ///
+        /// ```
+        /// makespan = q·t        e = 0   (one thread: all the tiles)
+        ///            q·t + r    e = 1   (the thread with one piece more has the short one)
+        ///            (q + 1)·t  e ≥ 2
+        /// ```
+        @usableFromInline
+        static func makespan(tiles: Int, perPiece t: Int, threads: Int) -> Int {
+            let t = max(1, t), threads = max(1, threads)
+            guard threads > 1 else { return tiles }
+            let pieces = (tiles + t - 1) / t, last = tiles - (pieces - 1) * t
+            let (q, e) = pieces.quotientAndRemainder(dividingBy: threads)
+            switch e {
+            case 0: return q * t
+            case 1: return q * t + last
+            default: return (q + 1) * t
+            }
         }
 
         /// Estimated cost of one product in multiply-adds: the micro-kernel runs whole

@@ -1,6 +1,6 @@
 // Fused epilogues of a compiled program's matrix products: one pass over a product's
 // result instead of separate elementwise passes (bias, activation, activation
-// derivative). `out` may be `g` (in place) but must not overlap it otherwise. Each function computes, element by element, exactly what the separate
+// derivative). `out` may be `g` or the derivative's input (in place) but must not overlap them otherwise. Each function computes, element by element, exactly what the separate
 // ops compute (the same operations in the same order, no FMA contraction), so a fused
 // program gives the same bits as the unfused one.
 #ifndef BP_EPILOGUES_H
