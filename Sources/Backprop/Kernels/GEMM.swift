@@ -171,7 +171,23 @@ enum GEMM {
             }
             return
         }
-        // Static row pieces: one team packs op(B) once for all threads when it fits.
+        // Static row pieces: one team packs op(B) once for all threads when it fits,
+        // on the helper threads (awake from the previous product) or through Dispatch.
+        if plan.splitRows && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+            let done: Int32
+            if Scalar.self == Float.self {
+                done = bp_sgemm_team_on_helpers(plan.chunks, ta, tb, m, n, k,
+                                                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
+                                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
+                                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, acc)
+            } else {
+                done = bp_dgemm_team_on_helpers(plan.chunks, ta, tb, m, n, k,
+                                                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
+                                                UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
+                                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc)
+            }
+            if done != 0 { return }
+        }
         if plan.splitRows, let team = bp_gemm_team_acquire(Scalar.self == Double.self ? 1 : 0, m, n, k) {
             let ut = UInt(bitPattern: team)
             DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
