@@ -658,6 +658,17 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
 #define BP_PREFETCH_NEXT_C 1
 #endif
 
+// Prefetches the cache lines of `bytes` bytes from p: every 64 bytes and the
+// last byte, so a row of C that does not start on a line (a Swift array's
+// elements start 32 bytes into a 16-byte-aligned block) has all three of its
+// lines fetched, not just the first and the last.
+#define BP_PREFETCH_ROW(p, bytes, hint)                                        \
+    do {                                                                       \
+        const char *row_ = (const char *)(p);                                  \
+        for (int o_ = 0; o_ < (int)(bytes); o_ += 64) _mm_prefetch(row_ + o_, hint); \
+        _mm_prefetch(row_ + (bytes) - 1, hint);                                \
+    } while (0)
+
 // One SIMD micro-kernel: MR rows × NV vectors of VW lanes. The accumulator
 // array is fully unrolled by the compiler into MR*NV vector registers. Kept
 // out of line (noinline): inlined into the driver, the register allocator
@@ -692,9 +703,8 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
            of that tile finds them near (C, 4 MiB at 1024², lives in L3). */   \
         if (PF && BP_PREFETCH_NEXT_C && MR == MRS && mr == MR)                 \
             BP_UNROLL for (int r = 0; r < MR; r++) {                           \
-                _mm_prefetch((const char *)(C + (MR + r) * ldc), _MM_HINT_T1); \
-                _mm_prefetch((const char *)(C + (MR + r) * ldc + NV * VW - 1), \
-                             _MM_HINT_T1);                                     \
+                BP_PREFETCH_ROW(C + (MR + r) * ldc, NV * VW * sizeof(T),       \
+                                _MM_HINT_T1);                                  \
             }                                                                  \
         ptrdiff_t k = 0;                                                       \
         for (int part = 0; part < 2; part++) {                                 \
@@ -719,11 +729,9 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
             }                                                                  \
             if (part == 0 && BP_PREFETCH_C)                                    \
                 BP_UNROLL for (int r = 0; r < MR; r++) {               \
-                    if (r < mr) {                                              \
-                        _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0); \
-                        _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1), \
-                                     _MM_HINT_T0);                             \
-                    }                                                          \
+                    if (r < mr)                                                \
+                        BP_PREFETCH_ROW(C + r * ldc, NV * VW * sizeof(T),      \
+                                        _MM_HINT_T0);                          \
                 }                                                              \
         }                                                                      \
         if (mr == MR && nr == NV * VW) {                                       \
