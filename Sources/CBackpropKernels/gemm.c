@@ -674,7 +674,9 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
 // out of line (noinline): inlined into the driver, the register allocator
 // may spill accumulators in the hot loop (seen: −20 % with clang 17+).
 // PF > 0: each k step prefetches the A and B panels PF steps ahead into L1
-// (one prefetch per 64-byte line of the B row, one for the A column).
+// (one prefetch per 64 bytes of the B row and of the A column: one for a
+// float column of 48 bytes, two for a double column of 96, which would
+// otherwise run one line in three behind).
 // DEFINE_UKERNEL_SIMD_ROWS computes only the first MR rows of an A micro-panel
 // packed MRS tall (MR < MRS: kernels for the last, partial row tile, which sum
 // every element exactly as the full kernel does).
@@ -715,7 +717,9 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
                     BP_UNROLL for (int v = 0; v < NV * VW * (int)sizeof(T); v += 64) \
                         _mm_prefetch((const char *)(b + (PF) * NV * VW) + v,   \
                                      _MM_HINT_T0);                             \
-                    _mm_prefetch((const char *)(a + (PF) * MRS), _MM_HINT_T0); \
+                    BP_UNROLL for (int o = 0; o < MRS * (int)sizeof(T); o += 64) \
+                        _mm_prefetch((const char *)(a + (PF) * MRS) + o,       \
+                                     _MM_HINT_T0);                             \
                 }                                                              \
                 BP_UNROLL for (int v = 0; v < NV; v++)                 \
                     bv[v] = LOAD(b + v * VW);                                  \
