@@ -35,6 +35,12 @@
 
 #define BP_MIN(a, b) ((a) < (b) ? (a) : (b))
 
+// 1: the AVX-512 drivers run partial row tiles of up to 4 or 8 rows through
+// kernels that compute only those rows (same bits; 0 is for measuring).
+#ifndef BP_EDGE_KERNELS
+#define BP_EDGE_KERNELS 1
+#endif
+
 // Loop-unrolling hints (full unroll of the register tile; 2× for the k loop).
 #if defined(__clang__)
 #define BP_UNROLL _Pragma("unroll")
@@ -64,8 +70,8 @@ static pthread_once_t bp_buffers_once = PTHREAD_ONCE_INIT;
 static void bp_buffers_free(void *p) {
     bp_buffers *bufs = (bp_buffers *)p;
     if (!bufs) return;
-    free(bufs->a.ptr);
-    free(bufs->b.ptr);
+    bp_pages_free(bufs->a.ptr, bufs->a.bytes);
+    bp_pages_free(bufs->b.ptr, bufs->b.bytes);
     free(bufs);
 }
 
@@ -73,9 +79,9 @@ static void bp_buffers_make_key(void) { pthread_key_create(&bp_buffers_key, bp_b
 
 static void *bp_buffer_reserve(bp_buffer *buf, size_t bytes) {
     if (buf->bytes >= bytes) return buf->ptr;
-    free(buf->ptr);
-    size_t rounded = (bytes + 4095) & ~(size_t)4095;  // aligned_alloc: size multiple of alignment
-    buf->ptr = aligned_alloc(64, rounded);
+    bp_pages_free(buf->ptr, buf->bytes);
+    size_t rounded = bp_pages_round(bytes);
+    buf->ptr = bp_pages_alloc(rounded);
     buf->bytes = buf->ptr ? rounded : 0;
     return buf->ptr;
 }
@@ -648,15 +654,39 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
 #ifndef BP_PREFETCH_TAIL
 #define BP_PREFETCH_TAIL 32
 #endif
+#ifndef BP_PREFETCH_NEXT_C
+#define BP_PREFETCH_NEXT_C 1
+#endif
+
+// Prefetches the cache lines of `bytes` bytes from p: every 64 bytes and the
+// last byte, so a row of C that does not start on a line (a Swift array's
+// elements start 32 bytes into a 16-byte-aligned block) has all three of its
+// lines fetched, not just the first and the last.
+#define BP_PREFETCH_ROW(p, bytes, hint)                                        \
+    do {                                                                       \
+        const char *row_ = (const char *)(p);                                  \
+        for (int o_ = 0; o_ < (int)(bytes); o_ += 64) _mm_prefetch(row_ + o_, hint); \
+        _mm_prefetch(row_ + (bytes) - 1, hint);                                \
+    } while (0)
 
 // One SIMD micro-kernel: MR rows × NV vectors of VW lanes. The accumulator
 // array is fully unrolled by the compiler into MR*NV vector registers. Kept
 // out of line (noinline): inlined into the driver, the register allocator
 // may spill accumulators in the hot loop (seen: −20 % with clang 17+).
 // PF > 0: each k step prefetches the A and B panels PF steps ahead into L1
-// (one prefetch per 64-byte line of the B row, one for the A column).
+// (one prefetch per 64 bytes of the B row and of the A column: one for a
+// float column of 48 bytes, two for a double column of 96, which would
+// otherwise run one line in three behind).
+// DEFINE_UKERNEL_SIMD_ROWS computes only the first MR rows of an A micro-panel
+// packed MRS tall (MR < MRS: kernels for the last, partial row tile, which sum
+// every element exactly as the full kernel does).
 #define DEFINE_UKERNEL_SIMD(NAME, T, VT, VW, MR, NV, LOAD, LOADU, STOREU,     \
                             BCAST, FMA, ADD, ZERO, STORE_EDGE, PF, TGT)        \
+    DEFINE_UKERNEL_SIMD_ROWS(NAME, T, VT, VW, MR, MR, NV, LOAD, LOADU, STOREU, \
+                             BCAST, FMA, ADD, ZERO, STORE_EDGE, PF, TGT)
+#define DEFINE_UKERNEL_SIMD_ROWS(NAME, T, VT, VW, MR, MRS, NV, LOAD, LOADU,   \
+                                 STOREU, BCAST, FMA, ADD, ZERO, STORE_EDGE,    \
+                                 PF, TGT)                                      \
     TGT __attribute__((noinline)) static void NAME(                            \
                          ptrdiff_t kc, const T *restrict a,                    \
                          const T *restrict b, T *restrict C, ptrdiff_t ldc,    \
@@ -670,6 +700,14 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
         ptrdiff_t kTail = kc > BP_PREFETCH_TAIL ? kc - BP_PREFETCH_TAIL : 0;  \
         BP_UNROLL for (int r = 0; r < MR; r++)                         \
             BP_UNROLL for (int v = 0; v < NV; v++) acc[r][v] = ZERO(); \
+        /* The drivers run the tile below this one next (ir + MR): fetch its C \
+           rows towards L2 now, a whole tile ahead, so that the late prefetch  \
+           of that tile finds them near (C, 4 MiB at 1024², lives in L3). */   \
+        if (PF && BP_PREFETCH_NEXT_C && MR == MRS && mr == MR)                 \
+            BP_UNROLL for (int r = 0; r < MR; r++) {                           \
+                BP_PREFETCH_ROW(C + (MR + r) * ldc, NV * VW * sizeof(T),       \
+                                _MM_HINT_T1);                                  \
+            }                                                                  \
         ptrdiff_t k = 0;                                                       \
         for (int part = 0; part < 2; part++) {                                 \
             ptrdiff_t kEnd = part ? kc : kTail;                                \
@@ -679,7 +717,9 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
                     BP_UNROLL for (int v = 0; v < NV * VW * (int)sizeof(T); v += 64) \
                         _mm_prefetch((const char *)(b + (PF) * NV * VW) + v,   \
                                      _MM_HINT_T0);                             \
-                    _mm_prefetch((const char *)(a + (PF) * MR), _MM_HINT_T0);  \
+                    BP_UNROLL for (int o = 0; o < MRS * (int)sizeof(T); o += 64) \
+                        _mm_prefetch((const char *)(a + (PF) * MRS) + o,       \
+                                     _MM_HINT_T0);                             \
                 }                                                              \
                 BP_UNROLL for (int v = 0; v < NV; v++)                 \
                     bv[v] = LOAD(b + v * VW);                                  \
@@ -688,16 +728,14 @@ DEFINE_GEMV(pd_gemv, double, pd_dot, pd_axpy, )
                     BP_UNROLL for (int v = 0; v < NV; v++)             \
                         acc[r][v] = FMA(av, bv[v], acc[r][v]);                 \
                 }                                                              \
-                a += MR;                                                       \
+                a += MRS;                                                      \
                 b += NV * VW;                                                  \
             }                                                                  \
             if (part == 0 && BP_PREFETCH_C)                                    \
                 BP_UNROLL for (int r = 0; r < MR; r++) {               \
-                    if (r < mr) {                                              \
-                        _mm_prefetch((const char *)(C + r * ldc), _MM_HINT_T0); \
-                        _mm_prefetch((const char *)(C + r * ldc + NV * VW - 1), \
-                                     _MM_HINT_T0);                             \
-                    }                                                          \
+                    if (r < mr)                                                \
+                        BP_PREFETCH_ROW(C + r * ldc, NV * VW * sizeof(T),      \
+                                        _MM_HINT_T0);                          \
                 }                                                              \
         }                                                                      \
         if (mr == MR && nr == NV * VW) {                                       \
@@ -983,7 +1021,9 @@ DEFINE_DRIVER_TEAM(a2d_gemm_team, double, A2D_MR, A2D_NR, A2D_MC, a2d_pack_a, a2
 // the 32 KiB L1, so both stream from L2; prefetching them 16 k steps ahead
 // measured +2–3 % (float) and +4–6 % (double) at 1024³ on Zen 4. (The AVX2
 // kernels, whose KC = 256 B micro-panel fits L1, do not prefetch.)
+#ifndef A5_PREFETCH
 #define A5_PREFETCH 16
+#endif
 static inline AVX512 __m512 a5s_bcast(const float *p) { return _mm512_set1_ps(*p); }
 static inline AVX512 __m512d a5d_bcast(const double *p) { return _mm512_set1_pd(*p); }
 DEFINE_STORE_EDGE(a5s_store_edge, float, A5S_MR, A5S_NR)
@@ -1006,6 +1046,32 @@ DEFINE_UKERNEL_SIMD(a5s_ukernel, float, __m512, 16, A5S_MR, 2, _mm512_load_ps, _
 DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, _mm512_loadu_pd,
                     _mm512_storeu_pd, a5d_bcast, _mm512_fmadd_pd, _mm512_add_pd,
                     _mm512_setzero_pd, a5d_store_edge, A5_PREFETCH, AVX512)
+// The last row tile of 1024 rows holds 4 (1024 = 85 · 12 + 4), of batch 64 or 256
+// also 4: kernels for 4 and 8 rows of a 12-tall micro-panel compute them at a third
+// or two thirds of the cost of a full tile.
+DEFINE_UKERNEL_SIMD_ROWS(a5s_ukernel4, float, __m512, 16, 4, A5S_MR, 2, _mm512_load_ps,
+                         _mm512_loadu_ps, _mm512_storeu_ps, a5s_bcast, _mm512_fmadd_ps,
+                         _mm512_add_ps, _mm512_setzero_ps, a5s_store_edge, A5_PREFETCH, AVX512)
+DEFINE_UKERNEL_SIMD_ROWS(a5s_ukernel8, float, __m512, 16, 8, A5S_MR, 2, _mm512_load_ps,
+                         _mm512_loadu_ps, _mm512_storeu_ps, a5s_bcast, _mm512_fmadd_ps,
+                         _mm512_add_ps, _mm512_setzero_ps, a5s_store_edge, A5_PREFETCH, AVX512)
+DEFINE_UKERNEL_SIMD_ROWS(a5d_ukernel4, double, __m512d, 8, 4, A5D_MR, 2, _mm512_load_pd,
+                         _mm512_loadu_pd, _mm512_storeu_pd, a5d_bcast, _mm512_fmadd_pd,
+                         _mm512_add_pd, _mm512_setzero_pd, a5d_store_edge, A5_PREFETCH, AVX512)
+DEFINE_UKERNEL_SIMD_ROWS(a5d_ukernel8, double, __m512d, 8, 8, A5D_MR, 2, _mm512_load_pd,
+                         _mm512_loadu_pd, _mm512_storeu_pd, a5d_bcast, _mm512_fmadd_pd,
+                         _mm512_add_pd, _mm512_setzero_pd, a5d_store_edge, A5_PREFETCH, AVX512)
+// The micro-kernel the drivers call: the full one, or one for the rows a partial tile has.
+#define DEFINE_UKERNEL_BY_ROWS(NAME, T, FULL, EIGHT, FOUR, TGT)                \
+    TGT static inline void NAME(ptrdiff_t kc, const T *a, const T *b, T *C,    \
+                                ptrdiff_t ldc, int beta, ptrdiff_t mr,         \
+                                ptrdiff_t nr) {                                \
+        if (BP_EDGE_KERNELS && mr <= 4) FOUR(kc, a, b, C, ldc, beta, mr, nr);  \
+        else if (BP_EDGE_KERNELS && mr <= 8) EIGHT(kc, a, b, C, ldc, beta, mr, nr); \
+        else FULL(kc, a, b, C, ldc, beta, mr, nr);                             \
+    }
+DEFINE_UKERNEL_BY_ROWS(a5s_ukernel_rows, float, a5s_ukernel, a5s_ukernel8, a5s_ukernel4, AVX512)
+DEFINE_UKERNEL_BY_ROWS(a5d_ukernel_rows, double, a5d_ukernel, a5d_ukernel8, a5d_ukernel4, AVX512)
 #ifndef A5S_MC
 #define A5S_MC 144
 #define A5S_KC 384
@@ -1016,12 +1082,12 @@ DEFINE_UKERNEL_SIMD(a5d_ukernel, double, __m512d, 8, A5D_MR, 2, _mm512_load_pd, 
 #define A5D_KC 384
 #define A5D_NC 2048
 #endif
-DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, A5S_NC, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
-DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, A5D_NC, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
-DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, a5s_pack_a, a5s_pack_b, a5s_ukernel, sgemm_small, AVX512)
-DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, a5d_pack_a, a5d_pack_b, a5d_ukernel, dgemm_small, AVX512)
-DEFINE_DRIVER_TEAM(a5s_gemm_team, float, A5S_MR, A5S_NR, A5S_MC, a5s_pack_a, a5s_pack_b, a5s_ukernel, AVX512)
-DEFINE_DRIVER_TEAM(a5d_gemm_team, double, A5D_MR, A5D_NR, A5D_MC, a5d_pack_a, a5d_pack_b, a5d_ukernel, AVX512)
+DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, A5S_NC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, AVX512)
+DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, A5D_NC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, AVX512)
+DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, sgemm_small, AVX512)
+DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, dgemm_small, AVX512)
+DEFINE_DRIVER_TEAM(a5s_gemm_team, float, A5S_MR, A5S_NR, A5S_MC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, AVX512)
+DEFINE_DRIVER_TEAM(a5d_gemm_team, double, A5D_MR, A5D_NR, A5D_MC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, AVX512)
 
 // SIMD dot: four vector accumulators, then a scalar tail.
 #define DEFINE_DOT_SIMD(NAME, T, VT, VW, LOADU, FMA, ADD, ZERO, HSUM, TGT)     \
@@ -1302,8 +1368,9 @@ void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K) 
     bytes = (bytes + 4095) & ~(size_t)4095;
     bp_team *team = atomic_exchange(&bp_team_cache, NULL);
     if (!team || team->capacity < bytes) {
-        free(team);
-        team = (bp_team *)aligned_alloc(64, bytes);
+        if (team) bp_pages_free(team, team->capacity);
+        bytes = bp_pages_round(bytes);
+        team = (bp_team *)bp_pages_alloc(bytes);
         if (!team) return NULL;
         team->capacity = bytes;
     }
@@ -1321,14 +1388,22 @@ void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K) 
     return team;
 }
 
+ptrdiff_t bp_gemm_team_rows(int isDouble, ptrdiff_t M, ptrdiff_t pieces) {
+    ptrdiff_t unit = BP_EDGE_KERNELS && bp_active_kernel() == BP_KERNEL_AVX512 ? 4 : bp_gemm_row_block(isDouble);
+    if (pieces < 1) pieces = 1;
+    ptrdiff_t units = (M + unit - 1) / unit;
+    ptrdiff_t step = (units + pieces - 1) / pieces * unit;
+    return step > 0 ? step : 1;
+}
+
 void bp_gemm_team_release(void *team) {
     if (!team) return;
     if (((bp_team *)team)->capacity > BP_TEAM_CACHE_LIMIT) {
-        free(team);
+        bp_pages_free(team, ((bp_team *)team)->capacity);
         return;
     }
     bp_team *old = atomic_exchange(&bp_team_cache, (bp_team *)team);
-    free(old);
+    if (old) bp_pages_free(old, old->capacity);
 }
 
 #define GEMM_TEAM_ENTRY(T, ISD, ENTRY, SMALL, PORT, K2, K5)                     \

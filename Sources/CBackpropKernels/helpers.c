@@ -192,3 +192,37 @@ ptrdiff_t bp_helpers_count(void) { return atomic_load(&helpers_started); }
 
 DEFINE_GEMM_ON_HELPERS(bp_sgemm_on_helpers, float, bp_sgemm_shared)
 DEFINE_GEMM_ON_HELPERS(bp_dgemm_on_helpers, double, bp_dgemm_shared)
+
+// A team product (bp_sgemm_team) on the helpers: index i computes rows
+// [i·step, min((i + 1)·step, M)) of C, step = bp_gemm_team_rows. The team is
+// acquired and released here.
+#define DEFINE_GEMM_TEAM_ON_HELPERS(NAME, T, ISD, TEAMFN)                      \
+    typedef struct {                                                           \
+        void *team;                                                            \
+        int transA, transB, accumulate;                                        \
+        ptrdiff_t step, M, N, K, lda, ldb, ldc;                                \
+        const T *A, *B;                                                        \
+        T *C;                                                                  \
+    } NAME##_job;                                                              \
+    static void NAME##_piece(void *context, ptrdiff_t index) {                 \
+        NAME##_job *j = (NAME##_job *)context;                                 \
+        ptrdiff_t lo = index * j->step;                                        \
+        ptrdiff_t rows = j->M - lo < j->step ? j->M - lo : j->step;            \
+        TEAMFN(j->team, lo, rows, j->transA, j->transB, j->M, j->N, j->K, j->A, \
+               j->lda, j->B, j->ldb, j->C, j->ldc, j->accumulate);             \
+    }                                                                          \
+    int NAME(ptrdiff_t pieces, int transA, int transB, ptrdiff_t M,          \
+             ptrdiff_t N, ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,  \
+             ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {             \
+        ptrdiff_t step = bp_gemm_team_rows(ISD, M, pieces);                    \
+        void *team = bp_gemm_team_acquire(ISD, M, N, K);                       \
+        if (!team) return 0;                                                   \
+        NAME##_job job = {team, transA, transB, accumulate, step, M, N, K,     \
+                          lda, ldb, ldc, A, B, C};                             \
+        bp_helpers_run((M + step - 1) / step, NAME##_piece, &job);             \
+        bp_gemm_team_release(team);                                            \
+        return 1;                                                              \
+    }
+
+DEFINE_GEMM_TEAM_ON_HELPERS(bp_sgemm_team_on_helpers, float, 0, bp_sgemm_team)
+DEFINE_GEMM_TEAM_ON_HELPERS(bp_dgemm_team_on_helpers, double, 1, bp_dgemm_team)

@@ -85,6 +85,53 @@ struct ComputeHelpersTests {
         defer { ComputeHelpers.isEnabled.store(true, ordering: .relaxed) }
         #expect(product(threads: 2) == one)
     }
+
+    /// Static row splits whose op(B) fits a team run it on the helpers
+    /// (`bp_?gemm_team_on_helpers`): the bits of one thread, on 2 and 3 threads, with the
+    /// helpers and with Dispatch, in every transpose combination, with and without
+    /// accumulation (C starts as NaN without it, so a row no piece computed shows).
+    @Test(arguments: [false, true])
+    func teamProductsOnHelpersMatchOneThread(isDouble: Bool) {
+        if isDouble { checkTeamOnHelpers(Double.self) } else { checkTeamOnHelpers(Float.self) }
+    }
+
+    private func checkTeamOnHelpers<T: TensorScalar>(_: T.Type) {
+        var state: UInt64 = 99
+        func next() -> T {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return T(Double(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000)
+        }
+        let jobs = ComputeHelpers.statistics.jobs
+        // m > n (a row split), several K blocks, partial tiles; 61 rows on 3 threads: 24, 24, 13.
+        for (m, n, k) in [(100, 70, 801), (130, 97, 390), (200, 64, 64), (61, 50, 513)] {
+            for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+                let lda = transA ? m : k, ldb = transB ? k : n
+                let a = (0..<(m * k)).map { _ in next() }, b = (0..<(k * n)).map { _ in next() }
+                let c0 = (0..<(m * n)).map { _ in next() }
+                for accumulate in [false, true] {
+                    func product(threads: Int) -> [T] {
+                        var c = accumulate ? c0 : [T](repeating: .nan, count: m * n)
+                        GEMM.multiply(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b,
+                                      ldb: ldb, c: &c, ldc: n, accumulate: accumulate, threads: threads,
+                                      alwaysSplit: threads > 1, staticSplit: true)
+                        return c
+                    }
+                    let one = product(threads: 1)
+                    for helpers in [true, false] {
+                        ComputeHelpers.isEnabled.store(helpers, ordering: .relaxed)
+                        defer { ComputeHelpers.isEnabled.store(true, ordering: .relaxed) }
+                        for threads in [2, 3] {
+                            let same = product(threads: threads) == one
+                            #expect(same, "\(T.self) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB) accumulate=\(accumulate) threads=\(threads) helpers=\(helpers)")
+                        }
+                    }
+                }
+            }
+        }
+        // (A job started while another test's holds the helpers runs on this thread, so
+        // only some of these products are sure to have reached them.)
+        #expect(ComputeHelpers.statistics.jobs > jobs, "no product ran on the helpers")
+    }
 }
 
 private func usleepMicroseconds(_ us: Int) {

@@ -80,8 +80,9 @@ package enum ComputeHelpers {
 /// The C kernel (`bp_sgemm` / `bp_dgemm`, AVX-512, AVX2+FMA or portable, picked
 /// at run time) is single-threaded; this type splits C into row blocks (or,
 /// when C is wider than tall, column blocks) of whole micro-kernel tiles and runs
-/// them on the persistent helper threads (`bp_helpers_run`; `DispatchQueue.concurrentPerform`
-/// for static pieces, or with `ComputeHelpers.isEnabled` off). Products whose estimated cost
+/// them on the persistent helper threads (`bp_helpers_run`: the shared driver, and
+/// static row pieces as a team; `DispatchQueue.concurrentPerform` for other static
+/// pieces, or with `ComputeHelpers.isEnabled` off). Products whose estimated cost
 /// (`Plan.cost`) is below `parallelThreshold(isDouble:)` run on the calling thread.
 /// Every element of C is computed by the same code in the same order however C is
 /// split, so results do not depend on the thread count.
@@ -171,7 +172,23 @@ enum GEMM {
             }
             return
         }
-        // Static row pieces: one team packs op(B) once for all threads when it fits.
+        // Static row pieces: one team packs op(B) once for all threads when it fits,
+        // on the helper threads (awake from the previous product) or through Dispatch.
+        if plan.splitRows && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+            let done: Int32
+            if Scalar.self == Float.self {
+                done = bp_sgemm_team_on_helpers(plan.chunks, ta, tb, m, n, k,
+                                                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
+                                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
+                                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, acc)
+            } else {
+                done = bp_dgemm_team_on_helpers(plan.chunks, ta, tb, m, n, k,
+                                                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
+                                                UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
+                                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc)
+            }
+            if done != 0 { return }
+        }
         if plan.splitRows, let team = bp_gemm_team_acquire(Scalar.self == Double.self ? 1 : 0, m, n, k) {
             let ut = UInt(bitPattern: team)
             DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
@@ -263,9 +280,10 @@ enum GEMM {
     ///   columns or `minimumPieceRows` rows wide when the shared operand does not stay in
     ///   L2 (`cachedSharedLimit`), cut so that equal threads finish together (`makespan`).
     /// * **static**: one piece per thread. Row pieces run as one team
-    ///   (`bp_sgemm_team`) that packs op(B) once for all threads when it fits
-    ///   (at most 2048 columns and 2²² elements packed, as for 1024³); otherwise
-    ///   each piece is an independent `bp_sgemm` call.
+    ///   (`bp_sgemm_team`, on the helper threads) that packs op(B) once for all
+    ///   threads when it fits (at most 2048 columns and 2²² elements packed, as for
+    ///   1024³), cut by `bp_gemm_team_rows` rather than `step`; otherwise each piece
+    ///   is an independent `bp_sgemm` call.
     ///
     /// Either way each element of C is computed exactly as by one thread.
     @usableFromInline

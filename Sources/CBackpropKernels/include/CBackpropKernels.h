@@ -84,6 +84,15 @@ void bp_huge_free(void *p, size_t bytes);
 /// Returns the kept block to the system; the number of bytes released.
 size_t bp_huge_trim(void);
 
+/// Allocates `bytes` (rounded up by `bp_pages_round`) 64-byte aligned for GEMM packing
+/// buffers: from 1 MiB on, mapped on a 2 MiB boundary and marked for transparent huge
+/// pages. Not zero-filled. NULL on failure.
+void *bp_pages_alloc(size_t bytes);
+/// Frees a block from `bp_pages_alloc`; `bytes` is the size it was asked for.
+void bp_pages_free(void *p, size_t bytes);
+/// The size `bp_pages_alloc` really allocates for `bytes`.
+size_t bp_pages_round(size_t bytes);
+
 // MARK: - Matrix multiplication (row-major, single thread; callers split work)
 
 /// C[M×N] = op(A)[M×K] · op(B)[K×N] + (accumulate ? C : 0).
@@ -123,6 +132,12 @@ void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, i
 /// bp_sgemm_team / bp_dgemm_team call (matching `isDouble`), then give it back
 /// with bp_gemm_team_release once all of them have returned.
 void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K);
+
+/// Rows per piece when a team splits M rows into at most `pieces` pieces of nearly
+/// equal cost: whole row tiles, or (AVX-512, whose partial row tiles of up to 4 or 8
+/// rows cost a third or two thirds of a full one) multiples of 4 rows, so 1024 rows
+/// split 512 + 512 rather than 516 + 508 (43 tiles against 42⅓).
+ptrdiff_t bp_gemm_team_rows(int isDouble, ptrdiff_t M, ptrdiff_t pieces);
 
 /// Returns a team from bp_gemm_team_acquire (NULL is ignored).
 void bp_gemm_team_release(void *team);

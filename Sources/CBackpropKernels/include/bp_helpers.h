@@ -52,6 +52,20 @@ void bp_dgemm_on_helpers(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int tra
                    ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                    const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
 
+/// C[M×N] = op(A)[M×K] · op(B)[K×N] (+ C) as a team (`bp_sgemm_team`: op(B) packed
+/// once for all threads) on the helpers, in `pieces` row pieces of equal cost
+/// (`bp_gemm_team_rows`), one per thread. Returns 0, computing nothing, when the product
+/// does not qualify for a team (`bp_gemm_team_acquire` returns NULL). Same bits as one
+/// `bp_sgemm` call.
+int bp_sgemm_team_on_helpers(ptrdiff_t pieces, int transA, int transB, ptrdiff_t M, ptrdiff_t N,
+                             ptrdiff_t K, const float *A, ptrdiff_t lda, const float *B,
+                             ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate);
+
+/// Double-precision twin of `bp_sgemm_team_on_helpers`.
+int bp_dgemm_team_on_helpers(ptrdiff_t pieces, int transA, int transB, ptrdiff_t M, ptrdiff_t N,
+                             ptrdiff_t K, const double *A, ptrdiff_t lda, const double *B,
+                             ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
+
 #ifdef __cplusplus
 }
 #endif
