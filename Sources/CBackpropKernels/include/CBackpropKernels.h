@@ -11,6 +11,7 @@
 #include "bp_peak.h"
 #include "bp_patches.h"
 #include "bp_helpers.h"
+#include "bp_skinny.h"
 
 #ifdef __cplusplus
 extern "C" {
