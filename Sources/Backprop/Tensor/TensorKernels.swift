@@ -6,6 +6,7 @@
 // exp, log, tanh, sigmoid, relu, their backward loops and the full sum go to the
 // vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
 // run time); large maps are split across `ComputeThreads.count` threads.
+import CBackpropKernels
 import Dispatch
 
 /// A binary scalar function used by the broadcasting kernel.
@@ -176,6 +177,17 @@ enum TensorKernels {
                     for k in 0..<count { s += row[k] }
                     op[o] = s
                 }
+                return
+            }
+            // Float and Double: the same loop in C, vectorised for the running CPU.
+            if T.self == Float.self {
+                bp_sum_middle_f32(UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self), outer, count, inner,
+                                  UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self))
+                return
+            }
+            if T.self == Double.self {
+                bp_sum_middle_f64(UnsafeRawPointer(xp).assumingMemoryBound(to: Double.self), outer, count, inner,
+                                  UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self))
                 return
             }
             for o in 0..<outer {

@@ -12,6 +12,7 @@
 #include "bp_patches.h"
 #include "bp_helpers.h"
 #include "bp_skinny.h"
+#include "bp_reductions.h"
 
 #ifdef __cplusplus
 extern "C" {
