@@ -71,7 +71,8 @@ func runMLPBench(arguments: [String]) {
         if arguments.contains("--profile"), let p = try? compiled.program(input: x, target: target) {
             // Median wall time of each instruction over the runs, and each GEMM's share of the peak.
             let inputs = model.parameters.map(\.value) + [x, target]
-            let rows = p.profile(inputs, runs: option("--runs") ?? 50)
+            // `--cpu`: the calling thread's CPU time instead of wall time (robust on a busy machine).
+            let rows = p.profile(inputs, runs: option("--runs") ?? 50, threadCPU: arguments.contains("--cpu"))
             let total = rows.reduce(0) { $0 + $1.nanoseconds }
             for row in rows {
                 print(String(format: "%10.1f µs  %5.1f %%  ", row.nanoseconds / 1e3, 100 * row.nanoseconds / total) + row.line)

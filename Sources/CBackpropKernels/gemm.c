@@ -1465,3 +1465,10 @@ void bp_dgemm_reference(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdif
                         double *C, ptrdiff_t ldc, int accumulate) {
     GEMM_REF_BODY(double)
 }
+
+// The K block depth of the active kernel's driver (for skinny.c, which sums like it).
+ptrdiff_t bp_gemm_k_block(int isDouble, ptrdiff_t K) {
+    ptrdiff_t mr, nr, mc, kc;
+    bp_gemm_blocking(bp_active_kernel(), isDouble, &mr, &nr, &mc, &kc);
+    return bp_kc_step(K, kc);
+}

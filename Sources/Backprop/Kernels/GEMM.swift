@@ -124,6 +124,11 @@ enum GEMM {
         alwaysSplit: Bool = false, staticSplit: Bool = false
     ) {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
+        if !alwaysSplit && !staticSplit,
+           multiplySkinny(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                          c: c, ldc: ldc, accumulate: accumulate, threads: threads) {
+            return
+        }
         let t = tiling(isDouble: Scalar.self == Double.self)
         if transposesProduct(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) {
             multiplyTransposed(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
@@ -220,6 +225,37 @@ enum GEMM {
                 Scalar._cGEMM(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
             }
         }
+    }
+
+    /// A skinny float product (a side of at most 16, or op(A) of at most 12 rows: the
+    /// 10-class layer and its gradients) through the unpacked AVX-512 tiles of
+    /// `bp_sgemm_skinny`, split over the helper threads when it is worth it; then, with
+    /// `stepMask` h, C ← C ⊙ step(h; threshold) in the same pass (the fused relu′ of
+    /// `matmul+step`). Returns false, touching nothing, when the shape or the element type
+    /// does not qualify (`bp_sgemm_skinny_applies`) or the AVX-512 kernel is not active.
+    /// Each element is summed exactly as by the packed kernel (in its K blocks, one fused
+    /// multiply-add per k, in k order), so the bits are those of the other paths, with one
+    /// thread or several.
+    ///
+    /// ```
+    /// C = op(A)·op(B)   (⊙ step(h; t))
+    /// ```
+    @usableFromInline @inline(__always)
+    static func multiplySkinny<Scalar: TensorScalar>(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
+        c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool, threads: Int?,
+        stepMask: UnsafePointer<Scalar>? = nil, threshold: Scalar = 0
+    ) -> Bool {
+        guard Scalar.self == Float.self else { return false }
+        let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
+        guard bp_sgemm_skinny_applies(ta, tb, m, n, k) != 0 else { return false }
+        let workers = ComputeHelpers.isEnabled.load(ordering: .relaxed) ? (threads ?? ComputeThreads.count) : 1
+        let h = stepMask.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
+        return bp_sgemm_skinny(workers, ta, tb, m, n, k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
+                               UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
+                               UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc,
+                               accumulate ? 1 : 0, h, ldc, unsafeBitCast(threshold, to: Float.self)) != 0
     }
 
     /// Whether a product with a narrow C (fewer columns than the micro-kernel's tile is

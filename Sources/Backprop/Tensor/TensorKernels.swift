@@ -6,6 +6,7 @@
 // exp, log, tanh, sigmoid, relu, their backward loops and the full sum go to the
 // vectorised C kernels of `bp_elementwise.h` (AVX2+FMA or the C library, chosen at
 // run time); large maps are split across `ComputeThreads.count` threads.
+import CBackpropKernels
 import Dispatch
 
 /// A binary scalar function used by the broadcasting kernel.
@@ -178,6 +179,17 @@ enum TensorKernels {
                 }
                 return
             }
+            // Float and Double: the same loop in C, vectorised for the running CPU.
+            if T.self == Float.self {
+                bp_sum_middle_f32(UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self), outer, count, inner,
+                                  UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self))
+                return
+            }
+            if T.self == Double.self {
+                bp_sum_middle_f64(UnsafeRawPointer(xp).assumingMemoryBound(to: Double.self), outer, count, inner,
+                                  UnsafeMutableRawPointer(op).assumingMemoryBound(to: Double.self))
+                return
+            }
             for o in 0..<outer {
                 let dst = op + o &* inner
                 for k in 0..<count {
@@ -286,9 +298,10 @@ enum TensorKernels {
         }
     }
 
-    /// `softmax` for contiguous rows (`inner == 1`): e^(xₖ − m) for a whole row in one C
-    /// call (into `out` for softmax, into a scratch row otherwise), then the same sums
-    /// and scaling as the general loop.
+    /// `softmax` for contiguous rows (`inner == 1`): e^(xₖ − m) for every row in one C
+    /// call (into `out` for softmax, into a scratch matrix otherwise: the C kernel gives
+    /// each element the same value wherever it sits in the call), then per row the same
+    /// sums and scaling as the general loop.
     ///
     /// ```
     /// eₖ = exp(xₖ − m),  s = Σₖ eₖ (left to right)
@@ -297,37 +310,48 @@ enum TensorKernels {
         _ function: SoftmaxFunction, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int,
         _ out: UnsafeMutableBufferPointer<T>
     ) {
-        var scratch = [T](repeating: 0, count: function == .softmax ? 0 : count)
-        scratch.withUnsafeMutableBufferPointer { tmp in
-            for o in 0..<outer {
-                let base = o * count
-                var m = -T.infinity
-                for k in 0..<count { let v = x[base + k]; if v > m { m = v } }
-                if m == .infinity {
-                    // A +∞ entry: softmax and log-softmax are ∞/∞ (NaN, as in PyTorch);
-                    // log Σ eˣ is +∞.
-                    if function == .logSumExp {
-                        out[o] = .infinity
-                    } else {
-                        for k in 0..<count { out[base + k] = .nan }
-                    }
-                    continue
+        let total = outer * count
+        var maxima = [T](repeating: 0, count: outer)
+        var scratch = [T](repeating: 0, count: function == .softmax ? 0 : total)
+        maxima.withUnsafeMutableBufferPointer { maxima in
+            scratch.withUnsafeMutableBufferPointer { tmp in
+                let e = function == .softmax ? out : tmp
+                for o in 0..<outer {
+                    let base = o * count
+                    var m = -T.infinity
+                    for k in 0..<count { let v = x[base + k]; if v > m { m = v } }
+                    maxima[o] = m
+                    // (A row with a +∞ entry is overwritten below.)
+                    let shift = m.isFinite ? m : 0
+                    for k in 0..<count { e[base + k] = x[base + k] - shift }
                 }
-                if !m.isFinite { m = 0 }
-                let e = function == .softmax ? UnsafeMutableBufferPointer(rebasing: out[base..<(base + count)]) : tmp
-                for k in 0..<count { e[k] = x[base + k] - m }
-                _ = mapInC(.exp, UnsafeBufferPointer(e), e, threaded: false)
-                var s: T = 0
-                for k in 0..<count { s += e[k] }
-                switch function {
-                case .softmax:
-                    let r = 1 / s
-                    for k in 0..<count { e[k] *= r }
-                case .logSoftmax:
-                    let l = m + T._log(s)
-                    for k in 0..<count { out[base + k] = x[base + k] - l }
-                case .logSumExp:
-                    out[o] = m + T._log(s)
+                _ = mapInC(.exp, UnsafeBufferPointer(rebasing: e[0..<total]), e, threaded: false)
+                for o in 0..<outer {
+                    let base = o * count
+                    var m = maxima[o]
+                    if m == .infinity {
+                        // A +∞ entry: softmax and log-softmax are ∞/∞ (NaN, as in PyTorch);
+                        // log Σ eˣ is +∞.
+                        if function == .logSumExp {
+                            out[o] = .infinity
+                        } else {
+                            for k in 0..<count { out[base + k] = .nan }
+                        }
+                        continue
+                    }
+                    if !m.isFinite { m = 0 }
+                    var s: T = 0
+                    for k in 0..<count { s += e[base + k] }
+                    switch function {
+                    case .softmax:
+                        let r = 1 / s
+                        for k in 0..<count { e[base + k] *= r }
+                    case .logSoftmax:
+                        let l = m + T._log(s)
+                        for k in 0..<count { out[base + k] = x[base + k] - l }
+                    case .logSumExp:
+                        out[o] = m + T._log(s)
+                    }
                 }
             }
         }

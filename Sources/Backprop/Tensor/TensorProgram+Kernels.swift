@@ -173,6 +173,15 @@ extension TensorProgram {
                                    s.pointee.elementwise, s.pointee.p0, s.pointee.p1)
         case .matmulDerivative:
             let out = p[s.pointee.out]
+            let (tA, tB, m, n, k) = (s.pointee.transA, s.pointee.transB, s.pointee.m, s.pointee.n, s.pointee.k)
+            // A skinny product (relu′ of the last hidden layer: δ·W with W 10 × 512) and its
+            // mask in one pass (same bits as the product, then the mask pass).
+            if s.pointee.derivative == .step && m &* n &* k > MatmulPlan.smallProduct,
+               GEMM.multiplySkinny(transA: tA, transB: tB, m: m, n: n, k: k, a: p[s.pointee.a], lda: tA ? m : k,
+                                   b: p[s.pointee.b], ldb: tB ? k : n, c: out, ldc: n, accumulate: false,
+                                   threads: alone ? 1 : nil, stepMask: p[s.pointee.c], threshold: s.pointee.p0) {
+                break
+            }
             TensorProgram.product(s.pointee.transA, s.pointee.transB, s.pointee.m, s.pointee.n, s.pointee.k,
                                   p[s.pointee.a], p[s.pointee.b], out, alone)
             TensorProgram.multiply(out, by: s.pointee.derivative, of: p[s.pointee.c], threshold: s.pointee.p0,

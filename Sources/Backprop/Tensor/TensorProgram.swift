@@ -132,6 +132,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
         let resultSlots = try results.map { try builder.slot(for: $0) }
         if ProgramFusion.isEnabled.load(ordering: .relaxed) {
             builder.fuseEpilogues(keeping: Set(resultSlots))
+            builder.moveReductionsNextToTheirInput()
             if ProgramPairs.isEnabled.load(ordering: .relaxed) { builder.pairIndependentProducts() }
         }
         builder.shareDeadBuffers(keeping: Set(resultSlots))

@@ -11,6 +11,8 @@
 #include "bp_peak.h"
 #include "bp_patches.h"
 #include "bp_helpers.h"
+#include "bp_skinny.h"
+#include "bp_reductions.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -112,4 +112,21 @@ import Synchronization
         #expect(out[0].scalars == z.scalars)
         #expect(out[1].scalars == z.relu().scalars)
     }
+
+    /// Each bias gradient (a sum over the batch axis) runs right after the instruction
+    /// that writes the δ it sums (`moveReductionsNextToTheirInput`), while δ is in cache,
+    /// not after the two products that also read δ; the results are the unmoved program's
+    /// (`fusedProgramEqualsUnfusedBitForBit` runs the plain program, which is not reordered).
+    @Test func biasGradientSumsFollowTheirInput() throws {
+        let x = Self.inputs(m: 64, 96, 80, 72, seed: 5)
+        let program = try Self.compile(.relu, x, fused: true)
+        let lines = program.description.split(separator: "\n").map(String.init)
+        var checked = 0
+        for (i, line) in lines.enumerated() where line.contains("= sum[axes [0]](%") {
+            let input = line.components(separatedBy: "= sum[axes [0]](")[1].prefix { $0 != ")" }
+            #expect(lines[i - 1].contains("\(input) = "), "\(program)")
+            checked += 1
+        }
+        #expect(checked == 3, "\(program)")
+    }
 }
