@@ -236,17 +236,12 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
                 gp = UnsafePointer(dp)
             }
             if mu == 0 {
-                if UnsafePointer(op) == wp {
-                    for i in 0..<out.count { op[i] = op[i] - alpha * gp[i] }
-                } else {
-                    for i in 0..<out.count { op[i] = wp[i] - alpha * gp[i] }
-                }
+                UpdateKernels.sgd(old: wp, new: op, gradient: gp, velocity: nil, count: out.count,
+                                  learningRate: alpha, momentum: 0)
             } else {
                 velocity[k].withUnsafeMutableBufferPointer { v in
-                    for i in 0..<out.count {
-                        v[i] = mu * v[i] + gp[i]
-                        op[i] = wp[i] - alpha * v[i]
-                    }
+                    UpdateKernels.sgd(old: wp, new: op, gradient: gp, velocity: v.baseAddress, count: out.count,
+                                      learningRate: alpha, momentum: mu)
                 }
             }
         }
