@@ -261,6 +261,20 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
     return BP_MIN(KC, ((K + kBlocks - 1) / kBlocks + 7) & ~(ptrdiff_t)7);
 }
 
+// The macro-kernel: the micro-kernel over an mc × nc block of C (at CB, row stride ldc)
+// from kc-deep packed panels, op(A) MR-tall at PA and op(B) NR-wide at PB; column panels
+// outer, so one B micro-panel stays in L1 while the A panels stream from L2. Shared by
+// every driver (textually: each expands it with its own kernel and tile).
+#define BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, PA, PB, mc, nc, CB, ldc, beta)         \
+    for (ptrdiff_t jr = 0; jr < (nc); jr += (NR)) {                                \
+        ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), (nc) - jr);                         \
+        for (ptrdiff_t ir = 0; ir < (mc); ir += (MR)) {                            \
+            ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), (mc) - ir);                     \
+            UKERNEL(kc, (PA) + ir * (kc), (PB) + jr * (kc), (CB) + ir * (ldc) + jr, \
+                    ldc, beta, mr, nr);                                            \
+        }                                                                          \
+    }
+
 // UKERNEL(kc, a, b, c, ldc, beta, mr, nr): c[mr × nr] (+)= a-panel · b-panel.
 #define DEFINE_DRIVER(NAME, T, MR, NR, MC, KC, NC, PACKA, PACKB, UKERNEL, TGT) \
     TGT static int NAME(int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
@@ -288,16 +302,8 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                     const T *Ap =                                              \
                         transA ? A + pc * lda + ic : A + ic * lda + pc;        \
                     PACKA(transA, mc, kc, Ap, lda, packA);                     \
-                    for (ptrdiff_t jr = 0; jr < nc; jr += NR) {                \
-                        ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), nc - jr);       \
-                        const T *bp = packB + jr * kc;                         \
-                        for (ptrdiff_t ir = 0; ir < mc; ir += MR) {            \
-                            ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir);   \
-                            UKERNEL(kc, packA + ir * kc, bp,                   \
-                                    C + (ic + ir) * ldc + jc + jr, ldc, beta,  \
-                                    mr, nr);                                   \
-                        }                                                      \
-                    }                                                          \
+                    BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, packB, mc, nc, \
+                                    C + ic * ldc + jc, ldc, beta)              \
                 }                                                              \
             }                                                                  \
         }                                                                      \
@@ -374,15 +380,8 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                     const T *pa = packA + pc * Mp;                             \
                     for (ptrdiff_t ic = 0; ic < M; ic += MC) {                 \
                         ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), M - ic);        \
-                        for (ptrdiff_t jr = 0; jr < nc; jr += NR) {            \
-                            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), nc - jr);   \
-                            for (ptrdiff_t ir = 0; ir < mc; ir += MR) {        \
-                                ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir); \
-                                UKERNEL(kc, pa + (ic + ir) * kc, packB + jr * kc, \
-                                        C + (ic + ir) * ldc + j0 + jr, ldc,    \
-                                        beta, mr, nr);                         \
-                            }                                                  \
-                        }                                                      \
+                        BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, pa + ic * kc, packB, \
+                                        mc, nc, C + ic * ldc + j0, ldc, beta)  \
                     }                                                          \
                 }                                                              \
             }                                                                  \
@@ -405,15 +404,8 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                               transA ? A + pc * lda + i0 + ic                  \
                                      : A + (i0 + ic) * lda + pc,               \
                               lda, packA);                                     \
-                        for (ptrdiff_t jr = 0; jr < N; jr += NR) {             \
-                            ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), N - jr);    \
-                            for (ptrdiff_t ir = 0; ir < mc; ir += MR) {        \
-                                ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir); \
-                                UKERNEL(kc, packA + ir * kc, pb + jr * kc,     \
-                                        C + (i0 + ic + ir) * ldc + jr, ldc,    \
-                                        beta, mr, nr);                         \
-                            }                                                  \
-                        }                                                      \
+                        BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb, mc, N, \
+                                        C + (i0 + ic) * ldc, ldc, beta)        \
                     }                                                          \
                 }                                                              \
             }                                                                  \
@@ -493,15 +485,8 @@ static void bp_team_wait(ptrdiff_t *counter, ptrdiff_t target) {
                 PACKA(transA, mc, kc,                                          \
                       transA ? A + pc * lda + i0 + ic : A + (i0 + ic) * lda + pc, \
                       lda, packA);                                             \
-                for (ptrdiff_t jr = 0; jr < N; jr += NR) {                     \
-                    ptrdiff_t nr = BP_MIN((ptrdiff_t)(NR), N - jr);            \
-                    for (ptrdiff_t ir = 0; ir < mc; ir += MR) {                \
-                        ptrdiff_t mr = BP_MIN((ptrdiff_t)(MR), mc - ir);       \
-                        UKERNEL(kc, packA + ir * kc, pb + jr * kc,             \
-                                C + (i0 + ic + ir) * ldc + jr, ldc, beta, mr,  \
-                                nr);                                           \
-                    }                                                          \
-                }                                                              \
+                BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb, mc, N,         \
+                                C + (i0 + ic) * ldc, ldc, beta)                \
             }                                                                  \
         }                                                                      \
     }
