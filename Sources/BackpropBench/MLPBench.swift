@@ -97,6 +97,7 @@ func runMLPBench(arguments: [String]) {
             }
             Bench.emit([("bench", "mlp-step"), ("net", c.name), ("batch", c.batch), ("dtype", "float32"),
                         ("engine", engine), ("threads", ComputeThreads.count), ("us_per_step", Bench.median(samples)),
+                        ("us_per_step_min", samples.min() ?? 0),
                         ("gflops", gflops), ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: ComputeThreads.count))])
         }
     }

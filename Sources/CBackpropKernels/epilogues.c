@@ -62,3 +62,31 @@
 
 DEFINE_EPILOGUES(float, f32)
 DEFINE_EPILOGUES(double, f64)
+
+// Block by block for split products (see bp_gemm_epilogue): each row of the block is
+// one call of the whole-matrix functions above, so each element gets their operations.
+#define DEFINE_BLOCK_EPILOGUE(T, SUF)                                                    \
+    void bp_gemm_epilogue_##SUF(const bp_gemm_epilogue *e, T *C, ptrdiff_t ldc, ptrdiff_t i0, \
+                                ptrdiff_t rows, ptrdiff_t j0, ptrdiff_t cols) {           \
+        if (!e || rows <= 0 || cols <= 0) return;                                        \
+        switch (e->kind) {                                                               \
+        case BP_EPILOGUE_BIAS_RELU: {                                                    \
+            const T *bias = e->bias ? (const T *)e->bias + j0 : NULL;                    \
+            for (ptrdiff_t i = i0; i < i0 + rows; i++)                                   \
+                bp_bias_relu_##SUF(C + i * ldc + j0, bias, 1, cols);                     \
+            break;                                                                       \
+        }                                                                                \
+        case BP_EPILOGUE_STEP_MASK: {                                                    \
+            const T *h = (const T *)e->h;                                                \
+            for (ptrdiff_t i = i0; i < i0 + rows; i++)                                   \
+                bp_step_mask_##SUF(C + i * ldc + j0, h + i * e->ldh + j0, (T)e->threshold, \
+                                   C + i * ldc + j0, cols);                              \
+            break;                                                                       \
+        }                                                                                \
+        default:                                                                         \
+            break;                                                                       \
+        }                                                                                \
+    }
+
+DEFINE_BLOCK_EPILOGUE(float, f32)
+DEFINE_BLOCK_EPILOGUE(double, f64)

@@ -329,11 +329,12 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
 // bit-for-bit that of one thread. Returns 0 only if a packing buffer could not
 // be allocated (the claimed pieces are then computed unpacked by `SMALL`).
 #define DEFINE_DRIVER_SHARED(NAME, T, MR, NR, MC, KC, PACKA, PACKB, UKERNEL,   \
-                             SMALL, TGT)                                       \
+                             SMALL, EPI, TGT)                                  \
     TGT static int NAME(int byRows, ptrdiff_t chunk, ptrdiff_t *next,          \
                         int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
                         ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
-                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate) {  \
+                        ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate,    \
+                        const bp_gemm_epilogue *ep) {                          \
         ptrdiff_t extent = byRows ? M : N;                                     \
         ptrdiff_t pieces = (extent + chunk - 1) / chunk;                       \
         ptrdiff_t p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);           \
@@ -349,14 +350,17 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
         if (!bufs) {                                                           \
             for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
                 ptrdiff_t lo = p * chunk, len = BP_MIN(chunk, extent - lo);    \
-                if (byRows)                                                    \
+                if (byRows) {                                                  \
                     SMALL(transA, transB, len, N, K,                           \
                           transA ? A + lo : A + lo * lda, lda, B, ldb,         \
                           C + lo * ldc, ldc, accumulate);                      \
-                else                                                           \
+                    EPI(ep, C, ldc, lo, len, 0, N);                            \
+                } else {                                                       \
                     SMALL(transA, transB, M, len, K, A, lda,                   \
                           transB ? B + lo * ldb : B + lo, ldb, C + lo, ldc,    \
                           accumulate);                                         \
+                    EPI(ep, C, ldc, 0, M, lo, len);                            \
+                }                                                              \
             }                                                                  \
             return 0;                                                          \
         }                                                                      \
@@ -382,6 +386,7 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                         ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), M - ic);        \
                         BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, pa + ic * kc, packB, \
                                         mc, nc, C + ic * ldc + j0, ldc, beta)  \
+                        if (ep && pc + kc >= K) EPI(ep, C, ldc, ic, mc, j0, nc); \
                     }                                                          \
                 }                                                              \
             }                                                                  \
@@ -406,6 +411,7 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                               lda, packA);                                     \
                         BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb, mc, N, \
                                         C + (i0 + ic) * ldc, ldc, beta)        \
+                        if (ep && pc + kc >= K) EPI(ep, C, ldc, i0 + ic, mc, 0, N); \
                     }                                                          \
                 }                                                              \
             }                                                                  \
@@ -528,8 +534,8 @@ DEFINE_UKERNEL_C(ps_ukernel, float, P_MR, P_NR, ps_store_edge)
 DEFINE_UKERNEL_C(pd_ukernel, double, P_MR, P_NR, pd_store_edge)
 DEFINE_DRIVER(ps_gemm, float, P_MR, P_NR, 128, 256, 2048, ps_pack_a, ps_pack_b, ps_ukernel, )
 DEFINE_DRIVER(pd_gemm, double, P_MR, P_NR, 64, 256, 2048, pd_pack_a, pd_pack_b, pd_ukernel, )
-DEFINE_DRIVER_SHARED(ps_gemm_shared, float, P_MR, P_NR, 128, 256, ps_pack_a, ps_pack_b, ps_ukernel, sgemm_small, )
-DEFINE_DRIVER_SHARED(pd_gemm_shared, double, P_MR, P_NR, 64, 256, pd_pack_a, pd_pack_b, pd_ukernel, dgemm_small, )
+DEFINE_DRIVER_SHARED(ps_gemm_shared, float, P_MR, P_NR, 128, 256, ps_pack_a, ps_pack_b, ps_ukernel, sgemm_small, bp_gemm_epilogue_f32, )
+DEFINE_DRIVER_SHARED(pd_gemm_shared, double, P_MR, P_NR, 64, 256, pd_pack_a, pd_pack_b, pd_ukernel, dgemm_small, bp_gemm_epilogue_f64, )
 DEFINE_DRIVER_TEAM(ps_gemm_team, float, P_MR, P_NR, 128, ps_pack_a, ps_pack_b, ps_ukernel, )
 DEFINE_DRIVER_TEAM(pd_gemm_team, double, P_MR, P_NR, 64, pd_pack_a, pd_pack_b, pd_ukernel, )
 
@@ -987,8 +993,8 @@ DEFINE_UKERNEL_SIMD(a2d_ukernel, double, __m256d, 4, A2D_MR, 2, _mm256_load_pd, 
 #endif
 DEFINE_DRIVER(a2s_gemm, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, A2S_NC, a2s_pack_a, a2s_pack_b, a2s_ukernel, AVX2)
 DEFINE_DRIVER(a2d_gemm, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, A2D_NC, a2d_pack_a, a2d_pack_b, a2d_ukernel, AVX2)
-DEFINE_DRIVER_SHARED(a2s_gemm_shared, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, a2s_pack_a, a2s_pack_b, a2s_ukernel, sgemm_small, AVX2)
-DEFINE_DRIVER_SHARED(a2d_gemm_shared, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, a2d_pack_a, a2d_pack_b, a2d_ukernel, dgemm_small, AVX2)
+DEFINE_DRIVER_SHARED(a2s_gemm_shared, float, A2S_MR, A2S_NR, A2S_MC, A2S_KC, a2s_pack_a, a2s_pack_b, a2s_ukernel, sgemm_small, bp_gemm_epilogue_f32, AVX2)
+DEFINE_DRIVER_SHARED(a2d_gemm_shared, double, A2D_MR, A2D_NR, A2D_MC, A2D_KC, a2d_pack_a, a2d_pack_b, a2d_ukernel, dgemm_small, bp_gemm_epilogue_f64, AVX2)
 DEFINE_DRIVER_TEAM(a2s_gemm_team, float, A2S_MR, A2S_NR, A2S_MC, a2s_pack_a, a2s_pack_b, a2s_ukernel, AVX2)
 DEFINE_DRIVER_TEAM(a2d_gemm_team, double, A2D_MR, A2D_NR, A2D_MC, a2d_pack_a, a2d_pack_b, a2d_ukernel, AVX2)
 
@@ -1069,8 +1075,8 @@ DEFINE_UKERNEL_BY_ROWS(a5d_ukernel_rows, double, a5d_ukernel, a5d_ukernel8, a5d_
 #endif
 DEFINE_DRIVER(a5s_gemm, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, A5S_NC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, AVX512)
 DEFINE_DRIVER(a5d_gemm, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, A5D_NC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, AVX512)
-DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, sgemm_small, AVX512)
-DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, dgemm_small, AVX512)
+DEFINE_DRIVER_SHARED(a5s_gemm_shared, float, A5S_MR, A5S_NR, A5S_MC, A5S_KC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, sgemm_small, bp_gemm_epilogue_f32, AVX512)
+DEFINE_DRIVER_SHARED(a5d_gemm_shared, double, A5D_MR, A5D_NR, A5D_MC, A5D_KC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, dgemm_small, bp_gemm_epilogue_f64, AVX512)
 DEFINE_DRIVER_TEAM(a5s_gemm_team, float, A5S_MR, A5S_NR, A5S_MC, a5s_pack_a, a5s_pack_b, a5s_ukernel_rows, AVX512)
 DEFINE_DRIVER_TEAM(a5d_gemm_team, double, A5D_MR, A5D_NR, A5D_MC, a5d_pack_a, a5d_pack_b, a5d_ukernel_rows, AVX512)
 
@@ -1271,17 +1277,19 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
 
 // Shared-driver entry: small, empty or vector-shaped products are done whole by
 // the thread that claims piece 0 (the others return at once).
-#define GEMM_SHARED_ENTRY(T, ENTRY, PORT, K2, K5)                               \
+#define GEMM_SHARED_ENTRY(T, ENTRY, EPI, PORT, K2, K5)                          \
     if (chunk < 1) chunk = 1;                                                  \
     if (M <= 1 || N <= 1 || K <= 0 ||                                          \
         (M <= BP_SMALL_MNK && N <= BP_SMALL_MNK && K <= BP_SMALL_MNK && M * N * K <= BP_SMALL_MNK)) { \
-        if (__atomic_fetch_add(next, 1, __ATOMIC_RELAXED) == 0)                \
+        if (__atomic_fetch_add(next, 1, __ATOMIC_RELAXED) == 0) {              \
             ENTRY(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate); \
+            EPI(ep, C, ldc, 0, M, 0, N);                                       \
+        }                                                                      \
         return;                                                                \
     }                                                                          \
     BP_KERNEL_SWITCH(bp_active_kernel(), K5, K2, PORT, byRows, chunk, next,    \
                      transA, transB, M, N, K, A, lda, B, ldb, C, ldc,          \
-                     accumulate)
+                     accumulate, ep)
 
 #if BP_X86
 #define A2SS a2s_gemm_shared
@@ -1295,16 +1303,32 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
 #define A5DS pd_gemm_shared
 #endif
 
+void bp_sgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                              ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
+                              const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                              const bp_gemm_epilogue *ep) {
+    GEMM_SHARED_ENTRY(float, bp_sgemm, bp_gemm_epilogue_f32, ps_gemm_shared, A2SS, A5SS)
+}
+
+void bp_dgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                              ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
+                              const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate,
+                              const bp_gemm_epilogue *ep) {
+    GEMM_SHARED_ENTRY(double, bp_dgemm, bp_gemm_epilogue_f64, pd_gemm_shared, A2DS, A5DS)
+}
+
 void bp_sgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
                      const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate) {
-    GEMM_SHARED_ENTRY(float, bp_sgemm, ps_gemm_shared, A2SS, A5SS)
+    bp_sgemm_shared_epilogue(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C, ldc,
+                             accumulate, NULL);
 }
 
 void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                      const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate) {
-    GEMM_SHARED_ENTRY(double, bp_dgemm, pd_gemm_shared, A2DS, A5DS)
+    bp_dgemm_shared_epilogue(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C, ldc,
+                             accumulate, NULL);
 }
 
 // MARK: - Team entry points

@@ -174,24 +174,34 @@ ptrdiff_t bp_helpers_count(void) { return atomic_load(&helpers_started); }
         ptrdiff_t chunk, next, M, N, K, lda, ldb, ldc;                         \
         const T *A, *B;                                                        \
         T *C;                                                                  \
+        const bp_gemm_epilogue *ep;                                            \
     } NAME##_job;                                                              \
     static void NAME##_piece(void *context, ptrdiff_t index) {                 \
         (void)index;                                                           \
         NAME##_job *j = (NAME##_job *)context;                                 \
         SHARED(j->byRows, j->chunk, &j->next, j->transA, j->transB, j->M, j->N, \
-               j->K, j->A, j->lda, j->B, j->ldb, j->C, j->ldc, j->accumulate); \
+               j->K, j->A, j->lda, j->B, j->ldb, j->C, j->ldc, j->accumulate,  \
+               j->ep);                                                         \
+    }                                                                          \
+    void NAME##_epilogue(ptrdiff_t workers, int byRows, ptrdiff_t chunk,       \
+                         int transA, int transB, ptrdiff_t M, ptrdiff_t N,     \
+                         ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,   \
+                         ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate,   \
+                         const bp_gemm_epilogue *ep) {                         \
+        NAME##_job job = {byRows, transA, transB, accumulate, chunk, 0, M, N,  \
+                          K, lda, ldb, ldc, A, B, C, ep};                      \
+        bp_helpers_run(workers, NAME##_piece, &job);                           \
     }                                                                          \
     void NAME(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int transA,      \
               int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const T *A,   \
               ptrdiff_t lda, const T *B, ptrdiff_t ldb, T *C, ptrdiff_t ldc,   \
               int accumulate) {                                                \
-        NAME##_job job = {byRows, transA, transB, accumulate, chunk, 0, M, N,  \
-                          K, lda, ldb, ldc, A, B, C};                          \
-        bp_helpers_run(workers, NAME##_piece, &job);                              \
+        NAME##_epilogue(workers, byRows, chunk, transA, transB, M, N, K, A,    \
+                        lda, B, ldb, C, ldc, accumulate, NULL);                \
     }
 
-DEFINE_GEMM_ON_HELPERS(bp_sgemm_on_helpers, float, bp_sgemm_shared)
-DEFINE_GEMM_ON_HELPERS(bp_dgemm_on_helpers, double, bp_dgemm_shared)
+DEFINE_GEMM_ON_HELPERS(bp_sgemm_on_helpers, float, bp_sgemm_shared_epilogue)
+DEFINE_GEMM_ON_HELPERS(bp_dgemm_on_helpers, double, bp_dgemm_shared_epilogue)
 
 // A team product (bp_sgemm_team) on the helpers: index i computes rows
 // [i·step, min((i + 1)·step, M)) of C, step = bp_gemm_team_rows. The team is

@@ -114,55 +114,61 @@ enum GEMM {
     /// `ComputeThreads.count` for this call; `alwaysSplit` (for tests) splits even
     /// products below the threshold, and `staticSplit` (for tests and benchmarks) uses
     /// fixed pieces, one per thread, instead of the shared driver.
+    ///
+    /// `epilogue` (a block pass such as bias + relu, `bp_gemm_epilogue`): applied by the
+    /// threads of the shared driver to each block of C they finish, while it is in their
+    /// cache; the result is true then. Every other path ignores it and returns false, and
+    /// the caller applies it to all of C afterwards (the same bits either way).
     @usableFromInline
+    @discardableResult
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     static func multiply<Scalar: TensorScalar>(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Scalar>, lda: Int, b: UnsafePointer<Scalar>, ldb: Int,
         c: UnsafeMutablePointer<Scalar>, ldc: Int, accumulate: Bool, threads: Int? = nil,
-        alwaysSplit: Bool = false, staticSplit: Bool = false
-    ) {
+        alwaysSplit: Bool = false, staticSplit: Bool = false, epilogue: UnsafePointer<bp_gemm_epilogue>? = nil
+    ) -> Bool {
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0, acc: Int32 = accumulate ? 1 : 0
         if !alwaysSplit && !staticSplit,
            multiplySkinny(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                           c: c, ldc: ldc, accumulate: accumulate, threads: threads) {
-            return
+            return false
         }
         let t = tiling(isDouble: Scalar.self == Double.self)
         if transposesProduct(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) {
             multiplyTransposed(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                                c: c, ldc: ldc, accumulate: accumulate, threads: threads, alwaysSplit: alwaysSplit,
                                staticSplit: staticSplit)
-            return
+            return false
         }
         // Small-product fast path: straight to the kernel, no planning.
         if !alwaysSplit && Plan.cost(m: m, n: n, k: k, rowBlock: t.rowBlock, colBlock: t.colBlock) < Double(t.threshold) {
             Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
-            return
+            return false
         }
         let plan = Plan(m: m, n: n, k: k, threads: threads ?? ComputeThreads.count, rowBlock: t.rowBlock,
                         colBlock: t.colBlock, threshold: t.threshold, alwaysSplit: alwaysSplit,
                         allowShared: !staticSplit)
         guard plan.chunks > 1 else {
             Scalar._cGEMM(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc)
-            return
+            return false
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
         if plan.shared && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
             let byRows: Int32 = plan.splitRows ? 1 : 0
             if Scalar.self == Float.self {
-                bp_sgemm_on_helpers(plan.workers, byRows, plan.step, ta, tb, m, n, k,
+                bp_sgemm_on_helpers_epilogue(plan.workers, byRows, plan.step, ta, tb, m, n, k,
                               UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
                               UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
-                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, acc)
+                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc, acc, epilogue)
             } else {
-                bp_dgemm_on_helpers(plan.workers, byRows, plan.step, ta, tb, m, n, k,
+                bp_dgemm_on_helpers_epilogue(plan.workers, byRows, plan.step, ta, tb, m, n, k,
                               UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
                               UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
-                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc)
+                              UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc, epilogue)
             }
-            return
+            return true
         }
         if plan.shared {
             let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
@@ -175,7 +181,7 @@ enum GEMM {
                                     UnsafePointer<Scalar>(bitPattern: ua)!, lda, UnsafePointer<Scalar>(bitPattern: ub)!, ldb,
                                     UnsafeMutablePointer<Scalar>(bitPattern: uc)!, ldc, acc)
             }
-            return
+            return false
         }
         // Static row pieces: one team packs op(B) once for all threads when it fits,
         // on the helper threads (awake from the previous product) or through Dispatch.
@@ -192,7 +198,7 @@ enum GEMM {
                                                 UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
                                                 UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc, acc)
             }
-            if done != 0 { return }
+            if done != 0 { return false }
         }
         if plan.splitRows, let team = bp_gemm_team_acquire(Scalar.self == Double.self ? 1 : 0, m, n, k) {
             let ut = UInt(bitPattern: team)
@@ -212,7 +218,7 @@ enum GEMM {
                 }
             }
             bp_gemm_team_release(team)
-            return
+            return false
         }
         DispatchQueue.concurrentPerform(iterations: plan.chunks) { i in
             let a = UnsafePointer<Scalar>(bitPattern: ua)!
@@ -225,6 +231,7 @@ enum GEMM {
                 Scalar._cGEMM(ta, tb, m, hi - lo, k, a, lda, transB ? b + lo * ldb : b + lo, ldb, c + lo, ldc, acc)
             }
         }
+        return false
     }
 
     /// A skinny float product (a side of at most 16, or op(A) of at most 12 rows: the

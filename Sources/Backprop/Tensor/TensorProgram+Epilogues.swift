@@ -102,6 +102,36 @@ extension TensorProgram {
         }
     }
 
+    /// C = op(A)·op(B) of a fused instruction, with its pass over C (bias + relu, or the
+    /// relu′ step mask through h) run by the threads that compute C, block by block as
+    /// each block is finished (`bp_gemm_epilogue`), when the product is split over the
+    /// helper threads. Returns whether the pass ran; when false the product is computed
+    /// and the caller runs the pass over all of C (`activate`, `multiply(_:by:…)`),
+    /// which gives the same bits.
+    ///
+    /// ```
+    /// C = op(A)·op(B);  C[i, j] ← relu(C[i, j] + b[j])   or   C[i, j] ← C[i, j]·step(h[i, j]; t)
+    /// ```
+    @inline(__always)
+    static func product(
+        _ tA: Bool, _ tB: Bool, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>, _ alone: Bool,
+        epilogue kind: Int32, bias: UnsafeMutablePointer<Scalar>? = nil, mask h: UnsafeMutablePointer<Scalar>? = nil,
+        threshold: Scalar = 0
+    ) -> Bool {
+        guard !alone, k > 0, m &* n &* k > MatmulPlan.smallProduct,
+              Scalar.self == Float.self || Scalar.self == Double.self else {
+            product(tA, tB, m, n, k, a, b, c, alone)
+            return false
+        }
+        var e = bp_gemm_epilogue(kind: kind, bias: bias.map { UnsafeRawPointer($0) }, h: h.map { UnsafeRawPointer($0) },
+                                 ldh: n, threshold: Scalar.self == Float.self
+                                     ? Double(unsafeBitCast(threshold, to: Float.self))
+                                     : unsafeBitCast(threshold, to: Double.self))
+        return GEMM.multiply(transA: tA, transB: tB, m: m, n: n, k: k, a: a, lda: tA ? m : k, b: b, ldb: tB ? k : n,
+                             c: c, ldc: n, accumulate: false, epilogue: &e)
+    }
+
     /// The same memory as another element type of the same layout (Float or Double only).
     @inline(__always)
     static func rebound<T>(_ p: UnsafeMutablePointer<Scalar>, _: T.Type) -> UnsafeMutablePointer<T> {

@@ -168,9 +168,15 @@ extension TensorProgram {
             if s.pointee.flag { MatmulPlan.addRow(p[s.pointee.c], to: out, m: m, n: n) }
         case .linearActivation:
             let (m, n, out) = (s.pointee.m, s.pointee.n, p[s.pointee.out])
-            TensorProgram.product(false, true, m, n, s.pointee.k, p[s.pointee.a], p[s.pointee.b], out, alone)
-            TensorProgram.activate(out, bias: s.pointee.flag ? p[s.pointee.c] : nil, m: m, n: n,
-                                   s.pointee.elementwise, s.pointee.p0, s.pointee.p1)
+            let bias = s.pointee.flag ? p[s.pointee.c] : nil
+            if s.pointee.elementwise == .relu {
+                // Bias and relu applied by the threads computing C, block by block.
+                if TensorProgram.product(false, true, m, n, s.pointee.k, p[s.pointee.a], p[s.pointee.b], out, alone,
+                                         epilogue: Int32(BP_EPILOGUE_BIAS_RELU), bias: bias) { break }
+            } else {
+                TensorProgram.product(false, true, m, n, s.pointee.k, p[s.pointee.a], p[s.pointee.b], out, alone)
+            }
+            TensorProgram.activate(out, bias: bias, m: m, n: n, s.pointee.elementwise, s.pointee.p0, s.pointee.p1)
         case .matmulDerivative:
             let out = p[s.pointee.out]
             let (tA, tB, m, n, k) = (s.pointee.transA, s.pointee.transB, s.pointee.m, s.pointee.n, s.pointee.k)
@@ -182,8 +188,14 @@ extension TensorProgram {
                                    threads: alone ? 1 : nil, stepMask: p[s.pointee.c], threshold: s.pointee.p0) {
                 break
             }
-            TensorProgram.product(s.pointee.transA, s.pointee.transB, s.pointee.m, s.pointee.n, s.pointee.k,
-                                  p[s.pointee.a], p[s.pointee.b], out, alone)
+            if s.pointee.derivative == .step {
+                // The mask applied by the threads computing C, block by block.
+                if TensorProgram.product(tA, tB, m, n, k, p[s.pointee.a], p[s.pointee.b], out, alone,
+                                         epilogue: Int32(BP_EPILOGUE_STEP_MASK), mask: p[s.pointee.c],
+                                         threshold: s.pointee.p0) { break }
+            } else {
+                TensorProgram.product(tA, tB, m, n, k, p[s.pointee.a], p[s.pointee.b], out, alone)
+            }
             TensorProgram.multiply(out, by: s.pointee.derivative, of: p[s.pointee.c], threshold: s.pointee.p0,
                                    into: out, count: s.pointee.outCount)
         case .multiplyDerivative:

@@ -127,6 +127,20 @@ void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, i
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                      const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
 
+/// `bp_sgemm_shared`, then `ep` (may be NULL) applied by each thread to every block of C
+/// it finished, right after the block's last K block (`bp_gemm_epilogue`): the same bits
+/// as the product followed by one `bp_bias_relu_f32` or `bp_step_mask_f32` pass over C.
+void bp_sgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                              ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
+                              const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
+                              const bp_gemm_epilogue *ep);
+
+/// Double-precision twin of `bp_sgemm_shared_epilogue`.
+void bp_dgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
+                              ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
+                              const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate,
+                              const bp_gemm_epilogue *ep);
+
 /// A team for one product split by rows over threads that packs op(B) once for
 /// all of them (see bp_sgemm_team), or NULL when the product does not qualify
 /// (small or vector-shaped, op(B) wider than 2048 columns or more than 2²²

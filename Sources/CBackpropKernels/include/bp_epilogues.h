@@ -26,6 +26,33 @@ void bp_step_mask_f32(const float *g, const float *h, float t, float *out, ptrdi
 /// Double twin of `bp_step_mask_f32`.
 void bp_step_mask_f64(const double *g, const double *h, double t, double *out, ptrdiff_t n);
 
+/// What the threads of a split product apply to each block of C they finish (after
+/// its last K block, while it is in their cache), instead of one pass over all of C by
+/// the calling thread afterwards. The element operations are those of the functions
+/// above, so the bits are the same either way.
+///
+///     kind BP_EPILOGUE_BIAS_RELU:  C[i, j] ← relu(C[i, j] + bias[j])   (bias may be NULL)
+///     kind BP_EPILOGUE_STEP_MASK:  C[i, j] ← C[i, j]·step(h[i·ldh + j]; threshold)
+typedef struct {
+    int kind;
+    /// Element type float (BP_EPILOGUE_BIAS_RELU: N entries) or double, as C.
+    const void *bias;
+    /// The step mask's input, rows `ldh` elements apart.
+    const void *h;
+    ptrdiff_t ldh;
+    double threshold;
+} bp_gemm_epilogue;
+
+enum { BP_EPILOGUE_NONE = 0, BP_EPILOGUE_BIAS_RELU = 1, BP_EPILOGUE_STEP_MASK = 2 };
+
+/// Applies `e` to rows [i0, i0 + rows) × columns [j0, j0 + cols) of a float C (rows
+/// `ldc` apart); nothing when `e` is NULL or of kind BP_EPILOGUE_NONE.
+void bp_gemm_epilogue_f32(const bp_gemm_epilogue *e, float *C, ptrdiff_t ldc, ptrdiff_t i0,
+                          ptrdiff_t rows, ptrdiff_t j0, ptrdiff_t cols);
+/// Double twin of `bp_gemm_epilogue_f32`.
+void bp_gemm_epilogue_f64(const bp_gemm_epilogue *e, double *C, ptrdiff_t ldc, ptrdiff_t i0,
+                          ptrdiff_t rows, ptrdiff_t j0, ptrdiff_t cols);
+
 /// out[i] = g[i]·(y[i]·(1 − y[i])): an upstream gradient times σ′ given y = σ(x).
 void bp_sigmoid_mask_f32(const float *g, const float *y, float *out, ptrdiff_t n);
 /// Double twin of `bp_sigmoid_mask_f32`.

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bp_epilogues.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +52,18 @@ void bp_sgemm_on_helpers(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int tra
 void bp_dgemm_on_helpers(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int transA, int transB,
                    ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                    const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
+
+/// `bp_sgemm_on_helpers` with an epilogue (`bp_sgemm_shared_epilogue`; `ep` may be NULL).
+void bp_sgemm_on_helpers_epilogue(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int transA,
+                                  int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A,
+                                  ptrdiff_t lda, const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                                  int accumulate, const bp_gemm_epilogue *ep);
+
+/// Double-precision twin of `bp_sgemm_on_helpers_epilogue`.
+void bp_dgemm_on_helpers_epilogue(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int transA,
+                                  int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A,
+                                  ptrdiff_t lda, const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc,
+                                  int accumulate, const bp_gemm_epilogue *ep);
 
 /// C[M×N] = op(A)[M×K] · op(B)[K×N] (+ C) as a team (`bp_sgemm_team`: op(B) packed
 /// once for all threads) on the helpers, in `pieces` row pieces of equal cost
