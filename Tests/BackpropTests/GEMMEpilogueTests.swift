@@ -44,25 +44,28 @@ import Testing
 
     /// The whole-matrix pass over an m × n result.
     static func pass<T: TensorScalar>(_ c: Case, _ x: inout [T], _ bias: [T], _ h: [T]) {
-        let count = c.m * c.n
-        x.withUnsafeMutableBufferPointer { w in
-            if T.self == Float.self {
-                let wp = UnsafeMutableRawPointer(w.baseAddress!).assumingMemoryBound(to: Float.self)
-                if c.kind == BP_EPILOGUE_BIAS_RELU {
-                    bias.withUnsafeBytes { bp in
-                        bp_bias_relu_f32(wp, c.bias ? bp.baseAddress!.assumingMemoryBound(to: Float.self) : nil, c.m, c.n)
+        if T.self == Float.self {
+            pass(c, &x, bias, h, as: Float.self, relu: bp_bias_relu_f32, mask: bp_step_mask_f32)
+        } else {
+            pass(c, &x, bias, h, as: Double.self, relu: bp_bias_relu_f64, mask: bp_step_mask_f64)
+        }
+    }
+
+    /// The pass through the C functions of element type E (the layout of T).
+    static func pass<T, E: BinaryFloatingPoint>(
+        _ c: Case, _ x: inout [T], _ bias: [T], _ h: [T], as _: E.Type,
+        relu: (UnsafeMutablePointer<E>?, UnsafePointer<E>?, Int, Int) -> Void,
+        mask: (UnsafePointer<E>?, UnsafePointer<E>?, E, UnsafeMutablePointer<E>?, Int) -> Void
+    ) {
+        x.withUnsafeMutableBytes { w in
+            bias.withUnsafeBytes { bp in
+                h.withUnsafeBytes { hp in
+                    let wp = w.baseAddress!.assumingMemoryBound(to: E.self)
+                    if c.kind == BP_EPILOGUE_BIAS_RELU {
+                        relu(wp, c.bias ? bp.baseAddress!.assumingMemoryBound(to: E.self) : nil, c.m, c.n)
+                    } else {
+                        mask(wp, hp.baseAddress!.assumingMemoryBound(to: E.self), 0, wp, c.m * c.n)
                     }
-                } else {
-                    h.withUnsafeBytes { hp in bp_step_mask_f32(wp, hp.baseAddress!.assumingMemoryBound(to: Float.self), 0, wp, count) }
-                }
-            } else {
-                let wp = UnsafeMutableRawPointer(w.baseAddress!).assumingMemoryBound(to: Double.self)
-                if c.kind == BP_EPILOGUE_BIAS_RELU {
-                    bias.withUnsafeBytes { bp in
-                        bp_bias_relu_f64(wp, c.bias ? bp.baseAddress!.assumingMemoryBound(to: Double.self) : nil, c.m, c.n)
-                    }
-                } else {
-                    h.withUnsafeBytes { hp in bp_step_mask_f64(wp, hp.baseAddress!.assumingMemoryBound(to: Double.self), 0, wp, count) }
                 }
             }
         }
