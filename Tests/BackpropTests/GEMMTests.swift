@@ -250,10 +250,10 @@ struct GEMMTests {
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
-                            GEMM.multiply(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
-                                          a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
-                                          c: pc.baseAddress!, ldc: s.n, accumulate: false, threads: threads,
-                                          alwaysSplit: alwaysSplit, staticSplit: staticSplit)
+                            _ = GEMM.multiply(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+                                              a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb,
+                                              c: pc.baseAddress!, ldc: s.n, accumulate: false, threads: threads,
+                                              alwaysSplit: alwaysSplit, staticSplit: staticSplit)
                         }
                     }
                 }
