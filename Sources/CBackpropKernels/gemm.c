@@ -19,6 +19,7 @@
 // Tiny products (m·n·k ≤ 512) and matrix-vector products (m or n = 1) skip
 // packing (direct loops; dot / axpy).
 #include "CBackpropKernels.h"
+#include "gemm_steal.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -310,6 +311,30 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
         return 1;                                                              \
     }
 
+// Tail stealing (gemm_steal.h): statistics and a test hook that slows the owner of
+// piece 0 after each block of its last K block, so that another thread steals.
+static ptrdiff_t bp_steals = 0;
+static int bp_steal_delay_spins = 0;
+
+#ifndef BP_MAX
+#define BP_MAX(a, b) ((a) > (b) ? (a) : (b))
+#endif
+#if BP_X86
+#define BP_SPIN_PAUSE() _mm_pause()
+#else
+#define BP_SPIN_PAUSE() ((void)0)
+#endif
+
+static inline void bp_steal_test_delay(ptrdiff_t piece) {
+    int spins = __atomic_load_n(&bp_steal_delay_spins, __ATOMIC_RELAXED);
+    if (spins > 0 && piece == 0)
+        for (int i = 0; i < spins; i++) BP_SPIN_PAUSE();
+}
+
+void bp_gemm_set_steal_delay(int spins) { __atomic_store_n(&bp_steal_delay_spins, spins, __ATOMIC_RELAXED); }
+
+ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMIC_RELAXED); }
+
 // MARK: - Shared driver (one product, several threads, pieces claimed on the fly)
 
 // Every participating thread calls NAME with the same arguments and the same
@@ -334,7 +359,7 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                         int transA, int transB, ptrdiff_t M, ptrdiff_t N,      \
                         ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,    \
                         ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate,    \
-                        const bp_gemm_epilogue *ep) {                          \
+                        const bp_gemm_epilogue *ep, struct bp_gemm_steal *steal) { \
         ptrdiff_t extent = byRows ? M : N;                                     \
         ptrdiff_t pieces = (extent + chunk - 1) / chunk;                       \
         ptrdiff_t p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);           \
@@ -375,6 +400,7 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
             }                                                                  \
             for (; p < pieces; p = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) { \
                 ptrdiff_t j0 = p * chunk, nc = BP_MIN(chunk, N - j0);          \
+                struct bp_gemm_steal *st = steal && p < BP_STEAL_MAX ? steal + p : NULL; \
                 for (ptrdiff_t pc = 0; pc < K; pc += kcStep) {                 \
                     ptrdiff_t kc = BP_MIN(kcStep, K - pc);                     \
                     int beta = pc > 0 || accumulate;                           \
@@ -382,12 +408,65 @@ static inline ptrdiff_t bp_kc_step(ptrdiff_t K, ptrdiff_t KC) {
                           transB ? B + j0 * ldb + pc : B + pc * ldb + j0,      \
                           ldb, packB);                                         \
                     const T *pa = packA + pc * Mp;                             \
+                    if (st && pc + kc >= K) {                                  \
+                        /* Last K block: rows in shrinking blocks, the tail open to thieves. */ \
+                        st->packB = packB; st->kc = kc; st->pc = pc;           \
+                        st->j0 = j0; st->nc = nc; st->beta = beta;             \
+                        atomic_store_explicit(&st->rows, (uint64_t)M, memory_order_relaxed); \
+                        atomic_store_explicit(&st->state, 1, memory_order_release); \
+                        for (;;) {                                             \
+                            uint64_t w = atomic_load_explicit(&st->rows, memory_order_acquire); \
+                            ptrdiff_t r = (ptrdiff_t)(w >> 32), lim = (ptrdiff_t)(w & 0xFFFFFFFFu); \
+                            if (r >= lim) break;                               \
+                            ptrdiff_t mc = ((lim - r) / 4 + MR - 1) / MR * MR; \
+                            mc = BP_MIN(BP_MIN((ptrdiff_t)(MC), lim - r), BP_MAX(mc, 2 * (MR))); \
+                            if (!atomic_compare_exchange_weak_explicit(&st->rows, &w, \
+                                    ((uint64_t)(r + mc) << 32) | (uint64_t)lim, \
+                                    memory_order_acq_rel, memory_order_acquire)) continue; \
+                            BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, pa + r * kc, packB, \
+                                            mc, nc, C + r * ldc + j0, ldc, beta) \
+                            if (ep) EPI(ep, C, ldc, r, mc, j0, nc);            \
+                            bp_steal_test_delay(p);                            \
+                        }                                                      \
+                        atomic_store(&st->state, 2);                           \
+                        while (atomic_load(&st->thieves) > 0) BP_SPIN_PAUSE(); \
+                        break;                                                 \
+                    }                                                          \
                     for (ptrdiff_t ic = 0; ic < M; ic += MC) {                 \
                         ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), M - ic);        \
                         BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, pa + ic * kc, packB, \
                                         mc, nc, C + ic * ldc + j0, ldc, beta)  \
                         if (ep && pc + kc >= K) EPI(ep, C, ldc, ic, mc, j0, nc); \
                     }                                                          \
+                }                                                              \
+            }                                                                  \
+            /* No piece left: take the lower half of another piece's open rows. */ \
+            for (int again = steal != NULL; again;) {                          \
+                again = 0;                                                     \
+                for (ptrdiff_t q = 0; q < BP_MIN(pieces, (ptrdiff_t)BP_STEAL_MAX); q++) { \
+                    struct bp_gemm_steal *st = steal + q;                      \
+                    if (atomic_load_explicit(&st->state, memory_order_acquire) != 1) continue; \
+                    atomic_fetch_add(&st->thieves, 1);                         \
+                    if (atomic_load(&st->state) == 1) {                        \
+                        uint64_t w = atomic_load_explicit(&st->rows, memory_order_acquire); \
+                        for (;;) {                                             \
+                            ptrdiff_t r = (ptrdiff_t)(w >> 32), lim = (ptrdiff_t)(w & 0xFFFFFFFFu); \
+                            if (lim - r < 2 * (MR)) break;                     \
+                            ptrdiff_t mid = r + ((lim - r) / 2 + MR - 1) / MR * MR; \
+                            if (!atomic_compare_exchange_weak_explicit(&st->rows, &w, \
+                                    ((uint64_t)r << 32) | (uint64_t)mid,       \
+                                    memory_order_acq_rel, memory_order_acquire)) continue; \
+                            const T *pa = packA + st->pc * Mp;                 \
+                            BP_MACRO_KERNEL(MR, NR, UKERNEL, st->kc, pa + mid * st->kc, \
+                                            (const T *)st->packB, lim - mid, st->nc, \
+                                            C + mid * ldc + st->j0, ldc, st->beta) \
+                            if (ep) EPI(ep, C, ldc, mid, lim - mid, st->j0, st->nc); \
+                            __atomic_fetch_add(&bp_steals, 1, __ATOMIC_RELAXED); \
+                            again = 1;                                         \
+                            break;                                             \
+                        }                                                      \
+                    }                                                          \
+                    atomic_fetch_sub(&st->thieves, 1);                         \
                 }                                                              \
             }                                                                  \
         } else {                                                               \
@@ -1289,7 +1368,7 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
     }                                                                          \
     BP_KERNEL_SWITCH(bp_active_kernel(), K5, K2, PORT, byRows, chunk, next,    \
                      transA, transB, M, N, K, A, lda, B, ldb, C, ldc,          \
-                     accumulate, ep)
+                     accumulate, ep, steal)
 
 #if BP_X86
 #define A2SS a2s_gemm_shared
@@ -1306,14 +1385,14 @@ void bp_dgemm(int transA, int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
 void bp_sgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                               ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
                               const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
-                              const bp_gemm_epilogue *ep) {
+                              const bp_gemm_epilogue *ep, struct bp_gemm_steal *steal) {
     GEMM_SHARED_ENTRY(float, bp_sgemm, bp_gemm_epilogue_f32, ps_gemm_shared, A2SS, A5SS)
 }
 
 void bp_dgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                               ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                               const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate,
-                              const bp_gemm_epilogue *ep) {
+                              const bp_gemm_epilogue *ep, struct bp_gemm_steal *steal) {
     GEMM_SHARED_ENTRY(double, bp_dgemm, bp_gemm_epilogue_f64, pd_gemm_shared, A2DS, A5DS)
 }
 
@@ -1321,14 +1400,14 @@ void bp_sgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, i
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
                      const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate) {
     bp_sgemm_shared_epilogue(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C, ldc,
-                             accumulate, NULL);
+                             accumulate, NULL, NULL);
 }
 
 void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                      const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate) {
     bp_dgemm_shared_epilogue(byRows, chunk, next, transA, transB, M, N, K, A, lda, B, ldb, C, ldc,
-                             accumulate, NULL);
+                             accumulate, NULL, NULL);
 }
 
 // MARK: - Team entry points

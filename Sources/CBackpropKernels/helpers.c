@@ -13,6 +13,8 @@
 // `spin_us` microseconds, then sleep on a condition variable (the caller broadcasts
 // only when someone sleeps).
 #include "CBackpropKernels.h"
+#include "gemm_steal.h"
+#include <string.h>
 
 #include <pthread.h>
 #include <sched.h>
@@ -175,21 +177,26 @@ ptrdiff_t bp_helpers_count(void) { return atomic_load(&helpers_started); }
         const T *A, *B;                                                        \
         T *C;                                                                  \
         const bp_gemm_epilogue *ep;                                            \
+        struct bp_gemm_steal steal[BP_STEAL_MAX];                              \
     } NAME##_job;                                                              \
     static void NAME##_piece(void *context, ptrdiff_t index) {                 \
         (void)index;                                                           \
         NAME##_job *j = (NAME##_job *)context;                                 \
         SHARED(j->byRows, j->chunk, &j->next, j->transA, j->transB, j->M, j->N, \
                j->K, j->A, j->lda, j->B, j->ldb, j->C, j->ldc, j->accumulate,  \
-               j->ep);                                                         \
+               j->ep, j->steal);                                               \
     }                                                                          \
     void NAME##_epilogue(ptrdiff_t workers, int byRows, ptrdiff_t chunk,       \
                          int transA, int transB, ptrdiff_t M, ptrdiff_t N,     \
                          ptrdiff_t K, const T *A, ptrdiff_t lda, const T *B,   \
                          ptrdiff_t ldb, T *C, ptrdiff_t ldc, int accumulate,   \
                          const bp_gemm_epilogue *ep) {                         \
-        NAME##_job job = {byRows, transA, transB, accumulate, chunk, 0, M, N,  \
-                          K, lda, ldb, ldc, A, B, C, ep};                      \
+        NAME##_job job;                                                        \
+        memset(job.steal, 0, sizeof job.steal);                                \
+        job.byRows = byRows; job.transA = transA; job.transB = transB;         \
+        job.accumulate = accumulate; job.chunk = chunk; job.next = 0;          \
+        job.M = M; job.N = N; job.K = K; job.lda = lda; job.ldb = ldb;         \
+        job.ldc = ldc; job.A = A; job.B = B; job.C = C; job.ep = ep;           \
         bp_helpers_run(workers, NAME##_piece, &job);                           \
     }                                                                          \
     void NAME(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int transA,      \

@@ -14,7 +14,7 @@ import Testing
         let kind: Int32
         let bias: Bool
         var testDescription: String {
-            "\(m)×\(n)×\(k) tA \(transA) tB \(transB) \(kind == BP_EPILOGUE_BIAS_RELU ? "bias+relu" : "step") bias \(bias)"
+            "\(m)×\(n)×\(k) tA \(transA) tB \(transB) \(kind == BP_EPILOGUE_BIAS_RELU ? "bias+relu" : kind == BP_EPILOGUE_STEP_MASK ? "step" : "none") bias \(bias)"
         }
     }
 
@@ -61,7 +61,9 @@ import Testing
             bias.withUnsafeBytes { bp in
                 h.withUnsafeBytes { hp in
                     let wp = w.baseAddress!.assumingMemoryBound(to: E.self)
-                    if c.kind == BP_EPILOGUE_BIAS_RELU {
+                    if c.kind == BP_EPILOGUE_NONE {
+                        return
+                    } else if c.kind == BP_EPILOGUE_BIAS_RELU {
                         relu(wp, c.bias ? bp.baseAddress!.assumingMemoryBound(to: E.self) : nil, c.m, c.n)
                     } else {
                         mask(wp, hp.baseAddress!.assumingMemoryBound(to: E.self), 0, wp, c.m * c.n)
@@ -119,5 +121,28 @@ import Testing
                 #expect(applied, "the product did not run its epilogue in the pieces")
             }
         }
+    }
+
+    /// Tail stealing: the owner of piece 0 is slowed in its last K block, so the other
+    /// thread, out of pieces, takes the lower half of its open rows (again and again).
+    /// The result is the bits of one thread, with and without an epilogue, and rows were
+    /// stolen.
+    @Test(arguments: [(256, 512, 784, false, true), (256, 512, 256, true, false), (250, 300, 40, false, false)])
+    func stolenRowsGiveTheBitsOfOneThread(_ shape: (Int, Int, Int, Bool, Bool)) {
+        let (m, n, k, tA, tB) = shape
+        bp_gemm_set_steal_delay(20_000)
+        defer { bp_gemm_set_steal_delay(0) }
+        var stolen = false
+        for kind in [Int32(BP_EPILOGUE_NONE), Int32(BP_EPILOGUE_BIAS_RELU), Int32(BP_EPILOGUE_STEP_MASK)] {
+            let c = Case(m: m, n: n, k: k, transA: tA, transB: tB, kind: kind, bias: true)
+            for _ in 0..<3 {
+                let before = bp_gemm_steal_count()
+                let (_, same) = Self.check(Float.self, c, alwaysSplit: false)
+                let (_, sameDouble) = Self.check(Double.self, c, alwaysSplit: false)
+                #expect(same && sameDouble, "\(c.testDescription): stolen rows differ from one thread")
+                if bp_gemm_steal_count() > before { stolen = true }
+            }
+        }
+        #expect(stolen, "no rows were stolen")
     }
 }

@@ -127,19 +127,33 @@ void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, i
                      ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                      const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate);
 
+/// Per-piece state for tail stealing between the threads of one shared product (private:
+/// `gemm_steal.h`; an array of `BP_STEAL_MAX`, zeroed, per product).
+struct bp_gemm_steal;
+
+/// Sets a delay (pause instructions) the owner of piece 0 spins after each row block of
+/// its last K block, so that tests see other threads steal its rows (0: none).
+void bp_gemm_set_steal_delay(int spins);
+
+/// Row blocks stolen so far in shared products (for tests and benchmarks).
+ptrdiff_t bp_gemm_steal_count(void);
+
 /// `bp_sgemm_shared`, then `ep` (may be NULL) applied by each thread to every block of C
 /// it finished, right after the block's last K block (`bp_gemm_epilogue`): the same bits
 /// as the product followed by one `bp_bias_relu_f32` or `bp_step_mask_f32` pass over C.
+/// With `steal` (may be NULL), a thread that runs out of pieces takes the lower half of
+/// the rows another piece has left in its last K block (same bits: every C block gets its
+/// K blocks in order through the same micro-kernel).
 void bp_sgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                               ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
                               const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int accumulate,
-                              const bp_gemm_epilogue *ep);
+                              const bp_gemm_epilogue *ep, struct bp_gemm_steal *steal);
 
 /// Double-precision twin of `bp_sgemm_shared_epilogue`.
 void bp_dgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                               ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const double *A, ptrdiff_t lda,
                               const double *B, ptrdiff_t ldb, double *C, ptrdiff_t ldc, int accumulate,
-                              const bp_gemm_epilogue *ep);
+                              const bp_gemm_epilogue *ep, struct bp_gemm_steal *steal);
 
 /// A team for one product split by rows over threads that packs op(B) once for
 /// all of them (see bp_sgemm_team), or NULL when the product does not qualify
