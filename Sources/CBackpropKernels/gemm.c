@@ -335,6 +335,57 @@ void bp_gemm_set_steal_delay(int spins) { __atomic_store_n(&bp_steal_delay_spins
 
 ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMIC_RELAXED); }
 
+// The owner's side of a stealable range [0, extent) of its piece's last K block: opens
+// it to thieves, claims blocks of a quarter of what is open (at least two units,
+// multiples of `unit`) from the start and runs BODY on [LO, LO + LEN) for each, then
+// closes the range and waits for the thieves working in it.
+#define BP_OWN_OPEN_RANGE(st, extent, unit, LO, LEN, piece, ...)                \
+    do {                                                                       \
+        atomic_store_explicit(&(st)->range, (uint64_t)(extent), memory_order_relaxed); \
+        atomic_store_explicit(&(st)->state, 1, memory_order_release);          \
+        for (;;) {                                                             \
+            uint64_t w_ = atomic_load_explicit(&(st)->range, memory_order_acquire); \
+            ptrdiff_t LO = (ptrdiff_t)(w_ >> 32), lim_ = (ptrdiff_t)(w_ & 0xFFFFFFFFu); \
+            if (LO >= lim_) break;                                             \
+            ptrdiff_t LEN = ((lim_ - LO) / 4 + (unit) - 1) / (unit) * (unit);  \
+            LEN = BP_MIN(lim_ - LO, BP_MAX(LEN, 2 * (unit)));                  \
+            if (!atomic_compare_exchange_weak_explicit(&(st)->range, &w_,       \
+                    ((uint64_t)(LO + LEN) << 32) | (uint64_t)lim_,              \
+                    memory_order_acq_rel, memory_order_acquire)) continue;     \
+            __VA_ARGS__                                                        \
+            bp_steal_test_delay(piece);                                        \
+        }                                                                      \
+        atomic_store(&(st)->state, 2);                                         \
+        while (atomic_load(&(st)->thieves) > 0) BP_SPIN_PAUSE();               \
+    } while (0)
+
+// A thief's side: when `st` is open and at least two units are unclaimed, takes the far
+// half [*mid, *end) (a multiple of `unit` from the start) and returns 1, holding the
+// piece (bp_steal_done releases it); otherwise returns 0.
+static inline int bp_steal_take(struct bp_gemm_steal *st, ptrdiff_t unit, ptrdiff_t *mid, ptrdiff_t *end) {
+    if (atomic_load_explicit(&st->state, memory_order_acquire) != 1) return 0;
+    atomic_fetch_add(&st->thieves, 1);
+    if (atomic_load(&st->state) == 1) {
+        uint64_t w = atomic_load_explicit(&st->range, memory_order_acquire);
+        for (;;) {
+            ptrdiff_t lo = (ptrdiff_t)(w >> 32), lim = (ptrdiff_t)(w & 0xFFFFFFFFu);
+            if (lim - lo < 2 * unit) break;
+            ptrdiff_t m = lo + ((lim - lo) / 2 + unit - 1) / unit * unit;
+            if (atomic_compare_exchange_weak_explicit(&st->range, &w, ((uint64_t)lo << 32) | (uint64_t)m,
+                                                      memory_order_acq_rel, memory_order_acquire)) {
+                *mid = m;
+                *end = lim;
+                __atomic_fetch_add(&bp_steals, 1, __ATOMIC_RELAXED);
+                return 1;
+            }
+        }
+    }
+    atomic_fetch_sub(&st->thieves, 1);
+    return 0;
+}
+
+static inline void bp_steal_done(struct bp_gemm_steal *st) { atomic_fetch_sub(&st->thieves, 1); }
+
 // MARK: - Shared driver (one product, several threads, pieces claimed on the fly)
 
 // Every participating thread calls NAME with the same arguments and the same
@@ -410,26 +461,12 @@ ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMI
                     const T *pa = packA + pc * Mp;                             \
                     if (st && pc + kc >= K) {                                  \
                         /* Last K block: rows in shrinking blocks, the tail open to thieves. */ \
-                        st->packB = packB; st->kc = kc; st->pc = pc;           \
-                        st->j0 = j0; st->nc = nc; st->beta = beta;             \
-                        atomic_store_explicit(&st->rows, (uint64_t)M, memory_order_relaxed); \
-                        atomic_store_explicit(&st->state, 1, memory_order_release); \
-                        for (;;) {                                             \
-                            uint64_t w = atomic_load_explicit(&st->rows, memory_order_acquire); \
-                            ptrdiff_t r = (ptrdiff_t)(w >> 32), lim = (ptrdiff_t)(w & 0xFFFFFFFFu); \
-                            if (r >= lim) break;                               \
-                            ptrdiff_t mc = ((lim - r) / 4 + MR - 1) / MR * MR; \
-                            mc = BP_MIN(BP_MIN((ptrdiff_t)(MC), lim - r), BP_MAX(mc, 2 * (MR))); \
-                            if (!atomic_compare_exchange_weak_explicit(&st->rows, &w, \
-                                    ((uint64_t)(r + mc) << 32) | (uint64_t)lim, \
-                                    memory_order_acq_rel, memory_order_acquire)) continue; \
+                        st->packed = packB; st->kc = kc; st->pc = pc;          \
+                        st->start = j0; st->extent = nc; st->beta = beta;      \
+                        BP_OWN_OPEN_RANGE(st, M, MR, r, mc, p,                 \
                             BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, pa + r * kc, packB, \
                                             mc, nc, C + r * ldc + j0, ldc, beta) \
-                            if (ep) EPI(ep, C, ldc, r, mc, j0, nc);            \
-                            bp_steal_test_delay(p);                            \
-                        }                                                      \
-                        atomic_store(&st->state, 2);                           \
-                        while (atomic_load(&st->thieves) > 0) BP_SPIN_PAUSE(); \
+                            if (ep) EPI(ep, C, ldc, r, mc, j0, nc););          \
                         break;                                                 \
                     }                                                          \
                     for (ptrdiff_t ic = 0; ic < M; ic += MC) {                 \
@@ -438,35 +475,6 @@ ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMI
                                         mc, nc, C + ic * ldc + j0, ldc, beta)  \
                         if (ep && pc + kc >= K) EPI(ep, C, ldc, ic, mc, j0, nc); \
                     }                                                          \
-                }                                                              \
-            }                                                                  \
-            /* No piece left: take the lower half of another piece's open rows. */ \
-            for (int again = steal != NULL; again;) {                          \
-                again = 0;                                                     \
-                for (ptrdiff_t q = 0; q < BP_MIN(pieces, (ptrdiff_t)BP_STEAL_MAX); q++) { \
-                    struct bp_gemm_steal *st = steal + q;                      \
-                    if (atomic_load_explicit(&st->state, memory_order_acquire) != 1) continue; \
-                    atomic_fetch_add(&st->thieves, 1);                         \
-                    if (atomic_load(&st->state) == 1) {                        \
-                        uint64_t w = atomic_load_explicit(&st->rows, memory_order_acquire); \
-                        for (;;) {                                             \
-                            ptrdiff_t r = (ptrdiff_t)(w >> 32), lim = (ptrdiff_t)(w & 0xFFFFFFFFu); \
-                            if (lim - r < 2 * (MR)) break;                     \
-                            ptrdiff_t mid = r + ((lim - r) / 2 + MR - 1) / MR * MR; \
-                            if (!atomic_compare_exchange_weak_explicit(&st->rows, &w, \
-                                    ((uint64_t)r << 32) | (uint64_t)mid,       \
-                                    memory_order_acq_rel, memory_order_acquire)) continue; \
-                            const T *pa = packA + st->pc * Mp;                 \
-                            BP_MACRO_KERNEL(MR, NR, UKERNEL, st->kc, pa + mid * st->kc, \
-                                            (const T *)st->packB, lim - mid, st->nc, \
-                                            C + mid * ldc + st->j0, ldc, st->beta) \
-                            if (ep) EPI(ep, C, ldc, mid, lim - mid, st->j0, st->nc); \
-                            __atomic_fetch_add(&bp_steals, 1, __ATOMIC_RELAXED); \
-                            again = 1;                                         \
-                            break;                                             \
-                        }                                                      \
-                    }                                                          \
-                    atomic_fetch_sub(&st->thieves, 1);                         \
                 }                                                              \
             }                                                                  \
         } else {                                                               \
@@ -482,17 +490,51 @@ ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMI
                     ptrdiff_t kc = BP_MIN(kcStep, K - pc);                     \
                     int beta = pc > 0 || accumulate;                           \
                     const T *pb = packB + pc * Np;                             \
+                    struct bp_gemm_steal *st = steal && p < BP_STEAL_MAX && pc + kc >= K \
+                        ? steal + p : NULL;                                    \
                     for (ptrdiff_t ic = 0; ic < rows; ic += chunkRows) {       \
                         ptrdiff_t mc = BP_MIN(chunkRows, rows - ic);           \
                         PACKA(transA, mc, kc,                                  \
                               transA ? A + pc * lda + i0 + ic                  \
                                      : A + (i0 + ic) * lda + pc,               \
                               lda, packA);                                     \
+                        if (st) {                                              \
+                            /* Last K block: columns in shrinking blocks, the tail open to thieves. */ \
+                            st->packed = packA; st->kc = kc; st->pc = pc;      \
+                            st->start = i0 + ic; st->extent = mc; st->beta = beta; \
+                            BP_OWN_OPEN_RANGE(st, N, NR, c0, len, p,           \
+                                BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb + c0 * kc, mc, \
+                                                len, C + (i0 + ic) * ldc + c0, ldc, beta) \
+                                if (ep) EPI(ep, C, ldc, i0 + ic, mc, c0, len);); \
+                            continue;                                          \
+                        }                                                      \
                         BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb, mc, N, \
                                         C + (i0 + ic) * ldc, ldc, beta)        \
                         if (ep && pc + kc >= K) EPI(ep, C, ldc, i0 + ic, mc, 0, N); \
                     }                                                          \
                 }                                                              \
+            }                                                                  \
+        }                                                                      \
+        /* No piece left: take the far half of another piece's open range. */ \
+        for (int again = steal != NULL; again;) {                              \
+            again = 0;                                                         \
+            for (ptrdiff_t q = 0; q < BP_MIN(pieces, (ptrdiff_t)BP_STEAL_MAX); q++) { \
+                struct bp_gemm_steal *st = steal + q;                          \
+                ptrdiff_t mid, end;                                            \
+                if (!bp_steal_take(st, byRows ? NR : MR, &mid, &end)) continue; \
+                if (byRows) {                                                  \
+                    BP_MACRO_KERNEL(MR, NR, UKERNEL, st->kc, (const T *)st->packed, \
+                                    packB + st->pc * Np + mid * st->kc, st->extent, \
+                                    end - mid, C + st->start * ldc + mid, ldc, st->beta) \
+                    if (ep) EPI(ep, C, ldc, st->start, st->extent, mid, end - mid); \
+                } else {                                                       \
+                    BP_MACRO_KERNEL(MR, NR, UKERNEL, st->kc, packA + st->pc * Mp + mid * st->kc, \
+                                    (const T *)st->packed, end - mid, st->extent, \
+                                    C + mid * ldc + st->start, ldc, st->beta)  \
+                    if (ep) EPI(ep, C, ldc, mid, end - mid, st->start, st->extent); \
+                }                                                              \
+                bp_steal_done(st);                                             \
+                again = 1;                                                     \
             }                                                                  \
         }                                                                      \
         return 1;                                                              \

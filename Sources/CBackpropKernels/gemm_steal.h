@@ -4,10 +4,12 @@
 // in shrinking blocks from the top; a thread with no piece left may take the lower half
 // of the rows not yet claimed, computing them from its own packed op(A) and the owner's
 // packed op(B) slice (read only; the owner waits for its thieves before it moves on).
+// Row pieces likewise, by columns of each row block: the owner's packed op(A) block and
+// the thief's own packed op(B).
 // Each C block still gets every K block, in order, through the same micro-kernel, so
 // the bits are those of one thread.
 //
-//     rows word: next row << 32 | row limit     owner: next += block;  thief: limit = mid
+//     range word: next << 32 | limit     owner: next += block;  thief: limit = mid
 #ifndef BP_GEMM_STEAL_H
 #define BP_GEMM_STEAL_H
 
@@ -21,9 +23,10 @@
 struct bp_gemm_steal {
     _Alignas(64) _Atomic int state;   // 0 not yet in its last K block, 1 claiming rows, 2 done
     _Atomic int thieves;              // threads looking at the piece
-    _Atomic uint64_t rows;            // next << 32 | limit
-    const void *packB;                // the owner's packed op(B) slice of the last K block
-    ptrdiff_t kc, pc, j0, nc;
+    _Atomic uint64_t range;           // next << 32 | limit: rows (column pieces) or columns
+    const void *packed;               // the owner's packed op(B) slice (column pieces) or op(A) block
+    ptrdiff_t kc, pc;                 // the K block
+    ptrdiff_t start, extent;          // the owner's columns (column pieces) or rows
     int beta;
 };
 
