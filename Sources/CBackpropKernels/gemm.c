@@ -331,7 +331,7 @@ static inline void bp_steal_test_delay(ptrdiff_t piece) {
         for (int i = 0; i < spins; i++) BP_SPIN_PAUSE();
 }
 
-void bp_gemm_set_steal_delay(int spins) { __atomic_store_n(&bp_steal_delay_spins, spins, __ATOMIC_RELAXED); }
+void bp_gemm_add_steal_delay(int spins) { __atomic_fetch_add(&bp_steal_delay_spins, spins, __ATOMIC_RELAXED); }
 
 ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMIC_RELAXED); }
 
@@ -575,6 +575,8 @@ typedef struct bp_team {
     size_t capacity;       // bytes of this allocation
     bp_team_block *blocks; // kBlocks counters
     void *packB;           // K · N′ elements, 64-byte aligned
+    ptrdiff_t slots;       // row ranges that opened their last K block to thieves
+    struct bp_gemm_steal steal[BP_STEAL_MAX];
 } bp_team;
 
 // Waits (spinning, then yielding the core) until *counter reaches target.
@@ -586,6 +588,18 @@ static void bp_team_wait(ptrdiff_t *counter, ptrdiff_t target) {
         if (spins >= 256) sched_yield();
     }
 }
+
+// Rows [lo, hi) of a team thread's range starting at row `base`, for one K block: op(A)
+// packed MC rows at a time into the thread's buffer, against the team's packed op(B).
+#define BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, lo, hi, base, kc, pc, pb, beta) \
+    for (ptrdiff_t ic = (lo); ic < (hi); ic += MC) {                           \
+        ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), (hi) - ic);                     \
+        PACKA(transA, mc, kc,                                                  \
+              transA ? A + (pc) * lda + (base) + ic : A + ((base) + ic) * lda + (pc), \
+              lda, packA);                                                     \
+        BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb, mc, N,                 \
+                        C + ((base) + ic) * ldc, ldc, beta)                    \
+    }
 
 #define DEFINE_DRIVER_TEAM(NAME, T, MR, NR, MC, PACKA, PACKB, UKERNEL, TGT)    \
     TGT static void NAME(bp_team *team, ptrdiff_t i0, ptrdiff_t rows,          \
@@ -607,13 +621,29 @@ static void bp_team_wait(ptrdiff_t *counter, ptrdiff_t target) {
                 __atomic_fetch_add(&tb->packed, 1, __ATOMIC_RELEASE);          \
             }                                                                  \
             bp_team_wait(&tb->packed, pieces);                                 \
-            for (ptrdiff_t ic = 0; ic < rows; ic += MC) {                      \
-                ptrdiff_t mc = BP_MIN((ptrdiff_t)(MC), rows - ic);             \
-                PACKA(transA, mc, kc,                                          \
-                      transA ? A + pc * lda + i0 + ic : A + (i0 + ic) * lda + pc, \
-                      lda, packA);                                             \
-                BP_MACRO_KERNEL(MR, NR, UKERNEL, kc, packA, pb, mc, N,         \
-                                C + (i0 + ic) * ldc, ldc, beta)                \
+            ptrdiff_t slot = pc + kc >= K ? __atomic_fetch_add(&team->slots, 1, __ATOMIC_RELAXED) : -1; \
+            if (slot >= 0 && slot < BP_STEAL_MAX) {                            \
+                /* Last K block: rows in shrinking blocks, the tail open to thieves. */ \
+                struct bp_gemm_steal *st = team->steal + slot;                 \
+                st->kc = kc; st->pc = pc; st->start = i0; st->beta = beta;     \
+                BP_OWN_OPEN_RANGE(st, rows, MR, r, len, slot,                  \
+                    BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, r, r + len, i0, kc, pc, pb, beta));           \
+                break;                                                         \
+            }                                                                  \
+            BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, 0, rows, i0, kc, pc, pb, beta) \
+        }                                                                      \
+        /* Own rows done: take the far half of another thread's open rows. */ \
+        for (int again = 1; again;) {                                          \
+            again = 0;                                                         \
+            ptrdiff_t slots = BP_MIN(__atomic_load_n(&team->slots, __ATOMIC_ACQUIRE), (ptrdiff_t)BP_STEAL_MAX); \
+            for (ptrdiff_t q = 0; q < slots; q++) {                            \
+                struct bp_gemm_steal *st = team->steal + q;                    \
+                ptrdiff_t mid, end;                                            \
+                if (!bp_steal_take(st, MR, &mid, &end)) continue;              \
+                BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, mid, end, st->start, st->kc, st->pc, \
+                             (T *)team->packB + st->pc * Np, st->beta)         \
+                bp_steal_done(st);                                             \
+                again = 1;                                                     \
             }                                                                  \
         }                                                                      \
     }
@@ -1515,6 +1545,8 @@ void *bp_gemm_team_acquire(int isDouble, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K) 
     team->blocks = (bp_team_block *)((char *)team + head);
     team->packB = (char *)team->blocks + counters;
     memset(team->blocks, 0, counters);
+    memset(team->steal, 0, sizeof team->steal);
+    team->slots = 0;
     return team;
 }
 

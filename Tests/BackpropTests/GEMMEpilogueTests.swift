@@ -134,8 +134,8 @@ import Testing
                       (600, 200, 300, false, false), (250, 300, 40, false, false)])
     func stolenRowsGiveTheBitsOfOneThread(_ shape: (Int, Int, Int, Bool, Bool)) {
         let (m, n, k, tA, tB) = shape
-        bp_gemm_set_steal_delay(20_000)
-        defer { bp_gemm_set_steal_delay(0) }
+        bp_gemm_add_steal_delay(20_000)
+        defer { bp_gemm_add_steal_delay(-20_000) }
         var stolen = false
         for kind in [Int32(BP_EPILOGUE_NONE), Int32(BP_EPILOGUE_BIAS_RELU), Int32(BP_EPILOGUE_STEP_MASK)] {
             let c = Case(m: m, n: n, k: k, transA: tA, transB: tB, kind: kind, bias: true)

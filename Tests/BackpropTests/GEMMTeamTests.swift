@@ -119,6 +119,41 @@ struct GEMMTeamTests {
         bp_gemm_team_release(team)
     }
 
+    /// Tail stealing in the team's last K block: the owner of the first range to get there
+    /// is slowed (a test hook), so another thread takes the far half of its open rows.
+    /// The result is still one call's bits, and rows were stolen.
+    @Test(arguments: [false, true])
+    func stolenRowsMatchOneCallBitForBit(isDouble: Bool) {
+        var state: UInt64 = isDouble ? 5 : 3
+        func next() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 52) - 0.5
+        }
+        bp_gemm_add_steal_delay(20_000)
+        defer { bp_gemm_add_steal_delay(-20_000) }
+        let before = bp_gemm_steal_count()
+        // (Up to five rounds: with other suites busy, Dispatch may run the parts one after
+        // another, and then nothing is left to steal.)
+        for _ in 0..<5 where bp_gemm_steal_count() == before {
+            for s in [(m: 97, n: 130, k: 390), (m: 200, n: 64, k: 64), (m: 150, n: 300, k: 801)] {
+                let lda = s.k + 3, ldb = s.n + 1, ldc = s.n + 2
+                let a = (0..<(s.m * lda)).map { _ in next() }, b = (0..<(s.k * ldb)).map { _ in next() }
+                let c0 = (0..<(s.m * ldc)).map { _ in next() }
+                for accumulate in [false, true] {
+                    let one = product(isDouble: isDouble, s, false, false, a, lda, b, ldb, c0, ldc, accumulate,
+                                      parts: nil, concurrent: false)
+                    for parts in [2, 3] {
+                        let team = product(isDouble: isDouble, s, false, false, a, lda, b, ldb, c0, ldc, accumulate,
+                                           parts: parts, concurrent: true)
+                        let same = team == one
+                        #expect(same, "\(isDouble ? "Double" : "Float") \(s) accumulate=\(accumulate) parts=\(parts)")
+                    }
+                }
+            }
+        }
+        #expect(bp_gemm_steal_count() > before, "no rows were stolen")
+    }
+
     @Test func teamOnlyForProductsItHolds() {
         // Too wide (N′ > 2048), too deep (K · N′ > 2²²), vector-shaped or tiny: no team.
         for (m, n, k) in [(64, 2100, 64), (64, 1024, 4097), (1, 512, 512), (512, 1, 512), (4, 4, 4)] {

@@ -131,9 +131,11 @@ void bp_dgemm_shared(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, i
 /// `gemm_steal.h`; an array of `BP_STEAL_MAX`, zeroed, per product).
 struct bp_gemm_steal;
 
-/// Sets a delay (pause instructions) the owner of piece 0 spins after each row block of
-/// its last K block, so that tests see other threads steal its rows (0: none).
-void bp_gemm_set_steal_delay(int spins);
+/// Adds to a delay (pause instructions) the owner of piece 0 spins after each block of
+/// its last K block, so that tests see other threads steal from it (0, the start: none).
+/// Tests add and later subtract their share, so tests running at once do not undo
+/// each other's.
+void bp_gemm_add_steal_delay(int spins);
 
 /// Row blocks stolen so far in shared products (for tests and benchmarks).
 ptrdiff_t bp_gemm_steal_count(void);
