@@ -22,13 +22,18 @@ struct GEMMTeamTests {
         return (0..<parts).map { (min(m, $0 * step), min(m, ($0 + 1) * step)) }
     }
 
-    @Test(arguments: [false, true])
-    func teamMatchesOneCallBitForBit(isDouble: Bool) {
-        var state: UInt64 = isDouble ? 11 : 7
-        func next() -> Double {
+    /// Deterministic values in [−0.5, 0.5), one per call.
+    static func values(seed: UInt64) -> () -> Double {
+        var state = seed
+        return {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 52) - 0.5
         }
+    }
+
+    @Test(arguments: [false, true])
+    func teamMatchesOneCallBitForBit(isDouble: Bool) {
+        let next = Self.values(seed: isDouble ? 11 : 7)
         for s in Self.shapes {
             for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
                 let lda = (transA ? s.m : s.k) + 3, ldb = (transB ? s.k : s.n) + 1, ldc = s.n + 2
@@ -124,11 +129,7 @@ struct GEMMTeamTests {
     /// The result is still one call's bits, and rows were stolen.
     @Test(arguments: [false, true])
     func stolenRowsMatchOneCallBitForBit(isDouble: Bool) {
-        var state: UInt64 = isDouble ? 5 : 3
-        func next() -> Double {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Double(state >> 11) / Double(1 << 52) - 0.5
-        }
+        let next = Self.values(seed: isDouble ? 5 : 3)
         bp_gemm_add_steal_delay(20_000)
         defer { bp_gemm_add_steal_delay(-20_000) }
         let before = bp_gemm_steal_count()
