@@ -392,7 +392,10 @@ static inline void bp_steal_done(struct bp_gemm_steal *st) { atomic_fetch_sub(&s
 // counter `*next` (starting at 0). C is cut into pieces of `chunk` columns
 // (byRows = 0) or `chunk` rows (byRows = 1); a thread claims pieces with an
 // atomic increment until none are left, so a thread that starts late (a busy
-// core) just takes fewer pieces, and no thread ever waits for another.
+// core) just takes fewer pieces. The only wait: in its last K block a piece's owner
+// lets threads with nothing left steal part of its open range (gemm_steal.h) and
+// waits for those thieves before it moves on; a thief never waits, so this cannot
+// deadlock.
 //
 //     byRows = 0:  pack all of op(A) once per thread (M′ × K), then per claimed
 //                  column piece pack its op(B) slice and run the micro-kernels
@@ -552,9 +555,11 @@ static inline void bp_steal_done(struct bp_gemm_steal *st) { atomic_fetch_sub(&s
 // block is packed and runs its own rows against the whole block.
 //
 // A thread only ever waits for pieces another thread has claimed and is
-// packing (never for a thread to start or to finish computing), so the team
-// cannot deadlock: threads that run one after the other (a busy Dispatch
-// pool) or start late simply pack more pieces themselves. Each C element sees
+// packing, and, in the last K block, for threads stealing its open rows to
+// finish them (gemm_steal.h; a thief itself never waits). It never waits for
+// a thread to start, so the team cannot deadlock: threads that run one after
+// the other (a busy Dispatch pool) or start late simply pack more pieces
+// themselves, and find nothing left to steal. Each C element sees
 // the same K blocks, the same micro-panels and the same micro-kernel as in
 // the single-thread driver (N′ ≤ NC there, so one column block), so the result
 // is bit for bit that of one bp_sgemm call.
@@ -627,7 +632,7 @@ static void bp_team_wait(ptrdiff_t *counter, ptrdiff_t target) {
                 struct bp_gemm_steal *st = team->steal + slot;                 \
                 st->kc = kc; st->pc = pc; st->start = i0; st->beta = beta;     \
                 BP_OWN_OPEN_RANGE(st, rows, MR, r, len, slot,                  \
-                    BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, r, r + len, i0, kc, pc, pb, beta));           \
+                    BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, r, r + len, i0, kc, pc, pb, beta)); \
                 break;                                                         \
             }                                                                  \
             BP_TEAM_ROWS(MR, NR, MC, PACKA, UKERNEL, 0, rows, i0, kc, pc, pb, beta) \

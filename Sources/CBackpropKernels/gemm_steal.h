@@ -1,11 +1,12 @@
-// Tail stealing in the shared GEMM driver (private to gemm.c and helpers.c).
+// Tail stealing in the shared GEMM driver and the team (private to gemm.c and helpers.c).
 //
 // In the last K block of a column piece, the thread that owns the piece claims its rows
 // in shrinking blocks from the top; a thread with no piece left may take the lower half
 // of the rows not yet claimed, computing them from its own packed op(A) and the owner's
 // packed op(B) slice (read only; the owner waits for its thieves before it moves on).
 // Row pieces likewise, by columns of each row block: the owner's packed op(A) block and
-// the thief's own packed op(B).
+// the thief's own packed op(B). In the team, a thread done with its rows takes the far
+// half of another's open rows, packing their op(A) itself against the team's op(B).
 // Each C block still gets every K block, in order, through the same micro-kernel, so
 // the bits are those of one thread.
 //
@@ -21,12 +22,14 @@
 #define BP_STEAL_MAX 16
 
 struct bp_gemm_steal {
-    _Alignas(64) _Atomic int state;   // 0 not yet in its last K block, 1 claiming rows, 2 done
+    _Alignas(64) _Atomic int state;   // 0 not yet in its last K block, 1 open to thieves, 2 closed
     _Atomic int thieves;              // threads looking at the piece
-    _Atomic uint64_t range;           // next << 32 | limit: rows (column pieces) or columns
-    const void *packed;               // the owner's packed op(B) slice (column pieces) or op(A) block
+    _Atomic uint64_t range;           // next << 32 | limit: rows (column pieces, team) or columns
+    const void *packed;               // the owner's packed op(B) slice (column pieces) or op(A)
+                                      // block (row pieces); unused by the team
     ptrdiff_t kc, pc;                 // the K block
-    ptrdiff_t start, extent;          // the owner's columns (column pieces) or rows
+    ptrdiff_t start, extent;          // the owner's first column and count (column pieces) or
+                                      // first row and count (row pieces); the team: first row
     int beta;
 };
 

@@ -143,8 +143,9 @@ ptrdiff_t bp_gemm_steal_count(void);
 /// `bp_sgemm_shared`, then `ep` (may be NULL) applied by each thread to every block of C
 /// it finished, right after the block's last K block (`bp_gemm_epilogue`): the same bits
 /// as the product followed by one `bp_bias_relu_f32` or `bp_step_mask_f32` pass over C.
-/// With `steal` (may be NULL), a thread that runs out of pieces takes the lower half of
-/// the rows another piece has left in its last K block (same bits: every C block gets its
+/// With `steal` (may be NULL), a thread that runs out of pieces takes the far half of
+/// the rows (column pieces) or columns (row pieces) another piece has left in its last
+/// K block (same bits: every C block gets its
 /// K blocks in order through the same micro-kernel).
 void bp_sgemm_shared_epilogue(int byRows, ptrdiff_t chunk, ptrdiff_t *next, int transA, int transB,
                               ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *A, ptrdiff_t lda,
