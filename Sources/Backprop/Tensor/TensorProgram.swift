@@ -133,6 +133,7 @@ public final class TensorProgram<Scalar: TensorScalar> {
         if ProgramFusion.isEnabled.load(ordering: .relaxed) {
             builder.fuseEpilogues(keeping: Set(resultSlots))
             builder.moveReductionsNextToTheirInput()
+            builder.moveUnreadProductsNextToTheirInputs(keeping: Set(resultSlots))
             if ProgramPairs.isEnabled.load(ordering: .relaxed) { builder.pairIndependentProducts() }
         }
         builder.shareDeadBuffers(keeping: Set(resultSlots))

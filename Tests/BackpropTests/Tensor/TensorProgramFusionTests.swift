@@ -129,4 +129,34 @@ import Synchronization
         }
         #expect(checked == 3, "\(program)")
     }
+
+    /// Each weight gradient δᵀ·x (returned, read by no other instruction) runs right after
+    /// the later of the instructions writing δ and x, past the bias sum of that result
+    /// (`moveUnreadProductsNextToTheirInputs`), while both are in cache, not after every
+    /// δ of the backward pass; it also needs fewer bytes of buffers. The results are the
+    /// unreordered program's bits (`fusedProgramEqualsUnfusedBitForBit`).
+    @Test func weightGradientsFollowTheirInputs() throws {
+        let x = Self.inputs(m: 64, 96, 80, 72, seed: 5)
+        ProgramFusion.isEnabled.store(true, ordering: .relaxed)
+        let program = try TensorProgram(valueAndGradientsOf: Self.loss(.relu), at: x, withRespectTo: Array(1...6))
+        let lines = program.description.split(separator: "\n").dropFirst().map(String.init)
+        func result(_ line: String) -> String { line.trimmingCharacters(in: .whitespaces).components(separatedBy: " = ")[0] }
+        func operands(_ line: String) -> [String] {
+            let inside = line.components(separatedBy: "](")[1].prefix { $0 != ")" }
+            return inside.components(separatedBy: ", ")
+        }
+        var checked = 0
+        for (i, line) in lines.enumerated() where line.contains("= matmul[Aᵀ·B](") {
+            let reads = operands(line)
+            let producer = lines[..<i].lastIndex { reads.contains(result($0)) }
+            #expect(producer != nil, "\(program)")
+            guard let producer else { continue }
+            let produced = result(lines[producer])
+            var expected = producer + 1
+            while expected < i, lines[expected].contains("= sum[axes [0]](\(produced))") { expected += 1 }
+            #expect(i == expected, "\(line) is not next to its operands' producer\n\(program)")
+            checked += 1
+        }
+        #expect(checked == 3, "\(program)")
+    }
 }
