@@ -88,8 +88,7 @@ func runMLPBench(arguments: [String]) {
                 for _ in 0..<steps { step() }
                 samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
             }
-            // Forward, and backward to weights and to inputs: three products of m·n·k per layer.
-            let flops = 6.0 * Double(c.batch) * zip(c.sizes, c.sizes.dropFirst()).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+            let flops = mlpStepFlops(batch: c.batch, sizes: c.sizes)
             let gflops = flops / Bench.median(samples) / 1e3
             if arguments.contains("--helper-stats") {
                 let (jobs, helped) = ComputeHelpers.statistics
@@ -101,6 +100,22 @@ func runMLPBench(arguments: [String]) {
                         ("gflops", gflops), ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: ComputeThreads.count))])
         }
     }
+}
+
+/// The multiply-adds (×2) of one training step's products: per layer of `in → out`, the
+/// forward `batch·in·out` and the weight gradient `batch·in·out`, and for every layer but
+/// the first the gradient to its input `batch·in·out` (the data needs none, and neither
+/// engine computes it):
+///
+/// ```
+/// flops = 2·batch·(3·Σ in·out − in₀·out₀)
+/// ```
+///
+/// Counting the first layer's input gradient too (the usual 6·batch·Σ in·out) would give
+/// a fraction of the peak for work the step does not do.
+func mlpStepFlops(batch: Int, sizes: [Int]) -> Double {
+    let layers = zip(sizes, sizes.dropFirst()).map { Double($0.0 * $0.1) }
+    return 2 * Double(batch) * (3 * layers.reduce(0, +) - (layers.first ?? 0))
 }
 
 /// The number of threads the kernels may use (the machine's active processors).
