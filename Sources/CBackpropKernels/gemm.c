@@ -335,6 +335,17 @@ void bp_gemm_add_steal_delay(int spins) { __atomic_fetch_add(&bp_steal_delay_spi
 
 ptrdiff_t bp_gemm_steal_count(void) { return __atomic_load_n(&bp_steals, __ATOMIC_RELAXED); }
 
+// Blocks stolen in the products this thread started (shared products on the helpers and
+// teams it released), so a test counts its own products' steals and no other thread's.
+static _Thread_local ptrdiff_t bp_thread_steals = 0;
+
+void bp_gemm_note_steals(const struct bp_gemm_steal *steal, ptrdiff_t count) {
+    for (ptrdiff_t i = 0; i < count; i++)
+        bp_thread_steals += atomic_load_explicit(&steal[i].stolen, memory_order_relaxed);
+}
+
+ptrdiff_t bp_gemm_thread_steal_count(void) { return bp_thread_steals; }
+
 // The owner's side of a stealable range [0, extent) of its piece's last K block: opens
 // it to thieves, claims blocks of a quarter of what is open (at least two units,
 // multiples of `unit`) from the start and runs BODY on [LO, LO + LEN) for each, then
@@ -376,6 +387,7 @@ static inline int bp_steal_take(struct bp_gemm_steal *st, ptrdiff_t unit, ptrdif
                 *mid = m;
                 *end = lim;
                 __atomic_fetch_add(&bp_steals, 1, __ATOMIC_RELAXED);
+                atomic_fetch_add_explicit(&st->stolen, 1, memory_order_relaxed);
                 return 1;
             }
         }
@@ -1570,6 +1582,7 @@ ptrdiff_t bp_gemm_team_rows(int isDouble, ptrdiff_t M, ptrdiff_t pieces) {
 
 void bp_gemm_team_release(void *team) {
     if (!team) return;
+    bp_gemm_note_steals(((bp_team *)team)->steal, BP_STEAL_MAX);
     if (((bp_team *)team)->capacity > BP_TEAM_CACHE_LIMIT) {
         bp_pages_free(team, ((bp_team *)team)->capacity);
         return;

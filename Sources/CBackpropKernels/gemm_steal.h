@@ -31,6 +31,11 @@ struct bp_gemm_steal {
     ptrdiff_t start, extent;          // the owner's first column and count (column pieces) or
                                       // first row and count (row pieces); the team: first row
     int beta;
+    _Atomic ptrdiff_t stolen;         // blocks thieves took from this piece
 };
+
+// Adds the blocks stolen from `count` pieces to the calling thread's count
+// (bp_gemm_thread_steal_count): called by the thread that started the product, after it.
+void bp_gemm_note_steals(const struct bp_gemm_steal *steal, ptrdiff_t count);
 
 #endif

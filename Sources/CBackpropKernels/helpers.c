@@ -198,6 +198,7 @@ ptrdiff_t bp_helpers_count(void) { return atomic_load(&helpers_started); }
         job.M = M; job.N = N; job.K = K; job.lda = lda; job.ldb = ldb;         \
         job.ldc = ldc; job.A = A; job.B = B; job.C = C; job.ep = ep;           \
         bp_helpers_run(workers, NAME##_piece, &job);                           \
+        bp_gemm_note_steals(job.steal, BP_STEAL_MAX);                          \
     }                                                                          \
     void NAME(ptrdiff_t workers, int byRows, ptrdiff_t chunk, int transA,      \
               int transB, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const T *A,   \

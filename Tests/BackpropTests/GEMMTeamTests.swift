@@ -1,5 +1,6 @@
 import CBackpropKernels
 import Dispatch
+import Foundation
 import Testing
 
 /// The team driver (`bp_sgemm_team` / `bp_dgemm_team`): threads that split C by
@@ -114,9 +115,18 @@ struct GEMMTeamTests {
         let ranges = Self.ranges(m: s.m, parts: parts)
         let ut = UInt(bitPattern: team)
         if concurrent {
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
-                body(UnsafeMutableRawPointer(bitPattern: ut), ranges[i].0, ranges[i].1 - ranges[i].0)
+            // One thread of its own per range (not Dispatch, which may run the ranges one
+            // after another on a busy machine, and then no thread could steal from another).
+            let group = DispatchGroup()
+            for i in ranges.indices {
+                group.enter()
+                let thread = Thread {
+                    body(UnsafeMutableRawPointer(bitPattern: ut), ranges[i].0, ranges[i].1 - ranges[i].0)
+                    group.leave()
+                }
+                thread.start()
             }
+            group.wait()
         } else {
             // The last range first: it packs every piece before the others start.
             for (lo, hi) in ranges.reversed() { body(team, lo, hi - lo) }
@@ -132,10 +142,12 @@ struct GEMMTeamTests {
         let next = Self.values(seed: isDouble ? 5 : 3)
         bp_gemm_add_steal_delay(20_000)
         defer { bp_gemm_add_steal_delay(-20_000) }
-        let before = bp_gemm_steal_count()
-        // (Up to five rounds: with other suites busy, Dispatch may run the parts one after
-        // another, and then nothing is left to steal.)
-        for _ in 0..<5 where bp_gemm_steal_count() == before {
+        // This thread's count (its teams are released here), so other suites' products
+        // cannot stand in for this one's steals. (Up to five rounds: with other suites
+        // busy, Dispatch may run the parts one after another, and then nothing is left
+        // to steal.)
+        let before = bp_gemm_thread_steal_count()
+        for _ in 0..<5 where bp_gemm_thread_steal_count() == before {
             for s in [(m: 97, n: 130, k: 390), (m: 200, n: 64, k: 64), (m: 150, n: 300, k: 801)] {
                 let lda = s.k + 3, ldb = s.n + 1, ldc = s.n + 2
                 let a = (0..<(s.m * lda)).map { _ in next() }, b = (0..<(s.k * ldb)).map { _ in next() }
@@ -152,7 +164,7 @@ struct GEMMTeamTests {
                 }
             }
         }
-        #expect(bp_gemm_steal_count() > before, "no rows were stolen")
+        #expect(bp_gemm_thread_steal_count() > before, "no rows were stolen")
     }
 
     @Test func teamOnlyForProductsItHolds() {

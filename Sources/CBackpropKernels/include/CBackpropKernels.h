@@ -140,6 +140,12 @@ void bp_gemm_add_steal_delay(int spins);
 /// Row blocks stolen so far in shared products (for tests and benchmarks).
 ptrdiff_t bp_gemm_steal_count(void);
 
+/// Row or column blocks stolen so far in the products the calling thread started:
+/// shared products on the helper threads (`bp_sgemm_on_helpers`) and teams it gave back
+/// (`bp_gemm_team_release`). Unlike `bp_gemm_steal_count`, other threads' products do
+/// not add to it (for tests that run beside others).
+ptrdiff_t bp_gemm_thread_steal_count(void);
+
 /// `bp_sgemm_shared`, then `ep` (may be NULL) applied by each thread to every block of C
 /// it finished, right after the block's last K block (`bp_gemm_epilogue`): the same bits
 /// as the product followed by one `bp_bias_relu_f32` or `bp_step_mask_f32` pass over C.
