@@ -160,6 +160,11 @@ private func timeSteps(of name: String, steps: Int, listing: Bool = false, profi
         for _ in 0..<steps { run() }
         samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
     }
+    // The step's matrix products (convolutions as products of patches included) over the
+    // median time: a lower bound of its fraction of the peak (nothing else is counted).
+    let flops = (try? step.program(input: x, target: targets))?.matrixProductFlops ?? .nan
+    let gflops = flops / Bench.median(samples) / 1e3
     Bench.emit([("bench", "model-step"), ("model", name), ("batch", batch), ("engine", "compiled"),
-                ("us_per_step", Bench.median(samples))])
+                ("us_per_step", Bench.median(samples)), ("product_gflops", gflops),
+                ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: ComputeThreads.count))])
 }

@@ -284,6 +284,32 @@ public final class TensorProgram<Scalar: TensorScalar> {
     /// The number of instructions run by the eager op instead of a kernel of the program.
     public var fallbackCount: Int { instructions.count { $0.eager != nil } }
 
+    /// The floating-point operations of the program's matrix products per call: two per
+    /// multiply-add, over every product instruction (plain, batched, broadcast, and fused
+    /// with an epilogue), so that a timed call can be given as a fraction of the machine's
+    /// peak. Everything else (elementwise work, reductions, the epilogues themselves, and
+    /// any product run by its eager op) counts nothing, so the fraction is if anything low.
+    ///
+    /// ```
+    /// flops = Σ over products of 2·batch·m·n·k      (C[m×n] = op(A)[m×k]·op(B)[k×n], batch times)
+    /// ```
+    public var matrixProductFlops: Double {
+        instructions.reduce(0) { total, instruction in
+            func flops(_ batch: Int, _ m: Int, _ n: Int, _ k: Int) -> Double {
+                2 * Double(batch) * Double(m) * Double(n) * Double(k)
+            }
+            switch instruction.kernel {
+            case let .matmul(_, _, batch, m, n, k): return total + flops(batch, m, n, k)
+            case let .linear(m, n, k, _): return total + flops(1, m, n, k)
+            case let .linearActivation(m, n, k, _, _, _, _): return total + flops(1, m, n, k)
+            case let .matmulDerivative(_, _, m, n, k, _, _): return total + flops(1, m, n, k)
+            case let .broadcastMatmul(_, _, m, n, k):
+                return total + flops(m * n > 0 ? instruction.operands.outCount / (m * n) : 0, m, n, k)
+            default: return total
+            }
+        }
+    }
+
     /// Bytes of the buffers the program owns (results and constants; a buffer shared by
     /// results whose lifetimes do not overlap counts once).
     public var bufferBytes: Int {

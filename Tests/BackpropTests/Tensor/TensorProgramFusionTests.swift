@@ -135,6 +135,34 @@ import Synchronization
     /// (`moveUnreadProductsNextToTheirInputs`), while both are in cache, not after every
     /// δ of the backward pass; it also needs fewer bytes of buffers. The results are the
     /// unreordered program's bits (`fusedProgramEqualsUnfusedBitForBit`).
+    /// The products' flops, counted by hand: per layer of in → out, the forward product
+    /// and the weight gradient, and for every layer but the first (whose input is data,
+    /// not differentiated) the gradient to its input, each 2·m·in·out; fused or not.
+    @Test(arguments: [(5, 4, 6, 7), (64, 96, 80, 72)])
+    func matrixProductFlopsCountEveryProduct(sizes: (Int, Int, Int, Int)) throws {
+        let (m, n0, n1, n2) = sizes
+        let x = Self.inputs(m: m, n0, n1, n2, seed: 5)
+        let layers = [n0 * n1, n1 * n2, n2 * 3].map(Double.init)
+        let expected = 2 * Double(m) * (3 * layers.reduce(0, +) - layers[0])
+        for fused in [true, false] {
+            let program = try Self.compile(.relu, x, fused: fused)
+            #expect(program.matrixProductFlops == expected, "fused: \(fused)\n\(program)")
+        }
+    }
+
+    /// Batched and broadcast products: C = A·B and the two gradients Ḡ·Bᵀ and Aᵀ·Ḡ, each
+    /// 2·m·n·k per item of the broadcast batch (B items of [5 × 6]·[6 × 7]).
+    @Test(arguments: [([4, 5, 6], [4, 6, 7], 4), ([2, 1, 5, 6], [1, 3, 6, 7], 6), ([3, 5, 6], [6, 7], 3)])
+    func matrixProductFlopsCountBatchedProducts(a: [Int], b: [Int], items: Int) throws {
+        var rng = SeededGenerator(seed: 9)
+        func random(_ shape: [Int]) -> Tensor<Float> {
+            Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float(rng.nextNormal()) })
+        }
+        let program = try TensorProgram(valueAndGradientsOf: { $0[0].matmul($0[1]).sum() },
+                                        at: [random(a), random(b)], withRespectTo: [0, 1])
+        #expect(program.matrixProductFlops == 3 * 2 * Double(items * 5 * 6 * 7), "\(program)")
+    }
+
     @Test func weightGradientsFollowTheirInputs() throws {
         let x = Self.inputs(m: 64, 96, 80, 72, seed: 5)
         ProgramFusion.isEnabled.store(true, ordering: .relaxed)
