@@ -81,9 +81,9 @@ struct ComputeHelpersTests {
         let helpersOn = ComputeHelpers.isEnabled.load(ordering: .relaxed)
         #expect(helpersOn)
         for _ in 0..<20 { #expect(product(threads: 2) == one) }
-        ComputeHelpers.isEnabled.store(false, ordering: .relaxed)
-        defer { ComputeHelpers.isEnabled.store(true, ordering: .relaxed) }
-        #expect(product(threads: 2) == one)
+        // Dispatch on this thread only (switching `isEnabled` off would send other suites'
+        // products to Dispatch too, and they check that theirs reached the helpers).
+        ComputeHelpers.withoutHelpers { #expect(product(threads: 2) == one) }
     }
 
     /// Static row splits whose op(B) fits a team run it on the helpers
@@ -118,12 +118,13 @@ struct ComputeHelpersTests {
                     }
                     let one = product(threads: 1)
                     for helpers in [true, false] {
-                        ComputeHelpers.isEnabled.store(helpers, ordering: .relaxed)
-                        defer { ComputeHelpers.isEnabled.store(true, ordering: .relaxed) }
-                        for threads in [2, 3] {
-                            let same = product(threads: threads) == one
-                            #expect(same, "\(T.self) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB) accumulate=\(accumulate) threads=\(threads) helpers=\(helpers)")
+                        func check() {
+                            for threads in [2, 3] {
+                                let same = product(threads: threads) == one
+                                #expect(same, "\(T.self) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB) accumulate=\(accumulate) threads=\(threads) helpers=\(helpers)")
+                            }
                         }
+                        if helpers { check() } else { ComputeHelpers.withoutHelpers(check) }
                     }
                 }
             }

@@ -102,9 +102,10 @@ import Testing
     @Test(arguments: cases, [false, true])
     func sameBitsAsTheProductThenOnePass(_ c: Case, alwaysSplit: Bool) {
         for isDouble in [false, true] {
-            // (ComputeHelpersTests switches the helpers off for a moment, which sends a
-            // product running in parallel to Dispatch, without the pieces' epilogue: up to
-            // three tries for `applied`; the bits must agree on every try.)
+            // (Up to three tries for `applied`; the bits must agree on every try. Tests that
+            // compare with Dispatch switch the helpers off only for their own thread,
+            // `ComputeHelpers.withoutHelpers`; until 2026-12-03 they switched them off for
+            // every thread, and this expectation failed when all three tries fell inside.)
             var applied = false
             for _ in 0..<3 where !applied {
                 let (ran, same) = isDouble ? Self.check(Double.self, c, alwaysSplit: alwaysSplit)

@@ -57,6 +57,19 @@ public enum ComputeThreads {
 package enum ComputeHelpers {
     package static let isEnabled = Atomic<Bool>(true)
 
+    /// Whether split products started on the calling thread use the helpers now:
+    /// `isEnabled`, and not inside `withoutHelpers` on this thread.
+    package static var areActive: Bool { isEnabled.load(ordering: .relaxed) && bp_helpers_off_depth() == 0 }
+
+    /// Runs `body` with the split products it starts on this thread sent to Dispatch
+    /// instead of the helpers (for tests that compare the two, without switching the
+    /// helpers off for other threads' products, as storing `isEnabled` would).
+    package static func withoutHelpers<R>(_ body: () throws -> R) rethrows -> R {
+        bp_helpers_off_enter()
+        defer { bp_helpers_off_leave() }
+        return try body()
+    }
+
     /// How long (µs) the helpers spin after a product before they sleep (`bp_helpers_run`).
     package static var spinMicroseconds: Int {
         get { Int(bp_helpers_spin_microseconds()) }
@@ -155,7 +168,7 @@ enum GEMM {
             return false
         }
         let (ua, ub, uc) = (UInt(bitPattern: a), UInt(bitPattern: b), UInt(bitPattern: c))
-        if plan.shared && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+        if plan.shared && ComputeHelpers.areActive {
             let byRows: Int32 = plan.splitRows ? 1 : 0
             if Scalar.self == Float.self {
                 bp_sgemm_on_helpers_epilogue(plan.workers, byRows, plan.step, ta, tb, m, n, k,
@@ -185,7 +198,7 @@ enum GEMM {
         }
         // Static row pieces: one team packs op(B) once for all threads when it fits,
         // on the helper threads (awake from the previous product) or through Dispatch.
-        if plan.splitRows && ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+        if plan.splitRows && ComputeHelpers.areActive {
             let done: Int32
             if Scalar.self == Float.self {
                 done = bp_sgemm_team_on_helpers(plan.chunks, ta, tb, m, n, k,
@@ -257,7 +270,7 @@ enum GEMM {
         guard Scalar.self == Float.self else { return false }
         let ta: Int32 = transA ? 1 : 0, tb: Int32 = transB ? 1 : 0
         guard bp_sgemm_skinny_applies(ta, tb, m, n, k) != 0 else { return false }
-        let workers = ComputeHelpers.isEnabled.load(ordering: .relaxed) ? (threads ?? ComputeThreads.count) : 1
+        let workers = ComputeHelpers.areActive ? (threads ?? ComputeThreads.count) : 1
         let h = stepMask.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
         return bp_sgemm_skinny(workers, ta, tb, m, n, k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,

@@ -74,7 +74,7 @@ package enum UpdateKernels {
 
     /// Threads an update may use: the compute threads when the persistent helpers are on.
     @usableFromInline
-    static var updateThreads: Int { ComputeHelpers.isEnabled.load(ordering: .relaxed) ? ComputeThreads.count : 1 }
+    static var updateThreads: Int { ComputeHelpers.areActive ? ComputeThreads.count : 1 }
 
     @inlinable @inline(__always)
     static func rebound<S, T>(_ p: UnsafePointer<S>) -> UnsafePointer<T> { UnsafeRawPointer(p).assumingMemoryBound(to: T.self) }

@@ -32,7 +32,7 @@ extension TensorProgram {
         }
         // (Nothing else touches the program or its instructions while it runs.)
         nonisolated(unsafe) let program = self, pair = first
-        if ComputeHelpers.isEnabled.load(ordering: .relaxed) {
+        if ComputeHelpers.areActive {
             // On the helper threads, which are awake from the products before.
             let job = PairJob { k in program.perform(pair + k, alone: true) }
             withExtendedLifetime(job) {

@@ -30,6 +30,19 @@ static inline void bp_no_grad_enter(void) { bp_tls_no_grad_depth += 1; }
 /// Leaves a no-grad scope on this thread.
 static inline void bp_no_grad_leave(void) { bp_tls_no_grad_depth -= 1; }
 
+// MARK: - Helper threads switched off (per thread)
+
+/// Depth of nested scopes on the calling thread in which split products do not use the
+/// persistent helper threads (they go to Dispatch instead); 0: they may.
+extern _Thread_local int32_t bp_tls_helpers_off __attribute__((tls_model("initial-exec")));
+
+/// Non-zero when split products started on this thread avoid the helper threads.
+static inline int32_t bp_helpers_off_depth(void) { return bp_tls_helpers_off; }
+/// Enters a scope without the helper threads on this thread.
+static inline void bp_helpers_off_enter(void) { bp_tls_helpers_off += 1; }
+/// Leaves a scope without the helper threads on this thread.
+static inline void bp_helpers_off_leave(void) { bp_tls_helpers_off -= 1; }
+
 // MARK: - Anomaly detection (per thread)
 
 /// The active anomaly recorder of the calling thread (an unmanaged Swift object), or NULL
