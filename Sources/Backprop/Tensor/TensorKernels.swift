@@ -206,10 +206,12 @@ enum TensorKernels {
             for o in 0..<outer {
                 let row = xp + o &* count
                 var m = op[o]
+                // Selects rather than branches (a pooling window's 4 or 9 elements
+                // mispredict): the same comparisons, so the same result, NaN included.
                 if isMax {
-                    for k in 0..<count where row[k] > m || row[k].isNaN { m = row[k] }
+                    for k in 0..<count { let v = row[k]; m = v > m || v != v ? v : m }
                 } else {
-                    for k in 0..<count where row[k] < m || row[k].isNaN { m = row[k] }
+                    for k in 0..<count { let v = row[k]; m = v < m || v != v ? v : m }
                 }
                 op[o] = m
             }
@@ -221,8 +223,10 @@ enum TensorKernels {
                 let xb = (o * count + k) * inner
                 switch function {
                 case .sum: for i in 0..<inner { out[ob + i] += x[xb + i] }
-                case .max: for i in 0..<inner where x[xb + i] > out[ob + i] || x[xb + i].isNaN { out[ob + i] = x[xb + i] }
-                case .min: for i in 0..<inner where x[xb + i] < out[ob + i] || x[xb + i].isNaN { out[ob + i] = x[xb + i] }
+                case .max:
+                    for i in 0..<inner { let v = x[xb + i], m = out[ob + i]; out[ob + i] = v > m || v != v ? v : m }
+                case .min:
+                    for i in 0..<inner { let v = x[xb + i], m = out[ob + i]; out[ob + i] = v < m || v != v ? v : m }
                 }
             }
         }

@@ -60,6 +60,32 @@ struct TensorNewOpsTests {
         #expect(program([T([-1, 2, -3]), T([0, 5, 0])])[1].scalars == [0, 1, 0])
     }
 
+    /// max and min over an axis are NaN wherever a NaN is reduced, wherever it stands (the
+    /// last axis: rows; a middle axis: columns of [outer, count, inner]), eager and
+    /// compiled, and otherwise the largest or smallest element.
+    @Test func maxAndMinOverAnAxisPropagateNaN() throws {
+        let x = T(shape: [2, 2, 4], scalars: [1, 3, .nan, 0, 2, -4, 5, 1, .nan, 1, 2, 3, 4, 5, 6, .nan])
+        func check(_ r: T, _ expected: [Double], _ what: String) {
+            let same = zip(r.scalars, expected).allSatisfy { $0.isNaN ? $1.isNaN : $0 == $1 }
+            #expect(r.scalars.count == expected.count && same, "\(what): \(r.scalars)")
+        }
+        let n = Double.nan
+        let rowMax: [Double] = [n, 5, n, n], rowMin: [Double] = [n, -4, n, n]
+        let middleMax: [Double] = [2, 3, n, 1, n, 5, 6, n], middleMin: [Double] = [1, -4, n, 0, n, 1, 2, n]
+        check(x.max(alongAxes: [2]), rowMax, "max over the last axis")
+        check(x.min(alongAxes: [2]), rowMin, "min over the last axis")
+        check(x.max(alongAxes: [1]), middleMax, "max over the middle axis")
+        check(x.min(alongAxes: [1]), middleMin, "min over the middle axis")
+        let program = try TensorProgram<Double>(inputs: [x]) { (v: [T]) -> [T] in
+            [v[0].max(alongAxes: [2]), v[0].min(alongAxes: [2]), v[0].max(alongAxes: [1]), v[0].min(alongAxes: [1])]
+        }
+        let out = program([x])
+        check(out[0], rowMax, "compiled max over the last axis")
+        check(out[1], rowMin, "compiled min over the last axis")
+        check(out[2], middleMax, "compiled max over the middle axis")
+        check(out[3], middleMin, "compiled min over the middle axis")
+    }
+
     @Test func argmaxAndArgminTakeTheFirstOfTiesAndTheNaN() {
         let x = T([[1, 3, 3, 0], [2, .nan, 5, .nan], [-1, -1, -2, -2]])
         #expect(x.argmax(alongAxis: 1).scalars == [1, 1, 0])
