@@ -39,4 +39,30 @@ import BackpropTestSupport
             }
         }
     }
+
+    /// A full operand combined with a column ([rows, 1] against [rows, inner]: the
+    /// `combineExpanded` kernel, and its unrolled 4-wide rows), either side, for every
+    /// binary function of the table and inner widths 1 to 9: element for element the
+    /// naive loop's value (the same IEEE operation, so exactly equal).
+    @Test(arguments: [1, 2, 3, 4, 5, 8, 9])
+    func columnBroadcastsMatchANaiveLoop(inner: Int) throws {
+        var rng = SeededGenerator(seed: 11)
+        let rows = 7
+        let full = Tensor<Double>(shape: [rows, inner], scalars: (0..<(rows * inner)).map { _ in 0.5 + rng.nextUnitInterval() })
+        let column = Tensor<Double>(shape: [rows, 1], scalars: (0..<rows).map { _ in 0.5 + rng.nextUnitInterval() })
+        let cases: [(String, (Tensor<Double>, Tensor<Double>) -> Tensor<Double>, (Double, Double) -> Double)] = [
+            ("+", { $0 + $1 }, { $0 + $1 }), ("−", { $0 - $1 }, { $0 - $1 }),
+            ("×", { $0 * $1 }, { $0 * $1 }), ("÷", { $0 / $1 }, { $0 / $1 }),
+        ]
+        for (name, op, scalar) in cases {
+            let program = try TensorProgram<Double>(inputs: [full, column]) { (v: [Tensor<Double>]) in
+                [op(v[0], v[1]), op(v[1], v[0])]
+            }
+            let out = program([full, column])
+            let right = (0..<(rows * inner)).map { scalar(full.scalars[$0], column.scalars[$0 / inner]) }
+            let left = (0..<(rows * inner)).map { scalar(column.scalars[$0 / inner], full.scalars[$0]) }
+            #expect(out[0].scalars == right, "full \(name) column, inner \(inner)\n\(program)")
+            #expect(out[1].scalars == left, "column \(name) full, inner \(inner)\n\(program)")
+        }
+    }
 }
