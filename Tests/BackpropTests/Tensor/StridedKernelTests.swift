@@ -86,4 +86,22 @@ import Testing
         let right = zip(x.scalars, folded.scalars).reduce(0) { $0 + $1.0 * $1.1 }
         #expect(Swift.abs(left - right) <= 1e-12 * Swift.max(1, Swift.abs(left)))
     }
+
+    /// 2 × 2 windows at stride 2 (the pooling fast path), Float, odd height: unfold is the
+    /// naive copy, and fold puts each row element back at its one image position (zero
+    /// where no window reaches), exactly.
+    @Test func poolingWindowsUnfoldAndFoldExactly() {
+        let shape = [2, 3, 5, 4]
+        let x = Tensor<Float>(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Float($0) * 0.25 - 7 })
+        let rows = x.unfolded(kernelSize: 2, stride: 2, padding: 0)
+        #expect(rows.shape == [2, 2, 2, 12])
+        var expected: [Float] = [], back = [Float](repeating: 0, count: x.count)
+        for n in 0..<2 { for i in 0..<2 { for j in 0..<2 { for c in 0..<3 { for u in 0..<2 { for v in 0..<2 {
+            let at = ((n * 3 + c) * 5 + 2 * i + u) * 4 + 2 * j + v
+            expected.append(x.scalars[at])
+            back[at] = x.scalars[at]
+        } } } } } }
+        #expect(rows.scalars == expected)
+        #expect(rows.folded(imageShape: shape, kernelSize: 2, stride: 2, padding: 0).scalars == back)
+    }
 }
