@@ -1,4 +1,7 @@
-// Image patches as rows (im2col) and their adjoint (col2im). One pass per image,
+// Image patches as rows (im2col) and their adjoint (col2im), by one of three loops:
+// 2 × 2 windows at stride 2 without padding (pooling: BP_POOL2_LOOPS), images whose
+// padded channels fit a 16 KiB scratch (BP_PADDED_LOOPS), and the general loops below
+// for larger images. The general loops: one pass per image,
 // channel, patch offset (u, v) and patch row i: its W' elements read image row
 // s·i + u − p every s-th element (from column v − p) and go to every C·k²-th row
 // element. The range of j that reads inside the image is computed once per offset:
@@ -90,15 +93,73 @@ BP_POOL2_LOOPS(double, pool2_unfold_f64, 0)
 BP_POOL2_LOOPS(float, pool2_fold_f32, 1)
 BP_POOL2_LOOPS(double, pool2_fold_f64, 1)
 
+// Images small enough that all channels of one, padded, fit a 16 KiB scratch on the
+// stack (the digits CNN's 8 × 8 and 4 × 4 feature maps): each image is copied once into
+// the scratch with its zero border, and the rows are then written (unfold) or read
+// (fold) in order, k elements at a time from the scratch, without bounds checks. Fold
+// adds every term into the padded scratch in the order of the rows, then the scratch's
+// interior into the image: the same order on every call, eager or compiled (a different
+// rounding order from the general loops' when windows overlap).
+#define BP_PATCH_SCRATCH_BYTES 16384
+#define BP_PADDED_LOOPS(T, NAME, FOLD)                                                           \
+    static int NAME(T *images_, T *rows_, const int64_t *g) {                                   \
+        const int64_t N = g[0], C = g[1], H = g[2], W = g[3], k = g[4], s = g[5], p = g[6];       \
+        const int64_t oh = g[7], ow = g[8], PH = H + 2 * p, PW = W + 2 * p, plane = PH * PW;    \
+        if (C * plane > (int64_t)(BP_PATCH_SCRATCH_BYTES / sizeof(T))) return 0;                 \
+        T scratch[BP_PATCH_SCRATCH_BYTES / sizeof(T)];                                           \
+        T *row = rows_;                                                                          \
+        for (int64_t n = 0; n < N; n++) {                                                        \
+            T *image = images_ + n * C * H * W;                                                  \
+            for (int64_t c = 0; c < C; c++)                                                      \
+                for (int64_t y = 0; y < PH; y++) {                                               \
+                    T *d = scratch + c * plane + y * PW;                                         \
+                    const T *src = image + (c * H + y - p) * W - p;                              \
+                    int inside = !FOLD && y >= p && y < H + p;                                   \
+                    for (int64_t x = 0; x < PW; x++)                                             \
+                        d[x] = inside && x >= p && x < W + p ? src[x] : 0;                       \
+                }                                                                                \
+            for (int64_t i = 0; i < oh; i++)                                                     \
+                for (int64_t j = 0; j < ow; j++)                                                 \
+                    for (int64_t c = 0; c < C; c++)                                              \
+                        for (int64_t u = 0; u < k; u++, row += k) {                              \
+                            T *sp = scratch + c * plane + (s * i + u) * PW + s * j;              \
+                            if (k == 3) { /* the common 3 × 3 window, written out */             \
+                                if (FOLD) { sp[0] += row[0]; sp[1] += row[1]; sp[2] += row[2]; } \
+                                else { row[0] = sp[0]; row[1] = sp[1]; row[2] = sp[2]; }         \
+                                continue;                                                        \
+                            }                                                                    \
+                            _Pragma("clang loop vectorize(disable)")                             \
+                            for (int64_t v = 0; v < k; v++) {                                    \
+                                if (FOLD) sp[v] += row[v]; else row[v] = sp[v];                  \
+                            }                                                                    \
+                        }                                                                        \
+            if (FOLD)                                                                            \
+                for (int64_t c = 0; c < C; c++)                                                  \
+                    for (int64_t y = 0; y < H; y++)                                              \
+                        for (int64_t x = 0; x < W; x++)                                          \
+                            image[(c * H + y) * W + x] += scratch[c * plane + (y + p) * PW + x + p]; \
+        }                                                                                        \
+        return 1;                                                                                \
+    }
+
+BP_PADDED_LOOPS(float, padded_unfold_f32, 0)
+BP_PADDED_LOOPS(double, padded_unfold_f64, 0)
+BP_PADDED_LOOPS(float, padded_fold_f32, 1)
+BP_PADDED_LOOPS(double, padded_fold_f64, 1)
+
 void bp_unfold_f32(const float *images, float *rows, const int64_t *g) {
-    if (!pool2_unfold_f32((float *)images, rows, g)) unfold_f32((float *)images, rows, g);
+    if (!pool2_unfold_f32((float *)images, rows, g) && !padded_unfold_f32((float *)images, rows, g))
+        unfold_f32((float *)images, rows, g);
 }
 void bp_unfold_f64(const double *images, double *rows, const int64_t *g) {
-    if (!pool2_unfold_f64((double *)images, rows, g)) unfold_f64((double *)images, rows, g);
+    if (!pool2_unfold_f64((double *)images, rows, g) && !padded_unfold_f64((double *)images, rows, g))
+        unfold_f64((double *)images, rows, g);
 }
 void bp_fold_f32(float *images, const float *rows, const int64_t *g) {
-    if (!pool2_fold_f32(images, (float *)rows, g)) fold_f32(images, (float *)rows, g);
+    if (!pool2_fold_f32(images, (float *)rows, g) && !padded_fold_f32(images, (float *)rows, g))
+        fold_f32(images, (float *)rows, g);
 }
 void bp_fold_f64(double *images, const double *rows, const int64_t *g) {
-    if (!pool2_fold_f64(images, (double *)rows, g)) fold_f64(images, (double *)rows, g);
+    if (!pool2_fold_f64(images, (double *)rows, g) && !padded_fold_f64(images, (double *)rows, g))
+        fold_f64(images, (double *)rows, g);
 }

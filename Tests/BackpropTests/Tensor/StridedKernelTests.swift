@@ -104,4 +104,33 @@ import Testing
         #expect(rows.scalars == expected)
         #expect(rows.folded(imageShape: shape, kernelSize: 2, stride: 2, padding: 0).scalars == back)
     }
+
+    /// The three loops of `patches.c` (2 × 2 pooling windows, small images through a padded
+    /// scratch, and the general loops for images too large for it: 3 × 42 × 40 padded
+    /// floats is more than 16 KiB): unfold against a naive copy, exactly, and fold against
+    /// a naive sum of the same terms in Double.
+    @Test(arguments: [[1, 3, 40, 38], [2, 2, 6, 5]], [(3, 1, 1), (3, 2, 1), (2, 2, 0), (5, 2, 2)])
+    func everyPatchLoopMatchesANaiveOne(shape: [Int], _ setting: (kernel: Int, stride: Int, padding: Int)) {
+        let (k, s, p) = setting
+        let (c, h, w) = (shape[1], shape[2], shape[3])
+        let (oh, ow) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1)
+        var rng = SeededGenerator(seed: 34)
+        let x = Tensor<Float>(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float(rng.nextNormal()) })
+        let rows = x.unfolded(kernelSize: k, stride: s, padding: p)
+        let r = Tensor<Float>(shape: rows.shape, scalars: (0..<rows.count).map { _ in Float(rng.nextNormal()) })
+        var expected: [Float] = [], folded = [Double](repeating: 0, count: x.count)
+        var at = 0
+        for n in 0..<shape[0] { for i in 0..<oh { for j in 0..<ow { for ch in 0..<c { for u in 0..<k { for v in 0..<k {
+            let (y, q) = (s * i + u - p, s * j + v - p)
+            let inside = y >= 0 && y < h && q >= 0 && q < w
+            let index = ((n * c + ch) * h + y) * w + q
+            expected.append(inside ? x.scalars[index] : 0)
+            if inside { folded[index] += Double(r.scalars[at]) }
+            at += 1
+        } } } } } }
+        #expect(rows.scalars == expected, "unfold \(shape) \(setting)")
+        let got = r.folded(imageShape: shape, kernelSize: k, stride: s, padding: p).scalars
+        let close = zip(got, folded).allSatisfy { Swift.abs(Double($0) - $1) <= 1e-5 * Swift.max(1, Swift.abs($1)) }
+        #expect(close, "fold \(shape) \(setting)")
+    }
 }
