@@ -88,7 +88,11 @@ func runMLPBench(arguments: [String]) {
                 for _ in 0..<steps { step() }
                 samples.append(Double(Bench.now() - t0) / 1e3 / Double(steps))
             }
-            let flops = mlpStepFlops(batch: c.batch, sizes: c.sizes)
+            // The products the step runs (`TensorProgram.matrixProductFlops`): forward and
+            // weight gradient per layer, and the input gradient of every layer but the first
+            // (the data needs none, and neither engine computes it), 2·batch·(3·Σ in·out −
+            // in₀·out₀); `matrixProductFlopsCountEveryProduct` checks that count by hand.
+            let flops = (try? compiled.program(input: x, target: target))?.matrixProductFlops ?? .nan
             let gflops = flops / Bench.median(samples) / 1e3
             if arguments.contains("--helper-stats") {
                 let (jobs, helped) = ComputeHelpers.statistics
@@ -100,22 +104,6 @@ func runMLPBench(arguments: [String]) {
                         ("gflops", gflops), ("fraction_of_peak", Peak.fraction(gflops, isDouble: false, threads: ComputeThreads.count))])
         }
     }
-}
-
-/// The multiply-adds (×2) of one training step's products: per layer of `in → out`, the
-/// forward `batch·in·out` and the weight gradient `batch·in·out`, and for every layer but
-/// the first the gradient to its input `batch·in·out` (the data needs none, and neither
-/// engine computes it):
-///
-/// ```
-/// flops = 2·batch·(3·Σ in·out − in₀·out₀)
-/// ```
-///
-/// Counting the first layer's input gradient too (the usual 6·batch·Σ in·out) would give
-/// a fraction of the peak for work the step does not do.
-func mlpStepFlops(batch: Int, sizes: [Int]) -> Double {
-    let layers = zip(sizes, sizes.dropFirst()).map { Double($0.0 * $0.1) }
-    return 2 * Double(batch) * (3 * layers.reduce(0, +) - (layers.first ?? 0))
 }
 
 /// The number of threads the kernels may use (the machine's active processors).

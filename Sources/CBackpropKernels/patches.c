@@ -54,11 +54,6 @@
             }                                                                                    \
     }
 
-static BP_PATCH_LOOPS(float, unfold_f32, 0)
-static BP_PATCH_LOOPS(double, unfold_f64, 0)
-static BP_PATCH_LOOPS(float, fold_f32, 1)
-static BP_PATCH_LOOPS(double, fold_f64, 1)
-
 // 2 × 2 windows at stride 2 without padding (max-pooling): the windows do not overlap,
 // so each row is the four elements of two image rows, written in order, and fold adds
 // exactly one term to each covered image element (the same result in any order).
@@ -87,11 +82,6 @@ static BP_PATCH_LOOPS(double, fold_f64, 1)
             }                                                                                    \
         return 1;                                                                                \
     }
-
-BP_POOL2_LOOPS(float, pool2_unfold_f32, 0)
-BP_POOL2_LOOPS(double, pool2_unfold_f64, 0)
-BP_POOL2_LOOPS(float, pool2_fold_f32, 1)
-BP_POOL2_LOOPS(double, pool2_fold_f64, 1)
 
 // Images small enough that all channels of one, padded, fit a 16 KiB scratch on the
 // stack (the digits CNN's 8 × 8 and 4 × 4 feature maps): each image is copied once into
@@ -142,24 +132,23 @@ BP_POOL2_LOOPS(double, pool2_fold_f64, 1)
         return 1;                                                                                \
     }
 
-BP_PADDED_LOOPS(float, padded_unfold_f32, 0)
-BP_PADDED_LOOPS(double, padded_unfold_f64, 0)
-BP_PADDED_LOOPS(float, padded_fold_f32, 1)
-BP_PADDED_LOOPS(double, padded_fold_f64, 1)
+// One kernel per element type and direction: the first of the three loops that takes
+// the geometry (pooling windows, then small padded images, then the general loops).
+#define BP_PATCH_KERNEL(T, NAME, FOLD)                                                           \
+    static BP_PATCH_LOOPS(T, NAME##_general, FOLD)                                               \
+    BP_POOL2_LOOPS(T, NAME##_pool2, FOLD)                                                        \
+    BP_PADDED_LOOPS(T, NAME##_padded, FOLD)                                                      \
+    static void NAME(T *images, T *rows, const int64_t *g) {                                     \
+        if (!NAME##_pool2(images, rows, g) && !NAME##_padded(images, rows, g))                  \
+            NAME##_general(images, rows, g);                                                     \
+    }
 
-void bp_unfold_f32(const float *images, float *rows, const int64_t *g) {
-    if (!pool2_unfold_f32((float *)images, rows, g) && !padded_unfold_f32((float *)images, rows, g))
-        unfold_f32((float *)images, rows, g);
-}
-void bp_unfold_f64(const double *images, double *rows, const int64_t *g) {
-    if (!pool2_unfold_f64((double *)images, rows, g) && !padded_unfold_f64((double *)images, rows, g))
-        unfold_f64((double *)images, rows, g);
-}
-void bp_fold_f32(float *images, const float *rows, const int64_t *g) {
-    if (!pool2_fold_f32(images, (float *)rows, g) && !padded_fold_f32(images, (float *)rows, g))
-        fold_f32(images, (float *)rows, g);
-}
-void bp_fold_f64(double *images, const double *rows, const int64_t *g) {
-    if (!pool2_fold_f64(images, (double *)rows, g) && !padded_fold_f64(images, (double *)rows, g))
-        fold_f64(images, (double *)rows, g);
-}
+BP_PATCH_KERNEL(float, unfold_f32, 0)
+BP_PATCH_KERNEL(double, unfold_f64, 0)
+BP_PATCH_KERNEL(float, fold_f32, 1)
+BP_PATCH_KERNEL(double, fold_f64, 1)
+
+void bp_unfold_f32(const float *images, float *rows, const int64_t *g) { unfold_f32((float *)images, rows, g); }
+void bp_unfold_f64(const double *images, double *rows, const int64_t *g) { unfold_f64((double *)images, rows, g); }
+void bp_fold_f32(float *images, const float *rows, const int64_t *g) { fold_f32(images, (float *)rows, g); }
+void bp_fold_f64(double *images, const double *rows, const int64_t *g) { fold_f64(images, (double *)rows, g); }
