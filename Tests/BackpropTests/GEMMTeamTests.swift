@@ -9,7 +9,7 @@ import Testing
 /// may finish before another starts: it then packs every piece itself).
 @Suite(.serialized)
 struct GEMMTeamTests {
-    /// Shapes with several K blocks (AVX-512 KC = 384, AVX2 and portable 256), partial
+    /// Shapes with several K blocks (AVX-512 KC = 384–512, AVX2 and portable 256), partial
     /// tiles and packing pieces (128 columns), a last row range shorter than a tile and
     /// an empty one (40 rows in three parts: 24, 16, 0).
     static let shapes: [(m: Int, n: Int, k: Int)] = [

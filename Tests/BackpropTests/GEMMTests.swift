@@ -173,7 +173,7 @@ private let shapes: [(m: Int, n: Int, k: Int)] = [
     (1, 17, 33), (17, 1, 33), (17, 33, 1), (17, 33, 65), (33, 65, 17), (65, 17, 33),
     (6, 16, 64), (12, 32, 64), (7, 15, 100), (13, 33, 129), (129, 20, 11),
     (150, 20, 270), (7, 2100, 3), (129, 64, 100), (40, 129, 100), (3, 700, 50),
-    // Several K blocks for every kernel (AVX-512 KC = 384: 801 → 3 blocks, the last shorter).
+    // Several K blocks for every kernel (AVX-512 KC = 384–512: 801 → 2 or 3 blocks).
     (37, 70, 801), (13, 45, 390),
     // Matrix-vector products (their own path).
     (1, 129, 65), (129, 1, 65), (1, 1, 700), (1, 300, 70), (300, 1, 70),
