@@ -1249,10 +1249,19 @@ DEFINE_UKERNEL_BY_ROWS(a5d_ukernel_rows, double, a5d_ukernel, a5d_ukernel8, a5d_
 // only on the K blocks, so one thread and many still agree on either blocking.
 #ifndef A5S_MC
 typedef struct { ptrdiff_t mc, kc, nc; } bp_block_sizes;
+static const bp_block_sizes bp_a5s_small_l2 = {144, 400, 2048}, bp_a5s_large_l2 = {96, 512, 1024};
 static bp_block_sizes bp_a5s_sizes = {144, 400, 2048};
+static int bp_a5s_automatic_blocking = 1;
 __attribute__((constructor)) static void bp_a5s_choose_blocking(void) {
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-    if (l2 >= (2L << 20)) bp_a5s_sizes = (bp_block_sizes){96, 512, 1024};
+    bp_a5s_automatic_blocking = l2 >= (2L << 20) ? 2 : 1;
+    bp_a5s_sizes = bp_a5s_automatic_blocking == 2 ? bp_a5s_large_l2 : bp_a5s_small_l2;
+}
+int bp_gemm_force_float_blocking(int blocking) {
+    int previous = bp_a5s_sizes.kc == bp_a5s_large_l2.kc ? 2 : 1;
+    if (blocking != 1 && blocking != 2) blocking = bp_a5s_automatic_blocking;
+    bp_a5s_sizes = blocking == 2 ? bp_a5s_large_l2 : bp_a5s_small_l2;
+    return previous;
 }
 #define A5S_MC (bp_a5s_sizes.mc)
 #define A5S_KC (bp_a5s_sizes.kc)

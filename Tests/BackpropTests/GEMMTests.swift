@@ -227,6 +227,28 @@ struct GEMMTests {
         }
     }
 
+    /// Both AVX-512 float blockings (KC 400 for cores with an L2 under 2 MiB, KC 512 for
+    /// 2 MiB), whichever this CPU chose: shapes past every MC, KC and NC boundary of
+    /// either, against the naive product, one thread against two bit for bit, and the
+    /// static (team) split. In a child process: the blocking is process-wide, and it sets
+    /// the K blocks, so the bits, of every float product other suites compare meanwhile.
+    @Test func bothFloatBlockingsMatchNaiveProduct() async {
+        guard MatrixMultiplyKernel.name == "avx512" else { return }  // the blocking of another kernel
+        await #expect(processExitsWith: .success) {
+            var failures = 0
+            let blockShapes = [(37, 70, 801), (150, 20, 1030), (97, 1100, 65), (200, 64, 513), (13, 2100, 9)]
+            for (blocking, kBlock) in [(Int32(1), 344), (2, 512)] {
+                bp_gemm_force_float_blocking(blocking)
+                if bp_gemm_k_block(0, 1024) != kBlock { failures += 1 }  // the hook took effect
+                for (i, s) in blockShapes.enumerated() {
+                    failures += check(Float.self, m: s.0, n: s.1, k: s.2, seed: UInt64(600 + i))
+                    failures += check(Float.self, m: s.0, n: s.1, k: s.2, seed: UInt64(700 + i), staticSplit: true)
+                }
+            }
+            exit(failures == 0 ? 0 : 1)
+        }
+    }
+
     @Test func staticSplitMatchesNaiveProduct() {
         for (i, s) in shapes.enumerated() {
             check(Float.self, m: s.m, n: s.n, k: s.k, seed: UInt64(400 + i), staticSplit: true)

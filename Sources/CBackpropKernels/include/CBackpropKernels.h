@@ -220,6 +220,12 @@ const char *bp_gemm_kernel_name(void);
 /// supports falls back to the best supported kernel. Returns the previous request.
 int bp_gemm_force_kernel(int kernel);
 
+/// Test hook: the AVX-512 float blocking for the whole process, set only between
+/// products (no product may be running): 1 = MC 144, KC 400, NC 2048 (cores with an L2
+/// under 2 MiB, Zen 4), 2 = MC 96, KC 512, NC 1024 (2 MiB L2, Sapphire and Emerald Rapids),
+/// anything else = the one chosen from the L2 size at load. Returns the previous one (1 or 2).
+int bp_gemm_force_float_blocking(int blocking);
+
 /// Row-tile height (micro-kernel MR) of the active kernel: splitting C's rows
 /// across threads at multiples of this keeps every tile full.
 ptrdiff_t bp_gemm_row_block(int isDouble);
