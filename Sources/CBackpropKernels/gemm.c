@@ -1253,7 +1253,11 @@ static const bp_block_sizes bp_a5s_small_l2 = {144, 400, 2048}, bp_a5s_large_l2 
 static bp_block_sizes bp_a5s_sizes = {144, 400, 2048};
 static int bp_a5s_automatic_blocking = 1;
 __attribute__((constructor)) static void bp_a5s_choose_blocking(void) {
+#ifdef _SC_LEVEL2_CACHE_SIZE  /* glibc; elsewhere the L2 size is not asked, and KC stays 400 */
     long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#else
+    long l2 = 0;
+#endif
     bp_a5s_automatic_blocking = l2 >= (2L << 20) ? 2 : 1;
     bp_a5s_sizes = bp_a5s_automatic_blocking == 2 ? bp_a5s_large_l2 : bp_a5s_small_l2;
 }
