@@ -1,5 +1,4 @@
 import CBackpropKernels
-import Dispatch
 import Foundation
 
 /// The machine's FMA peak, measured by the bench itself (independent vector FMAs in the
@@ -16,15 +15,10 @@ enum Peak {
         let iterations = 2_000_000
         var best = 0.0
         for _ in 0..<5 {
-            let t0 = Bench.now()
-            // Every thread does the same work: flops = threads × one thread's count.
-            let flops = Atomic<Double>(0)
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                let done = bp_peak_fma_flops(isDouble ? 1 : 0, iterations)
-                if done > 0 { flops.add(done) }
-            }
-            let seconds = Double(Bench.now() - t0) * 1e-9
-            best = Swift.max(best, flops.value / seconds / 1e9)
+            // Threads of their own, started together (`bp_peak_fma_gflops`): Dispatch's
+            // `concurrentPerform` once ran both iterations on one thread after a run of
+            // small steps, and the peak read as one core's.
+            best = Swift.max(best, bp_peak_fma_gflops(isDouble ? 1 : 0, iterations, Int32(threads)))
         }
         lock.lock()
         cache[key] = best
@@ -42,15 +36,6 @@ enum Peak {
 
     /// The vector unit measured ("avx512", "avx2", "scalar").
     static var unit: String { String(cString: bp_peak_unit()) }
-
-    /// A Double that threads add to under a lock.
-    final class Atomic<T: AdditiveArithmetic>: @unchecked Sendable {
-        private var stored: T
-        private let lock = NSLock()
-        init(_ value: T) { stored = value }
-        func add(_ x: T) { lock.lock(); stored += x; lock.unlock() }
-        var value: T { lock.lock(); defer { lock.unlock() }; return stored }
-    }
 
     nonisolated(unsafe) private static var cache: [String: Double] = [:]
     private static let lock = NSLock()

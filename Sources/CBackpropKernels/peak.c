@@ -73,3 +73,69 @@ double bp_peak_fma_flops(int isDouble, long iterations) {
     (void)sink;
     return flops2;
 }
+
+// MARK: - Several cores at once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef struct {
+    int isDouble, threads;
+    long iterations;
+    atomic_int *arrived;
+    double flops, start, end;
+} bp_peak_job;
+
+static double bp_peak_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+// One thread of the team: a short warm-up (so the thread is running on a core of its
+// own), a spinning barrier (so no thread starts its timed run before the others are
+// running too), then the timed run.
+static void *bp_peak_thread(void *p) {
+    bp_peak_job *job = p;
+    bp_peak_fma_flops(job->isDouble, job->iterations / 16 + 1);
+    atomic_fetch_add(job->arrived, 1);
+    while (atomic_load(job->arrived) < job->threads) {
+#if defined(__x86_64__) || defined(__i386__)
+        _mm_pause();
+#endif
+    }
+    job->start = bp_peak_now();
+    job->flops = bp_peak_fma_flops(job->isDouble, job->iterations);
+    job->end = bp_peak_now();
+    return NULL;
+}
+
+double bp_peak_fma_gflops(int isDouble, long iterations, int threads) {
+    if (threads < 1) threads = 1;
+    bp_peak_job *jobs = calloc((size_t)threads, sizeof *jobs);
+    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
+    if (!jobs || !ids) { free(jobs); free(ids); return 0; }
+    atomic_int arrived = 0;
+    int started = 1;   // job 0 runs on the calling thread
+    for (int t = 0; t < threads; t++)
+        jobs[t] = (bp_peak_job){isDouble, threads, iterations, &arrived, 0, 0, 0};
+    for (int t = 1; t < threads; t++, started++)
+        if (pthread_create(&ids[t], NULL, bp_peak_thread, &jobs[t]) != 0) break;
+    if (started < threads) {
+        // A thread could not be created: let the barrier open for those that were.
+        atomic_fetch_add(&arrived, threads - started);
+    }
+    bp_peak_thread(&jobs[0]);
+    for (int t = 1; t < started; t++) pthread_join(ids[t], NULL);
+    double flops = 0, first = jobs[0].start, last = jobs[0].end;
+    for (int t = 0; t < started; t++) {
+        flops += jobs[t].flops;
+        if (jobs[t].start < first) first = jobs[t].start;
+        if (jobs[t].end > last) last = jobs[t].end;
+    }
+    free(jobs);
+    free(ids);
+    return started == threads && last > first ? flops / (last - first) * 1e-9 : 0;
+}

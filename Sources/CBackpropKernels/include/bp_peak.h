@@ -10,6 +10,12 @@ extern "C" {
 /// the core's peak. `isDouble` picks double or float lanes.
 double bp_peak_fma_flops(int isDouble, long iterations);
 
+/// GFLOP/s of `threads` cores running `bp_peak_fma_flops(isDouble, iterations)` at
+/// once: threads of its own (the calling thread is one), each warmed up and held at a
+/// spinning barrier until all run, timed from the first start to the last end. 0 if a
+/// thread could not be created.
+double bp_peak_fma_gflops(int isDouble, long iterations, int threads);
+
 /// The vector unit `bp_peak_fma_flops` uses: "avx512", "avx2" or "scalar".
 const char *bp_peak_unit(void);
 
