@@ -1,8 +1,9 @@
 import Backprop
+import CBackpropKernels
 import Foundation
 
 /// `backprop-bench matmul [--sizes 64,128,…] [--dtypes float32,float64] [--threads 1,2] [--repeats R]
-/// [--shapes MxNxK[:TT],…|mlp]`:
+/// [--shapes MxNxK[:TT],…|mlp] [--kernel avx512|avx2|portable]`:
 /// square C = A·B GFLOP/s (2·n³ flops), one JSON line per (dtype, n, threads),
 /// the median over `R` timed samples (default 7; 3 for n ≥ 2048). Each sample
 /// repeats the product enough times to last a few milliseconds. `--shapes`
@@ -16,7 +17,10 @@ import Foundation
 /// `--shapes mlp` is the exact list of GEMM calls of one training step of the
 /// 784-128-10 (batch 64) and 784-512-512-10 (batch 256) nets of `backprop-bench mlp`,
 /// Float only, each line naming its net and role, plus one "matmul-step" line per net
-/// and thread count with the summed µs of all its products.
+/// and thread count with the summed µs of all its products. `--kernel` runs a narrower
+/// GEMM kernel than the CPU's widest (`bp_gemm_force_kernel`), and measures the peak of
+/// that unit for `fraction_of_peak` (AVX2 on an AVX-512 machine: the AVX2 kernels checked
+/// against their own peak).
 func runMatmulBench(arguments: [String]) {
     var sizes = [64, 128, 256, 512, 1024, 2048]
     var dtypes = ["float32", "float64"]
@@ -34,6 +38,15 @@ func runMatmulBench(arguments: [String]) {
         case "--dtypes", "-d": dtypes = list(value); dtypesGiven = true; i += 1
         case "--threads", "-t": threadCounts = list(value).compactMap { Int($0) }; i += 1
         case "--repeats", "-r": repeats = Int(value); i += 1
+        case "--kernel", "-k":
+            let units = ["portable": Int32(1), "avx2": 2, "avx512": 3]
+            guard let unit = units[value] else {
+                FileHandle.standardError.write(Data("matmul: unknown kernel '\(value)' (avx512, avx2 or portable)\n".utf8))
+                exit(2)
+            }
+            _ = bp_gemm_force_kernel(unit)
+            _ = bp_peak_force_unit(unit)
+            i += 1
         case "--shapes", "-s":
             if value == "mlp" {
                 shapes = MatmulShape.mlp
@@ -48,7 +61,7 @@ func runMatmulBench(arguments: [String]) {
             i += 1
         default:
             FileHandle.standardError.write(Data(
-                "matmul: unknown option \(arg). Options: --sizes 64,128 --dtypes float32,float64 --threads 1,2 --repeats 7 --shapes 64x128x784:NT or mlp\n".utf8))
+                "matmul: unknown option \(arg). Options: --sizes 64,128 --dtypes float32,float64 --threads 1,2 --repeats 7 --shapes 64x128x784:NT or mlp --kernel avx2\n".utf8))
             exit(2)
         }
         i += 1

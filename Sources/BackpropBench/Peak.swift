@@ -8,7 +8,7 @@ import Foundation
 enum Peak {
     /// GFLOP/s of `threads` cores together, Float or Double: best of 5 runs of ~50 ms each.
     static func gflops(isDouble: Bool, threads: Int) -> Double {
-        let key = "\(isDouble ? "f64" : "f32")-\(threads)"
+        let key = "\(unit)-\(isDouble ? "f64" : "f32")-\(threads)"
         lock.lock()
         if let known = cache[key] { lock.unlock(); return known }
         lock.unlock()

@@ -42,12 +42,32 @@ static double peak_scalar(long iterations, double *sink) {
     return 2.0 * 8 * (double)iterations;
 }
 
-const char *bp_peak_unit(void) {
+// The unit asked for by bp_peak_force_unit (0: the widest the CPU has).
+static int bp_peak_forced_unit = 0;
+
+int bp_peak_force_unit(int unit) {
+    if (unit < 0 || unit > 3) unit = 0;
+    return __atomic_exchange_n(&bp_peak_forced_unit, unit, __ATOMIC_RELAXED);
+}
+
+// 3 AVX-512 + FMA, 2 AVX2 + FMA, 1 scalar: the widest the CPU has, or the forced one
+// when it is narrower.
+static int bp_peak_active_unit(void) {
+    int best = 1;
 #if defined(__x86_64__) || defined(__i386__)
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return "avx512";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) best = 3;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = 2;
 #endif
-    return "scalar";
+    int forced = __atomic_load_n(&bp_peak_forced_unit, __ATOMIC_RELAXED);
+    return forced != 0 && forced < best ? forced : best;
+}
+
+const char *bp_peak_unit(void) {
+    switch (bp_peak_active_unit()) {
+    case 3: return "avx512";
+    case 2: return "avx2";
+    default: return "scalar";
+    }
 }
 
 double bp_peak_fma_flops(int isDouble, long iterations) {
@@ -56,12 +76,13 @@ double bp_peak_fma_flops(int isDouble, long iterations) {
     float fs = 0;
     double ds = 0;
     double flops;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) {
+    int unit = bp_peak_active_unit();
+    if (unit == 3) {
         flops = isDouble ? peak_pd512(iterations, &ds) : peak_ps512(iterations, &fs);
         sink = ds + fs;
         return flops;
     }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (unit == 2) {
         flops = isDouble ? peak_pd256(iterations, &ds) : peak_ps256(iterations, &fs);
         sink = ds + fs;
         return flops;

@@ -19,6 +19,11 @@ double bp_peak_fma_gflops(int isDouble, long iterations, int threads);
 /// The vector unit `bp_peak_fma_flops` uses: "avx512", "avx2" or "scalar".
 const char *bp_peak_unit(void);
 
+/// Measures the peak of a narrower unit than the CPU's widest, as `bp_gemm_force_kernel`
+/// runs narrower GEMM kernels (0 the widest, 1 scalar, 2 AVX2, 3 AVX-512; a unit the CPU
+/// lacks means its widest). Returns the previous request.
+int bp_peak_force_unit(int unit);
+
 #ifdef __cplusplus
 }
 #endif
