@@ -208,8 +208,9 @@ private func specialCases<T: KernelScalar>(_: T.Type, _ function: ElementwiseKer
 
 @Suite("Elementwise kernels (vectorised exp, log, tanh, σ, sum)", .serialized)
 struct ElementwiseKernelTests {
-    /// Both kernel sets where the machine has them: the automatic one, then portable.
-    static let kernelSets: [Int32] = [0, 1]
+    /// Every kernel set the machine has: the automatic one (AVX-512 where present), AVX2,
+    /// then portable (a set above the CPU's falls back to the best it has).
+    static let kernelSets: [Int32] = [0, 2, 1]
 
     /// Runs `body` with the elementwise kernels capped at `kernel`, then restores automatic.
     private func withKernel<R>(_ kernel: Int32, _ body: () throws -> R) rethrows -> R {
@@ -285,12 +286,13 @@ struct ElementwiseKernelTests {
 
     private func checkTails<T: KernelScalar>(_: T.Type) {
         var random = TestRandom(state: 7)
-        let xs = (0..<17).map { _ in T(random.uniform(0.01, 3)) }
+        // Up to 70: past the 4-vector main loop of either width (32 or 64 floats).
+        let xs = (0..<70).map { _ in T(random.uniform(0.01, 3)) }
         let sentinel: T = -12345
         for function in ElementwiseKernelFunction.allCases {
             let full = runKernel(function, xs)
-            for n in 0...17 {
-                var ys = [T](repeating: sentinel, count: 24)
+            for n in 0...70 {
+                var ys = [T](repeating: sentinel, count: 80)
                 xs.withUnsafeBufferPointer { x in
                     ys.withUnsafeMutableBufferPointer { y in T.kernel(function, x.baseAddress!, y.baseAddress!, n) }
                 }
@@ -300,13 +302,60 @@ struct ElementwiseKernelTests {
         }
     }
 
-    @Test("Every tail length 0…17 gives the same values as a long run and writes nothing past n")
+    @Test("Every tail length 0…70 gives the same values as a long run and writes nothing past n")
     func tails() {
         for kernel in Self.kernelSets {
             withKernel(kernel) {
                 checkTails(Float.self)
                 checkTails(Double.self)
             }
+        }
+    }
+
+    /// The first index where `a` and `b` differ (any NaN equals any NaN; +0 differs from −0), or nil.
+    private func sameResults<T: KernelScalar>(_ a: [T], _ b: [T]) -> Int? {
+        a.indices.first { i in !(a[i].isNaN && b[i].isNaN) && !(a[i] == b[i] && a[i].sign == b[i].sign) }
+    }
+
+    private func checkWidthsAgree<T: KernelScalar>(_: T.Type) {
+        for function in ElementwiseKernelFunction.allCases {
+            // Random bit patterns and the function's range, the special values, and a
+            // length that leaves a tail at both widths.
+            let xs = testInputs(T.self, function, count: 20_003) + specialCases(T.self, function).map(\.x)
+            let wide = withKernel(3) { runKernel(function, xs) }
+            let narrow = withKernel(2) { runKernel(function, xs) }
+            if let i = sameResults(wide, narrow) {
+                Issue.record("\(function)(\(xs[i])) \(T.self): AVX-512 \(wide[i]), AVX2 \(narrow[i])")
+            }
+        }
+    }
+
+    @Test("The AVX-512 and AVX2 maps give the same bits (exp, log, tanh, σ, relu; on an AVX2-only machine both run AVX2)")
+    func widthsGiveSameBits() {
+        let names = [3, 2].map { kernel in withKernel(kernel) { String(cString: bp_elementwise_kernel_name()) } }
+        #expect(names[1] == "avx2" || names[1] == "portable", "forcing AVX2 ran \(names[1])")
+        checkWidthsAgree(Float.self)
+        checkWidthsAgree(Double.self)
+        // relu, with ±0, ±∞, NaN and denormals among random values, every length to 70.
+        var random = TestRandom(state: 19)
+        for n in 0...70 {
+            var xs = (0..<n).map { _ in random.uniform(-2, 2) }
+            for (i, v) in [0, -0.0, .infinity, -.infinity, .nan, Double.leastNormalMagnitude / 4, -Double.leastNormalMagnitude / 4].enumerated() where i < n { xs[i] = v }
+            let xf = xs.map { Float($0) }
+            func relu<T>(_ kernel: Int32, _ x: [T], _ f: (UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) -> [T] {
+                var y = x
+                withKernel(kernel) {
+                    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { f(xp.baseAddress!, $0.baseAddress!, n) } }
+                }
+                return y
+            }
+            if n == 0 { continue }
+            let (d3, d2) = (relu(3, xs) { bp_relu_f64($0, $1, $2) }, relu(2, xs) { bp_relu_f64($0, $1, $2) })
+            let (f3, f2) = (relu(3, xf) { bp_relu_f32($0, $1, $2) }, relu(2, xf) { bp_relu_f32($0, $1, $2) })
+            #expect(zip(d3, d2).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "relu double n = \(n)")
+            #expect(zip(f3, f2).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "relu float n = \(n)")
+            #expect(zip(xs, d3).allSatisfy { x, y in x.isNaN ? y.isNaN : y.bitPattern == (x > 0 ? x : 0).bitPattern },
+                    "relu double n = \(n): not max(x, +0)")
         }
     }
 
@@ -329,7 +378,7 @@ struct ElementwiseKernelTests {
         }
     }
 
-    @Test("The automatic (AVX2) and the portable kernels agree")
+    @Test("The automatic (AVX-512 or AVX2) and the portable kernels agree")
     func portableAgreesWithAutomatic() {
         checkAgreement(Float.self)
         checkAgreement(Double.self)

@@ -1,6 +1,7 @@
 // Elementwise kernels: vectorised exp, log, tanh, sigmoid, their backward loops and a
-// full sum, for float and double. AVX2+FMA where the CPU has it (chosen at run time),
-// otherwise portable C that calls the C library. See Docs/Performance.md,
+// full sum, for float and double. AVX-512 (the maps) or AVX2+FMA where the CPU has it
+// (chosen at run time; both give the same bits), otherwise portable C that calls the C
+// library. See Docs/Performance.md,
 // "Elementwise ops", for the accuracy bounds.
 //
 // Every function reads `n` elements from each input and writes `n` to `y` / `out`;
@@ -63,11 +64,12 @@ float bp_sum_f32(const float *x, ptrdiff_t n);
 /// Σ x[i]                double twin of `bp_sum_f32`.
 double bp_sum_f64(const double *x, ptrdiff_t n);
 
-/// Which elementwise kernel set runs on the calling thread: "avx2" or "portable".
+/// Which elementwise kernel set runs on the calling thread: "avx512", "avx2" or
+/// "portable" ("avx512": the maps at 512 bits, the backward loops and sums at 256).
 const char *bp_elementwise_kernel_name(void);
 
 /// Test hook: caps the elementwise kernels at `kernel` (0 = automatic, 1 = portable,
-/// 2 = AVX2+FMA) for the calling thread only (other threads keep the automatic
+/// 2 = AVX2+FMA, 3 = AVX-512) for the calling thread only (other threads keep the automatic
 /// choice); a request above what the CPU supports falls back to the best supported
 /// set. Returns the previous request of this thread.
 int bp_elementwise_force_kernel(int kernel);

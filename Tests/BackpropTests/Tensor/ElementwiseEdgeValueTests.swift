@@ -24,7 +24,7 @@ import Testing
 
     func checkRelu<T: TensorScalar>(_ n: Int, _: T.Type) {
         let xs = Self.withNaNs(n, T.self)
-        for kernel: Int32 in [1, 0] {  // portable C loop, then the automatic choice (AVX2 where available)
+        for kernel: Int32 in [1, 2, 0] {  // portable C loop, AVX2, the automatic choice (AVX-512 where available)
             let previous = bp_elementwise_force_kernel(kernel)
             defer { _ = bp_elementwise_force_kernel(previous) }
             // Eager forward and first-order backward (the C backward loop).
