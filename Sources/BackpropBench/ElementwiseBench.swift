@@ -3,7 +3,7 @@ import CBackpropKernels
 import Foundation
 
 /// `backprop-bench elementwise [--sizes 1000,100000,…] [--dtypes float32,float64] [--ops exp,add,…]
-/// [--repeats R] [--threads T] [--kernels auto,portable]`:
+/// [--repeats R] [--threads T] [--kernels auto,avx512,avx2,portable]`:
 /// elementwise ops through the public `Tensor` API (allocation of the result included:
 /// that is what users pay), one JSON line per (op, dtype, n) with the median over `R`
 /// samples (default 7) of the time per element and the bandwidth of the ideal kernel.
@@ -23,7 +23,8 @@ import Foundation
 /// `--kernels auto,portable` measures every point with the automatic C kernels and then
 /// with the portable ones (the C library per element on one thread, as before the
 /// vectorised kernels), alternating, so both can be compared from one run; lines then
-/// carry "kernel".
+/// carry "kernel". `avx512` and `avx2` cap the kernels at that width (no wider than the
+/// CPU's). The hook is per thread, so every set but `auto` runs on one thread.
 func runElementwiseBench(arguments: [String]) {
     var sizes = [1_000, 100_000, 1_000_000, 10_000_000]
     var dtypes = ["float32", "float64"]
@@ -45,7 +46,7 @@ func runElementwiseBench(arguments: [String]) {
         case "--kernels", "-k": kernels = list(value); i += 1
         default:
             FileHandle.standardError.write(Data(
-                "elementwise: unknown option \(arg). Options: --sizes 1000,1000000 --dtypes float32,float64 --ops \(ElementwiseBenchOp.allCases.map(\.rawValue).joined(separator: ",")) --repeats 7 --threads 2 --kernels auto,portable\n".utf8))
+                "elementwise: unknown option \(arg). Options: --sizes 1000,1000000 --dtypes float32,float64 --ops \(ElementwiseBenchOp.allCases.map(\.rawValue).joined(separator: ",")) --repeats 7 --threads 2 --kernels auto,avx512,avx2,portable\n".utf8))
             exit(2)
         }
         i += 1
@@ -65,11 +66,15 @@ func runElementwiseBench(arguments: [String]) {
             for op in selected {
                 for kernel in kernels {
                     let label: String? = kernels.count > 1 || kernel != "auto" ? kernel : nil
-                    // The hook is per thread: the portable runs stay on this thread (as the
-                    // per-element C-library loops before the vectorised kernels did).
-                    _ = bp_elementwise_force_kernel(kernel == "portable" ? 1 : 0)
+                    // The hook is per thread: a forced set runs on this thread only (the
+                    // helpers would run the automatic one).
+                    guard let code = ["auto": 0, "portable": 1, "avx2": 2, "avx512": 3][kernel] else {
+                        FileHandle.standardError.write(Data("elementwise: unknown kernel set \(kernel) (auto, avx512, avx2, portable)\n".utf8))
+                        exit(2)
+                    }
+                    _ = bp_elementwise_force_kernel(Int32(code))
                     let threadCount = ComputeThreads.count
-                    if kernel == "portable" { ComputeThreads.count = 1 }
+                    if kernel != "auto" { ComputeThreads.count = 1 }
                     defer { ComputeThreads.count = threadCount }
                     switch dtype {
                     case "float32", "float": runElementwisePoint(Float.self, "float32", n: n, op: op, repeats: repeats, kernel: label)
@@ -173,41 +178,41 @@ func runElementwisePoint<T: TensorScalar>(
             sink += dst[n / 2]
             bytes = 3 * n * size
         case .add:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += (ta + tb).scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(ta + tb) }
             bytes = 3 * n * size
         case .multiply:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += (ta * tb).scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(ta * tb) }
             bytes = 3 * n * size
         case .biasAdd:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += (matrix + bias).scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(matrix + bias) }
             bytes = (2 * matrix.count + cols) * size
         case .exp:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += ta.exp().scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(ta.exp()) }
             bytes = 2 * n * size
         case .log:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += ta.log().scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(ta.log()) }
             bytes = 2 * n * size
         case .tanh:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += ta.tanh().scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(ta.tanh()) }
             bytes = 2 * n * size
         case .sigmoid:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += ta.sigmoid().scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(ta.sigmoid()) }
             bytes = 2 * n * size
         case .relu:
             let shifted = ta - Tensor<T>(T(1.5))
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += shifted.relu().scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(shifted.relu()) }
             bytes = 2 * n * size
         case .sum:
             seconds = elementwiseMedianSeconds(repeats: repeats) { sink += ta.sum().scalar }
             bytes = n * size
         case .softmax:
-            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += matrix.softmax().scalars.last ?? 0 }
+            seconds = elementwiseMedianSeconds(repeats: repeats) { sink += lastElement(matrix.softmax()) }
             bytes = 2 * matrix.count * size
         case .tanhBackward:
             let x = Tensor<T>(a, requiresGradient: true)
             let y = x.tanh()
             seconds = elementwiseMedianSeconds(repeats: repeats) {
-                sink += gradients(of: y, withRespectTo: [x], upstream: tb)[0].scalars.last ?? 0
+                sink += lastElement(gradients(of: y, withRespectTo: [x], upstream: tb)[0])
             }
             bytes = 3 * n * size
         }
@@ -219,6 +224,22 @@ func runElementwisePoint<T: TensorScalar>(
                    ("ns_per_element", seconds * 1e9 / Double(max(1, elements))),
                    ("gbytes_per_s", Double(bytes) / seconds / 1e9)]
         Bench.emit(fields)
+    }
+}
+
+/// The last element of `t` (0 if it has none), read in place: `scalars` would copy the
+/// whole result into an array on every call and double what the op is charged for.
+///
+/// ```
+/// lastElement(t) = t[shape₀ − 1, …, shapeₙ₋₁ − 1]
+/// ```
+func lastElement<T: TensorScalar>(_ t: Tensor<T>) -> T {
+    guard t.count > 0 else { return 0 }
+    switch t.rank {
+    case 0: return t.scalar
+    case 1: return t[t.count - 1]
+    case 2: return t[t.shape[0] - 1, t.shape[1] - 1]
+    default: return t.reshaped(to: [t.count])[t.count - 1]
     }
 }
 
