@@ -1,8 +1,8 @@
 // Vectorised elementwise kernels (exp, log, tanh, sigmoid, relu, their backward loops,
-// sum) for float and double. AVX2+FMA and AVX-512 versions (the maps: one source for
-// both widths, the same bits) are compiled with a function attribute and chosen at run
-// time with __builtin_cpu_supports (no compiler flags); the portable versions call the
-// C library. See Docs/Performance.md, "Elementwise ops".
+// sum) for float and double. AVX2+FMA versions, and AVX-512 ones of exp, log, tanh and
+// sigmoid (one source for both widths, the same bits), are compiled with a function
+// attribute and chosen at run time with __builtin_cpu_supports (no compiler flags); the
+// portable versions call the C library. See Docs/Performance.md, "Elementwise ops".
 //
 // Algorithms (the same for float and double, different degrees):
 //
@@ -488,18 +488,15 @@ DEFINE_LOG_PS(512)
 
 // --- loops ---
 
-// The last n − i < 4·W elements, W at a time: the first `left` lanes loaded (the
-// rest read as 0, and a masked load does not fault past the end) and stored.
-#define BP_TAIL_MAP_256(S, W, x, y, left, FN)                                        \
-    {                                                                                \
-        __m256i m = tail_mask_##S(left);                                             \
-        _mm256_maskstore_##S(y, m, FN(_mm256_maskload_##S(x, m)));                   \
-    }
-#define BP_TAIL_MAP_512(S, W, x, y, left, FN)                                        \
-    {                                                                                \
-        BP_MASK_512_##S m = (BP_MASK_512_##S)((left) >= W ? ~0u : (1u << (left)) - 1u); \
-        _mm512_mask_storeu_##S(y, m, FN(_mm512_maskz_loadu_##S(m, x)));              \
-    }
+// Tails: a mask of the first `left` lanes of W (all of them when left ≥ W), and loads
+// and stores of those lanes only (the rest read as 0; a masked load does not fault past
+// the end of the array).
+#define BP_TAIL_256(S, W, left) __m256i m = tail_mask_##S(left)
+#define BP_TAIL_512(S, W, left) BP_MASK_512_##S m = (BP_MASK_512_##S)((left) >= W ? ~0u : (1u << (left)) - 1u)
+#define BP_LOAD_TAIL_256(S, p) _mm256_maskload_##S(p, m)
+#define BP_LOAD_TAIL_512(S, p) _mm512_maskz_loadu_##S(m, p)
+#define BP_STORE_TAIL_256(S, p, v) _mm256_maskstore_##S(p, m, v)
+#define BP_STORE_TAIL_512(S, p, v) _mm512_mask_storeu_##S(p, m, v)
 #define BP_TARGET_256 AVX2
 #define BP_TARGET_512 AVX512
 
@@ -518,18 +515,15 @@ DEFINE_LOG_PS(512)
             _mm##P##_storeu_##S(y + i + 2 * W, c);                                   \
             _mm##P##_storeu_##S(y + i + 3 * W, d);                                   \
         }                                                                            \
-        for (; i < n; i += W) BP_TAIL_MAP_##P(S, W, x + i, y + i, n - i, FN)         \
+        for (; i < n; i += W) {                                                      \
+            BP_TAIL_##P(S, W, n - i);                                                \
+            BP_STORE_TAIL_##P(S, y + i, FN(BP_LOAD_TAIL_##P(S, x + i)));             \
+        }                                                                            \
     }
 
 // relu: clear the lanes where x ≤ 0 (ordered compare: NaN lanes keep x).
-#define DEFINE_RELU(P, S, V)                                                         \
-    BP_INLINE_##P V relu_##P##S(V x) {                                               \
-        return BP_DROP_##P(S, BP_CMP_##P(S, x, _mm##P##_setzero_##S(), _CMP_LE_OQ), x); \
-    }
-DEFINE_RELU(256, ps, __m256)
-DEFINE_RELU(256, pd, __m256d)
-DEFINE_RELU(512, ps, __m512)
-DEFINE_RELU(512, pd, __m512d)
+AVX2_INLINE __m256 relu_256ps(__m256 x) { return _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OQ), x); }
+AVX2_INLINE __m256d relu_256pd(__m256d x) { return _mm256_andnot_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_LE_OQ), x); }
 
 #define DEFINE_MAPS(FUNCTION)                                                        \
     DEFINE_MAP(256, FUNCTION##_f32_avx2, float, __m256, 8, ps, FUNCTION##_256ps)     \
@@ -537,53 +531,53 @@ DEFINE_RELU(512, pd, __m512d)
     DEFINE_MAP(512, FUNCTION##_f32_avx512, float, __m512, 16, ps, FUNCTION##_512ps)  \
     DEFINE_MAP(512, FUNCTION##_f64_avx512, double, __m512d, 8, pd, FUNCTION##_512pd)
 
-DEFINE_MAPS(relu)
+// relu is bound by memory: at 512 bits it ran no faster in L2 and 5–11 % slower out of
+// it (Docs/Performance.md), so it has the AVX2 loop only.
+DEFINE_MAP(256, relu_f32_avx2, float, __m256, 8, ps, relu_256ps)
+DEFINE_MAP(256, relu_f64_avx2, double, __m256d, 4, pd, relu_256pd)
 DEFINE_MAPS(exp)
 DEFINE_MAPS(log)
 DEFINE_MAPS(tanh)
 DEFINE_MAPS(sigmoid)
 
-AVX2_INLINE __m256 tanh_backward_ps(__m256 y, __m256 g) {
-    return _mm256_mul_ps(g, _mm256_fnmadd_ps(y, y, _mm256_set1_ps(1.0f)));
-}
-AVX2_INLINE __m256d tanh_backward_pd(__m256d y, __m256d g) {
-    return _mm256_mul_pd(g, _mm256_fnmadd_pd(y, y, _mm256_set1_pd(1.0)));
-}
-AVX2_INLINE __m256 sigmoid_backward_ps(__m256 y, __m256 g) {
-    return _mm256_mul_ps(g, _mm256_mul_ps(y, _mm256_sub_ps(_mm256_set1_ps(1.0f), y)));
-}
-AVX2_INLINE __m256d sigmoid_backward_pd(__m256d y, __m256d g) {
-    return _mm256_mul_pd(g, _mm256_mul_pd(y, _mm256_sub_pd(_mm256_set1_pd(1.0), y)));
-}
+// The backward loops' bodies: g·(1 − y²), g·y·(1 − y) from the output y, and relu′ from
+// the input x: g where x > 0, x itself (NaN) where x is NaN, else +0.
+#define DEFINE_BACKWARD_MATH(P, S, V, T)                                             \
+    BP_INLINE_##P V tanh_backward_##P##S(V y, V g) {                                 \
+        return _mm##P##_mul_##S(g, _mm##P##_fnmadd_##S(y, y, _mm##P##_set1_##S((T)1.0))); \
+    }                                                                                \
+    BP_INLINE_##P V sigmoid_backward_##P##S(V y, V g) {                              \
+        return _mm##P##_mul_##S(g, _mm##P##_mul_##S(y, _mm##P##_sub_##S(_mm##P##_set1_##S((T)1.0), y))); \
+    }                                                                                \
+    BP_INLINE_##P V relu_backward_##P##S(V x, V g) {                                 \
+        V pass = BP_KEEP_##P(S, BP_CMP_##P(S, x, _mm##P##_setzero_##S(), _CMP_GT_OQ), g); \
+        return BP_BLEND_##P(S, BP_CMP_##P(S, x, x, _CMP_UNORD_Q), pass, x);         \
+    }
+DEFINE_BACKWARD_MATH(256, ps, __m256, float)
+DEFINE_BACKWARD_MATH(256, pd, __m256d, double)
 
-// g where x > 0, x itself (NaN) where x is NaN, else 0.
-AVX2_INLINE __m256 relu_backward_ps(__m256 x, __m256 g) {
-    __m256 pass = _mm256_and_ps(g, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ));
-    return _mm256_or_ps(pass, _mm256_and_ps(x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q)));
-}
-AVX2_INLINE __m256d relu_backward_pd(__m256d x, __m256d g) {
-    __m256d pass = _mm256_and_pd(g, _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GT_OQ));
-    return _mm256_or_pd(pass, _mm256_and_pd(x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q)));
-}
-
-#define DEFINE_AVX2_BACKWARD(NAME, T, V, W, SUF, MASK, FN)                           \
-    AVX2 static void NAME(const T *y, const T *g, T *out, ptrdiff_t n) {             \
+// out[i] = FN(y[i], g[i]), one vector of W lanes per iteration at width P; the tail
+// masked.
+#define DEFINE_BACKWARD(P, NAME, T, W, S, FN)                                        \
+    BP_TARGET_##P static void NAME(const T *y, const T *g, T *out, ptrdiff_t n) {    \
         ptrdiff_t i = 0;                                                             \
         for (; i + W <= n; i += W)                                                   \
-            _mm256_storeu_##SUF(out + i, FN(_mm256_loadu_##SUF(y + i), _mm256_loadu_##SUF(g + i))); \
+            _mm##P##_storeu_##S(out + i, FN(_mm##P##_loadu_##S(y + i), _mm##P##_loadu_##S(g + i))); \
         if (i < n) {                                                                 \
-            __m256i m = MASK(n - i);                                                 \
-            V r = FN(_mm256_maskload_##SUF(y + i, m), _mm256_maskload_##SUF(g + i, m)); \
-            _mm256_maskstore_##SUF(out + i, m, r);                                   \
+            BP_TAIL_##P(S, W, n - i);                                                \
+            BP_STORE_TAIL_##P(S, out + i, FN(BP_LOAD_TAIL_##P(S, y + i), BP_LOAD_TAIL_##P(S, g + i))); \
         }                                                                            \
     }
 
-DEFINE_AVX2_BACKWARD(tanh_backward_f32_avx2, float, __m256, 8, ps, tail_mask_ps, tanh_backward_ps)
-DEFINE_AVX2_BACKWARD(tanh_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_pd, tanh_backward_pd)
-DEFINE_AVX2_BACKWARD(sigmoid_backward_f32_avx2, float, __m256, 8, ps, tail_mask_ps, sigmoid_backward_ps)
-DEFINE_AVX2_BACKWARD(sigmoid_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_pd, sigmoid_backward_pd)
-DEFINE_AVX2_BACKWARD(relu_backward_f32_avx2, float, __m256, 8, ps, tail_mask_ps, relu_backward_ps)
-DEFINE_AVX2_BACKWARD(relu_backward_f64_avx2, double, __m256d, 4, pd, tail_mask_pd, relu_backward_pd)
+// The backward loops are bound by memory (two inputs, one output): at 512 bits they
+// ran no faster (Docs/Performance.md), so they have the AVX2 loop only.
+#define DEFINE_BACKWARDS(FUNCTION)                                                   \
+    DEFINE_BACKWARD(256, FUNCTION##_backward_f32_avx2, float, 8, ps, FUNCTION##_backward_256ps) \
+    DEFINE_BACKWARD(256, FUNCTION##_backward_f64_avx2, double, 4, pd, FUNCTION##_backward_256pd)
+
+DEFINE_BACKWARDS(tanh)
+DEFINE_BACKWARDS(sigmoid)
+DEFINE_BACKWARDS(relu)
 
 
 // Sums: 4 vector accumulators = 32 float / 16 double lanes, lane l holding the elements
@@ -633,8 +627,10 @@ DEFINE_AVX2_SUM(sum_f64_avx2, double, __m256d, 4, pd, tail_mask_pd, horizontal_s
 
 // MARK: - Entry points
 
-// The maps have AVX-512 variants; the backward loops and the sums, which stream two
-// inputs or reduce and are bound by memory, run their AVX2 code on AVX-512 machines too.
+// exp, log, tanh and σ, which are bound by arithmetic, have AVX-512 variants. relu, the
+// backward loops and the sums, bound by memory, run their AVX2 code on AVX-512 machines
+// too (the sums' 32 float / 16 double lanes, the portable code's for the same bits,
+// would also be only two accumulators at 512 bits).
 #if BP_EW_X86
 #define DISPATCH(AVX2_CALL, PORTABLE_CALL) \
     if (bp_ew_active() >= BP_EW_AVX2) { AVX2_CALL; } else { PORTABLE_CALL; }
@@ -663,8 +659,15 @@ DEFINE_MAP_ENTRY(tanh_f32, float)
 DEFINE_MAP_ENTRY(tanh_f64, double)
 DEFINE_MAP_ENTRY(sigmoid_f32, float)
 DEFINE_MAP_ENTRY(sigmoid_f64, double)
-DEFINE_MAP_ENTRY(relu_f32, float)
-DEFINE_MAP_ENTRY(relu_f64, double)
+
+#define DEFINE_AVX2_MAP_ENTRY(NAME, T)                                                 \
+    void bp_##NAME(const T *x, T *y, ptrdiff_t n) {                                    \
+        if (n <= 0) return;                                                            \
+        DISPATCH(NAME##_avx2(x, y, n), NAME##_portable(x, y, n))                      \
+    }
+
+DEFINE_AVX2_MAP_ENTRY(relu_f32, float)
+DEFINE_AVX2_MAP_ENTRY(relu_f64, double)
 
 #define DEFINE_BACKWARD_ENTRY(NAME, T)                                                 \
     void bp_##NAME(const T *y, const T *g, T *out, ptrdiff_t n) {                      \

@@ -1,7 +1,7 @@
 // Elementwise kernels: vectorised exp, log, tanh, sigmoid, their backward loops and a
-// full sum, for float and double. AVX-512 (the maps) or AVX2+FMA where the CPU has it
-// (chosen at run time; both give the same bits), otherwise portable C that calls the C
-// library. See Docs/Performance.md,
+// full sum, for float and double. AVX-512 (exp, log, tanh, sigmoid) or AVX2+FMA where
+// the CPU has it (chosen at run time; both give the same bits), otherwise portable C
+// that calls the C library. See Docs/Performance.md,
 // "Elementwise ops", for the accuracy bounds.
 //
 // Every function reads `n` elements from each input and writes `n` to `y` / `out`;
@@ -65,7 +65,8 @@ float bp_sum_f32(const float *x, ptrdiff_t n);
 double bp_sum_f64(const double *x, ptrdiff_t n);
 
 /// Which elementwise kernel set runs on the calling thread: "avx512", "avx2" or
-/// "portable" ("avx512": the maps at 512 bits, the backward loops and sums at 256).
+/// "portable" ("avx512": exp, log, tanh, sigmoid at 512 bits; relu, the backward loops
+/// and the sums at 256).
 const char *bp_elementwise_kernel_name(void);
 
 /// Test hook: caps the elementwise kernels at `kernel` (0 = automatic, 1 = portable,
