@@ -531,8 +531,8 @@ AVX2_INLINE __m256d relu_256pd(__m256d x) { return _mm256_andnot_pd(_mm256_cmp_p
     DEFINE_MAP(512, FUNCTION##_f32_avx512, float, __m512, 16, ps, FUNCTION##_512ps)  \
     DEFINE_MAP(512, FUNCTION##_f64_avx512, double, __m512d, 8, pd, FUNCTION##_512pd)
 
-// relu is bound by memory: at 512 bits it ran no faster in L2 and 5–11 % slower out of
-// it (Docs/Performance.md), so it has the AVX2 loop only.
+// relu is bound by memory: at 512 bits it gained nothing consistent in L2 and ran
+// 5–11 % slower out of it (Docs/Performance.md), so it has the AVX2 loop only.
 DEFINE_MAP(256, relu_f32_avx2, float, __m256, 8, ps, relu_256ps)
 DEFINE_MAP(256, relu_f64_avx2, double, __m256d, 4, pd, relu_256pd)
 DEFINE_MAPS(exp)
