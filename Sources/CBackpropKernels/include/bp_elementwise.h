@@ -20,24 +20,24 @@ void bp_relu_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = x[i] ≤ 0 ? 0 : x[i]   double twin of `bp_relu_f32`.
 void bp_relu_f64(const double *x, double *y, ptrdiff_t n);
 
-/// y[i] = exp(x[i])      (AVX2: ≤ 1.06 ulp float, all floats; 1.00 double, sampled; tests assert 1.5).
+/// y[i] = exp(x[i])      (vectorised: ≤ 1.06 ulp float, all floats; 1.00 double, sampled; tests assert 1.5).
 void bp_exp_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = exp(x[i])      double twin of `bp_exp_f32`.
 void bp_exp_f64(const double *x, double *y, ptrdiff_t n);
 
-/// y[i] = ln x[i]        (−inf at ±0, NaN below 0, +inf at +inf; AVX2 ≤ 0.85 ulp measured).
+/// y[i] = ln x[i]        (−inf at ±0, NaN below 0, +inf at +inf; vectorised ≤ 0.85 ulp measured).
 void bp_log_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = ln x[i]        double twin of `bp_log_f32`.
 void bp_log_f64(const double *x, double *y, ptrdiff_t n);
 
 /// y[i] = tanh x[i]      = sign(x)·t/(t + 2), t = expm1(2|x|); odd, saturates at ±1
-///                       (AVX2 ≤ 1.00 ulp float, 1.08 double, measured).
+///                       (vectorised ≤ 1.00 ulp float, 1.08 double, measured).
 void bp_tanh_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = tanh x[i]      double twin of `bp_tanh_f32`.
 void bp_tanh_f64(const double *x, double *y, ptrdiff_t n);
 
 /// y[i] = σ(x[i]) = 1/(1 + e^(−x))   (computed as e/(1 + e), e = e^(−|x|), for x < 0;
-///                                   AVX2 ≤ 1.05 ulp float, 0.99 double, measured).
+///                                   vectorised ≤ 1.05 ulp float, 0.99 double, measured).
 void bp_sigmoid_f32(const float *x, float *y, ptrdiff_t n);
 /// y[i] = σ(x[i])        double twin of `bp_sigmoid_f32`.
 void bp_sigmoid_f64(const double *x, double *y, ptrdiff_t n);
