@@ -148,6 +148,35 @@ struct CompiledTracingTests {
         }
     }
 
+    /// The second-call comparison: equal bytes, or equal values where the bytes differ
+    /// (±0, NaNs with different payloads); any other difference, or a different count,
+    /// is a mismatch, at the first element, the last, and in the middle.
+    @Test(arguments: [1, 7, 4096])
+    func secondCallComparisonMatchesValuesNotBytes(count: Int) {
+        typealias Step = CompiledTrainingStep<Sequential<Double>>
+        let base = (0..<count).map { Double($0) * 0.25 - 3 }
+        #expect(Step.sameResults(base, base))
+        #expect(Step.sameResults([], []))
+        var signed = base
+        signed[count / 2] = 0
+        var negated = signed
+        negated[count / 2] = -0.0
+        #expect(Step.sameResults(signed, negated))
+        var nanA = base, nanB = base
+        nanA[count - 1] = .nan
+        nanB[count - 1] = Double(nan: 7, signaling: false)
+        #expect(nanA[count - 1].bitPattern != nanB[count - 1].bitPattern)
+        #expect(Step.sameResults(nanA, nanB))
+        #expect(!Step.sameResults(base, nanB))
+        for i in Set([0, count / 2, count - 1]) {
+            var changed = base
+            changed[i] = changed[i].nextUp
+            #expect(!Step.sameResults(base, changed), "element \(i) of \(count)")
+            #expect(!Step.sameResults(changed, base), "element \(i) of \(count)")
+        }
+        #expect(!Step.sameResults(base, Array(base.dropLast())))
+    }
+
     @Test func anUnchangedCaptureIsCheckedOnceAndMatchesEager() throws {
         let temperature = Box(2.0)
         let compiledModel = Self.net(ActivationLayer<Double>(.tanh), seed: 8), eagerModel = Self.net(ActivationLayer<Double>(.tanh), seed: 8)

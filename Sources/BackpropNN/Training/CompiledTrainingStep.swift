@@ -1,4 +1,11 @@
 import Backprop
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A model's forward pass, loss and backward pass compiled into one `TensorProgram`
 /// per input shape (traced on first use of a shape, like `jax.jit`). Each call adds
@@ -206,6 +213,27 @@ public final class CompiledTrainingStep<Model: Layer> {
         }
     }
 
+    /// Whether two runs gave the same results: equal element by element, NaN matching
+    /// NaN (so +0 matches −0 and any NaN any other). Equal bytes settle it at the speed
+    /// of `memcmp`; only when they differ is each element compared. (The element-wise
+    /// loop alone, in this class's unspecialised generic code, took 3 s at the second call
+    /// of a 10.5 M-parameter model.)
+    ///
+    /// ```
+    /// same ⇔ ∀i: aᵢ = bᵢ ∨ (aᵢ, bᵢ both NaN)
+    /// ```
+    static func sameResults(_ a: [Scalar], _ b: [Scalar]) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in
+                if x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 { return true }
+                let p = x.assumingMemoryBound(to: Scalar.self), q = y.assumingMemoryBound(to: Scalar.self)
+                for i in 0..<p.count where !(p[i] == q[i] || (p[i].isNaN && q[i].isNaN)) { return false }
+                return true
+            }
+        }
+    }
+
     /// A call whose shapes are not those of the last checked program: traces on first use
     /// of the shapes, and at their second run traces again and compares the two programs
     /// on the same inputs. They differ when the model or the loss uses a value that
@@ -231,7 +259,7 @@ public final class CompiledTrainingStep<Model: Layer> {
         bindAndRun(program, input, target)
         if let expected {
             let same = (0..<expected.count).allSatisfy { k in
-                zip(program.output(at: k).scalars, expected[k]).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+                Self.sameResults(program.output(at: k).scalars, expected[k])
             }
             if !same {
                 for (s, t) in zip(states, savedStates) { s.tensor = t }
