@@ -51,7 +51,7 @@ extension Layer {
         let named = fileTensors
         for (name, _, value, _) in named {
             let values = value.scalars
-            if let i = values.firstIndex(where: { !$0.isFinite }) {
+            if let i = ScalarArrays.firstNonFinite(values) {
                 throw SafeTensorsError("\(path): not saved: tensor '\(name)' holds \(values[i]) at index \(i); parameters must be finite (did the training diverge?)")
             }
         }
@@ -60,7 +60,7 @@ extension Layer {
             throw SafeTensorsError("\(path): not saved: precision \(dtype.rawValue) is not a floating-point type that can be written (F64, F32, F16, BF16)")
         }
         let tensors = named.map { (name: $0.name, dtype: dtype, shape: $0.value.shape,
-                                   values: $0.value.scalars.map { Double($0) }) }
+                                   values: ScalarArrays.doubles($0.value.scalars)) }
             + extra.map { (name: $0.name, dtype: dtype, shape: $0.shape, values: $0.values) }
         let bytes: [UInt8]
         do { bytes = try SafeTensorsFile.encode(tensors, metadata: metadata) } catch let e as SafeTensorsError {
@@ -91,14 +91,14 @@ extension Layer {
                 throw SafeTensorsError("\(path): tensor '\(name)' has shape \(e.shape), the model's \(kind) has shape \(p.shape)")
             }
             let v = try file.doubles(e)
-            if let i = v.firstIndex(where: { !$0.isFinite }) {
+            if let i = ScalarArrays.firstNonFinite(doubles: v) {
                 throw SafeTensorsError("\(path): tensor '\(name)' holds \(v[i]) at index \(i); parameters must be finite")
             }
             // Narrowing F64 to Float turns values beyond Float's range into ±∞.
-            if let i = v.firstIndex(where: { !Scalar($0).isFinite }) {
+            if let i = ScalarArrays.firstBeyondRange(v, as: Scalar.self) {
                 throw SafeTensorsError("\(path): tensor '\(name)' holds \(v[i]) at index \(i), beyond the range of \(Scalar.self) (±\(Scalar.greatestFiniteMagnitude)); parameters must be finite")
             }
-            values.append(v.map { Scalar($0) })
+            values.append(ScalarArrays.scalars(v, as: Scalar.self))
         }
         let known = Set(named.map(\.name))
         if let extra = file.entries.first(where: { !known.contains($0.name) && !$0.name.hasPrefix(optimizerTensorPrefix) }) {

@@ -247,8 +247,10 @@ public struct SafeTensorsFile: Sendable {
                               metadata: [String: String] = [:]) throws -> [UInt8] {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
+        // Header entries and sizes first, then the data written in place into one buffer
+        // (little-endian bit patterns stored directly, not appended byte by byte).
         var offset = 0
-        var data: [UInt8] = []
+        var offsets: [Int] = []
         for t in tensors {
             guard [.F64, .F32, .F16, .BF16].contains(t.dtype) else {
                 throw SafeTensorsError("tensor '\(t.name)': only F64, F32, F16 and BF16 can be written")
@@ -261,30 +263,35 @@ public struct SafeTensorsFile: Sendable {
             }
             let size = t.values.count * t.dtype.size
             header[t.name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + size]]
+            offsets.append(offset)
             offset += size
-            data.reserveCapacity(offset)
-            func overflow(_ i: Int, _ limit: Double) -> SafeTensorsError {
-                SafeTensorsError("tensor '\(t.name)' holds \(t.values[i]) at index \(i), beyond the range of \(t.dtype.rawValue) (±\(limit))")
-            }
-            switch t.dtype {
-            case .F64:
-                for v in t.values {
-                    let bits = v.bitPattern
-                    for k in 0..<8 { data.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
+        }
+        var data = [UInt8](repeating: 0, count: offset)
+        try data.withUnsafeMutableBytes { out in
+            for (t, start) in zip(tensors, offsets) {
+                func overflow(_ i: Int, _ limit: Double) -> SafeTensorsError {
+                    SafeTensorsError("tensor '\(t.name)' holds \(t.values[i]) at index \(i), beyond the range of \(t.dtype.rawValue) (±\(limit))")
                 }
-            case .F32:
-                for (i, v) in t.values.enumerated() {
-                    let f = Float(v)
-                    if f.isInfinite && v.isFinite { throw overflow(i, Double(Float.greatestFiniteMagnitude)) }
-                    let bits = f.bitPattern
-                    for k in 0..<4 { data.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(k)))) }
-                }
-            default:
-                let format: BinaryFloatFormat = t.dtype == .F16 ? .float16 : .bfloat16
-                for (i, v) in t.values.enumerated() {
-                    guard let bits = format.encode(v) else { throw overflow(i, format.greatestFiniteMagnitude) }
-                    data.append(UInt8(truncatingIfNeeded: bits))
-                    data.append(UInt8(truncatingIfNeeded: bits >> 8))
+                try t.values.withUnsafeBufferPointer { values in
+                    switch t.dtype {
+                    case .F64:
+                        for (i, v) in values.enumerated() {
+                            out.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: start + 8 * i, as: UInt64.self)
+                        }
+                    case .F32:
+                        for (i, v) in values.enumerated() {
+                            let f = Float(v)
+                            if f.isInfinite && v.isFinite { throw overflow(i, Double(Float.greatestFiniteMagnitude)) }
+                            out.storeBytes(of: f.bitPattern.littleEndian, toByteOffset: start + 4 * i, as: UInt32.self)
+                        }
+                    default:
+                        let format: BinaryFloatFormat = t.dtype == .F16 ? .float16 : .bfloat16
+                        for (i, v) in values.enumerated() {
+                            guard let bits = format.encode(v) else { throw overflow(i, format.greatestFiniteMagnitude) }
+                            out.storeBytes(of: UInt16(truncatingIfNeeded: bits).littleEndian, toByteOffset: start + 2 * i,
+                                           as: UInt16.self)
+                        }
+                    }
                 }
             }
         }
@@ -294,7 +301,9 @@ public struct SafeTensorsFile: Sendable {
         bytes.reserveCapacity(8 + json.count + data.count)
         let n = UInt64(json.count)
         for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(k)))) }
-        return bytes + json + data
+        bytes.append(contentsOf: json)
+        bytes.append(contentsOf: data)
+        return bytes
     }
 }
 

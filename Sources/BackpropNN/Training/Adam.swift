@@ -139,14 +139,14 @@ public class Adam<Scalar: TensorScalar>: Optimizer {
     /// `m` and `v` (one tensor each per parameter), the step count t and α.
     public var state: OptimizerState {
         OptimizerState(kind: kind, stepCount: stepCount, learningRate: learningRate,
-                       slots: ["m": m.map { $0.map(Double.init) }, "v": v.map { $0.map(Double.init) }])
+                       slots: ["m": m.map { ScalarArrays.doubles($0) }, "v": v.map { ScalarArrays.doubles($0) }])
     }
 
     /// Restores the moments, t (and with it β₁ᵗ, β₂ᵗ) and α from an optimiser of the same kind.
     public func restore(_ state: OptimizerState) throws {
         try state.require(kind: kind, slots: ["m", "v"], shapes: parameters.map(\.shape))
-        m = state.slots["m"]!.map { $0.map { Scalar($0) } }
-        v = state.slots["v"]!.map { $0.map { Scalar($0) } }
+        m = state.slots["m"]!.map { ScalarArrays.scalars($0, as: Scalar.self) }
+        v = state.slots["v"]!.map { ScalarArrays.scalars($0, as: Scalar.self) }
         stepCount = state.stepCount
         // The same products as multiplying once per step.
         beta1Power = 1

@@ -250,13 +250,13 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     /// `velocity` (one tensor per parameter, when μ ≠ 0), the step count and α.
     public var state: OptimizerState {
         OptimizerState(kind: "SGD", stepCount: stepCount, learningRate: learningRate,
-                       slots: velocity.isEmpty ? [:] : ["velocity": velocity.map { $0.map(Double.init) }])
+                       slots: velocity.isEmpty ? [:] : ["velocity": velocity.map { ScalarArrays.doubles($0) }])
     }
 
     /// Restores velocities, step count and α from an SGD with the same momentum setting.
     public func restore(_ state: OptimizerState) throws {
         try state.require(kind: "SGD", slots: velocity.isEmpty ? [] : ["velocity"], shapes: parameters.map(\.shape))
-        if let v = state.slots["velocity"] { velocity = v.map { $0.map { Scalar($0) } } }
+        if let v = state.slots["velocity"] { velocity = v.map { ScalarArrays.scalars($0, as: Scalar.self) } }
         stepCount = state.stepCount
         learningRate = state.learningRate
     }
