@@ -1,9 +1,25 @@
+import CBackpropKernels
 import Foundation
 
 /// Shared helpers for the benchmarks: timing, medians, peak memory, JSON lines.
 enum Bench {
     /// Monotonic time in nanoseconds.
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// `--kernel NAME` for `bench` (`matmul`, `mlp`): GEMM, skinny and elementwise kernels
+    /// no wider than that unit (`portable`, `avx2`, `avx512`), and the FMA peak of that unit
+    /// for `fraction_of_peak`, so an AVX2 machine's kernels can be measured on an AVX-512
+    /// one. Exits with a message for an unknown name.
+    static func forceKernel(named name: String, bench: String) {
+        let units = ["portable": Int32(1), "avx2": 2, "avx512": 3]
+        guard let unit = units[name] else {
+            FileHandle.standardError.write(Data("\(bench): unknown kernel '\(name)' (avx512, avx2 or portable)\n".utf8))
+            exit(2)
+        }
+        _ = bp_gemm_force_kernel(unit)
+        _ = bp_elementwise_force_kernel(unit)
+        _ = bp_peak_force_unit(unit)
+    }
 
     /// Median of a non-empty sample.
     static func median(_ xs: [Double]) -> Double {

@@ -1,6 +1,5 @@
 import Backprop
 import BackpropNN
-import CBackpropKernels
 
 /// `backprop-bench mlp`: one SGD training step (forward, backward, update) in Float for
 /// the four reference networks; one JSON line each with the median µs per step.
@@ -40,14 +39,7 @@ func runMLPBench(arguments: [String]) {
     // and `fraction_of_peak` against that unit's own peak (an AVX2 machine's step, measured
     // on an AVX-512 one; `Scripts/peers/avx2_side_by_side.py` caps the peers likewise).
     if let i = arguments.firstIndex(of: "--kernel") {
-        let units = ["portable": Int32(1), "avx2": 2, "avx512": 3]
-        guard i + 1 < arguments.count, let unit = units[arguments[i + 1]] else {
-            FileHandle.standardError.write(Data("mlp: unknown kernel (avx512, avx2 or portable)\n".utf8))
-            exit(2)
-        }
-        _ = bp_gemm_force_kernel(unit)
-        _ = bp_elementwise_force_kernel(unit)
-        _ = bp_peak_force_unit(unit)
+        Bench.forceKernel(named: i + 1 < arguments.count ? arguments[i + 1] : "", bench: "mlp")
         FileHandle.standardError.write(Data("mlp kernel: \(MatrixMultiplyKernel.name)\n".utf8))
     }
     for c in selected {

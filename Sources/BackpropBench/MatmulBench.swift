@@ -39,13 +39,7 @@ func runMatmulBench(arguments: [String]) {
         case "--threads", "-t": threadCounts = list(value).compactMap { Int($0) }; i += 1
         case "--repeats", "-r": repeats = Int(value); i += 1
         case "--kernel", "-k":
-            let units = ["portable": Int32(1), "avx2": 2, "avx512": 3]
-            guard let unit = units[value] else {
-                FileHandle.standardError.write(Data("matmul: unknown kernel '\(value)' (avx512, avx2 or portable)\n".utf8))
-                exit(2)
-            }
-            _ = bp_gemm_force_kernel(unit)
-            _ = bp_peak_force_unit(unit)
+            Bench.forceKernel(named: value, bench: "matmul")
             i += 1
         case "--shapes", "-s":
             if value == "mlp" {
