@@ -8,7 +8,7 @@ import Foundation
 enum Peak {
     /// GFLOP/s of `threads` cores together, Float or Double: best of 5 runs of ~50 ms each.
     static func gflops(isDouble: Bool, threads: Int) -> Double {
-        let key = "\(unit)-\(isDouble ? "f64" : "f32")-\(threads)"
+        let key = cacheKey(isDouble: isDouble, threads: threads)
         lock.lock()
         if let known = cache[key] { lock.unlock(); return known }
         lock.unlock()
@@ -41,12 +41,17 @@ enum Peak {
         // Above 1: the peak was measured while the host lent fewer or slower cores (seen
         // on a shared KVM host: a two-core peak of one core's). Measure it again and keep
         // the better figure; if the fraction is still above 1, say so.
-        let key = "\(unit)-\(isDouble ? "f64" : "f32")-\(threads)"
+        let key = cacheKey(isDouble: isDouble, threads: threads)
         let again = measure(isDouble: isDouble, threads: threads, key: key, atLeast: peak)
         if gflops > again {
             FileHandle.standardError.write(Data(String(format: "note: %.1f GFLOP/s is above the measured peak of %d thread(s) (%.1f, measured twice): the host's speed changed during the run\n", gflops, threads, again).utf8))
         }
         return gflops / again
+    }
+
+    /// The cache's key for a peak: the unit, the element type and the thread count.
+    private static func cacheKey(isDouble: Bool, threads: Int) -> String {
+        "\(unit)-\(isDouble ? "f64" : "f32")-\(threads)"
     }
 
     /// The vector unit measured ("avx512", "avx2", "scalar").
