@@ -12,11 +12,11 @@ enum Peak {
         lock.lock()
         if let known = cache[key] { lock.unlock(); return known }
         lock.unlock()
-        return measure(isDouble: isDouble, threads: threads, key: key, atLeast: 0)
+        return measure(isDouble: isDouble, threads: threads, atLeast: 0)
     }
 
     /// Measures the peak again and keeps the larger of the new figure and `atLeast`.
-    private static func measure(isDouble: Bool, threads: Int, key: String, atLeast: Double) -> Double {
+    private static func measure(isDouble: Bool, threads: Int, atLeast: Double) -> Double {
         let iterations = 2_000_000
         var best = atLeast
         for _ in 0..<5 {
@@ -26,7 +26,7 @@ enum Peak {
             best = Swift.max(best, bp_peak_fma_gflops(isDouble ? 1 : 0, iterations, Int32(threads)))
         }
         lock.lock()
-        cache[key] = best
+        cache[cacheKey(isDouble: isDouble, threads: threads)] = best
         lock.unlock()
         return best
     }
@@ -41,8 +41,7 @@ enum Peak {
         // Above 1: the peak was measured while the host lent fewer or slower cores (seen
         // on a shared KVM host: a two-core peak of one core's). Measure it again and keep
         // the better figure; if the fraction is still above 1, say so.
-        let key = cacheKey(isDouble: isDouble, threads: threads)
-        let again = measure(isDouble: isDouble, threads: threads, key: key, atLeast: peak)
+        let again = measure(isDouble: isDouble, threads: threads, atLeast: peak)
         if gflops > again {
             FileHandle.standardError.write(Data(String(format: "note: %.1f GFLOP/s is above the measured peak of %d thread(s) (%.1f, measured twice): the host's speed changed during the run\n", gflops, threads, again).utf8))
         }
