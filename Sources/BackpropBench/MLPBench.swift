@@ -42,6 +42,13 @@ func runMLPBench(arguments: [String]) {
         Bench.forceKernel(named: i + 1 < arguments.count ? arguments[i + 1] : "", bench: "mlp")
         FileHandle.standardError.write(Data("mlp kernel: \(MatrixMultiplyKernel.name)\n".utf8))
     }
+    // `--batch N`: another batch size than the case's own.
+    if let b = option("--batch") {
+        selected = selected.map {
+            Case(name: $0.name, sizes: $0.sizes, batch: max(1, b), activation: $0.activation,
+                 objective: $0.objective, steps: $0.steps)
+        }
+    }
     for c in selected {
         let steps = option("--steps") ?? c.steps, sampleCount = option("--samples") ?? 7
         var rng = SeededGenerator(seed: 1)
