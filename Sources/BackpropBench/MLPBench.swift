@@ -19,8 +19,16 @@ func runMLPBench(arguments: [String]) {
     }
     /// `--steps N` and `--samples K` override the step count and the 7 samples (for
     /// instruction counting under callgrind, where time does not matter).
+    /// An option's whole-number value; a value that is missing or not a whole number stops
+    /// the bench with a one-line error instead of measuring the default silently.
     func option(_ name: String) -> Int? {
-        arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? Int(arguments[$0 + 1]) : nil }
+        guard let i = arguments.firstIndex(of: name) else { return nil }
+        guard i + 1 < arguments.count, let value = Int(arguments[i + 1]) else {
+            let given = i + 1 < arguments.count ? "'\(arguments[i + 1])'" : "nothing"
+            FileHandle.standardError.write(Data("mlp: \(name) needs a whole number, got \(given)\n".utf8))
+            exit(2)
+        }
+        return value
     }
     /// `--engine eager|compiled` runs one engine (both by default, eager first).
     var engines = ["eager", "compiled"]
@@ -44,8 +52,12 @@ func runMLPBench(arguments: [String]) {
     }
     // `--batch N`: another batch size than the case's own.
     if let b = option("--batch") {
+        guard b >= 1 else {
+            FileHandle.standardError.write(Data("mlp: --batch needs at least 1, got \(b)\n".utf8))
+            exit(2)
+        }
         selected = selected.map {
-            Case(name: $0.name, sizes: $0.sizes, batch: max(1, b), activation: $0.activation,
+            Case(name: $0.name, sizes: $0.sizes, batch: b, activation: $0.activation,
                  objective: $0.objective, steps: $0.steps)
         }
     }
